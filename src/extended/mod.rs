@@ -1,0 +1,1 @@
+//! extended (in progress)

@@ -1,0 +1,20 @@
+//! huntbench: hunt WinRM / Invoke-Command lateral movement in Windows event logs.
+//!
+//! Data flows one way: files → [`ingest`] → [`event::Event`] → [`index`] (tantivy, on disk) →
+//! [`analytics`] (saved queries, stats, exclusions) → [`cli`] and [`tui`].
+//! Each outside dependency has one owner: only `index` imports tantivy, only `tui` imports
+//! ratatui/crossterm, only `ingest` imports evtx.
+
+pub mod analytics;
+pub mod cli;
+pub mod demo;
+pub mod event;
+pub mod extended;
+pub mod index;
+pub mod ingest;
+pub mod paths;
+pub mod pipeline;
+pub mod sanitize;
+pub mod time;
+pub mod tui;
+pub mod workbench;
