@@ -1,1 +1,185 @@
-//! cli (in progress)
+//! Command line: the names users script against.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Hunt WinRM / Invoke-Command lateral movement in Windows event logs.
+#[derive(Debug, Parser)]
+#[command(name = "huntbench", version, about, long_about = None)]
+pub struct Cli {
+    /// Index directory (default: the platform data dir; also HUNTBENCH_INDEX).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Output formats of row-producing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Output formats of summary-producing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
+
+/// `--earliest`, `--latest`, `--tz`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct TimeArgs {
+    /// Start of the time range: ISO 8601 or relative (-24h, -7d).
+    #[arg(long)]
+    pub earliest: Option<String>,
+    /// End of the time range (exclusive): ISO 8601 or relative.
+    #[arg(long)]
+    pub latest: Option<String>,
+    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin.
+    #[arg(long)]
+    pub tz: Option<String>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the workbench on the index (the default command).
+    Tui(TimeArgs),
+    /// Generate the built-in demo corpus, ingest it into its own index and open the workbench.
+    Demo {
+        /// Events to generate (0 = the story-sized default).
+        #[arg(long, default_value_t = 0)]
+        events: usize,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Print the hunt instead of opening the workbench (also when stdout is not a terminal).
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Ingest event logs (files or folders; .evtx, XML, JSON/NDJSON, .gz, .zip) into the index.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+        /// Parser threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// What the index holds.
+    Stats {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Run saved queries (all by default) and print their rows.
+    Hunt {
+        /// Saved query ids.
+        ids: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Show every row, ignoring exclusions.
+        #[arg(long)]
+        no_exclusions: bool,
+        /// Run straight over these files instead of the index (one pass, nothing stored).
+        #[arg(long, num_args = 1.., value_name = "PATH")]
+        input: Vec<PathBuf>,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Ad-hoc search: tantivy syntax on normalized fields plus Splunk `field="*x*"`.
+    #[command(after_help = SEARCH_HELP)]
+    Search {
+        query: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// At most this many events.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Tune the analytics like their `_filter` macros.
+    #[command(subcommand)]
+    Exclusions(ExclusionCmd),
+    /// Source → target edges of remote execution (extended layer).
+    Edges {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Measure ingest, hunt and render speed on a generated corpus (figures for BENCHMARKS.md).
+    Bench(crate::bench::BenchArgs),
+}
+
+/// `huntbench exclusions ...`
+#[derive(Debug, Subcommand)]
+pub enum ExclusionCmd {
+    /// Add: PATTERN is a value (equals), has `*` (Splunk wildcard), `a,b,c` with --in (one of),
+    /// or `sha256:HEX` (hash of the text).
+    Add {
+        analytic: String,
+        field: String,
+        pattern: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// PATTERN is a comma-separated list (one of).
+        #[arg(long = "in")]
+        one_of: bool,
+    },
+    /// List all exclusions.
+    List {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Switch an exclusion on.
+    Enable { id: String },
+    /// Switch an exclusion off without deleting it.
+    Disable { id: String },
+    /// Delete an exclusion.
+    Rm { id: String },
+    /// Print the analytic's `_filter` macro (macros.conf) or a Sigma filter.
+    Export {
+        analytic: String,
+        #[arg(long, conflicts_with = "sigma")]
+        splunk: bool,
+        #[arg(long)]
+        sigma: bool,
+    },
+}
+
+const SEARCH_HELP: &str = "\
+Fields: time event_code channel provider computer record_id user_id user script_block_text
+script_block_id message_number message_total path process process_name process_path process_id
+parent_process parent_process_name parent_process_path parent_process_id original_file_name
+process_guid decoded_command data. Keyword fields are case-insensitive whole values.
+
+Examples:
+  huntbench search 'event_code:4104 AND computer:ws-fin-07.corp.local'
+  huntbench search 'script_block_text:invoke AND NOT user_id:\"S-1-5-18\"'
+  huntbench search 'process_name:powershell.exe process:\"-encodedcommand\"'
+  huntbench search 'ScriptBlockText=\"*Invoke-Command*\" ScriptBlockText=\"*-ComputerName*\"'
+  huntbench search 'event_code:1 process=\"*wsmprovhost*\"' --earliest -7d
+
+`field=\"*x*\"` clauses are Splunk wildcards (case-insensitive, exact substring, checked on the
+stored event); the rest is tantivy's query syntax (AND, OR, NOT, \"phrases\", field:value).";
+
+/// Is standard output a terminal?
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Print to stdout, ignoring a closed pipe (`huntbench hunt | head`).
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+}

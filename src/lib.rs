@@ -6,7 +6,9 @@
 //! ratatui/crossterm, only `ingest` imports evtx.
 
 pub mod analytics;
+pub mod bench;
 pub mod cli;
+pub mod commands;
 pub mod demo;
 pub mod event;
 pub mod extended;

@@ -1,1 +1,277 @@
-//! pipeline (in progress)
+//! The ingest pipeline: readers → prepare (decode, tag) → one index writer, with live answers.
+//!
+//! Parsing runs on the ingest module's worker threads; this thread only dedups, evaluates the
+//! saved queries on each event (cheap substring tests) and hands documents to the single tantivy
+//! writer, whose own threads do the expensive indexing. Evaluating the saved queries here is what
+//! lets `ingest` print the analytics' rows as soon as the files are read, before the index commits.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::analytics::{self, HuntResult, Matcher, SavedQuery};
+use crate::event::Event;
+use crate::extended;
+use crate::index::{Index, IndexError};
+use crate::ingest::{self, Batch, IngestError};
+use crate::time::TimeRange;
+
+/// Tag on events the extended analytic must look at (its cheap superset prefilter).
+pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
+/// Version of the extended prefilter; bump when `extended::is_candidate` changes.
+pub const EXTENDED_CANDIDATE_VERSION: &str = "1";
+
+/// Knobs of one ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Parser threads.
+    pub threads: usize,
+    /// Commit after this many new events, so a killed ingest keeps most of its work.
+    pub commit_every: u64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            commit_every: 250_000,
+        }
+    }
+}
+
+/// Live progress, reported after every batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub events_read: u64,
+    pub indexed: u64,
+    pub bytes: u64,
+    pub total_bytes: u64,
+    pub files_done: u64,
+    pub files: u64,
+}
+
+/// What an ingest did; `--format json` prints it as is.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestSummary {
+    pub files: u64,
+    pub bytes: u64,
+    pub events_read: u64,
+    pub indexed: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub errors: Vec<IngestError>,
+    pub seconds: f64,
+    pub events_per_second: f64,
+    /// Peak resident memory of this process (VmHWM), when the platform tells it.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// Prepare an event for matching and indexing: derived fields every path must agree on.
+pub fn prepare(event: &mut Event) {
+    if event.decoded_command.is_none()
+        && let Some(cmd) = event.process.as_deref()
+    {
+        event.decoded_command = extended::decode_encoded_command(cmd);
+    }
+}
+
+/// Compiled saved queries with their index tags.
+pub struct Tagger {
+    parity: Vec<(SavedQuery, Matcher, String)>,
+}
+
+impl Tagger {
+    /// Compile the saved queries (extended ones are tagged by their prefilter instead).
+    pub fn new(queries: &[SavedQuery]) -> Self {
+        let parity = queries
+            .iter()
+            .filter(|q| q.kind == analytics::QueryKind::Parity)
+            .map(|q| (q.clone(), Matcher::new(q), analytics::tag(q)))
+            .collect();
+        Tagger { parity }
+    }
+
+    /// Tags for one event, and the indexes of the parity queries it matched.
+    pub fn tags(&self, event: &Event, matched: &mut Vec<usize>) -> Vec<String> {
+        matched.clear();
+        let mut tags = Vec::new();
+        for (i, (_, m, tag)) in self.parity.iter().enumerate() {
+            if m.matches(event) {
+                tags.push(tag.clone());
+                matched.push(i);
+            }
+        }
+        if extended::is_candidate(event) {
+            tags.push(EXTENDED_CANDIDATE_TAG.to_string());
+        }
+        tags
+    }
+
+    /// The fingerprints a commit records, so hunts know the tags are current.
+    pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        let mut fps: BTreeMap<String, String> = self
+            .parity
+            .iter()
+            .map(|(q, _, _)| (q.id.clone(), analytics::fingerprint(q)))
+            .collect();
+        fps.insert(
+            EXTENDED_CANDIDATE_TAG.to_string(),
+            EXTENDED_CANDIDATE_VERSION.to_string(),
+        );
+        fps
+    }
+
+    /// Group the matched events of each parity query (the live answer).
+    pub fn live_results(&self, matched: &[Vec<Event>]) -> Vec<HuntResult> {
+        self.parity
+            .iter()
+            .zip(matched)
+            .map(|((q, _, _), events)| {
+                let refs: Vec<&Event> = events.iter().collect();
+                let (groups, dropped) = analytics::group(q, &refs);
+                HuntResult {
+                    query: q.clone(),
+                    groups,
+                    dropped,
+                    suppressed: BTreeMap::new(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Read `paths` into `index`. `on_progress` sees every batch; `on_live` gets the parity rows
+/// of the files read as soon as reading ends (before the final commit).
+pub fn ingest(
+    index: &Index,
+    queries: &[SavedQuery],
+    paths: Vec<PathBuf>,
+    opts: &IngestOptions,
+    on_progress: &mut dyn FnMut(&Progress),
+    on_live: &mut dyn FnMut(&[HuntResult]),
+) -> Result<IngestSummary, IndexError> {
+    let started = Instant::now();
+    let mut writer = index.writer()?;
+    let mut known = index.known_uids()?;
+    let tagger = Tagger::new(queries);
+    let fingerprints = tagger.fingerprints();
+    let readers = ingest::spawn(paths, opts.threads.max(1));
+
+    let mut summary = IngestSummary {
+        files: readers.files as u64,
+        ..Default::default()
+    };
+    let mut progress = Progress {
+        total_bytes: readers.total_bytes,
+        files: readers.files as u64,
+        ..Default::default()
+    };
+    // Live answers cover every event of these files, already indexed or not, so they equal
+    // `hunt --input` on the same files; `seen` dedups records repeated across the inputs.
+    let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
+    let mut live_seen: HashSet<u64> = HashSet::new();
+    let mut matched = Vec::new();
+    let mut since_commit = 0u64;
+
+    for batch in readers.rx {
+        match batch {
+            Batch::Events(events) => {
+                for mut event in events {
+                    summary.events_read += 1;
+                    prepare(&mut event);
+                    let uid = event.uid();
+                    let tags = tagger.tags(&event, &mut matched);
+                    if !matched.is_empty() && live_seen.insert(uid) {
+                        for &i in &matched {
+                            live[i].push(event.clone());
+                        }
+                    }
+                    if !known.insert(uid) {
+                        summary.duplicates += 1;
+                        continue;
+                    }
+                    writer.add(&event, &tags)?;
+                    summary.indexed += 1;
+                    since_commit += 1;
+                }
+                if since_commit >= opts.commit_every {
+                    writer.commit(&fingerprints)?;
+                    since_commit = 0;
+                }
+            }
+            Batch::Error(e) => {
+                summary.rejected += 1;
+                summary.errors.push(e);
+            }
+            Batch::Progress { bytes } => {
+                progress.bytes += bytes;
+            }
+            Batch::FileDone { .. } => progress.files_done += 1,
+        }
+        progress.events_read = summary.events_read;
+        progress.indexed = summary.indexed;
+        on_progress(&progress);
+    }
+
+    on_live(&tagger.live_results(&live));
+    writer.commit(&fingerprints)?;
+    writer.finish()?;
+    index.reload()?;
+
+    summary.bytes = progress.bytes.max(readers.total_bytes);
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.events_per_second = summary.events_read as f64 / summary.seconds.max(1e-9);
+    summary.peak_rss_bytes = peak_rss_bytes();
+    Ok(summary)
+}
+
+/// Run the parity saved queries straight over files, with no index (`hunt --input`).
+pub fn hunt_files(
+    queries: &[SavedQuery],
+    paths: Vec<PathBuf>,
+    range: TimeRange,
+    opts: &IngestOptions,
+) -> (Vec<HuntResult>, Vec<IngestError>) {
+    let tagger = Tagger::new(queries);
+    let readers = ingest::spawn(paths, opts.threads.max(1));
+    let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
+    let mut seen: HashMap<u64, ()> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut matched = Vec::new();
+    for batch in readers.rx {
+        match batch {
+            Batch::Events(events) => {
+                for mut event in events {
+                    if !range.contains(event.time) {
+                        continue;
+                    }
+                    prepare(&mut event);
+                    matched.clear();
+                    for (i, (_, m, _)) in tagger.parity.iter().enumerate() {
+                        if m.matches(&event) {
+                            matched.push(i);
+                        }
+                    }
+                    if !matched.is_empty() && seen.insert(event.uid(), ()).is_none() {
+                        for &i in &matched {
+                            live[i].push(event.clone());
+                        }
+                    }
+                }
+            }
+            Batch::Error(e) => errors.push(e),
+            Batch::Progress { .. } | Batch::FileDone { .. } => {}
+        }
+    }
+    (tagger.live_results(&live), errors)
+}
+
+/// Peak resident set size of this process, from /proc (Linux); None elsewhere.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}

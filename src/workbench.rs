@@ -1,1 +1,172 @@
-//! workbench (in progress)
+//! The workbench facade: saved queries run over the index, exclusions, search.
+//!
+//! CLI and TUI both go through here, so a hunt gives the same rows whichever face asks.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::analytics::{
+    self, Exclusion, ExclusionStore, HuntResult, Matcher, QueryKind, SavedQuery,
+};
+use crate::event::Event;
+use crate::index::{Index, SearchHits};
+use crate::paths;
+use crate::time::TimeRange;
+
+/// How a saved query's events were found (reported by `hunt --explain` and the bench).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The index holds current ingest-time tags for this query: one term lookup.
+    Tagged,
+    /// Tags missing or stale (the definition changed since ingest): an exact scan of the
+    /// query's channels and event codes.
+    Scan,
+}
+
+/// An open index with its saved queries and exclusion store.
+pub struct Workbench {
+    index: Index,
+    queries: Vec<SavedQuery>,
+    exclusions_path: PathBuf,
+}
+
+impl Workbench {
+    /// Open the index at `dir` with the built-in and the user's saved queries.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let index = Index::open(dir)?;
+        let queries = analytics::load_saved_queries(Some(&paths::user_analytics_dir()))?;
+        Ok(Workbench {
+            index,
+            queries,
+            exclusions_path: paths::exclusions_file(),
+        })
+    }
+
+    /// Assemble from parts (tests, the demo).
+    pub fn from_parts(index: Index, queries: Vec<SavedQuery>, exclusions_path: PathBuf) -> Self {
+        Workbench {
+            index,
+            queries,
+            exclusions_path,
+        }
+    }
+
+    /// The underlying index.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// All saved queries, built-in first.
+    pub fn queries(&self) -> &[SavedQuery] {
+        &self.queries
+    }
+
+    /// The saved query with this id.
+    pub fn query(&self, id: &str) -> Result<&SavedQuery> {
+        self.queries.iter().find(|q| q.id == id).with_context(|| {
+            let ids: Vec<&str> = self.queries.iter().map(|q| q.id.as_str()).collect();
+            format!("no saved query {id:?}; known: {}", ids.join(", "))
+        })
+    }
+
+    /// The exclusion store (re-read from disk on each call: another process may have changed it).
+    pub fn exclusions(&self) -> Result<ExclusionStore> {
+        Ok(ExclusionStore::open(&self.exclusions_path)?)
+    }
+
+    /// Path of the exclusions file.
+    pub fn exclusions_path(&self) -> &Path {
+        &self.exclusions_path
+    }
+
+    /// How `hunt` will reach this query's events.
+    pub fn access(&self, q: &SavedQuery) -> Access {
+        let fps = self.index.tag_fingerprints();
+        if fps.get(&q.id) == Some(&analytics::fingerprint(q)) {
+            Access::Tagged
+        } else {
+            Access::Scan
+        }
+    }
+
+    /// The events a parity query matches in the range, exactly (tags or scan).
+    pub fn matched_events(&self, q: &SavedQuery, range: TimeRange) -> Result<Vec<Event>> {
+        if self.index.num_events() == 0 {
+            return Ok(Vec::new());
+        }
+        match self.access(q) {
+            Access::Tagged => Ok(self.index.tagged(&analytics::tag(q), range)?),
+            Access::Scan => {
+                let matcher = Matcher::new(q);
+                let sources: Vec<(String, Vec<u32>)> = q
+                    .selection
+                    .sources
+                    .iter()
+                    .map(|s| (s.channel.clone(), s.event_codes.clone()))
+                    .collect();
+                let mut out = Vec::new();
+                self.index.select(&sources, range, &mut |e| {
+                    if matcher.matches(&e) {
+                        out.push(e);
+                    }
+                })?;
+                Ok(out)
+            }
+        }
+    }
+
+    /// Run saved queries (all when `ids` is empty) over the index.
+    pub fn hunt(
+        &self,
+        ids: &[String],
+        range: TimeRange,
+        apply_exclusions: bool,
+    ) -> Result<Vec<HuntResult>> {
+        let selected: Vec<&SavedQuery> = if ids.is_empty() {
+            self.queries.iter().collect()
+        } else {
+            ids.iter().map(|id| self.query(id)).collect::<Result<_>>()?
+        };
+        let exclusions: Vec<Exclusion> = if apply_exclusions {
+            self.exclusions()?.list().to_vec()
+        } else {
+            Vec::new()
+        };
+        let mut results = Vec::new();
+        for q in selected {
+            let mut result = match q.kind {
+                QueryKind::Parity => {
+                    let events = self.matched_events(q, range)?;
+                    let refs: Vec<&Event> = events.iter().collect();
+                    let (groups, dropped) = analytics::group(q, &refs);
+                    HuntResult {
+                        query: q.clone(),
+                        groups,
+                        dropped,
+                        suppressed: BTreeMap::new(),
+                    }
+                }
+                QueryKind::Extended => self.extended_result(q, range)?,
+            };
+            analytics::apply_exclusions(&mut result, &exclusions);
+            results.push(result);
+        }
+        Ok(results)
+    }
+
+    /// Ad-hoc search: tantivy syntax plus Splunk `field="*x*"` clauses verified exactly.
+    pub fn search(&self, query: &str, range: TimeRange, limit: usize) -> Result<SearchHits> {
+        let (text, preds) = analytics::split_search(query)?;
+        let verify = |e: &Event| analytics::predicates_match(&preds, e);
+        let verify: Option<&dyn Fn(&Event) -> bool> =
+            if preds.is_empty() { None } else { Some(&verify) };
+        Ok(self.index.search(&text, range, limit, verify)?)
+    }
+
+    /// Events by uid, in the given order.
+    pub fn events(&self, uids: &[u64]) -> Result<Vec<Event>> {
+        Ok(self.index.get(uids)?)
+    }
+}

@@ -1,0 +1,119 @@
+//! `huntbench exclusions ...`: the `_filter` macros, done hands-on.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use crate::analytics::{self, ExclusionOp};
+use crate::cli::{ExclusionCmd, SummaryFormat, emit};
+use crate::sanitize::inert_line;
+
+/// Run one exclusions subcommand.
+pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
+    let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
+    let path = crate::paths::exclusions_file();
+    let mut store = analytics::ExclusionStore::open(&path)?;
+    match cmd {
+        ExclusionCmd::Add {
+            analytic,
+            field,
+            pattern,
+            note,
+            one_of,
+        } => {
+            let op = if one_of {
+                ExclusionOp::OneOf(
+                    pattern
+                        .split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect(),
+                )
+            } else {
+                analytics::parse_op(&pattern)
+            };
+            let q = find(&queries, &analytic)?;
+            let ex = store.add(q, &field, op, note)?;
+            emit(&format!(
+                "added {} to {}: {} (stored in {})",
+                ex.id,
+                ex.analytic,
+                inert_line(&describe(&ex)),
+                path.display()
+            ));
+        }
+        ExclusionCmd::List { format } => {
+            let list = store.list();
+            if format == SummaryFormat::Json {
+                emit(&serde_json::to_string_pretty(list)?);
+            } else if list.is_empty() {
+                emit("no exclusions (add one with `huntbench exclusions add ANALYTIC FIELD PATTERN`)");
+            } else {
+                let mut out = String::new();
+                for ex in list {
+                    out += &format!(
+                        "{:<5} {:<3} {:<60} {}{}\n",
+                        ex.id,
+                        if ex.enabled { "on" } else { "off" },
+                        ex.analytic,
+                        inert_line(&describe(ex)),
+                        ex.note
+                            .as_deref()
+                            .map(|n| format!("  # {}", inert_line(n)))
+                            .unwrap_or_default()
+                    );
+                }
+                emit(&out);
+            }
+        }
+        ExclusionCmd::Enable { id } => {
+            store.set_enabled(&id, true)?;
+            emit(&format!("{id} enabled"));
+        }
+        ExclusionCmd::Disable { id } => {
+            store.set_enabled(&id, false)?;
+            emit(&format!("{id} disabled"));
+        }
+        ExclusionCmd::Rm { id } => {
+            store.remove(&id)?;
+            emit(&format!("{id} removed"));
+        }
+        ExclusionCmd::Export {
+            analytic,
+            splunk,
+            sigma,
+        } => {
+            let q = find(&queries, &analytic)?;
+            let list = store.list();
+            if sigma {
+                emit(&analytics::sigma_filter(q, list));
+            } else if splunk {
+                emit(&analytics::splunk_filter_stanza(q, list));
+            } else {
+                bail!("say which export: --splunk (macros.conf stanza) or --sigma (filter rule)");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn find<'a>(
+    queries: &'a [analytics::SavedQuery],
+    id: &str,
+) -> Result<&'a analytics::SavedQuery> {
+    queries.iter().find(|q| q.id == id).ok_or_else(|| {
+        let ids: Vec<&str> = queries.iter().map(|q| q.id.as_str()).collect();
+        anyhow::anyhow!("no saved query {id:?}; known: {}", ids.join(", "))
+    })
+}
+
+/// `field op value` in one line.
+pub fn describe(ex: &analytics::Exclusion) -> String {
+    match &ex.op {
+        ExclusionOp::Equals(v) => format!("{} = \"{v}\"", ex.field),
+        ExclusionOp::Wildcard(v) => format!("{} like \"{v}\"", ex.field),
+        ExclusionOp::OneOf(vs) => format!("{} in ({})", ex.field, vs.join(", ")),
+        ExclusionOp::Sha256(h) => format!("sha256({}) = {h}", ex.field),
+    }
+}

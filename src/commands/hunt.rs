@@ -1,0 +1,196 @@
+//! `huntbench hunt`, `search` and `edges`: rows out of the index (or straight from files).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::analytics::{self, HuntResult, QueryKind};
+use crate::cli::{Format, TimeArgs, emit};
+use crate::pipeline::{self, IngestOptions};
+use crate::sanitize::inert_line;
+use crate::time::{ctime, iso_micros};
+use crate::workbench::Workbench;
+
+/// Run saved queries over the index, or over `input` files with no index.
+pub fn hunt(
+    dir: &Path,
+    ids: &[String],
+    format: Format,
+    apply_exclusions: bool,
+    input: Vec<PathBuf>,
+    time: &TimeArgs,
+) -> Result<ExitCode> {
+    let (range, tz) = super::time_args(time)?;
+    let results: Vec<HuntResult> = if input.is_empty() {
+        let wb = Workbench::open(dir)?;
+        wb.hunt(ids, range, apply_exclusions)?
+    } else {
+        let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
+        let chosen: Vec<_> = queries
+            .into_iter()
+            .filter(|q| ids.is_empty() || ids.contains(&q.id))
+            .filter(|q| q.kind == QueryKind::Parity)
+            .collect();
+        if chosen.is_empty() {
+            anyhow::bail!("--input runs the parity analytics only; no such saved query among {ids:?}");
+        }
+        let (mut results, errors) =
+            pipeline::hunt_files(&chosen, input, range, &IngestOptions::default());
+        for e in &errors {
+            eprintln!("warning: {}", inert_line(&e.to_string()));
+        }
+        if apply_exclusions {
+            let store = analytics::ExclusionStore::open(&crate::paths::exclusions_file())?;
+            for r in &mut results {
+                analytics::apply_exclusions(r, store.list());
+            }
+        }
+        results
+    };
+    let text = match format {
+        Format::Table => analytics::render_table(&results, tz, super::table_width()),
+        Format::Json => analytics::render_json(&results, tz),
+        Format::Csv => analytics::render_csv(&results, tz),
+    };
+    emit(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ad-hoc search; prints events.
+pub fn search(
+    dir: &Path,
+    query: &str,
+    format: Format,
+    limit: usize,
+    time: &TimeArgs,
+) -> Result<ExitCode> {
+    let (range, tz) = super::time_args(time)?;
+    let wb = Workbench::open(dir)?;
+    let hits = wb.search(query, range, limit)?;
+    match format {
+        Format::Json => emit(&serde_json::to_string_pretty(&hits.events)?),
+        Format::Csv => {
+            let mut out = String::from("time,event_code,channel,computer,user_id,user,text\n");
+            for e in &hits.events {
+                let cells = [
+                    iso_micros(e.time),
+                    e.event_code.to_string(),
+                    e.channel.clone(),
+                    e.computer.clone(),
+                    e.user_id.clone().unwrap_or_default(),
+                    e.user.clone().unwrap_or_default(),
+                    event_text(e).to_string(),
+                ];
+                let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+                out += &row.join(",");
+                out.push('\n');
+            }
+            emit(&out);
+        }
+        Format::Table => {
+            let width = super::table_width().max(60);
+            let mut out = format!(
+                "{} events match ({} shown)\n{:<19}  {:>5}  {:<24}  {:<28}  text\n",
+                hits.total,
+                hits.events.len(),
+                "time",
+                "code",
+                "computer",
+                "user"
+            );
+            for e in &hits.events {
+                let user = e.user.as_deref().or(e.user_id.as_deref()).unwrap_or("-");
+                let head = format!(
+                    "{:<19}  {:>5}  {:<24}  {:<28}  ",
+                    ctime(e.time, tz),
+                    e.event_code,
+                    clip(&inert_line(&e.computer), 24),
+                    clip(&inert_line(user), 28)
+                );
+                let room = width.saturating_sub(head.chars().count()).max(10);
+                out += &head;
+                out += &clip(&inert_line(event_text(e)), room);
+                out.push('\n');
+            }
+            emit(&out);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Source → target edges of the extended layer.
+pub fn edges(dir: &Path, format: Format, time: &TimeArgs) -> Result<ExitCode> {
+    let (range, tz) = super::time_args(time)?;
+    let wb = Workbench::open(dir)?;
+    let edges = wb.edges(range)?;
+    match format {
+        Format::Json => emit(&serde_json::to_string_pretty(
+            &edges.iter().map(|e| crate::extended::edge_json(e, tz)).collect::<Vec<_>>(),
+        )?),
+        Format::Csv => {
+            let mut out = String::from("source,target,count,firstTime,lastTime,techniques\n");
+            for e in &edges {
+                out += &format!(
+                    "{},{},{},{},{},{}\n",
+                    csv_cell(&e.source),
+                    csv_cell(&e.target),
+                    e.count,
+                    ctime(e.first, tz),
+                    ctime(e.last, tz),
+                    csv_cell(&e.techniques.join(";"))
+                );
+            }
+            emit(&out);
+        }
+        Format::Table => {
+            let mut out = format!(
+                "{:<28} → {:<28} {:>6}  {:<19}  {:<19}  techniques (target-side evidence)\n",
+                "source", "target", "count", "firstTime", "lastTime"
+            );
+            for e in &edges {
+                out += &format!(
+                    "{:<28} → {:<28} {:>6}  {:<19}  {:<19}  {} ({})\n",
+                    clip(&inert_line(&e.source), 28),
+                    clip(&inert_line(&e.target), 28),
+                    e.count,
+                    ctime(e.first, tz),
+                    ctime(e.last, tz),
+                    inert_line(&e.techniques.join(", ")),
+                    e.evidence.len()
+                );
+            }
+            if edges.is_empty() {
+                out += "(no edges: no remote execution with a literal target in range)\n";
+            }
+            emit(&out);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text an analyst reads first for an event.
+fn event_text(e: &crate::event::Event) -> &str {
+    e.script_block_text
+        .as_deref()
+        .or(e.process.as_deref())
+        .or(e.data.values().next().map(|s| s.as_str()))
+        .unwrap_or("")
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,126 @@
+//! `huntbench ingest`: read logs into the index, with progress and live answers.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::analytics;
+use crate::cli::{SummaryFormat, emit};
+use crate::index::Index;
+use crate::pipeline::{self, IngestOptions, IngestSummary, Progress};
+
+/// Ingest `paths`; prints live rows, then the summary.
+pub fn run(
+    dir: &Path,
+    paths: Vec<PathBuf>,
+    format: SummaryFormat,
+    threads: Option<usize>,
+) -> Result<ExitCode> {
+    let index = Index::open(dir)?;
+    let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
+    let mut opts = IngestOptions::default();
+    if let Some(t) = threads {
+        opts.threads = t.max(1);
+    }
+    let summary = ingest_with_progress(&index, &queries, paths, &opts, format)?;
+    match format {
+        SummaryFormat::Json => emit(&serde_json::to_string_pretty(&summary)?),
+        SummaryFormat::Text => emit(&summary_text(&summary, dir)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The pipeline with a progress line on stderr (when it is a terminal) and live rows.
+pub fn ingest_with_progress(
+    index: &Index,
+    queries: &[analytics::SavedQuery],
+    paths: Vec<PathBuf>,
+    opts: &IngestOptions,
+    format: SummaryFormat,
+) -> Result<IngestSummary> {
+    let show = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut last = Instant::now() - Duration::from_secs(1);
+    let mut on_progress = |p: &Progress| {
+        if show && last.elapsed() >= Duration::from_millis(200) {
+            last = Instant::now();
+            let _ = write!(std::io::stderr(), "\r{}", progress_line(p, started.elapsed()));
+        }
+    };
+    let mut on_live = |results: &[analytics::HuntResult]| {
+        if show {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+        if format == SummaryFormat::Text {
+            let n: usize = results.iter().map(|r| r.groups.len()).sum();
+            let mut text = format!(
+                "Analytics over the files just read (before the index commit): {n} rows\n"
+            );
+            if n > 0 {
+                text += &analytics::render_table(results, None, super::table_width());
+            }
+            emit(&text);
+        }
+    };
+    let summary = pipeline::ingest(index, queries, paths, opts, &mut on_progress, &mut on_live)?;
+    if show {
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
+    }
+    Ok(summary)
+}
+
+fn progress_line(p: &Progress, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64().max(0.001);
+    let rate = p.events_read as f64 / secs;
+    let eta = if p.bytes > 0 && p.total_bytes > p.bytes {
+        let left = (p.total_bytes - p.bytes) as f64 * secs / p.bytes as f64;
+        format!("{left:.0}s")
+    } else {
+        "-".into()
+    };
+    let pct = if p.total_bytes > 0 {
+        (p.bytes as f64 * 100.0 / p.total_bytes as f64).min(100.0)
+    } else {
+        0.0
+    };
+    let width = 24usize;
+    let filled = ((pct / 100.0) * width as f64) as usize;
+    format!(
+        "[{}{}] {pct:5.1}%  {} events  {:.1}/{:.1} MB  {rate:.0} ev/s  files {}/{}  ETA {eta}",
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        p.events_read,
+        p.bytes as f64 / 1e6,
+        p.total_bytes as f64 / 1e6,
+        p.files_done,
+        p.files,
+    )
+}
+
+/// The human summary.
+pub fn summary_text(s: &IngestSummary, dir: &Path) -> String {
+    let mut out = format!(
+        "Ingested into {}\n  files read          {}\n  events read         {}\n  indexed             {}\n  duplicates skipped  {}\n  rejected            {}\n  time                {:.2} s ({:.0} events/s)\n",
+        dir.display(),
+        s.files,
+        s.events_read,
+        s.indexed,
+        s.duplicates,
+        s.rejected,
+        s.seconds,
+        s.events_per_second
+    );
+    if !s.errors.is_empty() {
+        out += "Rejected input (file: position: reason):\n";
+        for e in s.errors.iter().take(50) {
+            out += &format!("  {}\n", crate::sanitize::inert_line(&e.to_string()));
+        }
+        if s.errors.len() > 50 {
+            out += &format!("  ... and {} more (use --format json for all)\n", s.errors.len() - 50);
+        }
+    }
+    out
+}

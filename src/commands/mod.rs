@@ -1,0 +1,87 @@
+//! The commands behind the CLI; each file is one command family.
+
+mod demo;
+mod exclusions;
+mod hunt;
+mod ingest;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, TimeArgs};
+use crate::time::{self, TimeRange};
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let index_dir = crate::paths::index_dir(cli.index.clone());
+    match cli.command {
+        None => demo::open_tui(&index_dir, &TimeArgs::default()),
+        Some(Command::Tui(t)) => demo::open_tui(&index_dir, &t),
+        Some(Command::Demo {
+            events,
+            seed,
+            no_tui,
+        }) => demo::run(cli.index, events, seed, no_tui),
+        Some(Command::Ingest {
+            paths,
+            format,
+            threads,
+        }) => ingest::run(&index_dir, paths, format, threads),
+        Some(Command::Stats { format }) => stats::run(&index_dir, format),
+        Some(Command::Hunt {
+            ids,
+            format,
+            no_exclusions,
+            input,
+            time,
+        }) => hunt::hunt(&index_dir, &ids, format, !no_exclusions, input, &time),
+        Some(Command::Search {
+            query,
+            format,
+            limit,
+            time,
+        }) => hunt::search(&index_dir, &query, format, limit, &time),
+        Some(Command::Edges { format, time }) => hunt::edges(&index_dir, format, &time),
+        Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd),
+        Some(Command::Bench(args)) => crate::bench::run(&args),
+    }
+}
+
+/// The time range and zone of `--earliest/--latest/--tz`.
+fn time_args(t: &TimeArgs) -> Result<(TimeRange, Option<chrono_tz::Tz>)> {
+    let now = time::now_micros();
+    let range = TimeRange::parse(t.earliest.as_deref(), t.latest.as_deref(), now)
+        .map_err(anyhow::Error::msg)?;
+    let tz = t
+        .tz
+        .as_deref()
+        .map(time::parse_tz)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    Ok((range, tz))
+}
+
+/// Terminal width for tables (COLUMNS, else 160 when not a terminal).
+fn table_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| crossterm_width())
+        .unwrap_or(160)
+}
+
+fn crossterm_width() -> Option<usize> {
+    crate::tui::terminal_width()
+}
+
+/// Paths as given, for messages.
+fn show_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
