@@ -428,8 +428,8 @@ fn matcher_agrees_with_brute_force_reference() {
         let mut e = sb(&text);
         e.record_id = Some(i);
         e.channel = rng.pick(&chans).to_string();
-        e.event_code = if rng.next() % 5 == 0 { 4103 } else { 4104 };
-        if rng.next() % 20 == 0 {
+        e.event_code = if rng.next().is_multiple_of(5) { 4103 } else { 4104 };
+        if rng.next().is_multiple_of(20) {
             e.script_block_text = None;
         }
         let want = reference_sb(&e);
