@@ -428,7 +428,11 @@ fn matcher_agrees_with_brute_force_reference() {
         let mut e = sb(&text);
         e.record_id = Some(i);
         e.channel = rng.pick(&chans).to_string();
-        e.event_code = if rng.next().is_multiple_of(5) { 4103 } else { 4104 };
+        e.event_code = if rng.next().is_multiple_of(5) {
+            4103
+        } else {
+            4104
+        };
         if rng.next().is_multiple_of(20) {
             e.script_block_text = None;
         }
