@@ -149,7 +149,11 @@ pub fn render_table(results: &[HuntResult], tz: Option<Tz>, width: usize) -> Str
 
 const SEP: &str = "  ";
 
-/// Natural widths, then the widest columns capped until the row fits the terminal.
+/// Columns whose text is short and must stay whole while the others still have room to give.
+const KEEP_WHOLE: &[&str] = &["EventCode", "count", "firstTime", "lastTime"];
+
+/// Natural widths, then the widest text columns capped until the row fits the terminal; the
+/// short stats columns are cut only when capping the text columns to 3 is not enough.
 fn column_widths(header: &[String], rows: &[Vec<String>], width: usize) -> Vec<usize> {
     let natural: Vec<usize> = (0..header.len())
         .map(|i| {
@@ -162,18 +166,34 @@ fn column_widths(header: &[String], rows: &[Vec<String>], width: usize) -> Vec<u
         .collect();
     let seps = SEP.len() * header.len().saturating_sub(1);
     let budget = width.saturating_sub(seps);
-    let fits = |cap: usize| natural.iter().map(|w| (*w).min(cap)).sum::<usize>() <= budget;
+    let whole: Vec<bool> = header
+        .iter()
+        .map(|h| KEEP_WHOLE.contains(&h.as_str()))
+        .collect();
+    let capped = |cap: usize, all: bool| -> Vec<usize> {
+        natural
+            .iter()
+            .zip(&whole)
+            .map(|(w, keep)| if *keep && !all { *w } else { (*w).min(cap) })
+            .collect()
+    };
+    let fits = |cap: usize, all: bool| capped(cap, all).iter().sum::<usize>() <= budget;
     let max = natural.iter().copied().max().unwrap_or(0);
-    if fits(max) {
+    if fits(max, false) {
         return natural;
     }
+    let all = !fits(3, false);
     // The largest cap that fits; never below 3 so a cell keeps a letter and its `…`.
     let (mut lo, mut hi) = (3usize, max);
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        if fits(mid) { lo = mid } else { hi = mid - 1 }
+        if fits(mid, all) {
+            lo = mid
+        } else {
+            hi = mid - 1
+        }
     }
-    natural.iter().map(|w| (*w).min(lo)).collect()
+    capped(lo, all)
 }
 
 fn push_row(out: &mut String, cells: &[String], widths: &[usize]) {
