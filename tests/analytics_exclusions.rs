@@ -437,3 +437,48 @@ fn sigma_filter_lists_expressible_exclusions() {
         "{p}"
     );
 }
+
+#[test]
+fn hand_edited_exclusions_that_cannot_match_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exclusions.toml");
+    let mut s = ExclusionStore::open(&path).unwrap();
+    s.add(SB, "Computer", parse_op("a"), None).unwrap();
+    s.add(PROC, "dest", parse_op("b"), None).unwrap();
+    assert!(s.problems().is_empty());
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("field = \"dest\"", "field = \"Computer\"");
+    std::fs::write(&path, text).unwrap();
+    s.reload().unwrap();
+    assert_eq!(
+        s.problems(),
+        [format!("x2: `Computer` is not an output column of {PROC}")]
+    );
+}
+
+#[test]
+fn hunt_all_applies_exclusions() {
+    use huntbench::analytics::hunt_all;
+    use huntbench::event::{CHANNEL_POWERSHELL, Event};
+    let ev = |rid: u64, host: &str| Event {
+        time: 1_700_000_000_000_000 + rid as i64,
+        event_code: 4104,
+        channel: CHANNEL_POWERSHELL.into(),
+        computer: host.into(),
+        record_id: Some(rid),
+        user_id: Some("S-1-5-18".into()),
+        script_block_text: Some("Invoke-Command -ComputerName x {1}".into()),
+        ..Default::default()
+    };
+    let evs = [ev(1, "mgmt01"), ev(2, "mgmt01"), ev(3, "ws01")];
+    let refs: Vec<&Event> = evs.iter().collect();
+    let xs = [x("x1", "Computer", ExclusionOp::Equals("mgmt01".into()))];
+    let rs = hunt_all(&builtin_queries(), &refs, &xs);
+    assert_eq!(rs.len(), 2);
+    let sb = rs.iter().find(|r| r.query.id == SB).unwrap();
+    assert_eq!((sb.groups.len(), sb.rows(), sb.events()), (2, 1, 1));
+    assert_eq!(sb.suppressed["x1"], Suppression { rows: 1, events: 2 });
+    let p = rs.iter().find(|r| r.query.id == PROC).unwrap();
+    assert!(p.groups.is_empty() && p.suppressed.is_empty());
+}

@@ -393,7 +393,14 @@ const PIECES: &[&str] = &[
     "İ",
     "Invo\u{212A}e-Command",
     "\u{1b}[0m",
+    "AΣ",
+    "Σ",
 ];
+
+/// Lowercase each character on its own (what "case-insensitive" means here).
+fn lower(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
 
 /// The analytic written plainly: channel + code, then lowercase + contains.
 fn reference_sb(e: &Event) -> bool {
@@ -406,8 +413,8 @@ fn reference_sb(e: &Event) -> bool {
     if text.is_empty() || !chan_ok || e.event_code != 4104 {
         return false;
     }
-    let lower = text.to_lowercase();
-    lower.contains("invoke-command") && lower.contains("-computername")
+    let text = lower(text);
+    text.contains("invoke-command") && text.contains("-computername")
 }
 
 #[test]
@@ -465,8 +472,8 @@ fn glob_ref(p: &[char], t: &[char]) -> bool {
 #[test]
 fn general_wildcards_agree_with_reference_glob() {
     let mut rng = Rng(42);
-    let pat_pieces = ["a", "b", "ab", "ba", "A", "*", "*", "é", "\n"];
-    let text_pieces = ["a", "b", "A", "B", "é", "É", "\n", "ab"];
+    let pat_pieces = ["a", "b", "ab", "ba", "A", "*", "*", "é", "\n", "Σ", "ς"];
+    let text_pieces = ["a", "b", "A", "B", "é", "É", "\n", "ab", "Σ", "σ"];
     let mut hits = 0;
     for _ in 0..20_000 {
         let p: String = (0..rng.next() % 6 + 1)
@@ -475,8 +482,8 @@ fn general_wildcards_agree_with_reference_glob() {
         let t: String = (0..rng.next() % 8)
             .map(|_| rng.pick(&text_pieces))
             .collect();
-        let pc: Vec<char> = p.to_lowercase().chars().collect();
-        let tc: Vec<char> = t.to_lowercase().chars().collect();
+        let pc: Vec<char> = lower(&p).chars().collect();
+        let tc: Vec<char> = lower(&t).chars().collect();
         let want = !t.is_empty() && glob_ref(&pc, &tc);
         hits += usize::from(want);
         assert_eq!(
@@ -490,5 +497,5 @@ fn general_wildcards_agree_with_reference_glob() {
         }];
         assert_eq!(predicates_match(&preds, &sb(&t)), want);
     }
-    assert!(hits > 1000, "{hits}");
+    assert!(hits > 500, "both outcomes exercised: {hits}");
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{HuntResult, SavedQuery};
+use super::exclusions::apply_exclusions;
+use super::model::{Exclusion, HuntResult, SavedQuery};
 use super::stats::group;
 use super::wildcard::{Wildcard, fold};
 use crate::event::Event;
@@ -141,4 +142,21 @@ pub fn hunt(q: &SavedQuery, events: &[&Event]) -> HuntResult {
         dropped,
         suppressed: BTreeMap::new(),
     }
+}
+
+/// Every query over the same events, each with the exclusions applied: what `huntbench hunt`
+/// prints.
+pub fn hunt_all(
+    queries: &[SavedQuery],
+    events: &[&Event],
+    exclusions: &[Exclusion],
+) -> Vec<HuntResult> {
+    queries
+        .iter()
+        .map(|q| {
+            let mut r = hunt(q, events);
+            apply_exclusions(&mut r, exclusions);
+            r
+        })
+        .collect()
 }

@@ -16,7 +16,7 @@ pub use error::AnalyticsError;
 pub use exclusions::{apply_exclusions, column_value, exclusion_matches, parse_op, sha256_hex};
 pub use export::{sigma_filter, splunk_filter_stanza};
 pub use load::{builtin_queries, load_saved_queries, validate_query};
-pub use matcher::{Matcher, fingerprint, hunt, tag};
+pub use matcher::{Matcher, fingerprint, hunt, hunt_all, tag};
 pub use model::*;
 pub use render::{render_csv, render_json, render_table, row_json};
 pub use search::{predicates_match, split_search};

@@ -65,6 +65,23 @@ impl ExclusionStore {
         &self.data.exclusions
     }
 
+    /// Exclusions that can never match with the loaded queries (unknown analytic, or a field
+    /// that is not one of its output columns, e.g. after a hand edit), one message each.
+    pub fn problems(&self) -> Vec<String> {
+        self.data
+            .exclusions
+            .iter()
+            .filter_map(|x| match self.queries.iter().find(|q| q.id == x.analytic) {
+                None => Some(format!("{}: unknown analytic `{}`", x.id, x.analytic)),
+                Some(q) if !q.columns.contains(&x.field) => Some(format!(
+                    "{}: `{}` is not an output column of {}",
+                    x.id, x.field, x.analytic
+                )),
+                Some(_) => None,
+            })
+            .collect()
+    }
+
     /// Re-read the file (another process may have changed it).
     pub fn reload(&mut self) -> Result<(), AnalyticsError> {
         self.data = read(&self.path)?;

@@ -19,9 +19,14 @@ pub struct Wildcard {
     exact: bool,
 }
 
-/// The case folding used on both sides of every comparison.
+/// The case folding used on both sides of every comparison: per-character lowercase, so a
+/// piece of a pattern folds the same as the text around it (no context rules like final sigma).
 pub fn fold(s: &str) -> String {
-    s.to_lowercase()
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.chars().flat_map(char::to_lowercase).collect()
+    }
 }
 
 impl Wildcard {
