@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use huntbench::analytics::{
     Exclusion, ExclusionOp, ExclusionStore, Group, HuntResult, SavedQuery, Suppression,
-    apply_exclusions, builtin_queries, exclusion_matches, parse_op, sha256_hex, sigma_filter,
-    splunk_filter_stanza,
+    apply_exclusions, builtin_queries, exclusion_matches, parse_op, sha256_hex,
 };
 use huntbench::time::parse_timestamp;
 
@@ -318,124 +317,6 @@ fn broken_files_are_errors_with_file_and_line_and_stay_untouched() {
     std::fs::write(&path, good.replace("field = \"Computer\"\n", "")).unwrap();
     let e = ExclusionStore::open(&path).unwrap_err().to_string();
     assert!(e.contains("exclusions.toml:") && e.contains("field"), "{e}");
-}
-
-// ---------- export ----------
-
-fn export_set() -> Vec<Exclusion> {
-    let mut off = x("x6", "Computer", ExclusionOp::Equals("never".into()));
-    off.enabled = false;
-    let mut foreign = x("x7", "dest", ExclusionOp::Equals("other".into()));
-    foreign.analytic = PROC.into();
-    vec![
-        x(
-            "x1",
-            "Computer",
-            ExclusionOp::Equals("mgmt01.corp.local".into()),
-        ),
-        x(
-            "x2",
-            "user_id",
-            ExclusionOp::OneOf(vec!["S-1-5-18".into(), "S-1-5-19".into()]),
-        ),
-        x(
-            "x3",
-            "ScriptBlockText",
-            ExclusionOp::Wildcard("*C:\\Tools\\dbatools\\*".into()),
-        ),
-        x(
-            "x4",
-            "ScriptBlockText",
-            ExclusionOp::Equals("Write-Host \"hi\"\nexit".into()),
-        ),
-        x(
-            "x5",
-            "ScriptBlockText",
-            ExclusionOp::Sha256(sha256_hex("abc")),
-        ),
-        off,
-        foreign,
-    ]
-}
-
-#[test]
-fn splunk_stanza_is_exact() {
-    let q = query(SB);
-    let got = splunk_filter_stanza(&q, &export_set());
-    let want = concat!(
-        "[remote_process_instantiation_via_winrm_and_powershell_script_block_filter]\n",
-        "definition = search NOT Computer=\"mgmt01.corp.local\" NOT user_id IN (\"S-1-5-18\",\"S-1-5-19\")",
-        " NOT ScriptBlockText=\"*C:\\\\Tools\\\\dbatools\\\\*\" NOT ScriptBlockText=\"Write-Host \\\"hi\\\"\\\n",
-        "exit\" | eval _hb_hash=sha256(ScriptBlockText)",
-        " | search NOT _hb_hash IN (\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\")",
-        " | fields - _hb_hash\n",
-    );
-    assert_eq!(got, want);
-    // Every line but the last ends with the `\` continuation, so Splunk reads one definition.
-    let lines: Vec<&str> = got.lines().skip(1).collect();
-    assert_eq!(lines.len(), 2);
-    assert!(lines[0].ends_with('\\') && !lines[1].ends_with('\\'));
-}
-
-#[test]
-fn splunk_stanza_defaults_and_hash_only() {
-    let proc = query(PROC);
-    assert_eq!(
-        splunk_filter_stanza(&proc, &export_set()),
-        "[remote_process_instantiation_via_winrm_and_powershell_filter]\ndefinition = NOT dest=\"other\"\n"
-            .replace("= NOT", "= search NOT")
-    );
-    assert_eq!(
-        splunk_filter_stanza(&proc, &[]),
-        "[remote_process_instantiation_via_winrm_and_powershell_filter]\ndefinition = search *\n"
-    );
-    let q = query(SB);
-    let only_hash = [x(
-        "x1",
-        "ScriptBlockText",
-        ExclusionOp::Sha256("AB".repeat(32)),
-    )];
-    assert_eq!(
-        splunk_filter_stanza(&q, &only_hash),
-        format!(
-            "[{SB}_filter]\ndefinition = eval _hb_hash=sha256(ScriptBlockText) | search NOT _hb_hash IN (\"{}\") | fields - _hb_hash\n",
-            "ab".repeat(32)
-        )
-    );
-}
-
-#[test]
-fn sigma_filter_lists_expressible_exclusions() {
-    let q = query(SB);
-    let y = sigma_filter(&q, &export_set());
-    assert!(y.contains("    category: ps_script\n"), "{y}");
-    assert!(y.contains("filter:\n    rules:\n        - remote_process_instantiation_via_winrm_and_powershell_script_block\n"), "{y}");
-    assert!(
-        y.contains("    filter_x1:\n        Computer:\n            - \"mgmt01.corp.local\"\n"),
-        "{y}"
-    );
-    assert!(y.contains("    filter_x2:\n        UserID:\n            - \"S-1-5-18\"\n            - \"S-1-5-19\"\n"), "{y}");
-    // Sigma escapes backslashes; the YAML scalar escapes them again.
-    assert!(
-        y.contains("            - \"*C:\\\\\\\\Tools\\\\\\\\dbatools\\\\\\\\*\"\n"),
-        "{y}"
-    );
-    assert!(
-        y.contains("# not expressible in Sigma: x5 (sha256 of ScriptBlockText)\n"),
-        "{y}"
-    );
-    assert!(
-        y.ends_with(
-            "    condition: not filter_x1 and not filter_x2 and not filter_x3 and not filter_x4\n"
-        ),
-        "{y}"
-    );
-    assert!(!y.contains("x6") && !y.contains("x7"));
-    let p = sigma_filter(&query(PROC), &[]);
-    assert!(
-        p.contains("category: process_creation") && p.ends_with("    condition: 'false'\n"),
-        "{p}"
-    );
 }
 
 #[test]
