@@ -48,13 +48,14 @@ fn export_set() -> Vec<Exclusion> {
         x(
             "x4",
             "ScriptBlockText",
-            ExclusionOp::Equals("Write-Host \"hi\"\nexit".into()),
+            ExclusionOp::Equals("Write-Host \"hi\" 2>&1\nexit".into()),
         ),
         x(
             "x5",
             "ScriptBlockText",
             ExclusionOp::Sha256(sha256_hex("abc")),
         ),
+        x("x8", "Computer", ExclusionOp::Equals("a*b".into())),
         off,
         foreign,
     ]
@@ -67,8 +68,14 @@ fn splunk_stanza_is_exact() {
     let want = concat!(
         "[remote_process_instantiation_via_winrm_and_powershell_script_block_filter]\n",
         "definition = search NOT Computer=\"mgmt01.corp.local\" NOT user_id IN (\"S-1-5-18\",\"S-1-5-19\")",
-        " NOT ScriptBlockText=\"*C:\\\\Tools\\\\dbatools\\\\*\" NOT ScriptBlockText=\"Write-Host \\\"hi\\\"\\\n",
-        "exit\" | eval _hb_hash=sha256(ScriptBlockText)",
+        " NOT ScriptBlockText=\"*C:\\\\Tools\\\\dbatools\\\\*\"",
+        // Quotes escaped, `>` and `&` encoded as the add-on indexes them, the newline continued.
+        " NOT ScriptBlockText=\"Write-Host \\\"hi\\\" 2&gt;&amp;1\\\n",
+        "exit\"",
+        // A literal `*` in an Equals value: `where`, since `search` would read it as a wildcard.
+        " | where NOT (lower(Computer)=lower(\"a*b\"))",
+        // Splunk's text is entity-encoded: decode it before hashing, as huntbench hashes.
+        " | eval _hb_hash=sha256(replace(replace(replace(ScriptBlockText,\"&lt;\",\"<\"),\"&gt;\",\">\"),\"&amp;\",\"&\"))",
         " | search NOT _hb_hash IN (\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\")",
         " | fields - _hb_hash\n",
     );
@@ -100,7 +107,7 @@ fn splunk_stanza_defaults_and_hash_only() {
     assert_eq!(
         splunk_filter_stanza(&q, &only_hash),
         format!(
-            "[{SB}_filter]\ndefinition = eval _hb_hash=sha256(ScriptBlockText) | search NOT _hb_hash IN (\"{}\") | fields - _hb_hash\n",
+            "[{SB}_filter]\ndefinition = eval _hb_hash=sha256(replace(replace(replace(ScriptBlockText,\"&lt;\",\"<\"),\"&gt;\",\">\"),\"&amp;\",\"&\")) | search NOT _hb_hash IN (\"{}\") | fields - _hb_hash\n",
             "ab".repeat(32)
         )
     );
@@ -128,7 +135,7 @@ fn sigma_filter_lists_expressible_exclusions() {
     );
     assert!(
         y.ends_with(
-            "    condition: not filter_x1 and not filter_x2 and not filter_x3 and not filter_x4\n"
+            "    condition: not filter_x1 and not filter_x2 and not filter_x3 and not filter_x4 and not filter_x8\n"
         ),
         "{y}"
     );

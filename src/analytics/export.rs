@@ -6,12 +6,16 @@ use super::model::{Exclusion, ExclusionOp, SavedQuery};
 /// A `macros.conf` stanza `[<id>_filter]` holding the enabled exclusions of `q`.
 ///
 /// The macro is used after a pipe (`| \`..._filter\``), so its definition is a pipeline that
-/// starts with a command: `search NOT ...` for value tests, then one
-/// `eval _hb_hash=sha256(<field>) | search NOT _hb_hash IN (...) | fields - _hb_hash` per hashed
-/// field. Values are quoted with `\"` and `\\` escaped; a newline inside a value is written as a
+/// starts with a command: `search NOT f="v" NOT f IN (...)` for value tests; a `where` stage for
+/// `Equals`/`OneOf` values that hold a `*` (which `search` would treat as a wildcard); then per
+/// hashed field `eval _hb_hash=sha256(<decoded field>) | search NOT _hb_hash IN (...) |
+/// fields - _hb_hash`.
+///
+/// Why the entity handling: the Splunk Windows add-on keeps `&amp; &lt; &gt;` encoded in the
+/// indexed text (SEMANTICS.md §3) while huntbench holds decoded text. So compared values are
+/// re-encoded, and hashed fields are decoded in SPL before `sha256`, so both sides hash the same
+/// text. Values are quoted with `\"` and `\\` escaped; a newline inside a value is written as a
 /// `\` line continuation, which Splunk's .conf reader joins back keeping the newline.
-/// Limits: an `Equals` value holding `*` acts as a wildcard in SPL; Splunk hashes the text as
-/// indexed (the add-on keeps `&amp;` etc. encoded), huntbench hashes the decoded text.
 /// With no enabled exclusion the definition is Splunk's default, `search *`.
 pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String {
     let active: Vec<&Exclusion> = exclusions
@@ -19,15 +23,20 @@ pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String 
         .filter(|x| x.enabled && x.analytic == q.id)
         .collect();
     let mut clauses = Vec::new();
+    let mut literal = Vec::new();
     let mut hashed: Vec<(&str, Vec<&str>)> = Vec::new();
     for x in &active {
         let f = x.field.as_str();
         match &x.op {
+            ExclusionOp::Equals(v) if v.contains('*') => literal.push(where_eq(f, [v])),
+            ExclusionOp::OneOf(vs) if vs.iter().any(|v| v.contains('*')) => {
+                literal.push(where_eq(f, vs));
+            }
             ExclusionOp::Equals(v) | ExclusionOp::Wildcard(v) => {
-                clauses.push(format!("NOT {f}={}", spl_quote(v)));
+                clauses.push(format!("NOT {f}={}", spl_value(v)));
             }
             ExclusionOp::OneOf(vs) => {
-                let list: Vec<String> = vs.iter().map(|v| spl_quote(v)).collect();
+                let list: Vec<String> = vs.iter().map(|v| spl_value(v)).collect();
                 clauses.push(format!("NOT {f} IN ({})", list.join(",")));
             }
             ExclusionOp::Sha256(h) => match hashed.iter_mut().find(|(hf, _)| *hf == f) {
@@ -40,6 +49,9 @@ pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String 
     if !clauses.is_empty() {
         stages.push(format!("search {}", clauses.join(" ")));
     }
+    for w in literal {
+        stages.push(format!("where NOT ({w})"));
+    }
     for (i, (f, hs)) in hashed.iter().enumerate() {
         let var = if i == 0 {
             "_hb_hash".to_string()
@@ -50,7 +62,9 @@ pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String 
             .iter()
             .map(|h| spl_quote(&h.to_ascii_lowercase()))
             .collect();
-        stages.push(format!("eval {var}=sha256({f})"));
+        let decoded =
+            format!("replace(replace(replace({f},\"&lt;\",\"<\"),\"&gt;\",\">\"),\"&amp;\",\"&\")");
+        stages.push(format!("eval {var}=sha256({decoded})"));
         stages.push(format!("search NOT {var} IN ({})", list.join(",")));
         stages.push(format!("fields - {var}"));
     }
@@ -60,6 +74,24 @@ pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String 
         stages.join(" | ")
     };
     format!("[{}_filter]\ndefinition = {definition}\n", q.id)
+}
+
+/// `lower(f)=lower("a") OR lower(f)=lower("b")`: exact, case-insensitive, `*` taken literally.
+fn where_eq<'a>(f: &str, values: impl IntoIterator<Item = &'a String>) -> String {
+    let parts: Vec<String> = values
+        .into_iter()
+        .map(|v| format!("lower({f})=lower({})", spl_value(v)))
+        .collect();
+    parts.join(" OR ")
+}
+
+/// A value as the Splunk add-on indexes it (`&`, `<`, `>` entity-encoded), quoted for SPL.
+fn spl_value(v: &str) -> String {
+    let encoded = v
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    spl_quote(&encoded)
 }
 
 /// An SPL double-quoted string; newlines become .conf line continuations.
