@@ -4,6 +4,21 @@
 //! applied to what is on disk now and written atomically (temp file + rename), so neither clobbers
 //! the other's additions and a crash never leaves half a file. A corrupt file is reported with its
 //! line and never overwritten.
+//!
+//! ```toml
+//! version = 1
+//! next_id = 3            # ids are x1, x2, ...; a removed id is never given out again
+//!
+//! [[exclusion]]
+//! id = "x1"
+//! analytic = "remote_process_instantiation_via_winrm_and_powershell_script_block"
+//! field = "Computer"     # an output column of the analytic
+//! op = "equals"          # equals | wildcard | one_of | sha256
+//! value = "mgmt01.corp.local"   # one_of takes a list: ["a", "b"]
+//! note = "jump host"
+//! enabled = true
+//! created = "2024-10-21T11:31:57Z"
+//! ```
 
 use std::path::{Path, PathBuf};
 
