@@ -1,0 +1,269 @@
+//! The exclusions file: human-readable TOML (`version = 1`, one `[[exclusion]]` table each).
+//!
+//! Why re-read before every write: the CLI and the TUI may both edit the file; each change is
+//! applied to what is on disk now and written atomically (temp file + rename), so neither clobbers
+//! the other's additions and a crash never leaves half a file. A corrupt file is reported with its
+//! line and never overwritten.
+//!
+//! ```toml
+//! version = 1
+//! next_id = 3            # ids are x1, x2, ...; a removed id is never given out again
+//!
+//! [[exclusion]]
+//! id = "x1"
+//! analytic = "remote_process_instantiation_via_winrm_and_powershell_script_block"
+//! field = "Computer"     # an output column of the analytic
+//! op = "equals"          # equals | wildcard | one_of | sha256
+//! value = "mgmt01.corp.local"   # one_of takes a list: ["a", "b"]
+//! note = "jump host"
+//! enabled = true
+//! created = "2024-10-21T11:31:57Z"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::AnalyticsError;
+use super::exclusions::validate_op;
+use super::load::builtin_queries;
+use super::model::{Exclusion, ExclusionOp, SavedQuery};
+
+const VERSION: u32 = 1;
+const HEADER: &str = "# huntbench exclusions: tuning rules applied after the stats, like an ESCU `_filter` macro.\n\
+# Edit with `huntbench exclusions` or by hand; ids are never reused.\n\n";
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct StoreFile {
+    version: u32,
+    /// The number of the next id (`x<next_id>`); only grows.
+    #[serde(default)]
+    next_id: u64,
+    #[serde(default, rename = "exclusion")]
+    exclusions: Vec<Exclusion>,
+}
+
+/// The exclusions of every analytic, backed by one file.
+#[derive(Debug, Clone)]
+pub struct ExclusionStore {
+    path: PathBuf,
+    data: StoreFile,
+    queries: Vec<SavedQuery>,
+}
+
+impl ExclusionStore {
+    /// Open the file (missing = empty). Validates against the built-in analytics; use
+    /// [`ExclusionStore::with_queries`] to include the user's.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, AnalyticsError> {
+        let path = path.as_ref().to_path_buf();
+        let data = read(&path)?;
+        Ok(ExclusionStore {
+            path,
+            data,
+            queries: builtin_queries(),
+        })
+    }
+
+    /// The saved queries `add` validates against.
+    pub fn with_queries(mut self, queries: Vec<SavedQuery>) -> Self {
+        self.queries = queries;
+        self
+    }
+
+    /// The file this store reads and writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// All exclusions, in the order they were added.
+    pub fn list(&self) -> &[Exclusion] {
+        &self.data.exclusions
+    }
+
+    /// Exclusions that can never match with the loaded queries (unknown analytic, or a field
+    /// that is not one of its output columns, e.g. after a hand edit), one message each.
+    pub fn problems(&self) -> Vec<String> {
+        self.data
+            .exclusions
+            .iter()
+            .filter_map(|x| match self.queries.iter().find(|q| q.id == x.analytic) {
+                None => Some(format!("{}: unknown analytic `{}`", x.id, x.analytic)),
+                Some(q) if !q.columns.contains(&x.field) => Some(format!(
+                    "{}: `{}` is not an output column of {}",
+                    x.id, x.field, x.analytic
+                )),
+                Some(_) => None,
+            })
+            .collect()
+    }
+
+    /// Re-read the file (another process may have changed it).
+    pub fn reload(&mut self) -> Result<(), AnalyticsError> {
+        self.data = read(&self.path)?;
+        Ok(())
+    }
+
+    /// Add an enabled exclusion; `field` must be an output column of `analytic`.
+    pub fn add(
+        &mut self,
+        analytic: &str,
+        field: &str,
+        op: ExclusionOp,
+        note: Option<&str>,
+    ) -> Result<Exclusion, AnalyticsError> {
+        let q = self
+            .queries
+            .iter()
+            .find(|q| q.id == analytic)
+            .ok_or_else(|| AnalyticsError::UnknownAnalytic(analytic.to_string()))?;
+        if !q.columns.iter().any(|c| c == field) {
+            return Err(AnalyticsError::UnknownColumn {
+                analytic: analytic.to_string(),
+                field: field.to_string(),
+                columns: q.columns.join(", "),
+            });
+        }
+        validate_op(&op).map_err(AnalyticsError::BadPattern)?;
+        self.reload()?;
+        let n = self
+            .data
+            .next_id
+            .max(max_id(&self.data.exclusions) + 1)
+            .max(1);
+        let x = Exclusion {
+            id: format!("x{n}"),
+            analytic: analytic.to_string(),
+            field: field.to_string(),
+            op,
+            note: note.filter(|s| !s.trim().is_empty()).map(String::from),
+            enabled: true,
+            created: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        };
+        self.data.next_id = n + 1;
+        self.data.exclusions.push(x.clone());
+        self.write()?;
+        Ok(x)
+    }
+
+    /// Enable or disable an exclusion.
+    pub fn set_enabled(&mut self, id: &str, enabled: bool) -> Result<(), AnalyticsError> {
+        self.reload()?;
+        let x = self
+            .data
+            .exclusions
+            .iter_mut()
+            .find(|x| x.id == id)
+            .ok_or_else(|| AnalyticsError::UnknownExclusion(id.to_string()))?;
+        x.enabled = enabled;
+        self.write()
+    }
+
+    /// Delete an exclusion; its id is not given out again.
+    pub fn remove(&mut self, id: &str) -> Result<Exclusion, AnalyticsError> {
+        self.reload()?;
+        let i = self
+            .data
+            .exclusions
+            .iter()
+            .position(|x| x.id == id)
+            .ok_or_else(|| AnalyticsError::UnknownExclusion(id.to_string()))?;
+        let next = self.data.next_id.max(max_id(&self.data.exclusions) + 1);
+        let x = self.data.exclusions.remove(i);
+        self.data.next_id = next;
+        self.write()?;
+        Ok(x)
+    }
+
+    fn write(&self) -> Result<(), AnalyticsError> {
+        let body = toml::to_string(&self.data).map_err(|e| AnalyticsError::Store {
+            file: self.path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        write_atomic(&self.path, &format!("{HEADER}{body}"))
+    }
+}
+
+/// The largest `x<N>` number in use (0 when none).
+fn max_id(xs: &[Exclusion]) -> u64 {
+    xs.iter()
+        .filter_map(|x| x.id.strip_prefix('x')?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0)
+}
+
+fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(StoreFile {
+                version: VERSION,
+                next_id: 1,
+                exclusions: Vec::new(),
+            });
+        }
+        Err(e) => return Err(AnalyticsError::io(path, e)),
+    };
+    let file = path.display().to_string();
+    let data: StoreFile =
+        toml::from_str(&text).map_err(|e| AnalyticsError::toml(&file, &text, &e))?;
+    let bad = |message: String| AnalyticsError::Store {
+        file: file.clone(),
+        message,
+    };
+    if data.version != VERSION {
+        return Err(bad(format!(
+            "unsupported version {} (this huntbench reads version {VERSION})",
+            data.version
+        )));
+    }
+    for (i, x) in data.exclusions.iter().enumerate() {
+        let line = line_of(&text, &x.id);
+        let at = format!("exclusion {} (line {line})", x.id);
+        if x.id
+            .strip_prefix('x')
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_none()
+        {
+            return Err(bad(format!("{at}: id must look like x1, x2, ...")));
+        }
+        if data.exclusions[..i].iter().any(|y| y.id == x.id) {
+            return Err(bad(format!("{at}: duplicate id")));
+        }
+        validate_op(&x.op).map_err(|m| bad(format!("{at}: {m}")))?;
+    }
+    Ok(data)
+}
+
+/// The line of the `id = "<id>"` entry, for error messages (0 when not found).
+fn line_of(text: &str, id: &str) -> usize {
+    let needle = format!("\"{id}\"");
+    text.lines()
+        .position(|l| l.trim_start().starts_with("id") && l.contains(&needle))
+        .map_or(0, |i| i + 1)
+}
+
+/// Write via a temp file in the same directory, then rename over the target.
+fn write_atomic(path: &Path, text: &str) -> Result<(), AnalyticsError> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| AnalyticsError::io(dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "exclusions.toml".into());
+    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(AnalyticsError::io(path, e));
+    }
+    Ok(())
+}
