@@ -73,7 +73,7 @@ impl Workbench {
 
     /// The exclusion store (re-read from disk on each call: another process may have changed it).
     pub fn exclusions(&self) -> Result<ExclusionStore> {
-        Ok(ExclusionStore::open(&self.exclusions_path)?)
+        Ok(ExclusionStore::open(&self.exclusions_path)?.with_queries(self.queries.clone()))
     }
 
     /// Path of the exclusions file.

@@ -13,7 +13,7 @@ use crate::sanitize::inert_line;
 pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
     let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
     let path = crate::paths::exclusions_file();
-    let mut store = analytics::ExclusionStore::open(&path)?;
+    let mut store = analytics::ExclusionStore::open(&path)?.with_queries(queries.clone());
     match cmd {
         ExclusionCmd::Add {
             analytic,
@@ -33,8 +33,8 @@ pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
             } else {
                 analytics::parse_op(&pattern)
             };
-            let q = find(&queries, &analytic)?;
-            let ex = store.add(q, &field, op, note)?;
+            find(&queries, &analytic)?;
+            let ex = store.add(&analytic, &field, op, note.as_deref())?;
             emit(&format!(
                 "added {} to {}: {} (stored in {})",
                 ex.id,
