@@ -198,7 +198,7 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
             } as usize;
             let mut text = String::with_capacity(target + 160);
             while text.len() < target {
-                text.push_str(*rng.pick(BENIGN_LINES));
+                text.push_str(rng.pick::<&str>(BENIGN_LINES));
                 text.push('\n');
             }
             let id = rng.guid().to_ascii_lowercase();

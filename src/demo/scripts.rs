@@ -81,7 +81,7 @@ pub const BENIGN_LINES: &[&str] = &[
 ];
 
 /// Filler that reads like a long module: functions with comment-based help. Never contains
-/// either analytic literal. Deterministic for (seed, index).
+/// either analytic literal.
 pub fn module_filler(len: usize, rng: &mut super::rng::Rng) -> String {
     let mut s = String::with_capacity(len + 512);
     let mut n = 0;
@@ -91,10 +91,17 @@ pub fn module_filler(len: usize, rng: &mut super::rng::Rng) -> String {
             "\nfunction Get-CorpReport{n:03} {{\n    <#\n    .SYNOPSIS\n        Collects report section {n} for the finance share.\n    #>\n    [CmdletBinding()]\n    param([string]$Section = 'S{n}', [int]$Days = {d})\n"
             , d = 1 + rng.below(90)
         ));
-        for _ in 0..3 {
+        let mut lines = 0;
+        while lines < 3 {
+            let line = *rng.pick(BENIGN_LINES);
+            // The filler surrounds planted literals, so it must hold neither of them itself.
+            if line.contains("Invoke-Command") {
+                continue;
+            }
             s.push_str("    ");
-            s.push_str(*rng.pick(BENIGN_LINES));
+            s.push_str(line);
             s.push('\n');
+            lines += 1;
         }
         s.push_str("}\n");
     }
