@@ -99,6 +99,7 @@ pub fn sysmon1(time: i64, p: &Proc) -> Event {
     e.process_name = nonempty(basename(p.image));
     e.process_path = nonempty(p.image);
     e.process_id = Some(p.pid.to_string());
+    let user_field = user.clone();
     e.parent_process = nonempty(p.parent_command_line);
     e.parent_process_name = nonempty(basename(p.parent_image));
     e.parent_process_path = nonempty(p.parent_image);
@@ -118,7 +119,7 @@ pub fn sysmon1(time: i64, p: &Proc) -> Event {
         ("OriginalFileName", p.original_file_name),
         ("CommandLine", p.command_line),
         ("CurrentDirectory", "C:\\Windows\\system32\\"),
-        ("User", user.as_str()),
+        ("User", user_field.as_str()),
         ("IntegrityLevel", "Medium"),
         ("ParentProcessGuid", p.parent_guid),
         ("ParentImage", p.parent_image),
@@ -129,6 +130,14 @@ pub fn sysmon1(time: i64, p: &Proc) -> Event {
     d.insert("ProcessId".into(), p.pid.to_string());
     d.insert("ParentProcessId".into(), p.parent_pid.to_string());
     d.insert("TerminalSessionId".into(), "1".into());
+    // Stable per image, so the same binary always shows the same hash.
+    let hash = xxhash_rust::xxh3::xxh3_128(p.image.to_ascii_lowercase().as_bytes());
+    d.insert(
+        "Hashes".into(),
+        format!("SHA256={hash:032X}{:032X}", hash.rotate_left(64)),
+    );
+    d.insert("LogonId".into(), format!("{:#x}", 0x3_0000 + p.parent_pid));
+    d.insert("ParentUser".into(), user);
     e
 }
 
@@ -247,10 +256,10 @@ pub fn decode_encoded_command(command_line: &str) -> Option<String> {
     let mut words = command_line.split_whitespace();
     while let Some(w) = words.next() {
         let flag = w.trim_start_matches(['-', '/']).to_ascii_lowercase();
+        // Any prefix of -EncodedCommand, and its documented alias -ec.
         let is_flag = w.starts_with(['-', '/'])
-            && !flag.is_empty()
-            && "encodedcommand".starts_with(&flag)
-            && flag.starts_with('e');
+            && flag.starts_with('e')
+            && ("encodedcommand".starts_with(&flag) || flag == "ec");
         if is_flag {
             let arg = words.next()?.trim_matches(['"', '\'']);
             let bytes = base64::engine::general_purpose::STANDARD.decode(arg).ok()?;
@@ -262,4 +271,32 @@ pub fn decode_encoded_command(command_line: &str) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_command_round_trips_and_needs_the_flag() {
+        let script = "Invoke-Command -ComputerName DC01 -ScriptBlock { hostname }";
+        let b64 = encode_command(script);
+        assert_eq!(&b64[..8], "SQBuAHYA");
+        for flag in ["-EncodedCommand", "-enc", "-e", "/ec"] {
+            let cmd = format!("powershell.exe -NoP {flag} {b64}");
+            assert_eq!(
+                decode_encoded_command(&cmd).as_deref(),
+                Some(script),
+                "{flag}"
+            );
+        }
+        assert_eq!(
+            decode_encoded_command("powershell.exe -ExecutionPolicy Bypass"),
+            None
+        );
+        assert_eq!(
+            decode_encoded_command(&format!("powershell.exe {b64}")),
+            None
+        );
+    }
 }

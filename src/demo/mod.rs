@@ -6,6 +6,7 @@
 
 mod automation;
 mod build;
+mod catalog;
 mod expected;
 mod intrusion;
 mod noise;
@@ -121,7 +122,8 @@ impl<S: Iterator<Item = Event>, N: Iterator<Item = Event>> Iterator for Merge<S,
         } else {
             self.noise.next()?
         };
-        let key = xxhash_rust::xxh3::xxh3_64(format!("{}|{}", e.computer, e.channel).as_bytes());
+        use xxhash_rust::xxh3::xxh3_64;
+        let key = xxh3_64(e.computer.as_bytes()) ^ xxh3_64(e.channel.as_bytes()).rotate_left(17);
         // Each log starts at a different, plausible record number.
         let next = self.records.entry(key).or_insert(1_000 + key % 90_000);
         *next += 1;

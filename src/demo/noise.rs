@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::build::{self, Logon, PROVIDER_SECURITY, PROVIDER_SYSMON, Proc};
+use super::catalog::{DESTINATIONS, PROGRAMS, SERVICES};
 use super::rng::Rng;
 use super::scripts::BENIGN_LINES;
 use super::world::{self, Account, DOMAIN, NOISE_USERS, SYSTEM_SID};
@@ -39,102 +40,6 @@ enum Kind {
     ServiceState,
     ServiceStart,
 }
-
-/// Ordinary programs: (image, arguments, parent image, OriginalFileName).
-const PROGRAMS: &[(&str, &str, &str, &str)] = &[
-    (
-        "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
-        "--type=renderer --lang=en-US --renderer-client-id=7",
-        "C:\\Program Files\\Google\\Chrome\\Application\\chrome.exe",
-        "chrome.exe",
-    ),
-    (
-        "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
-        "--type=utility --utility-sub-type=network.mojom.NetworkService",
-        "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe",
-        "msedge.exe",
-    ),
-    (
-        "C:\\Windows\\System32\\svchost.exe",
-        "-k netsvcs -p -s BITS",
-        "C:\\Windows\\System32\\services.exe",
-        "svchost.exe",
-    ),
-    (
-        "C:\\Windows\\System32\\backgroundTaskHost.exe",
-        "-ServerName:BackgroundTaskHost.WebAccountProvider",
-        "C:\\Windows\\System32\\svchost.exe",
-        "backgroundTaskHost.exe",
-    ),
-    (
-        "C:\\Windows\\System32\\taskhostw.exe",
-        "",
-        "C:\\Windows\\System32\\svchost.exe",
-        "taskhostw.exe",
-    ),
-    (
-        "C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE",
-        "/dde",
-        "C:\\Windows\\explorer.exe",
-        "Excel.exe",
-    ),
-    (
-        "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE",
-        "/recycle",
-        "C:\\Windows\\explorer.exe",
-        "Outlook.exe",
-    ),
-    (
-        "C:\\Windows\\System32\\notepad.exe",
-        "C:\\Users\\Public\\Documents\\todo.txt",
-        "C:\\Windows\\explorer.exe",
-        "NOTEPAD.EXE",
-    ),
-    (
-        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-        "-NoProfile -Command \"Get-Service wuauserv | Restart-Service\"",
-        "C:\\Windows\\System32\\svchost.exe",
-        "PowerShell.EXE",
-    ),
-    (
-        "C:\\Windows\\System32\\gpupdate.exe",
-        "/target:computer",
-        "C:\\Windows\\System32\\svchost.exe",
-        "gpupdate.exe",
-    ),
-    (
-        "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
-        "-secured -Embedding",
-        "C:\\Windows\\System32\\svchost.exe",
-        "Wmiprvse.exe",
-    ),
-    (
-        "C:\\Windows\\System32\\SearchProtocolHost.exe",
-        "Global\\UsGthrFltPipeMssGthrPipe5_ Global\\UsGthrCtrlFltPipeMssGthrPipe5 1 -2147483646",
-        "C:\\Windows\\System32\\SearchIndexer.exe",
-        "SearchProtocolHost.exe",
-    ),
-];
-
-const SERVICES: &[&str] = &[
-    "Windows Update",
-    "Background Intelligent Transfer Service",
-    "WinHTTP Web Proxy Auto-Discovery Service",
-    "Windows Modules Installer",
-    "Microsoft Defender Antivirus Network Inspection Service",
-    "Print Spooler",
-    "Windows Error Reporting Service",
-    "Delivery Optimization",
-];
-
-const DESTINATIONS: &[(&str, &str, &str)] = &[
-    ("10.20.0.10", "DC01.corp.local", "389"),
-    ("10.20.0.11", "DC02.corp.local", "88"),
-    ("10.20.1.40", "SRV-FILE02.corp.local", "445"),
-    ("10.20.5.5", "proxy.corp.local", "8080"),
-    ("52.113.194.132", "teams.microsoft.com", "443"),
-    ("142.250.185.78", "www.google.com", "443"),
-];
 
 /// Streams `n` noise events, evenly spread over the corpus time span, in time order.
 pub(crate) struct Noise {
@@ -175,9 +80,15 @@ impl Iterator for Noise {
             hit
         });
         let kind = kind.map(|k| k.1).unwrap_or(Kind::Logon);
-        let host = self.hosts[self.rng.below(self.hosts.len() as u64) as usize].clone();
+        let host = &self.hosts[self.rng.below(self.hosts.len() as u64) as usize];
+        // Domain controllers run no Sysmon in this network (the story relies on their 4688s).
+        let kind = match kind {
+            Kind::Sysmon1 if host.starts_with("DC") => Kind::Sec4688,
+            Kind::Network | Kind::FileCreate if host.starts_with("DC") => Kind::Logon,
+            k => k,
+        };
         let user = *self.rng.pick(NOISE_USERS);
-        Some(make(&mut self.rng, kind, t, &host, user))
+        Some(make(&mut self.rng, kind, t, host, user))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
