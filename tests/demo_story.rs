@@ -237,3 +237,19 @@ fn benign_script_blocks_have_realistic_sizes() {
     let median = sorted[sorted.len() / 2];
     assert!((200..2_000).contains(&median), "median {median}");
 }
+
+#[test]
+fn a_small_request_still_yields_the_whole_story() {
+    let o = DemoOptions {
+        seed: 2,
+        events: 100,
+    };
+    let events = demo::generate(&o);
+    let exp = demo::expected(&o);
+    assert!(events.len() > 900, "{}", events.len());
+    assert_eq!(exp.total_events, events.len());
+    let full = demo::expected(&opts(2));
+    assert_eq!(exp.script_block_rows, full.script_block_rows);
+    assert_eq!(exp.process_rows, full.process_rows);
+    check_answers(&events, &exp);
+}

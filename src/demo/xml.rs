@@ -85,8 +85,9 @@ where
     I::Item: Borrow<Event>,
 {
     for e in events {
-        w.write_all(xml_line(e.borrow()).as_bytes())?;
-        w.write_all(b"\n")?;
+        let mut line = xml_line(e.borrow());
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
     }
     Ok(())
 }
