@@ -1,0 +1,302 @@
+//! Event constructors: each fills the raw `data` map the way the real log carries it and sets the
+//! normalized fields exactly as a reader maps them (SEMANTICS.md §4), from the same values.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+
+use super::world::{DOMAIN, basename};
+use crate::event::{
+    CHANNEL_POWERSHELL, CHANNEL_POWERSHELL_CORE, CHANNEL_SECURITY, CHANNEL_SYSMON, Event,
+};
+
+/// Provider of Security-log events.
+pub const PROVIDER_SECURITY: &str = "Microsoft-Windows-Security-Auditing";
+/// Provider of Sysmon events.
+pub const PROVIDER_SYSMON: &str = "Microsoft-Windows-Sysmon";
+
+fn base(time: i64, code: u32, channel: &str, provider: &str, computer: &str) -> Event {
+    Event {
+        time,
+        event_code: code,
+        channel: channel.to_string(),
+        provider: provider.to_string(),
+        computer: computer.to_string(),
+        ..Default::default()
+    }
+}
+
+fn nonempty(v: &str) -> Option<String> {
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// One 4104 part: where the block runs and what it says.
+pub struct ScriptBlock<'a> {
+    pub computer: &'a str,
+    /// PowerShell 7 logs to its own channel.
+    pub core: bool,
+    /// System/Security/@UserID; `None` reproduces the record Splunk's stats drops.
+    pub user_sid: Option<&'a str>,
+    pub text: &'a str,
+    pub block_id: &'a str,
+    pub number: u32,
+    pub total: u32,
+    /// Script file path; empty for interactive input, as logged.
+    pub path: &'a str,
+}
+
+/// A 4104 script-block event.
+pub fn script_block(time: i64, sb: &ScriptBlock) -> Event {
+    let (channel, provider) = if sb.core {
+        (CHANNEL_POWERSHELL_CORE, "PowerShellCore")
+    } else {
+        (CHANNEL_POWERSHELL, "Microsoft-Windows-PowerShell")
+    };
+    let mut e = base(time, 4104, channel, provider, sb.computer);
+    e.user_id = sb.user_sid.map(str::to_string);
+    e.script_block_text = nonempty(sb.text);
+    e.script_block_id = nonempty(sb.block_id);
+    e.message_number = Some(sb.number);
+    e.message_total = Some(sb.total);
+    e.path = nonempty(sb.path);
+    let d = &mut e.data;
+    d.insert("MessageNumber".into(), sb.number.to_string());
+    d.insert("MessageTotal".into(), sb.total.to_string());
+    d.insert("ScriptBlockText".into(), sb.text.to_string());
+    d.insert("ScriptBlockId".into(), sb.block_id.to_string());
+    d.insert("Path".into(), sb.path.to_string());
+    e
+}
+
+/// A process start, as either Sysmon 1 or Security 4688 records it.
+#[derive(Clone)]
+pub struct Proc<'a> {
+    pub computer: &'a str,
+    pub image: &'a str,
+    pub command_line: &'a str,
+    pub pid: u32,
+    pub parent_image: &'a str,
+    pub parent_command_line: &'a str,
+    pub parent_pid: u32,
+    /// The account name (without domain) and its SID.
+    pub user: &'a str,
+    pub user_sid: &'a str,
+    /// Domain of the account (`CORP`, or `NT AUTHORITY` for SYSTEM).
+    pub domain: &'a str,
+    /// PE OriginalFileName (Sysmon only).
+    pub original_file_name: &'a str,
+    pub guid: &'a str,
+    pub parent_guid: &'a str,
+}
+
+/// A Sysmon event 1 (process creation).
+pub fn sysmon1(time: i64, p: &Proc) -> Event {
+    let mut e = base(time, 1, CHANNEL_SYSMON, PROVIDER_SYSMON, p.computer);
+    e.user_id = Some("S-1-5-18".into());
+    let user = format!("{}\\{}", p.domain, p.user);
+    e.user = Some(user.clone());
+    e.process = nonempty(p.command_line);
+    e.process_name = nonempty(basename(p.image));
+    e.process_path = nonempty(p.image);
+    e.process_id = Some(p.pid.to_string());
+    let user_field = user.clone();
+    e.parent_process = nonempty(p.parent_command_line);
+    e.parent_process_name = nonempty(basename(p.parent_image));
+    e.parent_process_path = nonempty(p.parent_image);
+    e.parent_process_id = Some(p.parent_pid.to_string());
+    e.original_file_name = nonempty(p.original_file_name);
+    e.process_guid = nonempty(p.guid);
+    e.decoded_command = decode_encoded_command(p.command_line);
+    let utc = crate::time::iso_micros(time);
+    // Sysmon's UtcTime: "2026-03-10 14:05:01.123", milliseconds, taken just before the record.
+    let utc = format!("{} {}", &utc[..10], &utc[11..23]);
+    let d = &mut e.data;
+    for (k, v) in [
+        ("RuleName", "-"),
+        ("UtcTime", utc.as_str()),
+        ("ProcessGuid", p.guid),
+        ("Image", p.image),
+        ("OriginalFileName", p.original_file_name),
+        ("CommandLine", p.command_line),
+        ("CurrentDirectory", "C:\\Windows\\system32\\"),
+        ("User", user_field.as_str()),
+        ("IntegrityLevel", "Medium"),
+        ("ParentProcessGuid", p.parent_guid),
+        ("ParentImage", p.parent_image),
+        ("ParentCommandLine", p.parent_command_line),
+    ] {
+        d.insert(k.into(), v.into());
+    }
+    d.insert("ProcessId".into(), p.pid.to_string());
+    d.insert("ParentProcessId".into(), p.parent_pid.to_string());
+    d.insert("TerminalSessionId".into(), "1".into());
+    // Stable per image, so the same binary always shows the same hash.
+    let hash = xxhash_rust::xxh3::xxh3_128(p.image.to_ascii_lowercase().as_bytes());
+    d.insert(
+        "Hashes".into(),
+        format!("SHA256={hash:032X}{:032X}", hash.rotate_left(64)),
+    );
+    d.insert("LogonId".into(), format!("{:#x}", 0x3_0000 + p.parent_pid));
+    d.insert("ParentUser".into(), user);
+    e
+}
+
+/// A Security 4688 (process creation): hex pids, no OriginalFileName, parent by path only.
+pub fn sec4688(time: i64, p: &Proc) -> Event {
+    let mut e = base(time, 4688, CHANNEL_SECURITY, PROVIDER_SECURITY, p.computer);
+    // The creator is the subject; TargetUserName is "-" when it is the same account, so the
+    // reader falls back to SubjectUserName.
+    e.user = Some(format!("{}\\{}", p.domain, p.user));
+    e.process = nonempty(p.command_line);
+    e.process_name = nonempty(basename(p.image));
+    e.process_path = nonempty(p.image);
+    e.process_id = Some(format!("{:#x}", p.pid));
+    e.parent_process = nonempty(p.parent_image);
+    e.parent_process_name = nonempty(basename(p.parent_image));
+    e.parent_process_path = nonempty(p.parent_image);
+    e.parent_process_id = Some(format!("{:#x}", p.parent_pid));
+    e.decoded_command = decode_encoded_command(p.command_line);
+    let d = &mut e.data;
+    for (k, v) in [
+        ("SubjectUserSid", p.user_sid.to_string()),
+        ("SubjectUserName", p.user.to_string()),
+        ("SubjectDomainName", p.domain.to_string()),
+        ("SubjectLogonId", format!("{:#x}", 0x3_0000 + p.parent_pid)),
+        ("NewProcessId", format!("{:#x}", p.pid)),
+        ("NewProcessName", p.image.to_string()),
+        ("TokenElevationType", "%%1936".to_string()),
+        ("ProcessId", format!("{:#x}", p.parent_pid)),
+        ("CommandLine", p.command_line.to_string()),
+        ("TargetUserSid", "S-1-0-0".to_string()),
+        ("TargetUserName", "-".to_string()),
+        ("TargetDomainName", "-".to_string()),
+        ("TargetLogonId", "0x0".to_string()),
+        ("ParentProcessName", p.parent_image.to_string()),
+        ("MandatoryLabel", "S-1-16-12288".to_string()),
+    ] {
+        d.insert(k.into(), v);
+    }
+    e
+}
+
+/// A Security 4624 (successful logon); type 3 on a target is the server side of remoting.
+pub struct Logon<'a> {
+    pub computer: &'a str,
+    pub target_user: &'a str,
+    pub target_sid: &'a str,
+    pub logon_type: u32,
+    pub ip: &'a str,
+    pub workstation: &'a str,
+    pub logon_id: u64,
+}
+
+/// A Security 4624 event.
+pub fn logon4624(time: i64, l: &Logon) -> Event {
+    let mut e = base(time, 4624, CHANNEL_SECURITY, PROVIDER_SECURITY, l.computer);
+    let machine = format!("{}$", super::world::short(l.computer));
+    let network = l.logon_type == 3;
+    let d = &mut e.data;
+    for (k, v) in [
+        (
+            "SubjectUserSid",
+            if network { "S-1-0-0" } else { "S-1-5-18" },
+        ),
+        (
+            "SubjectUserName",
+            if network { "-" } else { machine.as_str() },
+        ),
+        ("SubjectDomainName", if network { "-" } else { DOMAIN }),
+        ("SubjectLogonId", if network { "0x0" } else { "0x3e7" }),
+        ("TargetUserSid", l.target_sid),
+        ("TargetUserName", l.target_user),
+        ("TargetDomainName", DOMAIN),
+        (
+            "LogonProcessName",
+            if network { "Kerberos" } else { "User32 " },
+        ),
+        (
+            "AuthenticationPackageName",
+            if network { "Kerberos" } else { "Negotiate" },
+        ),
+        ("WorkstationName", l.workstation),
+        ("IpAddress", l.ip),
+        ("IpPort", if network { "0" } else { "-" }),
+        ("ImpersonationLevel", "%%1833"),
+        ("ElevatedToken", "%%1842"),
+    ] {
+        d.insert(k.into(), v.into());
+    }
+    d.insert("TargetLogonId".into(), format!("{:#x}", l.logon_id));
+    d.insert("LogonType".into(), l.logon_type.to_string());
+    e
+}
+
+/// Any other event: header plus raw data, no normalized process or script fields.
+pub fn other(
+    time: i64,
+    (code, channel, provider): (u32, &str, &str),
+    computer: &str,
+    user_id: Option<&str>,
+    data: BTreeMap<String, String>,
+) -> Event {
+    let mut e = base(time, code, channel, provider, computer);
+    e.user_id = user_id.map(str::to_string);
+    e.data = data;
+    e
+}
+
+/// `-EncodedCommand` as PowerShell writes it: base64 of the UTF-16LE script text.
+pub fn encode_command(script: &str) -> String {
+    let bytes: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The decoded text of an `-EncodedCommand` / `-enc` / `-e` argument, as ingest derives it.
+pub fn decode_encoded_command(command_line: &str) -> Option<String> {
+    let mut words = command_line.split_whitespace();
+    while let Some(w) = words.next() {
+        let flag = w.trim_start_matches(['-', '/']).to_ascii_lowercase();
+        // Any prefix of -EncodedCommand, and its documented alias -ec.
+        let is_flag = w.starts_with(['-', '/'])
+            && flag.starts_with('e')
+            && ("encodedcommand".starts_with(&flag) || flag == "ec");
+        if is_flag {
+            let arg = words.next()?.trim_matches(['"', '\'']);
+            let bytes = base64::engine::general_purpose::STANDARD.decode(arg).ok()?;
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            return String::from_utf16(&units).ok();
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_command_round_trips_and_needs_the_flag() {
+        let script = "Invoke-Command -ComputerName DC01 -ScriptBlock { hostname }";
+        let b64 = encode_command(script);
+        assert_eq!(&b64[..8], "SQBuAHYA");
+        for flag in ["-EncodedCommand", "-enc", "-e", "/ec"] {
+            let cmd = format!("powershell.exe -NoP {flag} {b64}");
+            assert_eq!(
+                decode_encoded_command(&cmd).as_deref(),
+                Some(script),
+                "{flag}"
+            );
+        }
+        assert_eq!(
+            decode_encoded_command("powershell.exe -ExecutionPolicy Bypass"),
+            None
+        );
+        assert_eq!(
+            decode_encoded_command(&format!("powershell.exe {b64}")),
+            None
+        );
+    }
+}

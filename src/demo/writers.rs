@@ -1,0 +1,241 @@
+//! JSON writers in the shapes real tools emit: evtx_dump / evtx-crate NDJSON and winlogbeat ECS.
+//!
+//! Serialized from borrowed structs (no intermediate `serde_json::Value`), so writing a
+//! million-event file takes seconds.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::event::Event;
+use crate::time::iso_micros;
+
+/// EventData fields the evtx crate renders as JSON numbers (typed integers in the binary log).
+/// 4688's ProcessId/NewProcessId are pointers, rendered as hex strings, so they stay strings.
+const NUMERIC_FIELDS: &[&str] = &[
+    "MessageNumber",
+    "MessageTotal",
+    "ProcessId",
+    "ParentProcessId",
+    "TerminalSessionId",
+    "LogonType",
+    "SourcePort",
+    "DestinationPort",
+];
+
+/// The provider GUID the real log carries, for the providers the demo uses.
+pub(crate) fn provider_guid(provider: &str) -> Option<&'static str> {
+    Some(match provider {
+        "Microsoft-Windows-PowerShell" => "{A0C1853B-5C40-4B15-8766-3CF1C58F985A}",
+        "PowerShellCore" => "{F90714A8-5509-434A-BF6D-B1624C8A19A2}",
+        "Microsoft-Windows-Sysmon" => "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}",
+        "Microsoft-Windows-Security-Auditing" => "{54849625-5478-4994-A5BA-3E3B0328C30D}",
+        "Service Control Manager" => "{555908D1-A6D7-4695-8E1E-26931D2012F4}",
+        _ => return None,
+    })
+}
+
+/// A typed integer as evtx renders it: only plain decimal digits in a numeric field.
+fn as_number(name: &str, value: &str) -> Option<u64> {
+    let plain = !value.is_empty()
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && (value == "0" || !value.starts_with('0'));
+    if plain && NUMERIC_FIELDS.contains(&name) {
+        value.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// `{"#attributes": T}`, the evtx crate's way of nesting XML attributes.
+#[derive(Serialize)]
+struct Attrs<T> {
+    #[serde(rename = "#attributes")]
+    attributes: T,
+}
+
+#[derive(Serialize)]
+struct ProviderAttrs<'a> {
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "Guid", skip_serializing_if = "Option::is_none")]
+    guid: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct System<'a> {
+    provider: Attrs<ProviderAttrs<'a>>,
+    #[serde(rename = "EventID")]
+    event_id: u32,
+    time_created: Attrs<BTreeMap<&'static str, String>>,
+    #[serde(rename = "EventRecordID")]
+    event_record_id: Option<u64>,
+    channel: &'a str,
+    computer: &'a str,
+    security: Option<Attrs<BTreeMap<&'static str, &'a str>>>,
+}
+
+/// EventData with typed integers as numbers.
+struct TypedData<'a>(&'a BTreeMap<String, String>);
+
+impl Serialize for TypedData<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            match as_number(k, v) {
+                Some(n) => m.serialize_entry(k, &n)?,
+                None => m.serialize_entry(k, v)?,
+            }
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct DumpEvent<'a> {
+    #[serde(rename = "#attributes")]
+    attributes: BTreeMap<&'static str, &'static str>,
+    #[serde(rename = "System")]
+    system: System<'a>,
+    #[serde(rename = "EventData")]
+    event_data: Option<TypedData<'a>>,
+}
+
+#[derive(Serialize)]
+struct DumpLine<'a> {
+    #[serde(rename = "Event")]
+    event: DumpEvent<'a>,
+}
+
+fn dump_line(e: &Event) -> DumpLine<'_> {
+    DumpLine {
+        event: DumpEvent {
+            attributes: BTreeMap::from([(
+                "xmlns",
+                "http://schemas.microsoft.com/win/2004/08/events/event",
+            )]),
+            system: System {
+                provider: Attrs {
+                    attributes: ProviderAttrs {
+                        name: &e.provider,
+                        // evtx prints GUIDs without braces.
+                        guid: provider_guid(&e.provider).map(|g| g.trim_matches(['{', '}'])),
+                    },
+                },
+                event_id: e.event_code,
+                time_created: Attrs {
+                    attributes: BTreeMap::from([("SystemTime", iso_micros(e.time))]),
+                },
+                event_record_id: e.record_id,
+                channel: &e.channel,
+                computer: &e.computer,
+                security: e.user_id.as_deref().map(|sid| Attrs {
+                    attributes: BTreeMap::from([("UserID", sid)]),
+                }),
+            },
+            event_data: (!e.data.is_empty()).then_some(TypedData(&e.data)),
+        },
+    }
+}
+
+/// evtx_dump-style NDJSON: one `{"Event":{...}}` object per line.
+pub fn write_ndjson_evtx_dump<I>(events: I, w: &mut dyn Write) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Event>,
+{
+    // One write per line: callers may hand us an unbuffered file.
+    let mut line = Vec::with_capacity(4096);
+    for e in events {
+        line.clear();
+        serde_json::to_writer(&mut line, &dump_line(e.borrow()))?;
+        line.push(b'\n');
+        w.write_all(&line)?;
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct BeatUser<'a> {
+    identifier: &'a str,
+}
+
+#[derive(Serialize)]
+struct Winlog<'a> {
+    channel: &'a str,
+    computer_name: &'a str,
+    event_id: String,
+    provider_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider_guid: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_id: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<BeatUser<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    event_data: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct BeatEvent<'a> {
+    code: String,
+    kind: &'static str,
+    provider: &'a str,
+}
+
+#[derive(Serialize)]
+struct BeatLine<'a> {
+    #[serde(rename = "@timestamp")]
+    timestamp: String,
+    event: BeatEvent<'a>,
+    winlog: Winlog<'a>,
+    agent: BTreeMap<&'static str, &'static str>,
+    ecs: BTreeMap<&'static str, &'static str>,
+}
+
+fn beat_line(e: &Event) -> BeatLine<'_> {
+    BeatLine {
+        timestamp: iso_micros(e.time),
+        event: BeatEvent {
+            code: e.event_code.to_string(),
+            kind: "event",
+            provider: &e.provider,
+        },
+        winlog: Winlog {
+            channel: &e.channel,
+            computer_name: &e.computer,
+            event_id: e.event_code.to_string(),
+            provider_name: &e.provider,
+            provider_guid: provider_guid(&e.provider),
+            record_id: e.record_id,
+            user: e
+                .user_id
+                .as_deref()
+                .map(|identifier| BeatUser { identifier }),
+            event_data: &e.data,
+        },
+        agent: BTreeMap::from([("type", "winlogbeat")]),
+        ecs: BTreeMap::from([("version", "8.0.0")]),
+    }
+}
+
+/// winlogbeat / ECS NDJSON (raw EventData under `winlog.event_data`), one event per line.
+pub fn write_winlogbeat<I>(events: I, w: &mut dyn Write) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Event>,
+{
+    // One write per line: callers may hand us an unbuffered file.
+    let mut line = Vec::with_capacity(4096);
+    for e in events {
+        line.clear();
+        serde_json::to_writer(&mut line, &beat_line(e.borrow()))?;
+        line.push(b'\n');
+        w.write_all(&line)?;
+    }
+    Ok(())
+}
