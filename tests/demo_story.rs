@@ -116,54 +116,55 @@ fn basename(p: &str) -> &str {
     p.rsplit('\\').next().unwrap()
 }
 
-fn d<'a>(e: &'a Event, k: &str) -> Option<&'a str> {
-    e.data.get(k).map(String::as_str).filter(|v| !v.is_empty())
+fn d<'a>(raw: &'a std::collections::BTreeMap<String, String>, k: &str) -> Option<&'a str> {
+    raw.get(k).map(String::as_str).filter(|v| !v.is_empty())
 }
 
 /// Every normalized field equals what a reader would map from the raw data (SEMANTICS.md §4).
 fn assert_consistent(e: &Event) {
+    let raw = huntbench::demo::raw_event_data(e);
     let o = |v: &Option<String>| v.as_deref().map(str::to_string);
     let s = |v: Option<&str>| v.map(str::to_string);
     assert!(!e.computer.is_empty() && !e.provider.is_empty());
     if e.event_code == 4104 {
         assert!(e.is_script_block());
-        assert_eq!(o(&e.script_block_text), s(d(e, "ScriptBlockText")));
-        assert_eq!(o(&e.script_block_id), s(d(e, "ScriptBlockId")));
-        assert_eq!(o(&e.path), s(d(e, "Path")));
+        assert_eq!(o(&e.script_block_text), s(d(&raw, "ScriptBlockText")));
+        assert_eq!(o(&e.script_block_id), s(d(&raw, "ScriptBlockId")));
+        assert_eq!(o(&e.path), s(d(&raw, "Path")));
         let num = e.message_number.map(|n| n.to_string());
-        assert_eq!(num, s(d(e, "MessageNumber")));
+        assert_eq!(num, s(d(&raw, "MessageNumber")));
         let total = e.message_total.map(|n| n.to_string());
-        assert_eq!(total, s(d(e, "MessageTotal")));
+        assert_eq!(total, s(d(&raw, "MessageTotal")));
     } else if e.event_code == 1 && e.channel == CHANNEL_SYSMON {
-        assert_eq!(o(&e.process), s(d(e, "CommandLine")));
-        assert_eq!(o(&e.process_path), s(d(e, "Image")));
-        assert_eq!(e.process_name.as_deref(), d(e, "Image").map(basename));
-        assert_eq!(o(&e.process_id), s(d(e, "ProcessId")));
-        assert_eq!(o(&e.parent_process), s(d(e, "ParentCommandLine")));
-        let parent = d(e, "ParentImage").map(basename);
+        assert_eq!(o(&e.process), s(d(&raw, "CommandLine")));
+        assert_eq!(o(&e.process_path), s(d(&raw, "Image")));
+        assert_eq!(e.process_name.as_deref(), d(&raw, "Image").map(basename));
+        assert_eq!(o(&e.process_id), s(d(&raw, "ProcessId")));
+        assert_eq!(o(&e.parent_process), s(d(&raw, "ParentCommandLine")));
+        let parent = d(&raw, "ParentImage").map(basename);
         assert_eq!(e.parent_process_name.as_deref(), parent);
-        assert_eq!(o(&e.parent_process_id), s(d(e, "ParentProcessId")));
-        assert_eq!(o(&e.original_file_name), s(d(e, "OriginalFileName")));
-        assert_eq!(o(&e.process_guid), s(d(e, "ProcessGuid")));
-        assert_eq!(o(&e.user), s(d(e, "User")));
+        assert_eq!(o(&e.parent_process_id), s(d(&raw, "ParentProcessId")));
+        assert_eq!(o(&e.original_file_name), s(d(&raw, "OriginalFileName")));
+        assert_eq!(o(&e.process_guid), s(d(&raw, "ProcessGuid")));
+        assert_eq!(o(&e.user), s(d(&raw, "User")));
         assert!(e.process_id.as_deref().unwrap().parse::<u32>().is_ok());
     } else if e.event_code == 4688 {
-        assert_eq!(o(&e.process), s(d(e, "CommandLine")));
-        assert_eq!(o(&e.process_path), s(d(e, "NewProcessName")));
-        let name = d(e, "NewProcessName").map(basename);
+        assert_eq!(o(&e.process), s(d(&raw, "CommandLine")));
+        assert_eq!(o(&e.process_path), s(d(&raw, "NewProcessName")));
+        let name = d(&raw, "NewProcessName").map(basename);
         assert_eq!(e.process_name.as_deref(), name);
-        assert_eq!(o(&e.process_id), s(d(e, "NewProcessId")));
+        assert_eq!(o(&e.process_id), s(d(&raw, "NewProcessId")));
         assert!(e.process_id.as_deref().unwrap().starts_with("0x"));
-        assert_eq!(o(&e.parent_process), s(d(e, "ParentProcessName")));
-        let parent = d(e, "ParentProcessName").map(basename);
+        assert_eq!(o(&e.parent_process), s(d(&raw, "ParentProcessName")));
+        let parent = d(&raw, "ParentProcessName").map(basename);
         assert_eq!(e.parent_process_name.as_deref(), parent);
-        assert_eq!(o(&e.parent_process_id), s(d(e, "ProcessId")));
+        assert_eq!(o(&e.parent_process_id), s(d(&raw, "ProcessId")));
         assert_eq!(e.original_file_name, None);
-        let (dom, name) = match d(e, "TargetUserName").filter(|v| *v != "-") {
-            Some(n) => (d(e, "TargetDomainName").unwrap(), n),
+        let (dom, name) = match d(&raw, "TargetUserName").filter(|v| *v != "-") {
+            Some(n) => (d(&raw, "TargetDomainName").unwrap(), n),
             None => (
-                d(e, "SubjectDomainName").unwrap(),
-                d(e, "SubjectUserName").unwrap(),
+                d(&raw, "SubjectDomainName").unwrap(),
+                d(&raw, "SubjectUserName").unwrap(),
             ),
         };
         assert_eq!(e.user.as_deref(), Some(format!("{dom}\\{name}").as_str()));

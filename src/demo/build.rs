@@ -59,12 +59,8 @@ pub fn script_block(time: i64, sb: &ScriptBlock) -> Event {
     e.message_number = Some(sb.number);
     e.message_total = Some(sb.total);
     e.path = nonempty(sb.path);
-    let d = &mut e.data;
-    d.insert("MessageNumber".into(), sb.number.to_string());
-    d.insert("MessageTotal".into(), sb.total.to_string());
-    d.insert("ScriptBlockText".into(), sb.text.to_string());
-    d.insert("ScriptBlockId".into(), sb.block_id.to_string());
-    d.insert("Path".into(), sb.path.to_string());
+    // The script-block EventData fields live only in their normalized fields (see
+    // Event::data); the writers put them back into EventData.
     e
 }
 

@@ -25,7 +25,7 @@ pub use expected::{
     Evasion, Expected, ExpectedRow, ExtendedCase, PROCESS_COLUMNS, SCRIPT_BLOCK_COLUMNS,
     process_key, script_block_key,
 };
-pub use writers::{write_ndjson_evtx_dump, write_winlogbeat};
+pub use writers::{raw_event_data, write_ndjson_evtx_dump, write_winlogbeat};
 pub use xml::write_xml_lines;
 
 use crate::event::Event;

@@ -111,7 +111,7 @@ struct DumpLine<'a> {
     event: DumpEvent<'a>,
 }
 
-fn dump_line(e: &Event) -> DumpLine<'_> {
+fn dump_line<'a>(e: &'a Event, data: &'a BTreeMap<String, String>) -> DumpLine<'a> {
     DumpLine {
         event: DumpEvent {
             attributes: BTreeMap::from([(
@@ -137,7 +137,7 @@ fn dump_line(e: &Event) -> DumpLine<'_> {
                     attributes: BTreeMap::from([("UserID", sid)]),
                 }),
             },
-            event_data: (!e.data.is_empty()).then_some(TypedData(&e.data)),
+            event_data: (!data.is_empty()).then_some(TypedData(data)),
         },
     }
 }
@@ -152,7 +152,9 @@ where
     let mut line = Vec::with_capacity(4096);
     for e in events {
         line.clear();
-        serde_json::to_writer(&mut line, &dump_line(e.borrow()))?;
+        let e = e.borrow();
+        let data = raw_event_data(e);
+        serde_json::to_writer(&mut line, &dump_line(e, &data))?;
         line.push(b'\n');
         w.write_all(&line)?;
     }
@@ -197,7 +199,7 @@ struct BeatLine<'a> {
     ecs: BTreeMap<&'static str, &'static str>,
 }
 
-fn beat_line(e: &Event) -> BeatLine<'_> {
+fn beat_line<'a>(e: &'a Event, data: &'a BTreeMap<String, String>) -> BeatLine<'a> {
     BeatLine {
         timestamp: iso_micros(e.time),
         event: BeatEvent {
@@ -216,7 +218,7 @@ fn beat_line(e: &Event) -> BeatLine<'_> {
                 .user_id
                 .as_deref()
                 .map(|identifier| BeatUser { identifier }),
-            event_data: &e.data,
+            event_data: data,
         },
         agent: BTreeMap::from([("type", "winlogbeat")]),
         ecs: BTreeMap::from([("version", "8.0.0")]),
@@ -233,9 +235,27 @@ where
     let mut line = Vec::with_capacity(4096);
     for e in events {
         line.clear();
-        serde_json::to_writer(&mut line, &beat_line(e.borrow()))?;
+        let e = e.borrow();
+        let data = raw_event_data(e);
+        serde_json::to_writer(&mut line, &beat_line(e, &data))?;
         line.push(b'\n');
         w.write_all(&line)?;
     }
     Ok(())
+}
+
+/// The raw EventData of an event as the log carries it: `Event::data` plus the script-block
+/// fields that readers move into their normalized fields.
+pub fn raw_event_data(e: &Event) -> std::borrow::Cow<'_, BTreeMap<String, String>> {
+    if e.event_code != 4104 || e.script_block_text.is_none() {
+        return std::borrow::Cow::Borrowed(&e.data);
+    }
+    let mut d = e.data.clone();
+    let num = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+    d.insert("MessageNumber".into(), num(e.message_number));
+    d.insert("MessageTotal".into(), num(e.message_total));
+    d.insert("ScriptBlockText".into(), e.script_block_text.clone().unwrap_or_default());
+    d.insert("ScriptBlockId".into(), e.script_block_id.clone().unwrap_or_default());
+    d.insert("Path".into(), e.path.clone().unwrap_or_default());
+    std::borrow::Cow::Owned(d)
 }

@@ -30,7 +30,8 @@ pub(crate) fn escape(s: &str, out: &mut String) {
 
 /// One event as a single XML line (no trailing newline).
 pub fn xml_line(e: &Event) -> String {
-    let mut s = String::with_capacity(512 + e.data.values().map(String::len).sum::<usize>());
+    let data = super::writers::raw_event_data(e);
+    let mut s = String::with_capacity(512 + data.values().map(String::len).sum::<usize>());
     s.push_str("<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System><Provider Name='");
     escape(&e.provider, &mut s);
     s.push('\'');
@@ -61,11 +62,11 @@ pub fn xml_line(e: &Event) -> String {
         None => s.push_str("<Security/>"),
     }
     s.push_str("</System>");
-    if e.data.is_empty() {
+    if data.is_empty() {
         s.push_str("<EventData/>");
     } else {
         s.push_str("<EventData>");
-        for (k, v) in &e.data {
+        for (k, v) in data.iter() {
             s.push_str("<Data Name='");
             escape(k, &mut s);
             s.push_str("'>");
