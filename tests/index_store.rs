@@ -76,6 +76,14 @@ fn build(dir: &Path, events: &[(Event, Vec<String>)]) -> Index {
 }
 
 #[test]
+fn handles_cross_threads() {
+    fn shared<T: Send + Sync + Clone>() {}
+    fn movable<T: Send>() {}
+    shared::<Index>();
+    movable::<huntbench::index::Writer>();
+}
+
+#[test]
 fn creates_a_private_dir_and_round_trips_events_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("nested").join("idx");

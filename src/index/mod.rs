@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use tantivy::{IndexReader, ReloadPolicy};
+use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 
 pub use error::IndexError;
 pub use meta::MIXED;
@@ -30,8 +30,12 @@ use error::other;
 use meta::CommitMeta;
 use schema::Fields;
 
-/// Doc-store blocks each segment reader keeps decompressed (16 KB each).
-const DOC_STORE_CACHE_BLOCKS: usize = 64;
+/// Bytes per compressed doc-store block. Reading one event decompresses its whole block, and
+/// tagged/verified reads are scattered, so blocks smaller than tantivy's 16 KB default make those
+/// reads several times cheaper for a slightly larger store.
+const DOC_STORE_BLOCK: usize = 4096;
+/// Doc-store blocks each segment reader keeps decompressed.
+const DOC_STORE_CACHE_BLOCKS: usize = 256;
 
 /// An open on-disk index; clone it freely to share it.
 #[derive(Clone)]
@@ -82,8 +86,13 @@ impl Index {
             index
         } else {
             meta::write_version(dir, SCHEMA_VERSION)?;
+            let settings = IndexSettings {
+                docstore_blocksize: DOC_STORE_BLOCK,
+                ..IndexSettings::default()
+            };
             tantivy::Index::builder()
                 .schema(fields.schema.clone())
+                .settings(settings)
                 .create_in_dir(dir)
                 .map_err(other)?
         };

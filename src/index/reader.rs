@@ -98,13 +98,12 @@ impl Index {
             return Ok(());
         }
         let q = with_range(f, Box::new(BooleanQuery::new(any)), range);
-        let mut hits = self.inner.collect(&*q)?;
-        hits.sort_by_key(|h| h.addr);
-        let searcher = self.inner.reader.searcher();
-        for h in hits {
-            visit(read_event(&searcher, f, h.addr)?);
-        }
-        Ok(())
+        let mut addrs: Vec<DocAddress> = self.inner.collect(&*q)?.iter().map(|h| h.addr).collect();
+        addrs.sort();
+        self.inner.read_each(&addrs, &mut |e| {
+            visit(e);
+            Ok(())
+        })
     }
 
     /// Search with tantivy query syntax over the normalized field names (terms without a field
@@ -145,13 +144,16 @@ impl Index {
         // newest `limit` of those that passed.
         let mut hits = self.inner.collect(&*q)?;
         hits.sort_by_key(|h| h.addr);
+        let addrs: Vec<DocAddress> = hits.iter().map(|h| h.addr).collect();
         let mut passed = Vec::new();
-        for h in hits {
-            let e = read_event(&searcher, f, h.addr)?;
+        let mut k = 0;
+        self.inner.read_each(&addrs, &mut |e| {
             if verify(&e) {
-                passed.push(h);
+                passed.push(hits[k]);
             }
-        }
+            k += 1;
+            Ok(())
+        })?;
         let total = passed.len() as u64;
         passed.sort_by(|a, b| b.time.cmp(&a.time).then(a.addr.cmp(&b.addr)));
         passed.truncate(limit);
@@ -200,16 +202,59 @@ impl Inner {
 
     /// Read the events of `hits`, returned in the order of `hits`.
     fn load(&self, hits: &[Hit]) -> Result<Vec<Event>, IndexError> {
-        let searcher = self.reader.searcher();
         let mut order: Vec<usize> = (0..hits.len()).collect();
         order.sort_by_key(|&i| hits[i].addr);
+        let addrs: Vec<DocAddress> = order.iter().map(|&i| hits[i].addr).collect();
         let mut slots: Vec<Option<Event>> = vec![None; hits.len()];
-        for i in order {
-            slots[i] = Some(read_event(&searcher, &self.fields, hits[i].addr)?);
-        }
+        let mut k = 0;
+        self.read_each(&addrs, &mut |e| {
+            slots[order[k]] = Some(e);
+            k += 1;
+            Ok(())
+        })?;
         Ok(slots.into_iter().flatten().collect())
     }
+
+    /// Read the events at `addrs` and hand them to `visit` in that order. Decompressing store
+    /// blocks and decoding JSON is the cost of every read path, so chunks are decoded by two
+    /// threads while `visit` (which need not be thread-safe) runs on the caller's.
+    fn read_each(
+        &self,
+        addrs: &[DocAddress],
+        visit: &mut dyn FnMut(Event) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        let searcher = self.reader.searcher();
+        let f = &self.fields;
+        let read_all = |part: &[DocAddress]| -> Result<Vec<Event>, IndexError> {
+            part.iter().map(|a| read_event(&searcher, f, *a)).collect()
+        };
+        for chunk in addrs.chunks(READ_CHUNK) {
+            let events = if chunk.len() < PARALLEL_MIN {
+                read_all(chunk)?
+            } else {
+                let (a, b) = chunk.split_at(chunk.len() / 2);
+                std::thread::scope(|s| {
+                    let second = s.spawn(|| read_all(b));
+                    let mut events = read_all(a)?;
+                    let rest = second
+                        .join()
+                        .map_err(|_| IndexError::Other("an event reader thread panicked".into()))?;
+                    events.extend(rest?);
+                    Ok::<_, IndexError>(events)
+                })?
+            };
+            for e in events {
+                visit(e)?;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Events decoded per round of [`Inner::read_each`]: bounds memory while scanning everything.
+const READ_CHUNK: usize = 4096;
+/// Below this many reads a second thread costs more than it saves.
+const PARALLEL_MIN: usize = 128;
 
 fn read_event(searcher: &Searcher, f: &Fields, addr: DocAddress) -> Result<Event, IndexError> {
     let doc = searcher.doc(addr).map_err(other)?;
