@@ -90,6 +90,9 @@ fn creates_a_private_dir_and_round_trips_events_exactly() {
     let mut odd = script(1, T0, "WS01", "Write-Host \u{0}`n\"quoted\" ünïcode");
     odd.path = Some(r"C:\x.ps1".into());
     odd.decoded_command = Some("whoami".into());
+    // Attacker-sized values: a 100 KB keyword is too long to index as one term but must neither
+    // fail the ingest nor be lost from the stored event.
+    odd.process_guid = Some("G".repeat(100_000));
     let events = vec![
         (odd, vec![]),
         (
@@ -101,8 +104,14 @@ fn creates_a_private_dir_and_round_trips_events_exactly() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o700, "index dir must be private");
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700, "index dir must be private");
+        // An existing empty directory is made private when the index is created in it.
+        let existing = tmp.path().join("existing");
+        std::fs::create_dir(&existing).unwrap();
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Index::open(&existing).unwrap();
+        assert_eq!(mode(&existing), 0o700);
     }
     // A fresh open (as a new process would) sees the same events, source included.
     let index = Index::open(&dir).unwrap();

@@ -85,6 +85,7 @@ impl Index {
             }
             index
         } else {
+            make_private(dir)?;
             meta::write_version(dir, SCHEMA_VERSION)?;
             let settings = IndexSettings {
                 docstore_blocksize: DOC_STORE_BLOCK,
@@ -174,6 +175,18 @@ fn create_private_dir(dir: &Path) -> Result<(), IndexError> {
         b.mode(0o700);
     }
     b.create(dir)?;
+    Ok(())
+}
+
+/// A new index in an existing empty directory gets the same owner-only mode as a created one.
+fn make_private(dir: &Path) -> Result<(), IndexError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
