@@ -50,8 +50,9 @@ impl Index {
         }
         let f = &self.inner.fields;
         let terms = uids.iter().map(|u| Term::from_field_u64(f.uid, *u));
-        let hits = self.inner.collect(&TermSetQuery::new(terms))?;
-        let events = self.inner.load(&hits)?;
+        let v = self.inner.view();
+        let hits = v.collect(&TermSetQuery::new(terms))?;
+        let events = v.load(&hits)?;
         let by_uid: HashMap<u64, Event> = hits.iter().map(|h| h.uid).zip(events).collect();
         Ok(uids.iter().filter_map(|u| by_uid.get(u).cloned()).collect())
     }
@@ -60,9 +61,10 @@ impl Index {
     pub fn tagged(&self, tag: &str, range: TimeRange) -> Result<Vec<Event>, IndexError> {
         let f = &self.inner.fields;
         let q = TermQuery::new(Term::from_field_text(f.tags, tag), IndexRecordOption::Basic);
-        let mut hits = self.inner.collect(&*with_range(f, Box::new(q), range))?;
+        let v = self.inner.view();
+        let mut hits = v.collect(&*with_range(f, Box::new(q), range))?;
         hits.sort_by_key(|h| (h.time, h.addr));
-        self.inner.load(&hits)
+        v.load(&hits)
     }
 
     /// Visit every event whose channel (case-insensitive) and event code match one of the
@@ -98,9 +100,10 @@ impl Index {
             return Ok(());
         }
         let q = with_range(f, Box::new(BooleanQuery::new(any)), range);
-        let mut addrs: Vec<DocAddress> = self.inner.collect(&*q)?.iter().map(|h| h.addr).collect();
+        let v = self.inner.view();
+        let mut addrs: Vec<DocAddress> = v.collect(&*q)?.iter().map(|h| h.addr).collect();
         addrs.sort();
-        self.inner.read_each(&addrs, &mut |e| {
+        v.read_each(&addrs, &mut |e| {
             visit(e);
             Ok(())
         })
@@ -120,34 +123,38 @@ impl Index {
         let f = &self.inner.fields;
         let parsed = self.inner.parse(query)?;
         let q = with_range(f, parsed, range);
-        let searcher = self.inner.reader.searcher();
+        let v = self.inner.view();
         let Some(verify) = verify else {
             if limit == 0 {
-                let total = searcher.search(&*q, &Count).map_err(other)? as u64;
+                let total = v.searcher.search(&*q, &Count).map_err(other)? as u64;
                 return Ok(SearchHits {
                     total,
                     events: Vec::new(),
                 });
             }
             let top = TopDocs::with_limit(limit).order_by_fast_field::<i64>(TIME, Order::Desc);
-            let (total, top) = searcher.search(&*q, &(Count, top)).map_err(other)?;
-            let events = top
+            let (total, top) = v.searcher.search(&*q, &(Count, top)).map_err(other)?;
+            let hits: Vec<Hit> = top
                 .into_iter()
-                .map(|(_, addr)| read_event(&searcher, f, addr))
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|(time, addr)| Hit {
+                    time: time.unwrap_or_default(),
+                    uid: 0,
+                    addr,
+                })
+                .collect();
             return Ok(SearchHits {
                 total: total as u64,
-                events,
+                events: v.load(&hits)?,
             });
         };
         // Verify every candidate (in store order, for block locality), then read back the
         // newest `limit` of those that passed.
-        let mut hits = self.inner.collect(&*q)?;
+        let mut hits = v.collect(&*q)?;
         hits.sort_by_key(|h| h.addr);
         let addrs: Vec<DocAddress> = hits.iter().map(|h| h.addr).collect();
         let mut passed = Vec::new();
         let mut k = 0;
-        self.inner.read_each(&addrs, &mut |e| {
+        v.read_each(&addrs, &mut |e| {
             if verify(&e) {
                 passed.push(hits[k]);
             }
@@ -157,7 +164,7 @@ impl Index {
         let total = passed.len() as u64;
         passed.sort_by(|a, b| b.time.cmp(&a.time).then(a.addr.cmp(&b.addr)));
         passed.truncate(limit);
-        let events = self.inner.load(&passed)?;
+        let events = v.load(&passed)?;
         Ok(SearchHits { total, events })
     }
 }
@@ -194,10 +201,26 @@ impl Inner {
             .map_err(|e| IndexError::BadQuery(format!("{query:?}: {e}")))
     }
 
+    /// A consistent view of the latest loaded commit: every read of one call goes through one
+    /// searcher, so doc addresses stay valid even if a writer commits meanwhile.
+    fn view(&self) -> View<'_> {
+        View {
+            searcher: self.reader.searcher(),
+            fields: &self.fields,
+        }
+    }
+}
+
+/// One searcher (one commit) and the schema fields.
+struct View<'a> {
+    searcher: Searcher,
+    fields: &'a Fields,
+}
+
+impl View<'_> {
     /// Every match of `q` with its time and uid, in no particular order.
     fn collect(&self, q: &dyn Query) -> Result<Vec<Hit>, IndexError> {
-        let searcher = self.reader.searcher();
-        searcher.search(q, &HitCollector).map_err(other)
+        self.searcher.search(q, &HitCollector).map_err(other)
     }
 
     /// Read the events of `hits`, returned in the order of `hits`.
@@ -223,10 +246,8 @@ impl Inner {
         addrs: &[DocAddress],
         visit: &mut dyn FnMut(Event) -> Result<(), IndexError>,
     ) -> Result<(), IndexError> {
-        let searcher = self.reader.searcher();
-        let f = &self.fields;
         let read_all = |part: &[DocAddress]| -> Result<Vec<Event>, IndexError> {
-            part.iter().map(|a| read_event(&searcher, f, *a)).collect()
+            part.iter().map(|a| self.read(*a)).collect()
         };
         for chunk in addrs.chunks(READ_CHUNK) {
             let events = if chunk.len() < PARALLEL_MIN {
@@ -249,17 +270,18 @@ impl Inner {
         }
         Ok(())
     }
+
+    /// Decode the stored event of one document.
+    fn read(&self, addr: DocAddress) -> Result<Event, IndexError> {
+        let doc = self.searcher.doc(addr).map_err(other)?;
+        self.fields.event(&doc).map_err(IndexError::Other)
+    }
 }
 
 /// Events decoded per round of [`Inner::read_each`]: bounds memory while scanning everything.
 const READ_CHUNK: usize = 4096;
 /// Below this many reads a second thread costs more than it saves.
 const PARALLEL_MIN: usize = 128;
-
-fn read_event(searcher: &Searcher, f: &Fields, addr: DocAddress) -> Result<Event, IndexError> {
-    let doc = searcher.doc(addr).map_err(other)?;
-    f.event(&doc).map_err(IndexError::Other)
-}
 
 /// Give every all-negative clause something to subtract from: tantivy matches nothing for
 /// `a AND NOT b`'s inner `(NOT b)` and rejects a bare `NOT b`, where an analyst means
