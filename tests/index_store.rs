@@ -251,7 +251,14 @@ fn stats_count_by_channel_code_host_user_and_span() {
         ),
         (no_user, vec![]),
     ];
-    let index = build(tmp.path(), &events);
+    // Two commits, so two segments whose string dictionaries differ and must be merged.
+    let index = build(tmp.path(), &events[..3]);
+    let mut w = index.writer().unwrap();
+    for (e, t) in &events[3..] {
+        w.add(e, t).unwrap();
+    }
+    w.commit(&no_fps()).unwrap();
+    drop(w);
     let s = index.stats().unwrap();
     assert_eq!(s.events, 5);
     let m = |pairs: &[(&str, u64)]| {
