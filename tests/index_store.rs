@@ -238,7 +238,7 @@ fn stats_count_by_channel_code_host_user_and_span() {
     let tmp = tempfile::tempdir().unwrap();
     let mut no_user = script(7, T0 + 5 * SEC, "WS02", "z");
     no_user.user_id = None;
-    let events = vec![
+    let events = [
         (script(1, T0 + 2 * SEC, "WS01", "a"), vec![]),
         (script(2, T0, "WS01", "b"), vec![]),
         (
