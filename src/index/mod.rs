@@ -1,1 +1,205 @@
-//! index (in progress)
+//! The persistent on-disk index of events (tantivy): the only module that imports tantivy.
+//!
+//! One `Index` is opened per directory and shared across threads (it is a cheap clone of an
+//! `Arc`). One `Writer` at a time may add events; tantivy's lock file makes a second writer, in
+//! this process or another, fail with [`IndexError::InUse`]. Commits are atomic: an ingest killed
+//! half way leaves the index at its last commit.
+
+mod error;
+mod meta;
+mod reader;
+mod schema;
+mod stats;
+mod writer;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
+
+pub use error::IndexError;
+pub use meta::MIXED;
+pub use reader::SearchHits;
+pub use schema::SCHEMA_VERSION;
+pub use stats::IndexStats;
+pub use writer::Writer;
+
+use error::other;
+use meta::CommitMeta;
+use schema::Fields;
+
+/// Bytes per compressed doc-store block. Reading one event decompresses its whole block, and
+/// tagged/verified reads are scattered, so blocks smaller than tantivy's 16 KB default make those
+/// reads several times cheaper for a slightly larger store.
+const DOC_STORE_BLOCK: usize = 4096;
+/// Doc-store blocks each segment reader keeps decompressed.
+const DOC_STORE_CACHE_BLOCKS: usize = 256;
+
+/// An open on-disk index; clone it freely to share it.
+#[derive(Clone)]
+pub struct Index {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    dir: PathBuf,
+    index: tantivy::Index,
+    reader: IndexReader,
+    fields: Fields,
+    meta: RwLock<CommitMeta>,
+}
+
+impl Index {
+    /// Open the index in `dir`, creating a private (0700) directory and an empty index if absent.
+    pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        create_private_dir(dir)?;
+        let fields = Fields::build();
+        let has_index = dir.join("meta.json").exists();
+        let has_version = dir.join(meta::VERSION_FILE).exists();
+        if has_index || has_version {
+            let found = meta::read_version(dir);
+            if found != SCHEMA_VERSION {
+                return Err(IndexError::SchemaMismatch {
+                    dir: dir.to_path_buf(),
+                    found,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+        } else if fs::read_dir(dir)?.next().is_some() {
+            return Err(IndexError::Other(format!(
+                "{} is not empty and holds no huntbench index: choose an empty or new directory with --index",
+                dir.display()
+            )));
+        }
+        let index = if has_index {
+            let index = tantivy::Index::open_in_dir(dir).map_err(other)?;
+            if index.schema() != fields.schema {
+                // Same version number but another layout: only a development build can do this.
+                return Err(IndexError::SchemaMismatch {
+                    dir: dir.to_path_buf(),
+                    found: 0,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+            index
+        } else {
+            make_private(dir)?;
+            meta::write_version(dir, SCHEMA_VERSION)?;
+            let settings = IndexSettings {
+                docstore_blocksize: DOC_STORE_BLOCK,
+                ..IndexSettings::default()
+            };
+            tantivy::Index::builder()
+                .schema(fields.schema.clone())
+                .settings(settings)
+                .create_in_dir(dir)
+                .map_err(other)?
+        };
+        schema::register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
+            .try_into()
+            .map_err(other)?;
+        let payload = index.load_metas().map_err(other)?.payload;
+        Ok(Index {
+            inner: Arc::new(Inner {
+                dir: dir.to_path_buf(),
+                index,
+                reader,
+                fields,
+                meta: RwLock::new(CommitMeta::parse(payload.as_deref())),
+            }),
+        })
+    }
+
+    /// Take the single writer of this index; `InUse` when another one is alive.
+    pub fn writer(&self) -> Result<Writer, IndexError> {
+        Writer::new(self.inner.clone())
+    }
+
+    /// See the latest commit (made by any process).
+    pub fn reload(&self) -> Result<(), IndexError> {
+        self.inner.reload()
+    }
+
+    /// Number of committed events visible since the last reload.
+    pub fn num_events(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+
+    /// Bytes the index takes on disk.
+    pub fn size_bytes(&self) -> u64 {
+        dir_size(&self.inner.dir)
+    }
+
+    /// The index directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Fingerprints of the saved queries that tagged the events, from the last commit payload.
+    pub fn tag_fingerprints(&self) -> BTreeMap<String, String> {
+        self.inner
+            .meta
+            .read()
+            .map(|m| m.tag_fingerprints.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Inner {
+    fn reload(&self) -> Result<(), IndexError> {
+        self.reader.reload().map_err(other)?;
+        let payload = self.index.load_metas().map_err(other)?.payload;
+        if let Ok(mut m) = self.meta.write() {
+            *m = CommitMeta::parse(payload.as_deref());
+        }
+        Ok(())
+    }
+}
+
+/// Create `dir` (and missing parents) readable by its owner only: event logs are sensitive.
+fn create_private_dir(dir: &Path) -> Result<(), IndexError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)?;
+    Ok(())
+}
+
+/// A new index in an existing empty directory gets the same owner-only mode as a created one.
+fn make_private(dir: &Path) -> Result<(), IndexError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_size(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}

@@ -1,0 +1,39 @@
+//! Errors of the on-disk index, worded for the analyst who has to act on them.
+
+use std::path::PathBuf;
+
+/// What can go wrong opening, writing or querying the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Another writer (normally another huntbench process) holds the index lock.
+    #[error(
+        "index {} is in use by another huntbench process (wait for it to finish, or use --index to pick another directory)",
+        .0.display()
+    )]
+    InUse(PathBuf),
+    /// The index on disk was built by a huntbench with another schema.
+    #[error(
+        "index {} has schema version {found}, this huntbench needs version {expected}: delete {} or use --index to choose another directory, then ingest again",
+        dir.display(),
+        dir.display()
+    )]
+    SchemaMismatch {
+        dir: PathBuf,
+        found: u32,
+        expected: u32,
+    },
+    /// The search text is not valid query syntax.
+    #[error("bad query: {0}")]
+    BadQuery(String),
+    /// Reading or writing the index directory failed.
+    #[error("index I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// Anything else the search engine reported.
+    #[error("index error: {0}")]
+    Other(String),
+}
+
+/// Wrap an engine error without letting its type leak out of this module.
+pub(crate) fn other(e: impl std::fmt::Display) -> IndexError {
+    IndexError::Other(e.to_string())
+}

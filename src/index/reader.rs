@@ -1,0 +1,378 @@
+//! Reading events back: by uid, by tag, by channel and event code, and by query text.
+//!
+//! Every path finds documents through the inverted index or fast fields first, then reads the
+//! stored blobs in doc-address order (neighbouring docs share a compressed store block), and only
+//! then puts the events in the order the caller asked for.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Bound;
+
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::Column;
+use tantivy::query::{
+    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+
+use super::error::{IndexError, other};
+use super::schema::{DEFAULT_SEARCH_FIELDS, Fields, TIME, UID};
+use super::{Index, Inner};
+use crate::event::Event;
+use crate::time::TimeRange;
+
+/// The answer of [`Index::search`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchHits {
+    /// Matches after the `verify` filter.
+    pub total: u64,
+    /// Up to `limit` of them, newest first.
+    pub events: Vec<Event>,
+}
+
+impl Index {
+    /// Uids of every indexed event, read from the uid fast field (no stored docs are touched).
+    pub fn known_uids(&self) -> Result<HashSet<u64>, IndexError> {
+        let searcher = self.inner.reader.searcher();
+        let mut out = HashSet::with_capacity(searcher.num_docs() as usize);
+        for seg in searcher.segment_readers() {
+            let uids: Column<u64> = seg.fast_fields().u64(UID).map_err(other)?;
+            out.extend(seg.doc_ids_alive().filter_map(|d| uids.first(d)));
+        }
+        Ok(out)
+    }
+
+    /// Events with these uids, in the given order; unknown uids are skipped.
+    pub fn get(&self, uids: &[u64]) -> Result<Vec<Event>, IndexError> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let f = &self.inner.fields;
+        let terms = uids.iter().map(|u| Term::from_field_u64(f.uid, *u));
+        let v = self.inner.view();
+        let hits = v.collect(&TermSetQuery::new(terms))?;
+        let events = v.load(&hits)?;
+        let by_uid: HashMap<u64, Event> = hits.iter().map(|h| h.uid).zip(events).collect();
+        Ok(uids.iter().filter_map(|u| by_uid.get(u).cloned()).collect())
+    }
+
+    /// All events carrying `tag` inside `range`, oldest first.
+    pub fn tagged(&self, tag: &str, range: TimeRange) -> Result<Vec<Event>, IndexError> {
+        let f = &self.inner.fields;
+        let q = TermQuery::new(Term::from_field_text(f.tags, tag), IndexRecordOption::Basic);
+        let v = self.inner.view();
+        let mut hits = v.collect(&*with_range(f, Box::new(q), range))?;
+        hits.sort_by_key(|h| (h.time, h.addr));
+        v.load(&hits)
+    }
+
+    /// Visit every event whose channel (case-insensitive) and event code match one of the
+    /// `(channel, codes)` pairs (an empty code list means any code), inside `range`.
+    /// Events come in index order, which is not time order: this feeds order-free exact scans.
+    pub fn select(
+        &self,
+        sources: &[(String, Vec<u32>)],
+        range: TimeRange,
+        visit: &mut dyn FnMut(Event),
+    ) -> Result<(), IndexError> {
+        let f = &self.inner.fields;
+        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (channel, codes) in sources {
+            let chan: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(f.channel, &channel.to_lowercase()),
+                IndexRecordOption::Basic,
+            ));
+            let pair = if codes.is_empty() {
+                chan
+            } else {
+                let terms = codes
+                    .iter()
+                    .map(|c| Term::from_field_u64(f.event_code, u64::from(*c)));
+                Box::new(BooleanQuery::intersection(vec![
+                    chan,
+                    Box::new(TermSetQuery::new(terms)),
+                ]))
+            };
+            any.push((Occur::Should, pair));
+        }
+        if any.is_empty() {
+            return Ok(());
+        }
+        let q = with_range(f, Box::new(BooleanQuery::new(any)), range);
+        let v = self.inner.view();
+        let mut addrs: Vec<DocAddress> = v.collect(&*q)?.iter().map(|h| h.addr).collect();
+        addrs.sort();
+        v.read_each(&addrs, &mut |e| {
+            visit(e);
+            Ok(())
+        })
+    }
+
+    /// Search with tantivy query syntax over the normalized field names (terms without a field
+    /// look in script_block_text, process, data, computer and user; all terms must match, as in
+    /// Splunk). An empty query matches everything. `verify` filters candidates exactly.
+    /// Returns the total after `verify` and up to `limit` events, newest first.
+    pub fn search(
+        &self,
+        query: &str,
+        range: TimeRange,
+        limit: usize,
+        verify: Option<&dyn Fn(&Event) -> bool>,
+    ) -> Result<SearchHits, IndexError> {
+        let f = &self.inner.fields;
+        let parsed = self.inner.parse(query)?;
+        let q = with_range(f, parsed, range);
+        let v = self.inner.view();
+        let Some(verify) = verify else {
+            if limit == 0 {
+                let total = v.searcher.search(&*q, &Count).map_err(other)? as u64;
+                return Ok(SearchHits {
+                    total,
+                    events: Vec::new(),
+                });
+            }
+            let top = TopDocs::with_limit(limit).order_by_fast_field::<i64>(TIME, Order::Desc);
+            let (total, top) = v.searcher.search(&*q, &(Count, top)).map_err(other)?;
+            let hits: Vec<Hit> = top
+                .into_iter()
+                .map(|(time, addr)| Hit {
+                    time: time.unwrap_or_default(),
+                    uid: 0,
+                    addr,
+                })
+                .collect();
+            return Ok(SearchHits {
+                total: total as u64,
+                events: v.load(&hits)?,
+            });
+        };
+        // Verify every candidate (in store order, for block locality), then read back the
+        // newest `limit` of those that passed.
+        let mut hits = v.collect(&*q)?;
+        hits.sort_by_key(|h| h.addr);
+        let addrs: Vec<DocAddress> = hits.iter().map(|h| h.addr).collect();
+        let mut passed = Vec::new();
+        let mut k = 0;
+        v.read_each(&addrs, &mut |e| {
+            if verify(&e) {
+                passed.push(hits[k]);
+            }
+            k += 1;
+            Ok(())
+        })?;
+        let total = passed.len() as u64;
+        passed.sort_by(|a, b| b.time.cmp(&a.time).then(a.addr.cmp(&b.addr)));
+        passed.truncate(limit);
+        let events = v.load(&passed)?;
+        Ok(SearchHits { total, events })
+    }
+}
+
+/// One matching document with the fast-field values we order and key by.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub time: i64,
+    pub uid: u64,
+    pub addr: DocAddress,
+}
+
+impl Inner {
+    /// Parse query text; empty text is every event.
+    fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
+        if query.trim().is_empty() {
+            return Ok(Box::new(AllQuery));
+        }
+        let ast = query_grammar::parse_query(query).map_err(|_| {
+            let (_, errors) = query_grammar::parse_query_lenient(query);
+            let why = errors
+                .first()
+                .map(|e| format!("{} at position {}", e.message, e.pos))
+                .unwrap_or_else(|| "syntax error".into());
+            IndexError::BadQuery(format!("{query:?}: {why}"))
+        })?;
+        let f = &self.fields;
+        let defaults = DEFAULT_SEARCH_FIELDS.iter().map(|n| f.named(n)).collect();
+        let mut parser = QueryParser::for_index(&self.index, defaults);
+        parser.set_conjunction_by_default();
+        parser.allow_regexes();
+        parser
+            .build_query_from_user_input_ast(anchor_negations(ast))
+            .map_err(|e| IndexError::BadQuery(format!("{query:?}: {e}")))
+    }
+
+    /// A consistent view of the latest loaded commit: every read of one call goes through one
+    /// searcher, so doc addresses stay valid even if a writer commits meanwhile.
+    fn view(&self) -> View<'_> {
+        View {
+            searcher: self.reader.searcher(),
+            fields: &self.fields,
+        }
+    }
+}
+
+/// One searcher (one commit) and the schema fields.
+struct View<'a> {
+    searcher: Searcher,
+    fields: &'a Fields,
+}
+
+impl View<'_> {
+    /// Every match of `q` with its time and uid, in no particular order.
+    fn collect(&self, q: &dyn Query) -> Result<Vec<Hit>, IndexError> {
+        self.searcher.search(q, &HitCollector).map_err(other)
+    }
+
+    /// Read the events of `hits`, returned in the order of `hits`.
+    fn load(&self, hits: &[Hit]) -> Result<Vec<Event>, IndexError> {
+        let mut order: Vec<usize> = (0..hits.len()).collect();
+        order.sort_by_key(|&i| hits[i].addr);
+        let addrs: Vec<DocAddress> = order.iter().map(|&i| hits[i].addr).collect();
+        let mut slots: Vec<Option<Event>> = vec![None; hits.len()];
+        let mut k = 0;
+        self.read_each(&addrs, &mut |e| {
+            slots[order[k]] = Some(e);
+            k += 1;
+            Ok(())
+        })?;
+        Ok(slots.into_iter().flatten().collect())
+    }
+
+    /// Read the events at `addrs` and hand them to `visit` in that order. Decompressing store
+    /// blocks and decoding JSON is the cost of every read path, so chunks are decoded by two
+    /// threads while `visit` (which need not be thread-safe) runs on the caller's.
+    fn read_each(
+        &self,
+        addrs: &[DocAddress],
+        visit: &mut dyn FnMut(Event) -> Result<(), IndexError>,
+    ) -> Result<(), IndexError> {
+        let read_all = |part: &[DocAddress]| -> Result<Vec<Event>, IndexError> {
+            part.iter().map(|a| self.read(*a)).collect()
+        };
+        for chunk in addrs.chunks(READ_CHUNK) {
+            let events = if chunk.len() < PARALLEL_MIN {
+                read_all(chunk)?
+            } else {
+                let (a, b) = chunk.split_at(chunk.len() / 2);
+                std::thread::scope(|s| {
+                    let second = s.spawn(|| read_all(b));
+                    let mut events = read_all(a)?;
+                    let rest = second
+                        .join()
+                        .map_err(|_| IndexError::Other("an event reader thread panicked".into()))?;
+                    events.extend(rest?);
+                    Ok::<_, IndexError>(events)
+                })?
+            };
+            for e in events {
+                visit(e)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Decode the stored event of one document.
+    fn read(&self, addr: DocAddress) -> Result<Event, IndexError> {
+        let doc = self.searcher.doc(addr).map_err(other)?;
+        self.fields.event(&doc).map_err(IndexError::Other)
+    }
+}
+
+/// Events decoded per round of [`Inner::read_each`]: bounds memory while scanning everything.
+const READ_CHUNK: usize = 4096;
+/// Below this many reads a second thread costs more than it saves.
+const PARALLEL_MIN: usize = 128;
+
+/// Give every all-negative clause something to subtract from: tantivy matches nothing for
+/// `a AND NOT b`'s inner `(NOT b)` and rejects a bare `NOT b`, where an analyst means
+/// "everything except b".
+fn anchor_negations(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(items) => {
+            let mut items: Vec<_> = items
+                .into_iter()
+                .map(|(occur, sub)| (occur, anchor_negations(sub)))
+                .collect();
+            if !items.is_empty() && items.iter().all(|(o, _)| *o == Some(Occur::MustNot)) {
+                items.push((
+                    Some(Occur::Must),
+                    UserInputAst::Leaf(Box::new(UserInputLeaf::All)),
+                ));
+            }
+            UserInputAst::Clause(items)
+        }
+        UserInputAst::Boost(sub, boost) => {
+            UserInputAst::Boost(Box::new(anchor_negations(*sub)), boost)
+        }
+        leaf => leaf,
+    }
+}
+
+/// Restrict a query to a time range, using the time fast field.
+fn with_range(f: &Fields, q: Box<dyn Query>, range: TimeRange) -> Box<dyn Query> {
+    if range.is_all() {
+        return q;
+    }
+    let lower = range.earliest.map_or(Bound::Unbounded, |t| {
+        Bound::Included(Term::from_field_i64(f.time, t))
+    });
+    let upper = range.latest.map_or(Bound::Unbounded, |t| {
+        Bound::Excluded(Term::from_field_i64(f.time, t))
+    });
+    Box::new(BooleanQuery::intersection(vec![
+        q,
+        Box::new(RangeQuery::new(lower, upper)),
+    ]))
+}
+
+/// Collects every match with its time and uid from the fast fields.
+struct HitCollector;
+
+struct SegmentHits {
+    seg: SegmentOrdinal,
+    time: Column<i64>,
+    uid: Column<u64>,
+    hits: Vec<Hit>,
+}
+
+impl Collector for HitCollector {
+    type Fruit = Vec<Hit>;
+    type Child = SegmentHits;
+
+    fn for_segment(
+        &self,
+        seg: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentHits> {
+        Ok(SegmentHits {
+            seg,
+            time: reader.fast_fields().i64(TIME)?,
+            uid: reader.fast_fields().u64(UID)?,
+            hits: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Hit>>) -> tantivy::Result<Vec<Hit>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentHits {
+    type Fruit = Vec<Hit>;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.hits.push(Hit {
+            time: self.time.first(doc).unwrap_or_default(),
+            uid: self.uid.first(doc).unwrap_or_default(),
+            addr: DocAddress::new(self.seg, doc),
+        });
+    }
+
+    fn harvest(self) -> Vec<Hit> {
+        self.hits
+    }
+}

@@ -1,0 +1,92 @@
+//! The single writer of an index: add events, commit atomically with the tag-fingerprint payload.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tantivy::directory::error::LockError;
+use tantivy::indexer::IndexWriterOptions;
+use tantivy::{IndexWriter, TantivyError};
+
+use super::Inner;
+use super::error::{IndexError, other};
+use super::meta::CommitMeta;
+use super::schema::SCHEMA_VERSION;
+
+/// Indexing threads: the machine budget is 2 cores, and parsing runs beside them.
+const INDEX_THREADS: usize = 2;
+/// Arena per indexing thread. Two of these plus one merge stay well inside a 512 MB ingest.
+const HEAP_PER_THREAD: usize = 96 * 1024 * 1024;
+/// One merge at a time: merges of large segments are the other big memory consumer.
+const MERGE_THREADS: usize = 1;
+
+/// Adds events to the index; only one can be alive per index directory.
+pub struct Writer {
+    inner: Arc<Inner>,
+    writer: Option<IndexWriter>,
+}
+
+impl Writer {
+    pub(crate) fn new(inner: Arc<Inner>) -> Result<Writer, IndexError> {
+        let options = IndexWriterOptions::builder()
+            .num_worker_threads(INDEX_THREADS)
+            .memory_budget_per_thread(HEAP_PER_THREAD)
+            .num_merge_threads(MERGE_THREADS)
+            .build();
+        let writer = match inner.index.writer_with_options(options) {
+            Ok(w) => w,
+            Err(TantivyError::LockFailure(LockError::LockBusy, _)) => {
+                return Err(IndexError::InUse(inner.dir.clone()));
+            }
+            Err(e) => return Err(other(e)),
+        };
+        Ok(Writer {
+            inner,
+            writer: Some(writer),
+        })
+    }
+
+    fn w(&self) -> &IndexWriter {
+        self.writer
+            .as_ref()
+            .expect("the writer lives until finish consumes it")
+    }
+
+    /// Queue one event with its saved-query tags (visible after the next commit).
+    pub fn add(&mut self, event: &crate::event::Event, tags: &[String]) -> Result<(), IndexError> {
+        let doc = self
+            .inner
+            .fields
+            .document(event, tags)
+            .map_err(IndexError::Other)?;
+        self.w().add_document(doc).map_err(other)?;
+        Ok(())
+    }
+
+    /// Commit everything added so far, atomically, merging `tag_fingerprints` into the payload.
+    pub fn commit(
+        &mut self,
+        tag_fingerprints: &BTreeMap<String, String>,
+    ) -> Result<(), IndexError> {
+        // This writer holds the lock, so the on-disk meta is the latest commit.
+        let last = self.inner.index.load_metas().map_err(other)?.payload;
+        let mut meta = CommitMeta::parse(last.as_deref());
+        meta.merge(SCHEMA_VERSION, tag_fingerprints);
+        let writer = self
+            .writer
+            .as_mut()
+            .expect("the writer lives until finish consumes it");
+        let mut prepared = writer.prepare_commit().map_err(other)?;
+        prepared.set_payload(&meta.to_payload());
+        prepared.commit().map_err(other)?;
+        self.inner.reload()
+    }
+
+    /// Wait for background merges and release the lock. Events added since the last commit are
+    /// discarded: commit first.
+    pub fn finish(mut self) -> Result<(), IndexError> {
+        if let Some(w) = self.writer.take() {
+            w.wait_merging_threads().map_err(other)?;
+        }
+        self.inner.reload()
+    }
+}
