@@ -88,7 +88,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     }
 
     if parts.contains(&"hunt") {
-        if !index_dir.join("meta.json").exists() {
+        if !index_dir.join("huntbench-index.json").exists() {
             bail!("the hunt bench needs the ingest part first (same --dir)");
         }
         let wb = Workbench::open(&index_dir)?;
