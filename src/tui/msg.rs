@@ -1,0 +1,93 @@
+//! Messages into `update` and effects out of it: the only two ways state and the world meet.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::action::Action;
+use super::backend::{BackendStatus, FullText, IngestProgress};
+use crate::analytics::model::{Exclusion, ExclusionOp, HuntResult};
+use crate::event::Event;
+use crate::time::TimeRange;
+
+/// Something that happened: input, or a worker's answer (tagged with its generation).
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// An intent directly (tests, scripted runs).
+    Action(Action),
+    Resize(u16, u16),
+    Status(BackendStatus),
+    HuntDone {
+        gen_id: u64,
+        result: Result<Vec<HuntResult>, String>,
+    },
+    EventsDone {
+        gen_id: u64,
+        result: Result<Vec<Event>, String>,
+    },
+    SearchDone {
+        gen_id: u64,
+        query: String,
+        result: Result<Vec<Event>, String>,
+    },
+    TextDone {
+        gen_id: u64,
+        result: Result<FullText, String>,
+    },
+    ExclusionsDone(Result<Vec<Exclusion>, String>),
+    ExclusionAdded(Result<Exclusion, String>),
+    /// An exclusion was toggled or removed; the string says what happened.
+    ExclusionChanged(Result<String, String>),
+    IngestProgress(IngestProgress),
+    IngestDone(Result<String, String>),
+    /// A file was written (export, text); the string names it.
+    FileWritten(Result<String, String>),
+}
+
+/// Work `update` asks for; the driver runs it on a worker thread (or, for the terminal, inline).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Hunt {
+        gen_id: u64,
+        range: TimeRange,
+    },
+    LoadEvents {
+        gen_id: u64,
+        uids: Vec<u64>,
+    },
+    Search {
+        gen_id: u64,
+        query: String,
+        range: TimeRange,
+    },
+    FullText {
+        gen_id: u64,
+        event: Box<Event>,
+    },
+    LoadExclusions,
+    AddExclusion {
+        analytic: String,
+        field: String,
+        op: ExclusionOp,
+        note: Option<String>,
+    },
+    SetExclusionEnabled {
+        id: String,
+        enabled: bool,
+    },
+    RemoveExclusion {
+        id: String,
+    },
+    Ingest {
+        paths: Vec<PathBuf>,
+    },
+    WriteFile {
+        path: PathBuf,
+        contents: String,
+    },
+    /// Put text on the terminal's clipboard (OSC 52, base64 payload).
+    Clipboard(String),
+    RefreshStatus,
+}

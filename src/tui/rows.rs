@@ -1,0 +1,177 @@
+//! Result rows: pivot (regroup) an analytic's groups, then filter and sort them. Runs when
+//! results arrive or a key changes the view, never per frame.
+
+use std::collections::HashMap;
+
+use super::app::{Pivot, SortBy};
+use crate::analytics::model::{Group, HuntResult};
+
+/// One table row: one group, or several merged by a pivot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub key: Vec<String>,
+    pub count: u64,
+    pub first: i64,
+    pub last: i64,
+    /// Indices of the analytic's groups merged into this row.
+    pub groups: Vec<u32>,
+    /// Exclusion ids when the row is suppressed (pivots never mix kept and suppressed groups).
+    pub suppressed_by: Vec<String>,
+    /// Lower-case key text the filter searches.
+    pub hay: String,
+}
+
+const HOST_FIELDS: &[&str] = &["computer", "dest", "host"];
+const USER_FIELDS: &[&str] = &["user", "user_id", "userid"];
+const TEXT_FIELDS: &[&str] = &["scriptblocktext", "process"];
+
+fn find(by: &[String], names: &[&str]) -> Option<usize> {
+    by.iter()
+        .position(|b| names.iter().any(|n| b.eq_ignore_ascii_case(n)))
+}
+
+/// Position of the host column in a by-clause.
+pub fn host_field(by: &[String]) -> Option<usize> {
+    find(by, HOST_FIELDS)
+}
+/// Position of the user column in a by-clause.
+pub fn user_field(by: &[String]) -> Option<usize> {
+    find(by, USER_FIELDS)
+}
+/// Position of the text column (script text or command line) in a by-clause.
+pub fn text_field(by: &[String]) -> Option<usize> {
+    find(by, TEXT_FIELDS)
+}
+
+/// Column names and rows of one analytic under a pivot. Suppressed groups are left out unless
+/// `with_suppressed`.
+pub fn build_rows(
+    result: &HuntResult,
+    pivot: Pivot,
+    with_suppressed: bool,
+) -> (Vec<String>, Vec<Row>) {
+    let by = &result.query.by;
+    let pick: Vec<Option<usize>> = match pivot {
+        Pivot::Full => (0..by.len()).map(Some).collect(),
+        Pivot::Host => vec![host_field(by)],
+        Pivot::User => vec![user_field(by)],
+        Pivot::HostUser => vec![host_field(by), user_field(by)],
+    };
+    let columns: Vec<String> = match pivot {
+        Pivot::Full => by.clone(),
+        _ => pick
+            .iter()
+            .zip(
+                ["host", "user"]
+                    .iter()
+                    .skip(usize::from(pivot == Pivot::User)),
+            )
+            .map(|(p, fallback)| p.map(|i| by[i].clone()).unwrap_or(fallback.to_string()))
+            .collect(),
+    };
+    let groups = result
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| with_suppressed || g.is_kept());
+    let mut rows: Vec<Row> = Vec::new();
+    if pivot == Pivot::Full {
+        rows.extend(groups.map(|(i, g)| row_of(g, i, g.key.clone())));
+    } else {
+        let mut index: HashMap<(Vec<String>, bool), usize> = HashMap::new();
+        for (i, g) in groups {
+            let key: Vec<String> = pick
+                .iter()
+                .map(|p| p.and_then(|i| g.key.get(i).cloned()).unwrap_or_default())
+                .collect();
+            match index.get(&(key.clone(), g.is_kept())) {
+                Some(&r) => merge(&mut rows[r], g, i),
+                None => {
+                    index.insert((key.clone(), g.is_kept()), rows.len());
+                    rows.push(row_of(g, i, key));
+                }
+            }
+        }
+    }
+    (columns, rows)
+}
+
+fn row_of(g: &Group, i: usize, key: Vec<String>) -> Row {
+    let hay = key.join("\u{1f}").to_lowercase();
+    Row {
+        key,
+        count: g.count,
+        first: g.first,
+        last: g.last,
+        groups: vec![i as u32],
+        suppressed_by: g.suppressed_by.clone(),
+        hay,
+    }
+}
+
+fn merge(row: &mut Row, g: &Group, i: usize) {
+    row.count += g.count;
+    row.first = row.first.min(g.first);
+    row.last = row.last.max(g.last);
+    row.groups.push(i as u32);
+    for id in &g.suppressed_by {
+        if !row.suppressed_by.contains(id) {
+            row.suppressed_by.push(id.clone());
+        }
+    }
+}
+
+/// Indices of the rows that contain `filter` (case-insensitive), in `sort` order.
+pub fn order(rows: &[Row], filter: &str, sort: SortBy) -> Vec<u32> {
+    let needle = filter.to_lowercase();
+    let mut v: Vec<u32> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| needle.is_empty() || r.hay.contains(&needle))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let key = |i: &u32| &rows[*i as usize];
+    match sort {
+        SortBy::Count => v.sort_by(|a, b| key(b).count.cmp(&key(a).count).then(a.cmp(b))),
+        SortBy::First => v.sort_by(|a, b| key(a).first.cmp(&key(b).first).then(a.cmp(b))),
+        SortBy::Last => v.sort_by(|a, b| key(b).last.cmp(&key(a).last).then(a.cmp(b))),
+        SortBy::Name => v.sort_by(|a, b| key(a).hay.cmp(&key(b).hay).then(a.cmp(b))),
+    }
+    v
+}
+
+/// Earliest first and latest last over the rows.
+pub fn span(rows: &[Row]) -> (i64, i64) {
+    let lo = rows.iter().map(|r| r.first).min().unwrap_or(0);
+    let hi = rows.iter().map(|r| r.last).max().unwrap_or(0);
+    (lo, hi)
+}
+
+/// A first-seen..last-seen bar of `width` cells on the scale `span`.
+pub fn timeline(first: i64, last: i64, span: (i64, i64), width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let (lo, hi) = span;
+    let pos = |t: i64| -> usize {
+        if hi <= lo {
+            return 0;
+        }
+        let f = (t.clamp(lo, hi) - lo) as f64 / (hi - lo) as f64;
+        ((f * (width - 1) as f64).round() as usize).min(width - 1)
+    };
+    let (a, b) = (pos(first), pos(last));
+    (0..width)
+        .map(|i| {
+            if a == b && i == a {
+                '●'
+            } else if i == a || i == b {
+                '█'
+            } else if i > a && i < b {
+                '━'
+            } else {
+                '·'
+            }
+        })
+        .collect()
+}

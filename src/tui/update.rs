@@ -1,0 +1,299 @@
+//! `update`: the only code that changes [`App`]. It takes one [`Msg`], changes state, and returns
+//! the [`Effect`]s the driver should run. No I/O happens here.
+
+use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
+
+use super::action::Action;
+use super::app::{App, EventSource, Screen};
+use super::input;
+use super::layout;
+use super::msg::{Effect, Msg};
+use super::rows;
+use super::textview;
+
+/// The effects to run when the TUI starts: status, exclusions, and the first hunt.
+pub fn start(app: &mut App) -> Vec<Effect> {
+    app.rev += 1;
+    vec![Effect::RefreshStatus, Effect::LoadExclusions, hunt(app)]
+}
+
+/// Ask for a new hunt over the current time range; older answers become stale.
+pub fn hunt(app: &mut App) -> Effect {
+    app.gens.hunt = app.gens.bump();
+    app.hunting = true;
+    Effect::Hunt {
+        gen_id: app.gens.hunt,
+        range: app.range,
+    }
+}
+
+/// Apply one message. Stale answers and unbound keys change nothing (and cause no redraw).
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => {
+            if key.kind == KeyEventKind::Release {
+                return vec![];
+            }
+            if app.help {
+                app.rev += 1;
+                app.help = false;
+                return vec![];
+            }
+            if app.prompt.is_some() {
+                app.rev += 1;
+                return input::prompt_key(app, key);
+            }
+            match app.keys.action(&key) {
+                Some(a) => {
+                    app.rev += 1;
+                    input::action(app, a)
+                }
+                None => vec![],
+            }
+        }
+        Msg::Action(a) => {
+            app.rev += 1;
+            if app.help && a != Action::Quit {
+                app.help = false;
+                return vec![];
+            }
+            input::action(app, a)
+        }
+        Msg::Mouse(m) => mouse(app, m.kind, m.column, m.row),
+        Msg::Resize(w, h) => {
+            app.rev += 1;
+            app.size = (w, h);
+            input::keep_all_in_view(app);
+            vec![]
+        }
+        Msg::Status(s) => {
+            app.rev += 1;
+            app.status = s;
+            app.status_known = true;
+            vec![]
+        }
+        Msg::HuntDone { gen_id, result } => {
+            if gen_id != app.gens.hunt {
+                return vec![];
+            }
+            app.rev += 1;
+            app.hunting = false;
+            match result {
+                Ok(h) => {
+                    app.hunts = h;
+                    if app.analytic >= app.hunts.len() {
+                        app.analytic = 0;
+                    }
+                    regroup(app);
+                    if let Some(id) = app.pending_report.take() {
+                        say(app, suppression_report(app, &id));
+                    } else if app.message.is_empty() || app.message.starts_with("hunt:") {
+                        let rows: usize = app.hunts.iter().map(|h| h.rows()).sum();
+                        let n = app.hunts.len();
+                        say(app, format!("hunt: {n} analytics, {rows} rows"));
+                    }
+                }
+                Err(e) => fail(app, format!("hunt failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::EventsDone { gen_id, result } => {
+            if gen_id != app.gens.events {
+                return vec![];
+            }
+            app.rev += 1;
+            app.events.loading = false;
+            match result {
+                Ok(ev) => app.events.events = ev,
+                Err(e) => fail(app, format!("loading events failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::SearchDone {
+            gen_id,
+            query,
+            result,
+        } => {
+            if gen_id != app.gens.search {
+                return vec![];
+            }
+            app.rev += 1;
+            app.events.loading = false;
+            match result {
+                Ok(ev) => {
+                    say(app, format!("search {query:?}: {} events", ev.len()));
+                    app.events.events = ev;
+                }
+                Err(e) => fail(app, format!("search failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::TextDone { gen_id, result } => {
+            if gen_id != app.gens.text {
+                return vec![];
+            }
+            app.rev += 1;
+            app.text.loading = false;
+            match result {
+                Ok(ft) => textview::set_text(&mut app.text, &ft.text, ft.part_info),
+                Err(e) => fail(app, format!("loading text failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::ExclusionsDone(r) => {
+            app.rev += 1;
+            match r {
+                Ok(items) => {
+                    app.exclusions.items = items;
+                    let n = app.exclusions.items.len();
+                    app.exclusions.selected = app.exclusions.selected.min(n.saturating_sub(1));
+                }
+                Err(e) => fail(app, format!("loading exclusions failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::ExclusionAdded(r) => {
+            app.rev += 1;
+            match r {
+                Ok(x) => {
+                    say(app, format!("added {}; re-running the hunt", x.id));
+                    app.pending_report = Some(x.id);
+                    vec![Effect::LoadExclusions, hunt(app)]
+                }
+                Err(e) => {
+                    fail(app, format!("adding the exclusion failed: {e}"));
+                    vec![]
+                }
+            }
+        }
+        Msg::ExclusionChanged(r) => {
+            app.rev += 1;
+            match r {
+                Ok(what) => {
+                    say(app, what);
+                    vec![Effect::LoadExclusions, hunt(app)]
+                }
+                Err(e) => {
+                    fail(app, e);
+                    vec![]
+                }
+            }
+        }
+        Msg::IngestProgress(p) => {
+            app.rev += 1;
+            app.ingest = Some(p);
+            vec![]
+        }
+        Msg::IngestDone(r) => {
+            app.rev += 1;
+            app.ingest = None;
+            match r {
+                Ok(summary) => {
+                    say(app, summary);
+                    vec![Effect::RefreshStatus, hunt(app)]
+                }
+                Err(e) => {
+                    fail(app, format!("ingest failed: {e}"));
+                    vec![Effect::RefreshStatus]
+                }
+            }
+        }
+        Msg::FileWritten(r) => {
+            app.rev += 1;
+            match r {
+                Ok(s) => say(app, s),
+                Err(e) => fail(app, e),
+            }
+            vec![]
+        }
+    }
+}
+
+fn mouse(app: &mut App, kind: MouseEventKind, col: u16, row: u16) -> Vec<Effect> {
+    match kind {
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            app.rev += 1;
+            let a = if kind == MouseEventKind::ScrollUp {
+                Action::Up
+            } else {
+                Action::Down
+            };
+            (0..3).flat_map(|_| input::action(app, a)).collect()
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            let areas = layout::areas(app);
+            let inside = |r: ratatui::layout::Rect, top: u16| {
+                col >= r.x && col < r.x + r.width && row >= r.y + top && row + 1 < r.y + r.height
+            };
+            if app.screen() == Screen::Main && inside(areas.analytics, 1) {
+                let shown = areas.analytics_rows();
+                let first = (app.analytic + 1).saturating_sub(shown);
+                let i = first + (row - areas.analytics.y - 1) as usize;
+                if i < app.hunts.len() {
+                    app.rev += 1;
+                    app.analytic = i;
+                    app.focus = super::app::Focus::Analytics;
+                    regroup(app);
+                }
+            } else if inside(areas.body, 2) {
+                let i = (row - areas.body.y - 2) as usize;
+                app.rev += 1;
+                input::click_row(app, i);
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+/// Rebuild the selected analytic's rows (pivot, suppressed or not), then filter and sort.
+pub fn regroup(app: &mut App) {
+    let (columns, rows) = match app.current() {
+        Some(h) => rows::build_rows(h, app.pivot, app.show_suppressed),
+        None => (Vec::new(), Vec::new()),
+    };
+    app.results.span = rows::span(&rows);
+    app.results.columns = columns;
+    app.results.rows = rows;
+    reorder(app);
+}
+
+/// Filter and sort the rows again; the selection goes back to the top.
+pub fn reorder(app: &mut App) {
+    app.results.visible = rows::order(&app.results.rows, &app.filter, app.sort);
+    app.results.selected = 0;
+    app.results.offset = 0;
+}
+
+/// What an exclusion suppressed in the latest hunt, summed over analytics.
+fn suppression_report(app: &App, id: &str) -> String {
+    let (mut r, mut e) = (0, 0);
+    for h in &app.hunts {
+        if let Some(s) = h.suppressed.get(id) {
+            r += s.rows;
+            e += s.events;
+        }
+    }
+    format!("{id} suppresses {r} rows / {e} events")
+}
+
+/// Set the status line to an outcome.
+pub fn say(app: &mut App, s: String) {
+    app.message = s;
+    app.message_is_error = false;
+}
+
+/// Set the status line to an error.
+pub fn fail(app: &mut App, s: String) {
+    app.message = s;
+    app.message_is_error = true;
+}
+
+/// Leave the search results' source untouched but report which list is showing.
+pub fn source_label(src: &EventSource) -> String {
+    match src {
+        EventSource::None => String::new(),
+        EventSource::Group(g) => format!("events of {g}"),
+        EventSource::Search(q) => format!("search: {q}"),
+    }
+}

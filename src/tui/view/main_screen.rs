@@ -1,0 +1,210 @@
+//! The main screen: the analytics pane over the selected analytic's result table.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
+
+use super::common::{cell, fit};
+use crate::analytics::model::QueryKind;
+use crate::time::ctime;
+use crate::tui::app::{App, Focus};
+use crate::tui::layout::Areas;
+use crate::tui::rows::{text_field, timeline};
+
+const TIMELINE: usize = 16;
+
+/// Draw the main screen into its areas.
+pub fn draw(frame: &mut Frame, app: &App, areas: &Areas) {
+    if app.index_empty() && app.hunts.iter().all(|h| h.groups.is_empty()) {
+        return empty(frame, areas.body);
+    }
+    if app.hunts.is_empty() {
+        let msg = if app.hunting {
+            "running the saved queries…"
+        } else {
+            "no saved queries returned results (press r to re-run, t to change the time range)"
+        };
+        frame.render_widget(
+            Paragraph::new(msg).block(Block::default().borders(Borders::ALL)),
+            areas.body,
+        );
+        return;
+    }
+    analytics(frame, app, areas.analytics, areas.analytics_rows());
+    results(frame, app, areas.body, areas.body_rows(true));
+}
+
+fn empty(frame: &mut Frame, area: Rect) {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let key = Style::new().fg(Color::Cyan);
+    let lines = vec![
+        Line::from(Span::styled("The index is empty.", bold)),
+        Line::from(""),
+        Line::from("Get some events in to hunt:"),
+        Line::from(vec![
+            Span::raw("  • press "),
+            Span::styled("i", key),
+            Span::raw(" and give a file or directory (EVTX, Splunk XML, JSON)"),
+        ]),
+        Line::from(vec![
+            Span::raw("  • or run "),
+            Span::styled("huntbench ingest PATH", key),
+            Span::raw(" in a shell"),
+        ]),
+        Line::from(vec![
+            Span::raw("  • or run "),
+            Span::styled("huntbench demo", key),
+            Span::raw(" for a generated corpus with known answers"),
+        ]),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("Press "),
+            Span::styled("?", key),
+            Span::raw(" for every key, "),
+            Span::styled("q", key),
+            Span::raw(" to quit."),
+        ]),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" welcome ")),
+        area,
+    );
+}
+
+fn focus_block(title: String, focused: bool) -> Block<'static> {
+    let style = if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(title)
+}
+
+fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
+    let first = (app.analytic + 1).saturating_sub(shown);
+    let name_w = (area.width as usize).saturating_sub(52).max(10);
+    let rows = app
+        .hunts
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(shown)
+        .map(|(i, h)| {
+            let kind = match h.query.kind {
+                QueryKind::Parity => Span::styled("parity  ", Style::new().fg(Color::Green)),
+                QueryKind::Extended => Span::styled("extended", Style::new().fg(Color::Magenta)),
+            };
+            let sel = if i == app.analytic { "▶ " } else { "  " };
+            Row::new(vec![
+                Cell::from(format!("{sel}{}", cell(&h.query.name, name_w))),
+                Cell::from(kind),
+                Cell::from(format!("{:>7} rows", h.rows())),
+                Cell::from(format!("{:>8} events", h.events())),
+                Cell::from(format!("{:>5} suppressed", h.suppressed_rows())),
+            ])
+        });
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(8),
+        Constraint::Length(12),
+        Constraint::Length(15),
+        Constraint::Length(16),
+    ];
+    let mut state = TableState::default();
+    state.select(Some(app.analytic - first));
+    let table = Table::new(rows, widths)
+        .block(focus_block(
+            format!(" analytics ({}) ", app.hunts.len()),
+            app.focus == Focus::Analytics,
+        ))
+        .row_highlight_style(Style::new().add_modifier(Modifier::BOLD));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
+    let r = &app.results;
+    let text_col = text_field(&r.columns);
+    let mark = app.show_suppressed;
+    let mut widths: Vec<Constraint> = Vec::new();
+    if mark {
+        widths.push(Constraint::Length(1));
+    }
+    for (i, _) in r.columns.iter().enumerate() {
+        widths.push(if Some(i) == text_col {
+            Constraint::Fill(3)
+        } else {
+            Constraint::Fill(1)
+        });
+    }
+    widths.extend([
+        Constraint::Length(6),
+        Constraint::Length(19),
+        Constraint::Length(19),
+        Constraint::Length(TIMELINE as u16),
+    ]);
+    // A fair share for each key cell; the table cuts again to the exact width.
+    let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + r.columns.len() + 6;
+    let share = (area.width as usize).saturating_sub(fixed) / (r.columns.len() + 2).max(1);
+    let mut head: Vec<Cell> = Vec::new();
+    if mark {
+        head.push(Cell::from("✗"));
+    }
+    head.extend(r.columns.iter().map(|c| Cell::from(c.clone())));
+    head.extend(["count", "firstTime", "lastTime", "activity"].map(Cell::from));
+    let end = (r.offset + shown).min(r.visible.len());
+    let rows = r.visible[r.offset.min(end)..end].iter().map(|&i| {
+        let row = &r.rows[i as usize];
+        let mut cells: Vec<Cell> = Vec::new();
+        if mark {
+            cells.push(Cell::from(if row.suppressed_by.is_empty() {
+                " "
+            } else {
+                "✗"
+            }));
+        }
+        for (c, k) in row.key.iter().enumerate() {
+            let w = if Some(c) == text_col {
+                share * 3
+            } else {
+                share
+            };
+            cells.push(Cell::from(cell(k, w.max(8))));
+        }
+        cells.push(Cell::from(format!("{:>6}", row.count)));
+        cells.push(Cell::from(ctime(row.first, app.tz)));
+        cells.push(Cell::from(ctime(row.last, app.tz)));
+        cells.push(Cell::from(Span::styled(
+            timeline(row.first, row.last, r.span, TIMELINE),
+            Style::new().fg(Color::Cyan),
+        )));
+        let style = if row.suppressed_by.is_empty() {
+            Style::new()
+        } else {
+            Style::new().fg(Color::DarkGray).add_modifier(Modifier::DIM)
+        };
+        Row::new(cells).style(style)
+    });
+    let name = app.current().map(|h| h.query.name.as_str()).unwrap_or("");
+    let title = format!(
+        " {} · {} of {} rows ",
+        fit(&crate::sanitize::inert_line(name), 60),
+        r.visible.len(),
+        r.rows.len()
+    );
+    let mut state = TableState::default();
+    if !r.visible.is_empty() {
+        state.select(Some(r.selected.saturating_sub(r.offset)));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(Style::new().add_modifier(Modifier::BOLD)))
+        .block(focus_block(title, app.focus == Focus::Results))
+        .column_spacing(1)
+        .highlight_symbol("▶ ")
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    frame.render_stateful_widget(table, area, &mut state);
+}
