@@ -105,7 +105,7 @@ impl Action {
             Action::Filter => "filter rows / search in text",
             Action::NextMatch => "next match",
             Action::PrevMatch => "previous match",
-            Action::Pivot => "pivot: host, user, host+user, full by-clause",
+            Action::Pivot => "pivot: host / user / host+user / by-clause",
             Action::Sort => "sort: count, first, last, name",
             Action::ExcludeHost => "exclude the row's host",
             Action::ExcludeUser => "exclude the row's user",

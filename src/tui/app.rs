@@ -131,6 +131,10 @@ pub struct Prompt {
 pub struct Results {
     /// Key column names for the current pivot.
     pub columns: Vec<String>,
+    /// Display width each key column needs (capped).
+    pub widths: Vec<usize>,
+    /// Columns holding one value in every row (more than one row).
+    pub constant: Vec<bool>,
     pub rows: Vec<Row>,
     /// Indices into `rows` that pass the filter, in sort order.
     pub visible: Vec<u32>,
@@ -140,7 +144,14 @@ pub struct Results {
     pub offset: usize,
     /// Earliest and latest time over all rows: the timeline's scale.
     pub span: (i64, i64),
+    /// All rows in each sort order asked for so far (sorting happens once per order).
+    pub orders: Vec<(SortBy, Vec<u32>)>,
+    /// The sort and lower-case filter `visible` was made with; typing more narrows it.
+    pub applied: Option<(SortBy, String)>,
 }
+
+/// Which rows a [`Results`] holds: analytic, pivot, suppressed shown.
+pub type ResultsKey = (usize, Pivot, bool);
 
 /// Where an event list came from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -224,6 +235,10 @@ pub struct App {
     pub filter: String,
     pub show_suppressed: bool,
     pub results: Results,
+    /// Row sets built earlier for this hunt, so pivoting back and forth is instant.
+    pub results_cache: Vec<(ResultsKey, Results)>,
+    /// What `results` holds.
+    pub results_key: Option<ResultsKey>,
     pub events: EventList,
     pub text: TextView,
     pub exclusions: ExclusionsView,
@@ -263,6 +278,8 @@ impl App {
             filter: String::new(),
             show_suppressed: false,
             results: Results::default(),
+            results_cache: Vec::new(),
+            results_key: None,
             events: EventList::default(),
             text: TextView {
                 wrap: true,
@@ -303,5 +320,10 @@ impl App {
     /// Is the index known to be empty?
     pub fn index_empty(&self) -> bool {
         self.status_known && self.status.events == 0
+    }
+
+    /// Does the main screen show the welcome (how to ingest) instead of results?
+    pub fn show_welcome(&self) -> bool {
+        self.index_empty() && self.hunts.iter().all(|h| h.groups.is_empty())
     }
 }

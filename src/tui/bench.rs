@@ -50,13 +50,32 @@ pub fn synthetic_hunt(n: usize) -> Vec<HuntResult> {
     }]
 }
 
-fn p50(mut v: Vec<Duration>) -> Duration {
+/// Timings of the render benchmark.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BenchFigures {
+    pub update_p50: Duration,
+    pub update_max: Duration,
+    pub draw_p50: Duration,
+    pub draw_max: Duration,
+    /// Keystrokes measured.
+    pub keys: usize,
+}
+
+fn p50(v: &[Duration]) -> Duration {
+    let mut v = v.to_vec();
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 /// (update p50, draw p50) over a keystroke script on `groups` synthetic rows at 160x45.
 pub fn bench_render(groups: usize) -> (Duration, Duration) {
+    let f = bench_render_figures(groups);
+    (f.update_p50, f.draw_p50)
+}
+
+/// The full figures: p50 and worst keystroke for `update` and for drawing, at 160x45. The worst
+/// includes each sort order's and pivot's first computation.
+pub fn bench_render_figures(groups: usize) -> BenchFigures {
     let mut app = App::new(KeyMap::defaults(), TimeRange::ALL, None);
     update(&mut app, Msg::Resize(160, 45));
     start(&mut app);
@@ -117,5 +136,11 @@ pub fn bench_render(groups: usize) -> (Duration, Duration) {
             )),
         );
     }
-    (p50(ups), p50(draws))
+    BenchFigures {
+        update_p50: p50(&ups),
+        update_max: ups.iter().max().copied().unwrap_or_default(),
+        draw_p50: p50(&draws),
+        draw_max: draws.iter().max().copied().unwrap_or_default(),
+        keys: ups.len(),
+    }
 }

@@ -47,7 +47,7 @@ pub fn areas(app: &App) -> Areas {
 /// Split a terminal of `size` for the app's current screen.
 pub fn areas_in(app: &App, size: (u16, u16)) -> Areas {
     let (w, h) = size;
-    let main = app.stack.is_empty() && !app.hunts.is_empty();
+    let main = app.stack.is_empty() && !app.hunts.is_empty() && !app.show_welcome();
     let analytics_h = if main {
         (app.hunts.len().min(6) as u16 + 2).min(h.saturating_sub(8))
     } else {

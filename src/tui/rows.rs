@@ -78,16 +78,24 @@ pub fn build_rows(
     if pivot == Pivot::Full {
         rows.extend(groups.map(|(i, g)| row_of(g, i, g.key.clone())));
     } else {
-        let mut index: HashMap<(Vec<String>, bool), usize> = HashMap::new();
+        // One map per kept/suppressed, keyed by the joined pivot values: one string per group.
+        let mut index: [HashMap<String, usize>; 2] = [HashMap::new(), HashMap::new()];
+        let mut joined = String::new();
         for (i, g) in groups {
-            let key: Vec<String> = pick
-                .iter()
-                .map(|p| p.and_then(|i| g.key.get(i).cloned()).unwrap_or_default())
-                .collect();
-            match index.get(&(key.clone(), g.is_kept())) {
+            joined.clear();
+            for p in &pick {
+                joined.push_str(p.and_then(|i| g.key.get(i)).map_or("", |s| s.as_str()));
+                joined.push('\u{1f}');
+            }
+            let map = &mut index[usize::from(g.is_kept())];
+            match map.get(joined.as_str()) {
                 Some(&r) => merge(&mut rows[r], g, i),
                 None => {
-                    index.insert((key.clone(), g.is_kept()), rows.len());
+                    map.insert(joined.clone(), rows.len());
+                    let key = pick
+                        .iter()
+                        .map(|p| p.and_then(|i| g.key.get(i).cloned()).unwrap_or_default())
+                        .collect();
                     rows.push(row_of(g, i, key));
                 }
             }
@@ -121,15 +129,9 @@ fn merge(row: &mut Row, g: &Group, i: usize) {
     }
 }
 
-/// Indices of the rows that contain `filter` (case-insensitive), in `sort` order.
-pub fn order(rows: &[Row], filter: &str, sort: SortBy) -> Vec<u32> {
-    let needle = filter.to_lowercase();
-    let mut v: Vec<u32> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| needle.is_empty() || r.hay.contains(&needle))
-        .map(|(i, _)| i as u32)
-        .collect();
+/// Indices of all rows in `sort` order (ties keep row order).
+pub fn sorted(rows: &[Row], sort: SortBy) -> Vec<u32> {
+    let mut v: Vec<u32> = (0..rows.len() as u32).collect();
     let key = |i: &u32| &rows[*i as usize];
     match sort {
         SortBy::Count => v.sort_by(|a, b| key(b).count.cmp(&key(a).count).then(a.cmp(b))),
@@ -138,6 +140,23 @@ pub fn order(rows: &[Row], filter: &str, sort: SortBy) -> Vec<u32> {
         SortBy::Name => v.sort_by(|a, b| key(a).hay.cmp(&key(b).hay).then(a.cmp(b))),
     }
     v
+}
+
+/// The indices of `among` whose row contains `needle` (already lower-case), order kept.
+pub fn filtered(rows: &[Row], among: &[u32], needle: &str) -> Vec<u32> {
+    if needle.is_empty() {
+        return among.to_vec();
+    }
+    among
+        .iter()
+        .copied()
+        .filter(|&i| rows[i as usize].hay.contains(needle))
+        .collect()
+}
+
+/// Indices of the rows that contain `filter` (case-insensitive), in `sort` order.
+pub fn order(rows: &[Row], filter: &str, sort: SortBy) -> Vec<u32> {
+    filtered(rows, &sorted(rows, sort), &filter.to_lowercase())
 }
 
 /// Earliest first and latest last over the rows.
@@ -172,6 +191,32 @@ pub fn timeline(first: i64, last: i64, span: (i64, i64), width: usize) -> String
             } else {
                 '·'
             }
+        })
+        .collect()
+}
+
+/// Display width each key column needs (header or widest value, capped), measured on arrival so
+/// frames do not scan rows.
+pub fn column_widths(columns: &[String], rows: &[Row], cap: usize) -> Vec<usize> {
+    use unicode_width::UnicodeWidthStr;
+    columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let widest = rows
+                .iter()
+                .filter_map(|r| r.key.get(i))
+                .map(|k| {
+                    // Long values are capped anyway; measuring a prefix keeps this cheap.
+                    let mut end = k.len().min(cap * 4);
+                    while !k.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    crate::sanitize::inert_line(&k[..end]).width()
+                })
+                .max()
+                .unwrap_or(0);
+            widest.max(c.width()).min(cap)
         })
         .collect()
 }

@@ -81,6 +81,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(h) => {
                     app.hunts = h;
+                    clear_results(app);
                     if app.analytic >= app.hunts.len() {
                         app.analytic = 0;
                     }
@@ -246,23 +247,69 @@ fn mouse(app: &mut App, kind: MouseEventKind, col: u16, row: u16) -> Vec<Effect>
     }
 }
 
-/// Rebuild the selected analytic's rows (pivot, suppressed or not), then filter and sort.
+/// Show the selected analytic's rows (pivot, suppressed or not), then filter and sort. Row
+/// sets already built for this hunt come from the cache.
 pub fn regroup(app: &mut App) {
-    let (columns, rows) = match app.current() {
-        Some(h) => rows::build_rows(h, app.pivot, app.show_suppressed),
-        None => (Vec::new(), Vec::new()),
-    };
-    app.results.span = rows::span(&rows);
-    app.results.columns = columns;
-    app.results.rows = rows;
+    let key = (app.analytic, app.pivot, app.show_suppressed);
+    let old = std::mem::take(&mut app.results);
+    if let Some(k) = app.results_key.take() {
+        app.results_cache.push((k, old));
+        if app.results_cache.len() > 8 {
+            app.results_cache.remove(0);
+        }
+    }
+    if let Some(pos) = app.results_cache.iter().position(|(k, _)| *k == key) {
+        app.results = app.results_cache.swap_remove(pos).1;
+    } else {
+        let (columns, rows) = match app.current() {
+            Some(h) => rows::build_rows(h, app.pivot, app.show_suppressed),
+            None => (Vec::new(), Vec::new()),
+        };
+        let r = &mut app.results;
+        r.span = rows::span(&rows);
+        r.widths = rows::column_widths(&columns, &rows, 48);
+        r.constant = (0..columns.len())
+            .map(|i| rows.len() > 1 && rows.iter().all(|x| x.key.get(i) == rows[0].key.get(i)))
+            .collect();
+        r.columns = columns;
+        r.rows = rows;
+    }
+    app.results_key = Some(key);
+    app.results.applied = None;
     reorder(app);
 }
 
-/// Filter and sort the rows again; the selection goes back to the top.
+/// Forget every built row set (a new hunt arrived).
+pub fn clear_results(app: &mut App) {
+    app.results_cache.clear();
+    app.results_key = None;
+}
+
+/// Filter and sort the rows again; the selection goes back to the top. Each sort order is
+/// computed once per row set; a filter that only grew narrows the rows already shown.
 pub fn reorder(app: &mut App) {
-    app.results.visible = rows::order(&app.results.rows, &app.filter, app.sort);
-    app.results.selected = 0;
-    app.results.offset = 0;
+    let r = &mut app.results;
+    let needle = app.filter.to_lowercase();
+    let narrowing =
+        matches!(&r.applied, Some((s, f)) if *s == app.sort && needle.starts_with(f.as_str()));
+    r.visible = if narrowing {
+        rows::filtered(&r.rows, &r.visible, &needle)
+    } else {
+        if !r.orders.iter().any(|(s, _)| *s == app.sort) {
+            let all = rows::sorted(&r.rows, app.sort);
+            r.orders.push((app.sort, all));
+        }
+        let all = r
+            .orders
+            .iter()
+            .find(|(s, _)| *s == app.sort)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[]);
+        rows::filtered(&r.rows, all, &needle)
+    };
+    r.applied = Some((app.sort, needle));
+    r.selected = 0;
+    r.offset = 0;
 }
 
 /// What an exclusion suppressed in the latest hunt, summed over analytics.

@@ -77,8 +77,12 @@ pub fn render(app: &App, w: u16, h: u16) -> String {
     let mut out = String::new();
     for y in 0..h {
         let mut line = String::new();
-        for x in 0..w {
-            line.push_str(buf[(x, y)].symbol());
+        let mut x = 0;
+        while x < w {
+            let sym = buf[(x, y)].symbol();
+            line.push_str(sym);
+            // A wide character owns the next cell too.
+            x += unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
         }
         out.push_str(line.trim_end());
         out.push('\n');

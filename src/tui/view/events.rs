@@ -39,8 +39,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let user = e.user.as_deref().or(e.user_id.as_deref()).unwrap_or("-");
         Row::new(vec![
             Cell::from(ctime(e.time, app.tz)),
-            Cell::from(cell(&e.computer, 24)),
-            Cell::from(cell(user, 22)),
+            Cell::from(cell(&e.computer, 22)),
+            Cell::from(cell(user, 20)),
             Cell::from(e.record_id.map(|r| r.to_string()).unwrap_or("-".into())),
             Cell::from(e.event_code.to_string()),
             Cell::from(part(e)),
@@ -62,11 +62,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     .style(Style::new().add_modifier(Modifier::BOLD));
     let widths = [
         Constraint::Length(19),
-        Constraint::Length(24),
         Constraint::Length(22),
-        Constraint::Length(10),
+        Constraint::Length(20),
+        Constraint::Length(9),
         Constraint::Length(5),
-        Constraint::Length(8),
+        Constraint::Length(6),
         Constraint::Fill(1),
     ];
     let status = if ev.loading {

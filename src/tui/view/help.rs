@@ -10,13 +10,16 @@ use super::common::fit;
 use crate::tui::app::App;
 
 const KEY_W: usize = 16;
-const COL_W: u16 = 58;
+const COL_W: u16 = 59;
 
 /// Draw the key help centered over `area`, in as many columns as the height needs.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let lines = app.keys.help_lines();
     let per_col = (area.height.saturating_sub(4) as usize).max(1);
-    let cols = lines.len().div_ceil(per_col).max(1) as u16;
+    let cols = lines.len().div_ceil(per_col).max(1);
+    // Balance the columns instead of filling the first one.
+    let per_col = lines.len().div_ceil(cols).max(1);
+    let cols = cols as u16;
     let w = (cols * COL_W + 2).min(area.width);
     let h = (lines.len().min(per_col) as u16 + 2).min(area.height);
     let rect = Rect::new(

@@ -13,11 +13,11 @@ use crate::tui::app::{App, Focus};
 use crate::tui::layout::Areas;
 use crate::tui::rows::{text_field, timeline};
 
-const TIMELINE: usize = 16;
+const TIMELINE: usize = 14;
 
 /// Draw the main screen into its areas.
 pub fn draw(frame: &mut Frame, app: &App, areas: &Areas) {
-    if app.index_empty() && app.hunts.iter().all(|h| h.groups.is_empty()) {
+    if app.show_welcome() {
         return empty(frame, areas.body);
     }
     if app.hunts.is_empty() {
@@ -126,54 +126,84 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// Widths for the key columns in `room` cells: what each needs when it fits; otherwise the text
+/// column keeps up to half the room and the others share the rest by need.
+fn key_widths(need: &[usize], text: Option<usize>, room: usize) -> Vec<usize> {
+    let total: usize = need.iter().sum();
+    let mut w = need.to_vec();
+    if total <= room {
+        // Spare room goes to the text column, else the last key column.
+        if let Some(t) = text.or(w.len().checked_sub(1)) {
+            w[t] += room - total;
+        }
+        return w;
+    }
+    let text_w = text.map(|t| need[t].min((room / 2).max(12))).unwrap_or(0);
+    let rest = room.saturating_sub(text_w);
+    let others: usize = total - text.map(|t| need[t]).unwrap_or(0);
+    for (i, x) in w.iter_mut().enumerate() {
+        *x = if Some(i) == text {
+            text_w
+        } else if others <= rest {
+            *x
+        } else {
+            (*x * rest / others.max(1)).max(4)
+        };
+    }
+    w
+}
+
 fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let r = &app.results;
-    let text_col = text_field(&r.columns);
     let mark = app.show_suppressed;
+    // Columns with one value in every row are said once in the title instead of repeated.
+    let cols: Vec<usize> = (0..r.columns.len())
+        .filter(|&i| !r.constant.get(i).copied().unwrap_or(false))
+        .collect();
+    let names: Vec<String> = cols.iter().map(|&i| r.columns[i].clone()).collect();
+    let text_col = text_field(&names);
+    let need: Vec<usize> = cols.iter().map(|&i| r.widths[i]).collect();
+    // Borders 2, highlight symbol 2, one space between columns.
+    let n_cols = cols.len() + 4 + usize::from(mark);
+    let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + 4 + n_cols.saturating_sub(1);
+    let room = (area.width as usize).saturating_sub(fixed);
+    let col_w = key_widths(&need, text_col, room);
     let mut widths: Vec<Constraint> = Vec::new();
     if mark {
         widths.push(Constraint::Length(1));
     }
-    for (i, _) in r.columns.iter().enumerate() {
-        widths.push(if Some(i) == text_col {
-            Constraint::Fill(3)
-        } else {
-            Constraint::Fill(1)
-        });
-    }
+    widths.extend(col_w.iter().map(|w| Constraint::Length(*w as u16)));
     widths.extend([
         Constraint::Length(6),
         Constraint::Length(19),
         Constraint::Length(19),
         Constraint::Length(TIMELINE as u16),
     ]);
-    // A fair share for each key cell; the table cuts again to the exact width.
-    let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + r.columns.len() + 6;
-    let share = (area.width as usize).saturating_sub(fixed) / (r.columns.len() + 2).max(1);
     let mut head: Vec<Cell> = Vec::new();
     if mark {
         head.push(Cell::from("✗"));
     }
-    head.extend(r.columns.iter().map(|c| Cell::from(c.clone())));
+    head.extend(
+        names
+            .iter()
+            .zip(&col_w)
+            .map(|(c, w)| Cell::from(fit(c, *w))),
+    );
     head.extend(["count", "firstTime", "lastTime", "activity"].map(Cell::from));
     let end = (r.offset + shown).min(r.visible.len());
     let rows = r.visible[r.offset.min(end)..end].iter().map(|&i| {
         let row = &r.rows[i as usize];
         let mut cells: Vec<Cell> = Vec::new();
         if mark {
-            cells.push(Cell::from(if row.suppressed_by.is_empty() {
+            let m = if row.suppressed_by.is_empty() {
                 " "
             } else {
                 "✗"
-            }));
-        }
-        for (c, k) in row.key.iter().enumerate() {
-            let w = if Some(c) == text_col {
-                share * 3
-            } else {
-                share
             };
-            cells.push(Cell::from(cell(k, w.max(8))));
+            cells.push(Cell::from(m));
+        }
+        for (c, w) in cols.iter().zip(&col_w) {
+            cells.push(Cell::from(cell(row.key.get(*c).map_or("", |k| k), *w)));
         }
         cells.push(Cell::from(format!("{:>6}", row.count)));
         cells.push(Cell::from(ctime(row.first, app.tz)));
@@ -190,12 +220,19 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         Row::new(cells).style(style)
     });
     let name = app.current().map(|h| h.query.name.as_str()).unwrap_or("");
-    let title = format!(
+    let mut title = format!(
         " {} · {} of {} rows ",
         fit(&crate::sanitize::inert_line(name), 60),
         r.visible.len(),
         r.rows.len()
     );
+    for (i, c) in r.columns.iter().enumerate() {
+        if r.constant.get(i).copied().unwrap_or(false)
+            && let Some(v) = r.rows.first().and_then(|row| row.key.get(i))
+        {
+            title.push_str(&format!("· {c}={} ", cell(v, 30)));
+        }
+    }
     let mut state = TableState::default();
     if !r.visible.is_empty() {
         state.select(Some(r.selected.saturating_sub(r.offset)));

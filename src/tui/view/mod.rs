@@ -72,7 +72,7 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
         Span::styled("  range ", dim),
         Span::raw(app.range.describe()),
     ];
-    if app.screen() == Screen::Main && !app.hunts.is_empty() {
+    if app.screen() == Screen::Main && !app.hunts.is_empty() && !app.show_welcome() {
         spans.push(Span::styled("  pivot ", dim));
         spans.push(Span::raw(app.pivot.label()));
         spans.push(Span::styled("  sort ", dim));

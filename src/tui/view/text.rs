@@ -51,14 +51,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(p) = &t.part_info {
         title.push_str(&format!("· {p} "));
     }
-    title.push_str(&format!(
-        "· line {}/{} · wrap {} ",
+    let mut bottom = format!(
+        " line {}/{} · wrap {} ",
         start + 1,
         t.lines.len(),
         if t.wrap { "on" } else { "off" }
-    ));
+    );
     if !t.search.is_empty() {
-        title.push_str(&format!(
+        bottom.push_str(&format!(
             "· {:?} {}/{} ",
             t.search,
             if t.matches.is_empty() {
@@ -69,10 +69,13 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             t.matches.len()
         ));
     }
+    bottom.push_str("· / find · n/N · w wrap · y copy · W write ");
+    let inner_w = area.width.saturating_sub(2) as usize;
     let mut p = Paragraph::new(lines).block(
         Block::default()
             .borders(Borders::ALL)
-            .title(fit(&title, area.width.saturating_sub(2) as usize)),
+            .title(fit(&title, inner_w))
+            .title_bottom(fit(&bottom, inner_w)),
     );
     if t.wrap {
         p = p.wrap(Wrap { trim: false });
