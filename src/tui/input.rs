@@ -291,7 +291,12 @@ pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let kind = p.kind;
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        _ if ctrl_c => {
+            app.prompt = None;
+            return vec![];
+        }
         KeyCode::Esc => {
             app.prompt = None;
             if kind == PromptKind::Filter {

@@ -69,20 +69,23 @@ fn event_loop(
     update(app, Msg::Resize(size.width, size.height));
     let mut effects = start(app);
     if let Some(e) = key_error {
-        update::fail(app, format!("keys.toml ignored: {e}"));
+        update(app, Msg::Outcome(Err(format!("keys.toml ignored: {e}"))));
     }
     let mut drawn = u64::MAX;
     loop {
+        let mut effects_later = Vec::new();
         for fx in effects.drain(..) {
             match fx {
                 Effect::Clipboard(text) => {
                     if let Err(e) = term::copy(&text) {
-                        update::fail(app, format!("copy failed: {e}"));
+                        effects_later
+                            .extend(update(app, Msg::Outcome(Err(format!("copy failed: {e}")))));
                     }
                 }
                 other => worker::spawn(backend.clone(), other, tx.clone()),
             }
         }
+        effects.extend(effects_later);
         if app.quit {
             return Ok(());
         }

@@ -42,8 +42,8 @@ pub enum Msg {
     ExclusionChanged(Result<String, String>),
     IngestProgress(IngestProgress),
     IngestDone(Result<String, String>),
-    /// A file was written (export, text); the string names it.
-    FileWritten(Result<String, String>),
+    /// A one-line outcome for the status line: a file written, a copy failed, a worker died.
+    Outcome(Result<String, String>),
 }
 
 /// Work `update` asks for; the driver runs it on a worker thread (or, for the terminal, inline).

@@ -220,3 +220,39 @@ pub fn column_widths(columns: &[String], rows: &[Row], cap: usize) -> Vec<usize>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_marks_first_and_last_on_the_span() {
+        assert_eq!(timeline(0, 100, (0, 100), 10), "█━━━━━━━━█");
+        assert_eq!(timeline(50, 50, (0, 100), 11), "·····●·····");
+        assert_eq!(timeline(20, 60, (0, 100), 6), "·█━█··");
+        assert_eq!(timeline(5, 5, (5, 5), 4), "●···");
+        assert_eq!(timeline(0, 1, (0, 1), 0), "");
+    }
+
+    fn row(key: &str, count: u64, first: i64) -> Row {
+        Row {
+            key: vec![key.into()],
+            count,
+            first,
+            last: first,
+            groups: vec![],
+            suppressed_by: vec![],
+            hay: key.to_lowercase(),
+        }
+    }
+
+    #[test]
+    fn order_filters_case_insensitively_and_sorts_stably() {
+        let rows = vec![row("WS02", 1, 30), row("ws01", 5, 20), row("srv1", 5, 10)];
+        assert_eq!(order(&rows, "", SortBy::Count), vec![1, 2, 0]);
+        assert_eq!(order(&rows, "", SortBy::First), vec![2, 1, 0]);
+        assert_eq!(order(&rows, "", SortBy::Name), vec![2, 1, 0]);
+        assert_eq!(order(&rows, "Ws", SortBy::Last), vec![0, 1]);
+        assert_eq!(filtered(&rows, &[1, 0], "ws0"), vec![1, 0]);
+    }
+}

@@ -16,7 +16,7 @@ pub fn set_text(t: &mut TextView, text: &str, part_info: Option<String>) {
     if t.lines.is_empty() {
         t.lines.push(String::new());
     }
-    t.part_info = part_info;
+    t.part_info = part_info.map(|p| inert_line(&p).into_owned());
     t.scroll = 0;
     t.hscroll = 0;
     t.loading = false;

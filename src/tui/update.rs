@@ -10,6 +10,7 @@ use super::layout;
 use super::msg::{Effect, Msg};
 use super::rows;
 use super::textview;
+use crate::sanitize::inert_line;
 
 /// The effects to run when the TUI starts: status, exclusions, and the first hunt.
 pub fn start(app: &mut App) -> Vec<Effect> {
@@ -199,7 +200,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
-        Msg::FileWritten(r) => {
+        Msg::Outcome(r) => {
             app.rev += 1;
             match r {
                 Ok(s) => say(app, s),
@@ -336,11 +337,11 @@ pub fn fail(app: &mut App, s: String) {
     app.message_is_error = true;
 }
 
-/// Leave the search results' source untouched but report which list is showing.
+/// What the event list shows, for its title (sanitized).
 pub fn source_label(src: &EventSource) -> String {
     match src {
         EventSource::None => String::new(),
-        EventSource::Group(g) => format!("events of {g}"),
-        EventSource::Search(q) => format!("search: {q}"),
+        EventSource::Group(g) => format!("events of {}", inert_line(g)),
+        EventSource::Search(q) => format!("search: {}", inert_line(q)),
     }
 }

@@ -65,7 +65,7 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
             let r = write_atomic(&path, &contents)
                 .map(|()| format!("wrote {} bytes to {}", contents.len(), path.display()))
                 .map_err(|e| format!("writing {}: {e}", path.display()));
-            send(Msg::FileWritten(r))
+            send(Msg::Outcome(r))
         }
         Effect::RefreshStatus => send(Msg::Status(backend.status())),
         Effect::Clipboard(_) => {}
@@ -95,7 +95,7 @@ pub fn spawn(backend: Arc<dyn Backend>, effect: Effect, tx: Sender<Msg>) {
             run_effect(backend.as_ref(), effect, &send)
         }));
         if r.is_err() {
-            send(Msg::FileWritten(Err(format!("worker failed: {what}…"))));
+            send(Msg::Outcome(Err(format!("worker failed: {what}…"))));
         }
     });
     if let Err(e) = spawned {

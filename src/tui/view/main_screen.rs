@@ -230,7 +230,7 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         if r.constant.get(i).copied().unwrap_or(false)
             && let Some(v) = r.rows.first().and_then(|row| row.key.get(i))
         {
-            title.push_str(&format!("· {c}={} ", cell(v, 30)));
+            title.push_str(&format!("· {}={} ", cell(c, 20), cell(v, 30)));
         }
     }
     let mut state = TableState::default();
