@@ -546,3 +546,67 @@ fn help_opens_and_any_key_closes() {
     update(&mut app, key('q'));
     assert!(app.quit);
 }
+
+#[test]
+fn a_big_result_is_grouped_on_a_worker_and_stale_groupings_are_dropped() {
+    use huntbench::tui::bench::synthetic_hunt;
+    let fake = FakeBackend::new();
+    let mut app = new_app();
+    let fx = huntbench::tui::start(&mut app);
+    let hunt_gen = app.gens.hunt;
+    drop(fx);
+    let fx = update(
+        &mut app,
+        Msg::HuntDone {
+            gen_id: hunt_gen,
+            result: Ok(synthetic_hunt(25_000)),
+        },
+    );
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Regroup {
+                key: (0, Pivot::Full, false),
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    assert!(app.regrouping.is_some());
+    assert!(
+        app.results.visible.is_empty(),
+        "no rows of another grouping are shown meanwhile"
+    );
+    // Pivot before the first grouping is back: the first answer is stale.
+    let fx2 = act(&mut app, Action::Pivot);
+    assert!(matches!(
+        &fx2[..],
+        [Effect::Regroup {
+            key: (0, Pivot::Host, false),
+            ..
+        }]
+    ));
+    drive(&mut app, &fake, fx);
+    assert!(
+        app.results.visible.is_empty(),
+        "the stale by-clause rows were dropped"
+    );
+    drive(&mut app, &fake, fx2);
+    assert!(app.regrouping.is_none());
+    assert_eq!(app.results.columns, vec!["Computer"]);
+    assert_eq!(app.results.visible.len(), 3001);
+    assert_eq!(
+        app.results.rows.iter().map(|r| r.count).sum::<u64>(),
+        app.hunts[0].events()
+    );
+    // Back to the by-clause: built on a worker once, then cached.
+    for _ in 0..3 {
+        let fx = act(&mut app, Action::Pivot);
+        drive(&mut app, &fake, fx);
+    }
+    assert_eq!(app.pivot, Pivot::Full);
+    assert_eq!(app.results.visible.len(), 25_000);
+    let fx = act(&mut app, Action::Pivot);
+    assert!(fx.is_empty(), "the host grouping comes from the cache");
+    assert_eq!(app.results.visible.len(), 3001);
+}

@@ -1,5 +1,7 @@
 //! All UI state as plain data. Only `update` changes it; views only read it.
 
+use std::sync::Arc;
+
 use chrono_tz::Tz;
 
 use super::backend::{BackendStatus, IngestProgress};
@@ -127,7 +129,7 @@ pub struct Prompt {
 }
 
 /// The result table of the selected analytic, grouped, filtered and sorted on arrival.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Results {
     /// Key column names for the current pivot.
     pub columns: Vec<String>,
@@ -206,6 +208,7 @@ pub struct Generations {
     pub events: u64,
     pub search: u64,
     pub text: u64,
+    pub regroup: u64,
 }
 
 impl Generations {
@@ -226,7 +229,8 @@ pub struct App {
     pub focus: Focus,
     pub status: BackendStatus,
     pub status_known: bool,
-    pub hunts: Vec<HuntResult>,
+    /// Shared so a worker can regroup a big result without copying it.
+    pub hunts: Vec<Arc<HuntResult>>,
     pub hunting: bool,
     /// Index into `hunts`.
     pub analytic: usize,
@@ -239,6 +243,8 @@ pub struct App {
     pub results_cache: Vec<(ResultsKey, Results)>,
     /// What `results` holds.
     pub results_key: Option<ResultsKey>,
+    /// A big regroup running on a worker; the table waits for it.
+    pub regrouping: Option<ResultsKey>,
     pub events: EventList,
     pub text: TextView,
     pub exclusions: ExclusionsView,
@@ -280,6 +286,7 @@ impl App {
             results: Results::default(),
             results_cache: Vec::new(),
             results_key: None,
+            regrouping: None,
             events: EventList::default(),
             text: TextView {
                 wrap: true,
@@ -308,7 +315,7 @@ impl App {
 
     /// The selected analytic's result.
     pub fn current(&self) -> Option<&HuntResult> {
-        self.hunts.get(self.analytic)
+        self.hunts.get(self.analytic).map(|h| h.as_ref())
     }
 
     /// The selected result row.

@@ -117,7 +117,7 @@ fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
     {
         if i != app.analytic {
             app.analytic = i;
-            regroup(app);
+            return regroup(app);
         }
         return vec![];
     }
@@ -142,8 +142,8 @@ fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
         }
         Action::Pivot => {
             app.pivot = app.pivot.next();
-            regroup(app);
             say(app, format!("pivot: {}", app.pivot.label()));
+            return regroup(app);
         }
         Action::Sort => {
             app.sort = app.sort.next();
@@ -152,13 +152,13 @@ fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
         }
         Action::ShowSuppressed => {
             app.show_suppressed = !app.show_suppressed;
-            regroup(app);
             let s = if app.show_suppressed {
                 "shown"
             } else {
                 "hidden"
             };
             say(app, format!("suppressed rows {s}"));
+            return regroup(app);
         }
         Action::ExcludeHost => return exclude::host(app),
         Action::ExcludeUser => return exclude::user(app),

@@ -1,10 +1,12 @@
 //! Messages into `update` and effects out of it: the only two ways state and the world meet.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::action::Action;
+use super::app::{Results, ResultsKey};
 use super::backend::{BackendStatus, FullText, IngestProgress};
 use crate::analytics::model::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
@@ -35,6 +37,12 @@ pub enum Msg {
     TextDone {
         gen_id: u64,
         result: Result<FullText, String>,
+    },
+    /// Rows built on a worker for a big result.
+    Regrouped {
+        gen_id: u64,
+        key: ResultsKey,
+        results: Box<Results>,
     },
     ExclusionsDone(Result<Vec<Exclusion>, String>),
     ExclusionAdded(Result<Exclusion, String>),
@@ -67,6 +75,12 @@ pub enum Effect {
         event: Box<Event>,
     },
     LoadExclusions,
+    /// Build the rows of a big result off the UI thread.
+    Regroup {
+        gen_id: u64,
+        key: ResultsKey,
+        result: Arc<HuntResult>,
+    },
     AddExclusion {
         analytic: String,
         field: String,

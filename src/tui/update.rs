@@ -4,7 +4,9 @@
 use crossterm::event::{KeyEventKind, MouseButton, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, EventSource, Screen};
+use std::sync::Arc;
+
+use super::app::{App, EventSource, Results, ResultsKey, Screen};
 use super::input;
 use super::layout;
 use super::msg::{Effect, Msg};
@@ -81,12 +83,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.hunting = false;
             match result {
                 Ok(h) => {
-                    app.hunts = h;
+                    app.hunts = h.into_iter().map(Arc::new).collect();
                     clear_results(app);
                     if app.analytic >= app.hunts.len() {
                         app.analytic = 0;
                     }
-                    regroup(app);
+                    let fx = regroup(app);
                     if let Some(id) = app.pending_report.take() {
                         say(app, suppression_report(app, &id));
                     } else if app.message.is_empty() || app.message.starts_with("hunt:") {
@@ -94,9 +96,25 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                         let n = app.hunts.len();
                         say(app, format!("hunt: {n} analytics, {rows} rows"));
                     }
+                    fx
                 }
-                Err(e) => fail(app, format!("hunt failed: {e}")),
+                Err(e) => {
+                    fail(app, format!("hunt failed: {e}"));
+                    vec![]
+                }
             }
+        }
+        Msg::Regrouped {
+            gen_id,
+            key,
+            results,
+        } => {
+            if gen_id != app.gens.regroup || app.regrouping != Some(key) {
+                return vec![];
+            }
+            app.rev += 1;
+            app.regrouping = None;
+            show_results(app, key, *results);
             vec![]
         }
         Msg::EventsDone { gen_id, result } => {
@@ -235,7 +253,7 @@ fn mouse(app: &mut App, kind: MouseEventKind, col: u16, row: u16) -> Vec<Effect>
                     app.rev += 1;
                     app.analytic = i;
                     app.focus = super::app::Focus::Analytics;
-                    regroup(app);
+                    return regroup(app);
                 }
             } else if inside(areas.body, 2) {
                 let i = (row - areas.body.y - 2) as usize;
@@ -248,9 +266,12 @@ fn mouse(app: &mut App, kind: MouseEventKind, col: u16, row: u16) -> Vec<Effect>
     }
 }
 
-/// Show the selected analytic's rows (pivot, suppressed or not), then filter and sort. Row
-/// sets already built for this hunt come from the cache.
-pub fn regroup(app: &mut App) {
+/// Results with more groups than this are regrouped on a worker so keys stay responsive.
+pub const ASYNC_REGROUP: usize = 20_000;
+
+/// Show the selected analytic's rows (pivot, suppressed or not), then filter and sort. Row sets
+/// built earlier for this hunt come from the cache; a big one is built on a worker.
+pub fn regroup(app: &mut App) -> Vec<Effect> {
     let key = (app.analytic, app.pivot, app.show_suppressed);
     let old = std::mem::take(&mut app.results);
     if let Some(k) = app.results_key.take() {
@@ -259,22 +280,31 @@ pub fn regroup(app: &mut App) {
             app.results_cache.remove(0);
         }
     }
+    app.regrouping = None;
     if let Some(pos) = app.results_cache.iter().position(|(k, _)| *k == key) {
-        app.results = app.results_cache.swap_remove(pos).1;
-    } else {
-        let (columns, rows) = match app.current() {
-            Some(h) => rows::build_rows(h, app.pivot, app.show_suppressed),
-            None => (Vec::new(), Vec::new()),
-        };
-        let r = &mut app.results;
-        r.span = rows::span(&rows);
-        r.widths = rows::column_widths(&columns, &rows, 48);
-        r.constant = (0..columns.len())
-            .map(|i| rows.len() > 1 && rows.iter().all(|x| x.key.get(i) == rows[0].key.get(i)))
-            .collect();
-        r.columns = columns;
-        r.rows = rows;
+        let cached = app.results_cache.swap_remove(pos).1;
+        show_results(app, key, cached);
+        return vec![];
     }
+    let Some(h) = app.hunts.get(app.analytic).cloned() else {
+        show_results(app, key, Results::default());
+        return vec![];
+    };
+    if h.groups.len() < ASYNC_REGROUP {
+        show_results(app, key, rows::build_results(&h, key.1, key.2));
+        return vec![];
+    }
+    app.gens.regroup = app.gens.bump();
+    app.regrouping = Some(key);
+    vec![Effect::Regroup {
+        gen_id: app.gens.regroup,
+        key,
+        result: h,
+    }]
+}
+
+fn show_results(app: &mut App, key: ResultsKey, results: Results) {
+    app.results = results;
     app.results_key = Some(key);
     app.results.applied = None;
     reorder(app);

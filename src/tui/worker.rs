@@ -35,6 +35,15 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
             gen_id,
             result: backend.full_text(&event),
         }),
+        Effect::Regroup {
+            gen_id,
+            key,
+            result,
+        } => send(Msg::Regrouped {
+            gen_id,
+            key,
+            results: Box::new(super::rows::build_results(&result, key.1, key.2)),
+        }),
         Effect::LoadExclusions => send(Msg::ExclusionsDone(backend.exclusions())),
         Effect::AddExclusion {
             analytic,

@@ -220,12 +220,20 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         Row::new(cells).style(style)
     });
     let name = app.current().map(|h| h.query.name.as_str()).unwrap_or("");
-    let mut title = format!(
-        " {} · {} of {} rows ",
-        fit(&crate::sanitize::inert_line(name), 60),
-        r.visible.len(),
-        r.rows.len()
-    );
+    let mut title = match app.current() {
+        Some(h) if app.regrouping.is_some() => format!(
+            " {} · grouping {} rows by {}… ",
+            fit(&crate::sanitize::inert_line(name), 60),
+            h.groups.len(),
+            app.pivot.label()
+        ),
+        _ => format!(
+            " {} · {} of {} rows ",
+            fit(&crate::sanitize::inert_line(name), 60),
+            r.visible.len(),
+            r.rows.len()
+        ),
+    };
     for (i, c) in r.columns.iter().enumerate() {
         if r.constant.get(i).copied().unwrap_or(false)
             && let Some(v) = r.rows.first().and_then(|row| row.key.get(i))

@@ -88,6 +88,9 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     if app.hunting {
         spans.push(Span::styled("  hunting…", Style::new().fg(Color::Yellow)));
     }
+    if app.regrouping.is_some() {
+        spans.push(Span::styled("  grouping…", Style::new().fg(Color::Yellow)));
+    }
     spans.push(Span::styled("  ? help", dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
