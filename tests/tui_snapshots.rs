@@ -232,3 +232,19 @@ fn ingest_gauge_and_prompt_render() {
     let _ = fake;
     assert_snapshot("ingest_prompt", &screen);
 }
+
+#[test]
+fn an_empty_table_says_why() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    update(&mut app, key('t'));
+    type_str(&mut app, "-2h");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    let screen = render(&app, W, H);
+    assert!(
+        screen.contains("no rows in this time range (t changes it)"),
+        "{screen}"
+    );
+    assert!(screen.contains("0 of 0 rows"));
+}

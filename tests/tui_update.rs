@@ -610,3 +610,15 @@ fn a_big_result_is_grouped_on_a_worker_and_stale_groupings_are_dropped() {
     assert!(fx.is_empty(), "the host grouping comes from the cache");
     assert_eq!(app.results.visible.len(), 3001);
 }
+
+#[test]
+fn a_rerun_keeps_the_selected_row() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    act(&mut app, Action::Down);
+    act(&mut app, Action::Down);
+    let fx = act(&mut app, Action::Refresh);
+    drive(&mut app, &fake, fx);
+    assert_eq!(app.results.selected, 2);
+    assert!(app.selected_row().unwrap().key[1].starts_with("$s = 'srv02'"));
+}

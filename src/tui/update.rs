@@ -88,7 +88,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                     if app.analytic >= app.hunts.len() {
                         app.analytic = 0;
                     }
+                    // A re-run (after an exclusion, say) keeps the analyst's place.
+                    let (sel, off) = (app.results.selected, app.results.offset);
                     let fx = regroup(app);
+                    let n = app.results.visible.len();
+                    if n > 0 {
+                        app.results.selected = sel.min(n - 1);
+                        app.results.offset = off.min(app.results.selected);
+                    }
                     if let Some(id) = app.pending_report.take() {
                         say(app, suppression_report(app, &id));
                     } else if app.message.is_empty() || app.message.starts_with("hunt:") {

@@ -138,7 +138,17 @@ fn key_widths(need: &[usize], text: Option<usize>, room: usize) -> Vec<usize> {
         }
         return w;
     }
-    let text_w = text.map(|t| need[t].min((room / 2).max(12))).unwrap_or(0);
+    // The text column takes what the others leave, but keeps at least half when they are wide.
+    let text_w = text
+        .map(|t| {
+            let others = total - need[t];
+            if others + 12 <= room / 2 * 2 && others <= room / 2 {
+                room - others
+            } else {
+                need[t].min((room / 2).max(12))
+            }
+        })
+        .unwrap_or(0);
     let rest = room.saturating_sub(text_w);
     let others: usize = total - text.map(|t| need[t]).unwrap_or(0);
     for (i, x) in w.iter_mut().enumerate() {
@@ -241,10 +251,24 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             title.push_str(&format!("· {}={} ", cell(c, 20), cell(v, 30)));
         }
     }
-    let mut state = TableState::default();
-    if !r.visible.is_empty() {
-        state.select(Some(r.selected.saturating_sub(r.offset)));
+    if r.visible.is_empty() {
+        let why = if app.regrouping.is_some() {
+            "grouping…"
+        } else if !app.filter.is_empty() {
+            "no row matches the filter (esc clears it)"
+        } else if app.current().is_some_and(|h| h.suppressed_rows() > 0) && !app.show_suppressed {
+            "every row is suppressed by an exclusion (x shows them, E lists exclusions)"
+        } else {
+            "no rows in this time range (t changes it)"
+        };
+        frame.render_widget(
+            Paragraph::new(why).block(focus_block(title, app.focus == Focus::Results)),
+            area,
+        );
+        return;
     }
+    let mut state = TableState::default();
+    state.select(Some(r.selected.saturating_sub(r.offset)));
     let table = Table::new(rows, widths)
         .header(Row::new(head).style(Style::new().add_modifier(Modifier::BOLD)))
         .block(focus_block(title, app.focus == Focus::Results))
