@@ -71,6 +71,7 @@ fn event_loop(
     if let Some(e) = key_error {
         update(app, Msg::Outcome(Err(format!("keys.toml ignored: {e}"))));
     }
+    let mut workers = worker::Workers::new(backend, tx.clone());
     let mut drawn = u64::MAX;
     loop {
         let mut effects_later = Vec::new();
@@ -82,7 +83,7 @@ fn event_loop(
                             .extend(update(app, Msg::Outcome(Err(format!("copy failed: {e}")))));
                     }
                 }
-                other => worker::spawn(backend.clone(), other, tx.clone()),
+                other => workers.run(other),
             }
         }
         effects.extend(effects_later);

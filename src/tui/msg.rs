@@ -105,3 +105,24 @@ pub enum Effect {
     Clipboard(String),
     RefreshStatus,
 }
+
+impl Effect {
+    /// A short name for messages (never the payload: a regroup carries a whole result).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Effect::Hunt { .. } => "hunt",
+            Effect::LoadEvents { .. } => "loading events",
+            Effect::Search { .. } => "search",
+            Effect::FullText { .. } => "loading text",
+            Effect::LoadExclusions => "loading exclusions",
+            Effect::Regroup { .. } => "grouping",
+            Effect::AddExclusion { .. } => "adding an exclusion",
+            Effect::SetExclusionEnabled { .. } => "switching an exclusion",
+            Effect::RemoveExclusion { .. } => "deleting an exclusion",
+            Effect::Ingest { .. } => "ingest",
+            Effect::WriteFile { .. } => "writing a file",
+            Effect::Clipboard(_) => "copy",
+            Effect::RefreshStatus => "status",
+        }
+    }
+}

@@ -37,10 +37,13 @@ pub fn restore() {
 fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        // Only the UI thread owns the terminal; worker panics are caught and reported instead.
-        if std::thread::current().name() != Some(super::worker::THREAD_NAME) {
-            restore();
+        // A worker's panic is caught and shown on the status line; printing it would scribble
+        // over the UI, so it only goes to the log file when one is set.
+        if std::thread::current().name() == Some(super::worker::THREAD_NAME) {
+            log(&format!("worker panic: {info}"));
+            return;
         }
+        restore();
         prev(info);
     }));
 }
@@ -56,4 +59,16 @@ pub fn copy(text: &str) -> std::io::Result<()> {
     let mut out = stdout();
     out.write_all(osc52(text).as_bytes())?;
     out.flush()
+}
+
+/// Append a line to the file named by `HUNTBENCH_LOG` (never to the terminal the UI draws on).
+pub fn log(line: &str) {
+    if let Some(path) = std::env::var_os("HUNTBENCH_LOG")
+        && let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    {
+        let _ = writeln!(f, "{line}");
+    }
 }

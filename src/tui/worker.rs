@@ -1,8 +1,9 @@
 //! Runs effects against the backend on worker threads; answers come back as `Msg`s over the one
 //! channel the UI loop waits on.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Condvar, Mutex};
 
 use super::backend::Backend;
 use super::msg::{Effect, Msg};
@@ -91,23 +92,128 @@ fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
 /// Name of worker threads (the panic hook leaves the terminal alone for them).
 pub const THREAD_NAME: &str = "huntbench-worker";
 
-/// Run an effect on its own thread. A panic in the backend becomes an error message.
-pub fn spawn(backend: Arc<dyn Backend>, effect: Effect, tx: Sender<Msg>) {
-    let builder = std::thread::Builder::new().name(THREAD_NAME.into());
-    let spawned = builder.spawn(move || {
-        let send = |m: Msg| {
-            // The UI may have quit; nothing to tell it then.
-            let _ = tx.send(m);
-        };
-        let what = format!("{effect:?}").chars().take(40).collect::<String>();
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run_effect(backend.as_ref(), effect, &send)
-        }));
-        if r.is_err() {
-            send(Msg::Outcome(Err(format!("worker failed: {what}…"))));
+/// One job at a time for one kind of query; a newer request replaces the one still waiting, so
+/// stale work never piles up while the analyst types (gitui's AsyncSingleJob).
+struct Lane {
+    slot: Mutex<Option<Effect>>,
+    wake: Condvar,
+}
+
+/// Runs effects: queries in single-job lanes, everything else (ingest, exclusion changes,
+/// writes) on a thread of its own. Answers go to the UI loop's channel.
+pub struct Workers {
+    backend: Arc<dyn Backend>,
+    tx: Sender<Msg>,
+    lanes: HashMap<&'static str, Arc<Lane>>,
+}
+
+impl Workers {
+    /// Workers answering on `tx`.
+    pub fn new(backend: Arc<dyn Backend>, tx: Sender<Msg>) -> Workers {
+        Workers {
+            backend,
+            tx,
+            lanes: HashMap::new(),
         }
-    });
+    }
+
+    /// Start an effect. `Clipboard` is the terminal's job and is ignored here.
+    pub fn run(&mut self, effect: Effect) {
+        let lane = match &effect {
+            Effect::Hunt { .. } => "hunt",
+            Effect::Search { .. } => "search",
+            Effect::LoadEvents { .. } => "events",
+            Effect::FullText { .. } => "text",
+            Effect::Regroup { .. } => "regroup",
+            Effect::Clipboard(_) => return,
+            _ => {
+                spawn(self.backend.clone(), effect, self.tx.clone());
+                return;
+            }
+        };
+        let lane = match self.lanes.get(lane) {
+            Some(l) => l.clone(),
+            None => {
+                let l = Arc::new(Lane {
+                    slot: Mutex::new(None),
+                    wake: Condvar::new(),
+                });
+                start_lane(l.clone(), self.backend.clone(), self.tx.clone());
+                self.lanes.insert(lane, l.clone());
+                l
+            }
+        };
+        if let Ok(mut slot) = lane.slot.lock() {
+            *slot = Some(effect);
+        }
+        lane.wake.notify_one();
+    }
+}
+
+fn start_lane(lane: Arc<Lane>, backend: Arc<dyn Backend>, tx: Sender<Msg>) {
+    let err_tx = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name(THREAD_NAME.into())
+        .spawn(move || {
+            loop {
+                let job = {
+                    let Ok(mut slot) = lane.slot.lock() else {
+                        return;
+                    };
+                    loop {
+                        if let Some(job) = slot.take() {
+                            break job;
+                        }
+                        slot = match lane.wake.wait(slot) {
+                            Ok(s) => s,
+                            Err(_) => return,
+                        };
+                    }
+                };
+                if !run_caught(backend.as_ref(), job, &tx) {
+                    return;
+                }
+            }
+        });
     if let Err(e) = spawned {
-        eprintln!("huntbench: cannot start a worker thread: {e}");
+        let _ = err_tx.send(Msg::Outcome(Err(format!("cannot start a worker: {e}"))));
+    }
+}
+
+/// Run one effect, turning a panic into an error message. False when the UI has gone.
+fn run_caught(backend: &dyn Backend, effect: Effect, tx: &Sender<Msg>) -> bool {
+    let alive = std::cell::Cell::new(true);
+    let send = |m: Msg| {
+        if tx.send(m).is_err() {
+            alive.set(false);
+        }
+    };
+    let what = effect.name();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run_effect(backend, effect, &send)
+    }));
+    if let Err(payload) = r {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        send(Msg::Outcome(Err(format!(
+            "{what} failed: the worker panicked: {why}"
+        ))));
+    }
+    alive.get()
+}
+
+/// Run an effect on a thread of its own.
+pub fn spawn(backend: Arc<dyn Backend>, effect: Effect, tx: Sender<Msg>) {
+    let err_tx = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name(THREAD_NAME.into())
+        .spawn(move || {
+            run_caught(backend.as_ref(), effect, &tx);
+        });
+    if let Err(e) = spawned {
+        let _ = err_tx.send(Msg::Outcome(Err(format!("cannot start a worker: {e}"))));
     }
 }
