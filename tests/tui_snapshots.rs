@@ -248,3 +248,21 @@ fn an_empty_table_says_why() {
     );
     assert!(screen.contains("0 of 0 rows"));
 }
+
+#[test]
+fn process_event_detail() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    act(&mut app, Action::FocusNext);
+    act(&mut app, Action::Down);
+    let fx = update(&mut app, code(KeyCode::Enter)); // focus back to results
+    drive(&mut app, &fake, fx);
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    let screen = render(&app, W, H);
+    assert!(screen.contains("event 1 · ws01.corp.local · 2024-10-21T10:00:00"));
+    assert!(screen.contains("parent command line  C:\\Windows\\explorer.exe"));
+    assert_snapshot("process_event", &screen);
+}

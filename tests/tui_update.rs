@@ -32,7 +32,7 @@ fn first_hunt_fills_the_analytics_and_sorts_by_count() {
     let fake = FakeBackend::new();
     let app = loaded(&fake);
     assert_eq!(app.hunts.len(), 3);
-    assert_eq!(app.status.events, 9);
+    assert_eq!(app.status.events, 10);
     let rows = row_keys(&app);
     assert_eq!(rows.len(), 4);
     assert_eq!(rows[0].1, 2);
@@ -621,4 +621,22 @@ fn a_rerun_keeps_the_selected_row() {
     drive(&mut app, &fake, fx);
     assert_eq!(app.results.selected, 2);
     assert!(app.selected_row().unwrap().key[1].starts_with("$s = 'srv02'"));
+}
+
+#[test]
+fn an_encoded_command_shows_its_decoded_text() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    update(&mut app, key('s'));
+    type_str(&mut app, "encodedcommand");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    assert_eq!(app.events.events.len(), 1);
+    act(&mut app, Action::Open);
+    assert!(
+        app.text
+            .lines
+            .iter()
+            .any(|l| l == "decoded command      Invoke-Command")
+    );
 }

@@ -181,6 +181,15 @@ pub fn fixture_events() -> Vec<Event> {
         r"CORP\alice",
         "powershell.exe -c Invoke-Command -ComputerName srv01 { ipconfig }",
     ));
+    let mut enc = process(
+        23,
+        "2024-10-21T16:30:00Z",
+        "ws02.corp.local",
+        r"CORP\bob",
+        "powershell.exe -NoP -EncodedCommand SQBuAHYAbwBrAGUALQBDAG8AbQBtAGEAbgBkAA==",
+    );
+    enc.decoded_command = Some("Invoke-Command".into());
+    v.push(enc);
     v.push(process(
         22,
         "2024-10-21T16:00:00Z",

@@ -201,4 +201,26 @@ mod tests {
         assert!(km.merge_str("[keys]\n\"q\" = \"fly\"\n").is_err());
         assert!(Key::parse("hyper-q").is_err());
     }
+
+    #[test]
+    fn load_merges_a_user_file_and_names_a_bad_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = KeyMap::load(&dir.path().join("none.toml")).unwrap();
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(missing.action(&enter), Some(Action::Open));
+        let file = dir.path().join("keys.toml");
+        std::fs::write(&file, "[keys]\n\"f5\" = \"refresh\"\n").unwrap();
+        let km = KeyMap::load(&file).unwrap();
+        let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
+        assert_eq!(km.action(&f5), Some(Action::Refresh));
+        assert_eq!(km.action(&enter), Some(Action::Open), "defaults stay");
+        assert!(
+            km.help_lines()
+                .iter()
+                .any(|(k, d)| k == "f5 r" && *d == "re-run the hunt")
+        );
+        std::fs::write(&file, "[keys]\n\"q\" = 3\n").unwrap();
+        let err = KeyMap::load(&file).unwrap_err();
+        assert!(err.starts_with(&file.display().to_string()), "{err}");
+    }
 }
