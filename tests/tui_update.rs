@@ -640,3 +640,34 @@ fn an_encoded_command_shows_its_decoded_text() {
             .any(|l| l == "decoded command      Invoke-Command")
     );
 }
+
+#[test]
+fn rows_on_screen_get_activity_sparklines_from_event_times() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    let r = &app.results;
+    assert_eq!(r.activity.len(), 4, "every row on screen was asked for");
+    for &i in &r.visible {
+        let h = &r.activity[&i];
+        assert_eq!(h.len(), huntbench::tui::layout::TIMELINE);
+        assert_eq!(h.iter().sum::<u32>() as u64, r.rows[i as usize].count);
+    }
+    // mgmt01: 12:00 and 13:15 on the 09:00..15:00 span fall in different buckets.
+    let mgmt = r.visible[0];
+    assert_eq!(r.activity[&mgmt].iter().filter(|c| **c > 0).count(), 2);
+    assert!(r.activity_pending.is_empty());
+    // Nothing more is asked while the rows on screen are known.
+    assert!(act(&mut app, Action::Down).is_empty());
+    // An answer for an older hunt is dropped.
+    let key = app.results_key.unwrap();
+    let before = app.results.activity.clone();
+    update(
+        &mut app,
+        Msg::ActivityDone {
+            hunt_gen: 0,
+            key,
+            result: Ok(vec![(mgmt, vec![9; 14])]),
+        },
+    );
+    assert_eq!(app.results.activity, before);
+}

@@ -1,5 +1,6 @@
 //! All UI state as plain data. Only `update` changes it; views only read it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
@@ -150,6 +151,10 @@ pub struct Results {
     pub orders: Vec<(SortBy, Vec<u32>)>,
     /// The sort and lower-case filter `visible` was made with; typing more narrows it.
     pub applied: Option<(SortBy, String)>,
+    /// Per row: event counts in equal time buckets over `span` (loaded for rows on screen).
+    pub activity: HashMap<u32, Vec<u32>>,
+    /// Rows asked for in the newest activity request.
+    pub activity_pending: Vec<u32>,
 }
 
 /// Which rows a [`Results`] holds: analytic, pivot, suppressed shown.

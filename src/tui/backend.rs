@@ -84,4 +84,9 @@ pub trait Backend: Send + Sync + 'static {
     fn status(&self) -> BackendStatus;
     /// The full text of an event (script-block parts joined when it was split).
     fn full_text(&self, event: &Event) -> Result<FullText, String>;
+    /// The times of these events, for the activity sparklines. The default loads the events;
+    /// an index can answer from a fast field instead.
+    fn event_times(&self, uids: &[u64]) -> Result<Vec<i64>, String> {
+        Ok(self.events(uids)?.into_iter().map(|e| e.time).collect())
+    }
 }

@@ -5,6 +5,9 @@ use ratatui::layout::Rect;
 
 use super::app::App;
 
+/// Cells of the activity column (sparkline buckets).
+pub const TIMELINE: usize = 14;
+
 /// Below this the UI shows only a "terminal too small" note.
 pub const MIN_WIDTH: u16 = 60;
 /// Below this the UI shows only a "terminal too small" note.

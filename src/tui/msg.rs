@@ -44,6 +44,12 @@ pub enum Msg {
         key: ResultsKey,
         results: Box<Results>,
     },
+    /// Activity histograms for some rows of one row set of one hunt.
+    ActivityDone {
+        hunt_gen: u64,
+        key: ResultsKey,
+        result: Result<Vec<(u32, Vec<u32>)>, String>,
+    },
     ExclusionsDone(Result<Vec<Exclusion>, String>),
     ExclusionAdded(Result<Exclusion, String>),
     /// An exclusion was toggled or removed; the string says what happened.
@@ -75,6 +81,14 @@ pub enum Effect {
         event: Box<Event>,
     },
     LoadExclusions,
+    /// Event times of these rows' events, bucketed over `span` for the sparklines.
+    LoadActivity {
+        hunt_gen: u64,
+        key: ResultsKey,
+        rows: Vec<(u32, Vec<u64>)>,
+        span: (i64, i64),
+        buckets: usize,
+    },
     /// Build the rows of a big result off the UI thread.
     Regroup {
         gen_id: u64,
@@ -115,6 +129,7 @@ impl Effect {
             Effect::Search { .. } => "search",
             Effect::FullText { .. } => "loading text",
             Effect::LoadExclusions => "loading exclusions",
+            Effect::LoadActivity { .. } => "loading activity",
             Effect::Regroup { .. } => "grouping",
             Effect::AddExclusion { .. } => "adding an exclusion",
             Effect::SetExclusionEnabled { .. } => "switching an exclusion",

@@ -189,6 +189,40 @@ pub fn span(rows: &[Row]) -> (i64, i64) {
     (lo, hi)
 }
 
+/// Event counts in `buckets` equal slices of `span` (the last slice includes its end).
+pub fn histogram(times: &[i64], span: (i64, i64), buckets: usize) -> Vec<u32> {
+    let mut h = vec![0u32; buckets];
+    if buckets == 0 {
+        return h;
+    }
+    let (lo, hi) = span;
+    for &t in times {
+        let i = if hi <= lo {
+            0
+        } else {
+            let f = (t.clamp(lo, hi) - lo) as f64 / (hi - lo) as f64;
+            ((f * buckets as f64) as usize).min(buckets - 1)
+        };
+        h[i] += 1;
+    }
+    h
+}
+
+/// A sparkline of bucket counts: `·` for none, `▁`..`█` scaled to the row's busiest bucket.
+pub fn sparkline(h: &[u32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = h.iter().copied().max().unwrap_or(0).max(1) as u64;
+    h.iter()
+        .map(|&c| {
+            if c == 0 {
+                '·'
+            } else {
+                BARS[((c as u64 * 8).div_ceil(max) as usize).clamp(1, 8) - 1]
+            }
+        })
+        .collect()
+}
+
 /// A first-seen..last-seen bar of `width` cells on the scale `span`.
 pub fn timeline(first: i64, last: i64, span: (i64, i64), width: usize) -> String {
     if width == 0 {
@@ -277,5 +311,19 @@ mod tests {
         assert_eq!(order(&rows, "", SortBy::Name), vec![2, 1, 0]);
         assert_eq!(order(&rows, "Ws", SortBy::Last), vec![0, 1]);
         assert_eq!(filtered(&rows, &[1, 0], "ws0"), vec![1, 0]);
+    }
+}
+
+#[cfg(test)]
+mod spark_tests {
+    use super::*;
+
+    #[test]
+    fn histogram_and_sparkline() {
+        let h = histogram(&[0, 1, 2, 50, 99, 100], (0, 100), 4);
+        assert_eq!(h, vec![3, 0, 1, 2]);
+        assert_eq!(sparkline(&h), "█·▃▆");
+        assert_eq!(histogram(&[7, 7], (7, 7), 3), vec![2, 0, 0]);
+        assert_eq!(sparkline(&[0, 0]), "··");
     }
 }

@@ -32,6 +32,59 @@ pub fn hunt(app: &mut App) -> Effect {
 
 /// Apply one message. Stale answers and unbound keys change nothing (and cause no redraw).
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let rev = app.rev;
+    let mut fx = step(app, msg);
+    if app.rev != rev {
+        fx.extend(want_activity(app));
+    }
+    fx
+}
+
+/// Most rows' events one activity request may load (busy rows keep the first..last bar).
+const ACTIVITY_MAX_ROW_EVENTS: u64 = 5_000;
+
+/// Ask for the event times of rows on screen that have no sparkline yet.
+fn want_activity(app: &mut App) -> Option<Effect> {
+    if app.screen() != Screen::Main || app.regrouping.is_some() || app.hunting {
+        return None;
+    }
+    let key = app.results_key?;
+    let h = app.hunts.get(key.0)?.clone();
+    let shown = layout::areas(app).body_rows(true);
+    let r = &app.results;
+    let end = (r.offset + shown).min(r.visible.len());
+    let need: Vec<u32> = r.visible[r.offset.min(end)..end]
+        .iter()
+        .copied()
+        .filter(|i| !r.activity.contains_key(i))
+        .filter(|i| r.rows[*i as usize].count <= ACTIVITY_MAX_ROW_EVENTS)
+        .collect();
+    if need.is_empty() || need.iter().all(|i| r.activity_pending.contains(i)) {
+        return None;
+    }
+    let rows = need
+        .iter()
+        .map(|&i| {
+            let uids = r.rows[i as usize]
+                .groups
+                .iter()
+                .flat_map(|&g| h.groups[g as usize].events.iter().copied())
+                .collect();
+            (i, uids)
+        })
+        .collect();
+    let span = r.span;
+    app.results.activity_pending = need;
+    Some(Effect::LoadActivity {
+        hunt_gen: app.gens.hunt,
+        key,
+        rows,
+        span,
+        buckets: layout::TIMELINE,
+    })
+}
+
+fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
@@ -164,6 +217,34 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(ft) => textview::set_text(&mut app.text, &ft.text, ft.part_info),
                 Err(e) => fail(app, format!("loading text failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::ActivityDone {
+            hunt_gen,
+            key,
+            result,
+        } => {
+            if hunt_gen != app.gens.hunt || app.results_key != Some(key) {
+                return vec![];
+            }
+            app.rev += 1;
+            match result {
+                Ok(rows) => {
+                    let r = &mut app.results;
+                    for (i, h) in rows {
+                        r.activity_pending.retain(|p| *p != i);
+                        r.activity.insert(i, h);
+                    }
+                }
+                // The bars stay (an empty histogram means "no sparkline"); not worth an error
+                // line, and marking the rows stops them being asked for again.
+                Err(_) => {
+                    let r = &mut app.results;
+                    for i in std::mem::take(&mut r.activity_pending) {
+                        r.activity.insert(i, Vec::new());
+                    }
+                }
             }
             vec![]
         }
@@ -312,6 +393,8 @@ pub fn regroup(app: &mut App) -> Vec<Effect> {
 
 fn show_results(app: &mut App, key: ResultsKey, results: Results) {
     app.results = results;
+    // Requests made while these rows were cached may never be answered for them.
+    app.results.activity_pending.clear();
     app.results_key = Some(key);
     app.results.applied = None;
     reorder(app);

@@ -45,6 +45,26 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
             key,
             results: Box::new(super::rows::build_results(&result, key.1, key.2)),
         }),
+        Effect::LoadActivity {
+            hunt_gen,
+            key,
+            rows,
+            span,
+            buckets,
+        } => {
+            let result = rows
+                .into_iter()
+                .map(|(row, uids)| {
+                    let times = backend.event_times(&uids)?;
+                    Ok((row, super::rows::histogram(&times, span, buckets)))
+                })
+                .collect();
+            send(Msg::ActivityDone {
+                hunt_gen,
+                key,
+                result,
+            })
+        }
         Effect::LoadExclusions => send(Msg::ExclusionsDone(backend.exclusions())),
         Effect::AddExclusion {
             analytic,
@@ -125,6 +145,7 @@ impl Workers {
             Effect::LoadEvents { .. } => "events",
             Effect::FullText { .. } => "text",
             Effect::Regroup { .. } => "regroup",
+            Effect::LoadActivity { .. } => "activity",
             Effect::Clipboard(_) => return,
             _ => {
                 spawn(self.backend.clone(), effect, self.tx.clone());

@@ -11,9 +11,9 @@ use crate::analytics::model::QueryKind;
 use crate::time::ctime;
 use crate::tui::app::{App, Focus};
 use crate::tui::layout::Areas;
-use crate::tui::rows::{text_field, timeline};
+use crate::tui::rows::{sparkline, text_field, timeline};
 
-const TIMELINE: usize = 14;
+use crate::tui::layout::TIMELINE;
 
 /// Draw the main screen into its areas.
 pub fn draw(frame: &mut Frame, app: &App, areas: &Areas) {
@@ -218,8 +218,13 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         cells.push(Cell::from(format!("{:>6}", row.count)));
         cells.push(Cell::from(ctime(row.first, app.tz)));
         cells.push(Cell::from(ctime(row.last, app.tz)));
+        // The sparkline once the row's event times are in; until then the first..last bar.
+        let activity = match r.activity.get(&i) {
+            Some(h) if !h.is_empty() => sparkline(h),
+            _ => timeline(row.first, row.last, r.span, TIMELINE),
+        };
         cells.push(Cell::from(Span::styled(
-            timeline(row.first, row.last, r.span, TIMELINE),
+            activity,
             Style::new().fg(Color::Cyan),
         )));
         let style = if row.suppressed_by.is_empty() {
