@@ -1,1 +1,122 @@
-//! tui (in progress)
+//! The terminal UI (ratatui), Elm style: keys → key map → `Action`; `update(&mut App, Msg)`
+//! returns `Effect`s (the only code that changes state); `view::draw(frame, &App)` only reads;
+//! effects run on worker threads and answer over the one channel the loop waits on.
+
+pub mod action;
+pub mod app;
+pub mod backend;
+pub mod bench;
+mod exclude;
+pub mod fake;
+mod input;
+pub mod keymap;
+pub mod layout;
+pub mod msg;
+pub mod rows;
+pub mod term;
+pub mod textview;
+pub mod update;
+pub mod view;
+pub mod worker;
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use chrono_tz::Tz;
+use crossterm::event::{Event as TermEvent, KeyEventKind};
+
+pub use app::App;
+pub use backend::{Backend, BackendStatus, FullText, IngestProgress};
+pub use bench::bench_render;
+pub use input::parse_range;
+pub use msg::{Effect, Msg};
+pub use update::{start, update};
+
+use crate::time::TimeRange;
+
+/// How the binary starts the TUI.
+#[derive(Debug, Clone, Default)]
+pub struct TuiOptions {
+    /// The initial time range (from `--earliest` / `--latest`).
+    pub range: TimeRange,
+    /// Zone for displayed times; UTC when `None`.
+    pub tz: Option<Tz>,
+}
+
+/// Run the TUI until the analyst quits. Restores the terminal on every exit path.
+pub fn run(backend: Arc<dyn Backend>, opts: TuiOptions) -> anyhow::Result<()> {
+    let keys_file = crate::paths::config_dir().join("keys.toml");
+    let (keys, key_error) = match keymap::KeyMap::load(&keys_file) {
+        Ok(k) => (k, None),
+        Err(e) => (keymap::KeyMap::defaults(), Some(e)),
+    };
+    let mut app = App::new(keys, opts.range, opts.tz);
+    let mut terminal = term::setup()?;
+    let result = event_loop(&mut terminal, &mut app, backend, key_error);
+    term::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut term::Term,
+    app: &mut App,
+    backend: Arc<dyn Backend>,
+    key_error: Option<String>,
+) -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel::<Msg>();
+    spawn_input(tx.clone());
+    let size = terminal.size()?;
+    update(app, Msg::Resize(size.width, size.height));
+    let mut effects = start(app);
+    if let Some(e) = key_error {
+        update(app, Msg::Outcome(Err(format!("keys.toml ignored: {e}"))));
+    }
+    let mut workers = worker::Workers::new(backend, tx.clone());
+    let mut drawn = u64::MAX;
+    loop {
+        let mut effects_later = Vec::new();
+        for fx in effects.drain(..) {
+            match fx {
+                Effect::Clipboard(text) => {
+                    if let Err(e) = term::copy(&text) {
+                        effects_later
+                            .extend(update(app, Msg::Outcome(Err(format!("copy failed: {e}")))));
+                    }
+                }
+                other => workers.run(other),
+            }
+        }
+        effects.extend(effects_later);
+        if app.quit {
+            return Ok(());
+        }
+        if app.rev != drawn {
+            terminal.draw(|f| view::draw(f, app))?;
+            drawn = app.rev;
+        }
+        // Block for the next message, then take whatever else is queued before drawing once.
+        let first = rx.recv()?;
+        effects.extend(update(app, first));
+        while let Ok(m) = rx.try_recv() {
+            effects.extend(update(app, m));
+        }
+    }
+}
+
+/// Read terminal input on its own thread and turn it into messages.
+fn spawn_input(tx: mpsc::Sender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match crossterm::event::read() {
+                Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Ok(TermEvent::Mouse(m)) => Msg::Mouse(m),
+                Ok(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}

@@ -1,0 +1,421 @@
+//! How actions and prompt keys change state (called from `update` only).
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::app::{App, EventSource, Focus, Prompt, PromptKind, Screen};
+use super::exclude;
+use super::layout;
+use super::msg::Effect;
+use super::textview;
+use super::update::{fail, hunt, regroup, reorder, say};
+use crate::time::{TimeRange, now_micros, parse_time};
+
+/// Apply one action on the current screen.
+pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
+    match a {
+        Action::Quit => {
+            app.quit = true;
+            return vec![];
+        }
+        Action::Help => {
+            app.help = !app.help;
+            return vec![];
+        }
+        Action::TimeRange => return open_prompt(app, PromptKind::TimeRange, String::new()),
+        Action::Search => return open_prompt(app, PromptKind::Search, String::new()),
+        Action::Ingest => return open_prompt(app, PromptKind::Ingest, String::new()),
+        Action::Refresh => return vec![Effect::RefreshStatus, hunt(app)],
+        Action::Exclusions if app.screen() != Screen::Exclusions => {
+            app.stack.push(Screen::Exclusions);
+            return vec![Effect::LoadExclusions];
+        }
+        Action::Back => {
+            if app.stack.pop().is_none() && !app.filter.is_empty() {
+                app.filter.clear();
+                reorder(app);
+            }
+            return vec![];
+        }
+        _ => {}
+    }
+    match app.screen() {
+        Screen::Main => main_action(app, a),
+        Screen::Events => events_action(app, a),
+        Screen::Text => text_action(app, a),
+        Screen::Exclusions => exclusions_action(app, a),
+    }
+}
+
+/// Move a selection by an action; `None` when the action is not a move.
+fn moved(sel: usize, len: usize, page: usize, a: Action) -> Option<usize> {
+    let last = len.saturating_sub(1);
+    let page = page.max(1);
+    Some(match a {
+        Action::Up => sel.saturating_sub(1),
+        Action::Down => (sel + 1).min(last),
+        Action::PageUp => sel.saturating_sub(page),
+        Action::PageDown => (sel + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => return None,
+    })
+}
+
+/// The offset that keeps `sel` on screen with `rows` rows.
+pub fn keep_in_view(sel: usize, offset: usize, rows: usize) -> usize {
+    let rows = rows.max(1);
+    if sel < offset {
+        sel
+    } else if sel >= offset + rows {
+        sel + 1 - rows
+    } else {
+        offset
+    }
+}
+
+/// Re-fit every list's scroll after a resize.
+pub fn keep_all_in_view(app: &mut App) {
+    let rows = layout::areas(app).body_rows(true);
+    let r = &mut app.results;
+    r.offset = keep_in_view(r.selected, r.offset, rows);
+    let e = &mut app.events;
+    e.offset = keep_in_view(e.selected, e.offset, rows);
+}
+
+/// A click on the `i`-th visible body row.
+pub fn click_row(app: &mut App, i: usize) {
+    match app.screen() {
+        Screen::Main => {
+            let idx = app.results.offset + i;
+            if idx < app.results.visible.len() {
+                app.results.selected = idx;
+                app.focus = Focus::Results;
+            }
+        }
+        Screen::Events => {
+            let idx = app.events.offset + i;
+            if idx < app.events.events.len() {
+                app.events.selected = idx;
+            }
+        }
+        Screen::Exclusions => {
+            if i < app.exclusions.items.len() {
+                app.exclusions.selected = i;
+            }
+        }
+        Screen::Text => {}
+    }
+}
+
+fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
+    let areas = layout::areas(app);
+    if app.focus == Focus::Analytics
+        && let Some(i) = moved(app.analytic, app.hunts.len(), areas.analytics_rows(), a)
+    {
+        if i != app.analytic {
+            app.analytic = i;
+            return regroup(app);
+        }
+        return vec![];
+    }
+    let rows = areas.body_rows(true);
+    if let Some(i) = moved(app.results.selected, app.results.visible.len(), rows, a) {
+        app.results.selected = i;
+        app.results.offset = keep_in_view(i, app.results.offset, rows);
+        return vec![];
+    }
+    match a {
+        Action::FocusNext => {
+            app.focus = match app.focus {
+                Focus::Analytics => Focus::Results,
+                Focus::Results => Focus::Analytics,
+            }
+        }
+        Action::Open if app.focus == Focus::Analytics => app.focus = Focus::Results,
+        Action::Open => return open_group(app),
+        Action::Filter => {
+            let f = app.filter.clone();
+            return open_prompt(app, PromptKind::Filter, f);
+        }
+        Action::Pivot => {
+            app.pivot = app.pivot.next();
+            say(app, format!("pivot: {}", app.pivot.label()));
+            return regroup(app);
+        }
+        Action::Sort => {
+            app.sort = app.sort.next();
+            reorder(app);
+            say(app, format!("sort: {}", app.sort.label()));
+        }
+        Action::ShowSuppressed => {
+            app.show_suppressed = !app.show_suppressed;
+            let s = if app.show_suppressed {
+                "shown"
+            } else {
+                "hidden"
+            };
+            say(app, format!("suppressed rows {s}"));
+            return regroup(app);
+        }
+        Action::ExcludeHost => return exclude::host(app),
+        Action::ExcludeUser => return exclude::user(app),
+        Action::ExcludeText => return exclude::text(app),
+        Action::ExcludePattern => {
+            return match exclude::pattern_prefill(app) {
+                Some(p) => open_prompt(app, PromptKind::ExcludePattern, p),
+                None => vec![],
+            };
+        }
+        Action::Export => {
+            let id = app
+                .current()
+                .map(|h| h.query.id.clone())
+                .unwrap_or_default();
+            return open_prompt(app, PromptKind::Export, format!("{id}.csv"));
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn open_group(app: &mut App) -> Vec<Effect> {
+    let Some(row) = app.selected_row() else {
+        return vec![];
+    };
+    let Some(h) = app.current() else {
+        return vec![];
+    };
+    let mut uids: Vec<u64> = Vec::new();
+    for &g in &row.groups {
+        uids.extend(&h.groups[g as usize].events);
+    }
+    let label = crate::sanitize::inert_line(&row.key.join(" · ")).into_owned();
+    app.gens.events = app.gens.bump();
+    app.events.source = EventSource::Group(label);
+    app.events.events.clear();
+    app.events.selected = 0;
+    app.events.offset = 0;
+    app.events.loading = true;
+    app.stack.push(Screen::Events);
+    vec![Effect::LoadEvents {
+        gen_id: app.gens.events,
+        uids,
+    }]
+}
+
+fn events_action(app: &mut App, a: Action) -> Vec<Effect> {
+    let rows = layout::areas(app).body_rows(true);
+    let ev = &mut app.events;
+    if let Some(i) = moved(ev.selected, ev.events.len(), rows, a) {
+        ev.selected = i;
+        ev.offset = keep_in_view(i, ev.offset, rows);
+        return vec![];
+    }
+    if a != Action::Open {
+        return vec![];
+    }
+    let Some(event) = app.events.events.get(app.events.selected).cloned() else {
+        return vec![];
+    };
+    app.stack.push(Screen::Text);
+    textview::open_event(app, event)
+}
+
+fn text_action(app: &mut App, a: Action) -> Vec<Effect> {
+    let rows = layout::areas(app).body_rows(false);
+    let t = &mut app.text;
+    if let Some(i) = moved(t.scroll, t.lines.len(), rows, a) {
+        t.scroll = i;
+        return vec![];
+    }
+    match a {
+        Action::Left => t.hscroll = t.hscroll.saturating_sub(8),
+        Action::Right if !t.wrap => t.hscroll += 8,
+        Action::Wrap => {
+            t.wrap = !t.wrap;
+            t.hscroll = 0;
+        }
+        Action::Filter => {
+            let s = t.search.clone();
+            return open_prompt(app, PromptKind::TextSearch, s);
+        }
+        Action::NextMatch | Action::PrevMatch => {
+            textview::step_match(t, a == Action::NextMatch);
+            if t.matches.is_empty() {
+                fail(app, "no match".into());
+            }
+        }
+        Action::Copy => {
+            let raw = t.raw.clone();
+            say(app, format!("copied {} bytes (OSC 52)", raw.len()));
+            return vec![Effect::Clipboard(raw)];
+        }
+        Action::WriteText => return open_prompt(app, PromptKind::WriteText, "script.txt".into()),
+        _ => {}
+    }
+    vec![]
+}
+
+fn exclusions_action(app: &mut App, a: Action) -> Vec<Effect> {
+    let x = &mut app.exclusions;
+    if let Some(i) = moved(x.selected, x.items.len(), 10, a) {
+        x.selected = i;
+        return vec![];
+    }
+    let Some(item) = x.items.get(x.selected) else {
+        return vec![];
+    };
+    match a {
+        Action::Toggle | Action::Open => vec![Effect::SetExclusionEnabled {
+            id: item.id.clone(),
+            enabled: !item.enabled,
+        }],
+        Action::Delete => vec![Effect::RemoveExclusion {
+            id: item.id.clone(),
+        }],
+        _ => vec![],
+    }
+}
+
+fn open_prompt(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
+    app.prompt = Some(Prompt { kind, input });
+    vec![]
+}
+
+/// A key while a prompt is open: edit, submit (enter) or cancel (esc).
+pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Some(p) = app.prompt.as_mut() else {
+        return vec![];
+    };
+    let kind = p.kind;
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        _ if ctrl_c => {
+            app.prompt = None;
+            return vec![];
+        }
+        KeyCode::Esc => {
+            app.prompt = None;
+            if kind == PromptKind::Filter {
+                app.filter.clear();
+                reorder(app);
+            }
+            return vec![];
+        }
+        KeyCode::Enter => {
+            let input = app.prompt.take().map(|p| p.input).unwrap_or_default();
+            return submit(app, kind, input.trim().to_string());
+        }
+        KeyCode::Backspace => {
+            p.input.pop();
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => p.input.clear(),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => p.input.push(c),
+        _ => return vec![],
+    }
+    if kind == PromptKind::Filter {
+        app.filter = app
+            .prompt
+            .as_ref()
+            .map(|p| p.input.clone())
+            .unwrap_or_default();
+        reorder(app);
+    }
+    vec![]
+}
+
+/// Parse a typed time range: `all`, `-24h`, `2024-10-21`, or `EARLIEST..LATEST`.
+pub fn parse_range(s: &str, now: i64) -> Result<TimeRange, String> {
+    let s = s.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("all") {
+        return Ok(TimeRange::ALL);
+    }
+    let (a, b) = match s.split_once("..") {
+        Some((a, b)) => (a.trim(), b.trim()),
+        None => (s, ""),
+    };
+    let opt = |v: &str| (!v.is_empty()).then(|| parse_time(v, now)).transpose();
+    let r = TimeRange {
+        earliest: opt(a)?,
+        latest: opt(b)?,
+    };
+    if let (Some(e), Some(l)) = (r.earliest, r.latest)
+        && e >= l
+    {
+        return Err("the earliest time must be before the latest time".into());
+    }
+    Ok(r)
+}
+
+fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
+    match kind {
+        PromptKind::Filter => vec![],
+        PromptKind::TimeRange => match parse_range(&input, app.now.unwrap_or_else(now_micros)) {
+            Ok(r) => {
+                app.range = r;
+                say(app, format!("time range: {}", r.describe()));
+                let mut fx = vec![hunt(app)];
+                if let EventSource::Search(q) = app.events.source.clone() {
+                    fx.push(search(app, q));
+                }
+                fx
+            }
+            Err(e) => {
+                fail(app, e);
+                vec![]
+            }
+        },
+        PromptKind::Search if input.is_empty() => vec![],
+        PromptKind::Search => {
+            app.stack.clear();
+            app.stack.push(Screen::Events);
+            vec![search(app, input)]
+        }
+        PromptKind::Ingest if input.is_empty() => vec![],
+        PromptKind::Ingest => {
+            app.ingest = Some(Default::default());
+            say(app, format!("ingesting {input}"));
+            vec![Effect::Ingest {
+                paths: vec![PathBuf::from(input)],
+            }]
+        }
+        PromptKind::ExcludePattern => exclude::pattern(app, &input),
+        PromptKind::Export if input.is_empty() => vec![],
+        PromptKind::Export => {
+            let contents = exclude::export_rows(app, input.ends_with(".json"));
+            vec![Effect::WriteFile {
+                path: PathBuf::from(input),
+                contents,
+            }]
+        }
+        PromptKind::WriteText if input.is_empty() => vec![],
+        PromptKind::WriteText => vec![Effect::WriteFile {
+            path: PathBuf::from(input),
+            contents: app.text.raw.clone(),
+        }],
+        PromptKind::TextSearch => {
+            textview::find(&mut app.text, &input);
+            if !input.is_empty() && app.text.matches.is_empty() {
+                fail(app, format!("{input:?} not found"));
+            }
+            vec![]
+        }
+    }
+}
+
+fn search(app: &mut App, q: String) -> Effect {
+    app.gens.search = app.gens.bump();
+    app.events.source = EventSource::Search(q.clone());
+    app.events.events.clear();
+    app.events.selected = 0;
+    app.events.offset = 0;
+    app.events.loading = true;
+    Effect::Search {
+        gen_id: app.gens.search,
+        query: q,
+        range: app.range,
+    }
+}

@@ -1,0 +1,53 @@
+//! Small drawing helpers: display-width truncation and cell text.
+
+use unicode_width::UnicodeWidthChar;
+
+use crate::sanitize::inert_line;
+
+/// Display width of a string (CJK counts two).
+pub fn width(s: &str) -> usize {
+    s.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// Cut `s` to at most `max` display columns, ending with `…` when cut.
+pub fn fit(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > max - 1 {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// Attacker text for a table cell: only a prefix is sanitized (cells are short), then cut.
+pub fn cell(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max * 4 + 16);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    fit(&inert_line(&s[..end]), max)
+}
+
+/// Skip `cols` display columns from the left of `s`.
+pub fn skip_cols(s: &str, cols: usize) -> &str {
+    let mut w = 0;
+    for (i, c) in s.char_indices() {
+        if w >= cols {
+            return &s[i..];
+        }
+        w += c.width().unwrap_or(0);
+    }
+    ""
+}

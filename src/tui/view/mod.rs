@@ -1,0 +1,145 @@
+//! Drawing: functions of `&App` that only read. Only visible rows are built.
+
+mod common;
+mod events;
+mod exclusions;
+mod help;
+mod main_screen;
+mod text;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Gauge, Paragraph};
+
+use super::app::{App, Screen};
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use crate::sanitize::inert_line;
+
+pub use common::fit;
+
+/// Draw the whole UI for the app's current state.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if layout::too_small((area.width, area.height)) {
+        let note = format!(
+            "terminal too small: {}x{}, need {MIN_WIDTH}x{MIN_HEIGHT}",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(fit(&note, area.width as usize)).style(Style::new().fg(Color::Yellow)),
+            area,
+        );
+        return;
+    }
+    // Laid out from the size the frame reports, so a resize not yet seen by `update` still fits.
+    let areas = layout::areas_in(app, (area.width, area.height));
+    header(frame, app, areas.header);
+    match app.screen() {
+        Screen::Main => main_screen::draw(frame, app, &areas),
+        Screen::Events => events::draw(frame, app, areas.body),
+        Screen::Text => text::draw(frame, app, areas.body),
+        Screen::Exclusions => exclusions::draw(frame, app, areas.body),
+    }
+    if let Some(p) = &app.ingest {
+        let label = format!(
+            "ingesting {} · {}/{} files · {} events",
+            inert_line(&p.current),
+            p.files_done,
+            p.files_total,
+            p.events
+        );
+        frame.render_widget(
+            Gauge::default()
+                .gauge_style(Style::new().fg(Color::Cyan))
+                .ratio(p.ratio())
+                .label(fit(&label, areas.gauge.width as usize)),
+            areas.gauge,
+        );
+    }
+    status(frame, app, areas.status);
+    if app.help {
+        help::draw(frame, app, area);
+    }
+}
+
+fn header(frame: &mut Frame, app: &App, area: Rect) {
+    let dim = Style::new().fg(Color::DarkGray);
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut spans = vec![
+        Span::styled(" huntbench ", bold.fg(Color::Black).bg(Color::Cyan)),
+        Span::styled("  range ", dim),
+        Span::raw(app.range.describe()),
+    ];
+    if app.screen() == Screen::Main && !app.hunts.is_empty() && !app.show_welcome() {
+        spans.push(Span::styled("  pivot ", dim));
+        spans.push(Span::raw(app.pivot.label()));
+        spans.push(Span::styled("  sort ", dim));
+        spans.push(Span::raw(app.sort.label()));
+        if !app.filter.is_empty() {
+            spans.push(Span::styled("  filter ", dim));
+            spans.push(Span::raw(inert_line(&app.filter).into_owned()));
+        }
+        if app.show_suppressed {
+            spans.push(Span::styled("  +suppressed", Style::new().fg(Color::Red)));
+        }
+    }
+    if app.hunting {
+        spans.push(Span::styled("  hunting…", Style::new().fg(Color::Yellow)));
+    }
+    if app.regrouping.is_some() {
+        spans.push(Span::styled("  grouping…", Style::new().fg(Color::Yellow)));
+    }
+    spans.push(Span::styled("  ? help", dim));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn status(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(p) = &app.prompt {
+        let line = Line::from(vec![
+            Span::styled(p.kind.label(), Style::new().fg(Color::Cyan)),
+            Span::raw(inert_line(&p.input).into_owned()),
+            Span::styled("▏", Style::new().fg(Color::Cyan)),
+        ]);
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let right = format!(
+        " {} events · {} · {} ",
+        app.status.events,
+        human_bytes(app.status.index_bytes),
+        app.range.describe()
+    );
+    let rw = common::width(&right);
+    let left_w = (area.width as usize).saturating_sub(rw + 1);
+    let style = if app.message_is_error {
+        Style::new().fg(Color::Red)
+    } else {
+        Style::new()
+    };
+    let left = fit(&inert_line(&app.message), left_w);
+    let pad = (area.width as usize).saturating_sub(common::width(&left) + rw);
+    let line = Line::from(vec![
+        Span::styled(left, style),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, Style::new().fg(Color::DarkGray)),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// `12.3 MB`.
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
