@@ -6,6 +6,7 @@
 //! ratatui/crossterm, only `ingest` imports evtx.
 
 pub mod analytics;
+pub mod backend;
 pub mod bench;
 pub mod cli;
 pub mod commands;

@@ -169,4 +169,54 @@ impl Workbench {
     pub fn events(&self, uids: &[u64]) -> Result<Vec<Event>> {
         Ok(self.index.get(uids)?)
     }
+
+    /// The whole text an analyst reads for an event: a split script block joined from all its
+    /// parts in the index (with a note saying which parts), a command line with its decoded
+    /// `-EncodedCommand`, or the raw EventData of any other event.
+    pub fn full_text(&self, e: &Event) -> Result<(String, Option<String>)> {
+        if let (Some(total), Some(id)) = (e.message_total, e.script_block_id.as_deref())
+            && total > 1
+        {
+            let query = format!("script_block_id:\"{}\"", id.replace('"', ""));
+            let same_block = |x: &Event| {
+                x.computer.eq_ignore_ascii_case(&e.computer)
+                    && x.channel.eq_ignore_ascii_case(&e.channel)
+            };
+            let hits = self.index.search(&query, TimeRange::ALL, 10_000, Some(&same_block))?;
+            let parts: Vec<&Event> = hits.events.iter().collect();
+            let blocks = crate::extended::reassemble(&parts);
+            if let Some(b) = blocks.first() {
+                let info = if b.missing.is_empty() {
+                    format!("reassembled from {} parts, complete", b.total)
+                } else {
+                    let missing: Vec<String> = b.missing.iter().map(u32::to_string).collect();
+                    format!(
+                        "reassembled from {} of {} parts, INCOMPLETE: missing part {}",
+                        b.parts.len(),
+                        b.total,
+                        missing.join(", ")
+                    )
+                };
+                return Ok((b.text.clone(), Some(info)));
+            }
+        }
+        if let Some(text) = e.script_block_text.as_deref() {
+            return Ok((text.to_string(), None));
+        }
+        if let Some(cmd) = e.process.as_deref() {
+            let mut text = cmd.to_string();
+            if let Some(decoded) = e.decoded_command.as_deref() {
+                text += "\n\n--- decoded -EncodedCommand ---\n";
+                text += decoded;
+            }
+            return Ok((text, None));
+        }
+        let text = e
+            .data
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok((text, None))
+    }
 }

@@ -120,3 +120,8 @@ fn spawn_input(tx: mpsc::Sender<Msg>) {
         }
     });
 }
+
+/// Width of the terminal on standard output, when it is one (for CLI tables).
+pub fn terminal_width() -> Option<usize> {
+    crossterm::terminal::size().ok().map(|(w, _)| w as usize)
+}

@@ -1,0 +1,106 @@
+//! The TUI's backend seam implemented with the real index (the workbench facade).
+
+use std::path::PathBuf;
+
+use crate::analytics::{Exclusion, ExclusionOp, HuntResult};
+use crate::event::Event;
+use crate::pipeline::{self, IngestOptions};
+use crate::time::TimeRange;
+use crate::tui::{Backend, BackendStatus, FullText, IngestProgress};
+use crate::workbench::Workbench;
+
+fn text_err(e: impl std::fmt::Display) -> String {
+    format!("{e:#}")
+}
+
+impl Backend for Workbench {
+    fn hunt(&self, range: TimeRange) -> Result<Vec<HuntResult>, String> {
+        Workbench::hunt(self, &[], range, true).map_err(text_err)
+    }
+
+    fn events(&self, uids: &[u64]) -> Result<Vec<Event>, String> {
+        let mut events = Workbench::events(self, uids).map_err(text_err)?;
+        events.sort_by_key(|e| (e.time, e.record_id));
+        Ok(events)
+    }
+
+    fn search(&self, query: &str, range: TimeRange) -> Result<Vec<Event>, String> {
+        Workbench::search(self, query, range, 5_000)
+            .map(|hits| hits.events)
+            .map_err(text_err)
+    }
+
+    fn exclusions(&self) -> Result<Vec<Exclusion>, String> {
+        Ok(Workbench::exclusions(self).map_err(text_err)?.list().to_vec())
+    }
+
+    fn add_exclusion(
+        &self,
+        analytic: &str,
+        field: &str,
+        op: ExclusionOp,
+        note: Option<String>,
+    ) -> Result<Exclusion, String> {
+        let mut store = Workbench::exclusions(self).map_err(text_err)?;
+        store
+            .add(analytic, field, op, note.as_deref())
+            .map_err(text_err)
+    }
+
+    fn set_exclusion_enabled(&self, id: &str, enabled: bool) -> Result<(), String> {
+        let mut store = Workbench::exclusions(self).map_err(text_err)?;
+        store.set_enabled(id, enabled).map_err(text_err)
+    }
+
+    fn remove_exclusion(&self, id: &str) -> Result<(), String> {
+        let mut store = Workbench::exclusions(self).map_err(text_err)?;
+        store.remove(id).map(|_| ()).map_err(text_err)
+    }
+
+    fn ingest(
+        &self,
+        paths: Vec<PathBuf>,
+        progress: &dyn Fn(IngestProgress),
+    ) -> Result<String, String> {
+        let mut on_progress = |p: &pipeline::Progress| {
+            progress(IngestProgress {
+                files_done: p.files_done,
+                files_total: p.files,
+                bytes_done: p.bytes,
+                bytes_total: p.total_bytes,
+                events: p.events_read,
+                current: String::new(),
+            })
+        };
+        let s = pipeline::ingest(
+            self.index(),
+            self.queries(),
+            paths,
+            &IngestOptions::default(),
+            &mut on_progress,
+            &mut |_| {},
+        )
+        .map_err(text_err)?;
+        let mut line = format!(
+            "ingested {} files: {} events read, {} indexed, {} duplicates, {} rejected",
+            s.files, s.events_read, s.indexed, s.duplicates, s.rejected
+        );
+        if let Some(e) = s.errors.first() {
+            line += &format!(" (first: {e})");
+        }
+        Ok(line)
+    }
+
+    fn status(&self) -> BackendStatus {
+        BackendStatus {
+            events: self.index().num_events(),
+            index_bytes: self.index().size_bytes(),
+            index_dir: self.index().dir().to_path_buf(),
+        }
+    }
+
+    fn full_text(&self, event: &Event) -> Result<FullText, String> {
+        let (text, part_info) = Workbench::full_text(self, event).map_err(text_err)?;
+        Ok(FullText { text, part_info })
+    }
+}
