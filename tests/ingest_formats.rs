@@ -415,3 +415,25 @@ fn a_big_ndjson_file_is_split_across_workers_without_losing_lines() {
         assert_eq!(e.source, format!("{}:line {rid}", p.display()));
     }
 }
+
+#[test]
+fn flat_records_without_event_data_keep_their_message_and_splunk_json_raw_is_read() {
+    let flat = r#"{"EventID":800,"Channel":"Windows PowerShell","Hostname":"ws6","RecordNumber":1448,"@timestamp":"2020-08-06T15:56:34.000Z","EventType":"INFO","Message":"Pipeline execution details for command line: Invoke-Command -ComputerName ws7 {1}","ExecutionProcessID":1}"#;
+    let inner = r#"{"@timestamp":"2024-05-02T08:00:03Z","winlog":{"event_id":4104,"channel":"Microsoft-Windows-PowerShell/Operational","computer_name":"ws9","record_id":5,"event_data":{"ScriptBlockText":"icm srv {1}"}}}"#;
+    let splunk = serde_json::json!({"result": {"_raw": inner, "_time": "2024-05-02T08:00:03.000+00:00", "host": "idx"}});
+    let text = format!("{flat}\n{splunk}\n");
+    let (events, errors) = parse_bytes("m.json", text.as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        events[0].data.get("Message").map(String::as_str),
+        Some("Pipeline execution details for command line: Invoke-Command -ComputerName ws7 {1}")
+    );
+    assert_eq!(
+        events[0].time,
+        parse_timestamp("2020-08-06T15:56:34Z").unwrap(),
+        "@timestamp when nothing better"
+    );
+    assert_eq!(events[1].computer, "ws9");
+    assert_eq!(events[1].script_block_text.as_deref(), Some("icm srv {1}"));
+    assert_eq!(events[1].source, "m.json:line 2");
+}

@@ -97,5 +97,14 @@ fn splunk_result(r: &Map<String, Value>, source: String) -> Result<Event, String
             .map_err(|e| format!("Splunk _raw: {e}"))?
             .into_event(source);
     }
+    // A JSON `_raw` (winlogbeat or evtx_dump data indexed in Splunk): read it as a record.
+    if let Some(Value::String(raw)) = r.get("_raw")
+        && raw.trim_start().starts_with('{')
+        && let Ok(Value::Object(inner)) = serde_json::from_str::<Value>(raw)
+        && !inner.contains_key("_raw")
+        && !inner.contains_key("result")
+    {
+        return event_from_object(&inner, source);
+    }
     raw_from_flat(r).into_event(source)
 }

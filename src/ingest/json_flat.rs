@@ -17,7 +17,8 @@ const USER_ID_KEYS: &[&str] = &["UserID", "user_id"];
 const PROVIDER_KEYS: &[&str] = &["SourceName", "ProviderName", "Provider_Name"];
 
 /// Collector / System metadata, not EventData: kept out of `Event.data`. `Message` is the
-/// rendered text of the EventData, a copy not worth indexing twice.
+/// rendered text of the EventData, a copy not worth indexing twice (kept only when the record
+/// has no EventData fields).
 const META_KEYS: &[&str] = &[
     "@timestamp",
     "@version",
@@ -106,6 +107,13 @@ pub(crate) fn raw_from_flat(o: &Map<String, Value>) -> Raw {
         {
             raw.put(k, t);
         }
+    }
+    // Events whose EventData is unnamed (classic `Windows PowerShell` 400/800) reach nxlog
+    // exports only as the rendered Message: keep it then, so their text stays searchable.
+    if raw.data.keys().all(|k| k == "EventType")
+        && let Some(m) = o.get("Message").and_then(scalar_text)
+    {
+        raw.put("Message", m);
     }
     raw
 }
