@@ -34,27 +34,16 @@ pub(crate) fn split_stream(
         if cancelled() {
             return Ok(());
         }
-        let start = pending.len();
-        pending.resize(start + CHUNK, 0);
-        let mut filled = start;
-        while filled < pending.len() {
-            match r.read(&mut pending[filled..]) {
-                Ok(0) => {
-                    eof = true;
-                    break;
+        // `take` + `read_to_end` fills without zeroing the buffer first.
+        match r.take(CHUNK as u64).read_to_end(&mut pending) {
+            Ok(n) => eof = n < CHUNK,
+            Err(e) => {
+                if !pending.is_empty() {
+                    submit(line, pending);
                 }
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    pending.truncate(filled);
-                    if !pending.is_empty() {
-                        submit(line, pending);
-                    }
-                    return Err(e);
-                }
+                return Err(e);
             }
         }
-        pending.truncate(filled);
         let cut = if eof {
             pending.len()
         } else {
@@ -97,11 +86,16 @@ pub(crate) fn parse_chunk(
 }
 
 fn parse_json_lines(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Sink) {
-    for (line, piece) in (first_line..).zip(chunk.split(|b| *b == b'\n')) {
-        let trimmed = piece.trim_ascii();
-        if !trimmed.is_empty() && !sink.cancelled() {
-            parse_json_text(trimmed, file, &format!("line {line}"), sink);
+    let mut line = first_line;
+    let mut start = 0usize;
+    let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
+    for end in ends {
+        let piece = chunk[start..end].trim_ascii();
+        if !piece.is_empty() && !sink.cancelled() {
+            parse_json_text(piece, file, &format!("line {line}"), sink);
         }
+        line += 1;
+        start = (end + 1).min(chunk.len());
     }
 }
 
