@@ -86,15 +86,13 @@ pub(crate) fn parse_chunk(
 }
 
 fn parse_json_lines(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Sink) {
-    let mut line = first_line;
     let mut start = 0usize;
     let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
-    for end in ends {
+    for (line, end) in (first_line..).zip(ends) {
         let piece = chunk[start..end].trim_ascii();
         if !piece.is_empty() && !sink.cancelled() {
             parse_json_text(piece, file, &format!("line {line}"), sink);
         }
-        line += 1;
         start = (end + 1).min(chunk.len());
     }
 }
