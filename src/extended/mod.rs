@@ -1,1 +1,23 @@
-//! extended (in progress)
+//! Extended (evasion-aware) detection of WinRM remote execution, kept apart from parity.
+//!
+//! Pure functions over [`crate::event::Event`]: script block reassembly, `-EncodedCommand`
+//! decoding, a PowerShell-aware technique detector, SID names, source → target edges.
+//! The analytic's saved query is `assets/analytics/winrm_remoting_extended.toml`.
+
+pub mod edges;
+pub mod encoded;
+pub mod hunt;
+pub mod lexer;
+pub mod params;
+pub mod reassemble;
+pub mod sids;
+pub mod targets;
+pub mod winrm;
+
+pub use edges::{Edge, edge_json, edges, host_matches};
+pub use encoded::{decode_encoded_command, has_candidate_flag};
+pub use hunt::{ExtendedResult, ExtendedRow, hunt, is_candidate, row_json};
+pub use reassemble::{Block, reassemble};
+pub use sids::SidNames;
+pub use targets::{Target, uri_host};
+pub use winrm::{Detection, detect, escu_matches};

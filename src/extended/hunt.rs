@@ -1,0 +1,327 @@
+//! The extended hunt: detect() over reassembled script blocks, command lines and decoded
+//! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
+
+use super::encoded::{decode_encoded_command, has_candidate_flag};
+use super::reassemble::{Block, reassemble};
+use super::sids::SidNames;
+use super::winrm::{Detection, detect, escu_matches};
+use crate::event::Event;
+use crate::time::ctime;
+
+/// One extended result row: one technique, on one host, by one user, in one text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtendedRow {
+    pub technique: String,
+    /// Would ESCU have raised this (its two predicates match one event's own text)?
+    pub escu: bool,
+    pub computer: String,
+    pub user_id: Option<String>,
+    /// Resolved account name (Sysmon/4688 `user`, else the SID's name).
+    pub user: Option<String>,
+    /// Where `user` came from: `event`, `well-known`, `Security 4624 on DC01`.
+    pub user_source: Option<String>,
+    /// Literal target names; unresolved expressions as `?<expr>`.
+    pub targets: Vec<String>,
+    /// Script blocks or process events in the row.
+    pub count: u64,
+    pub first: i64,
+    pub last: i64,
+    /// The reassembled script block, the command line, or the decoded command.
+    pub text: String,
+    /// uids of every event in the row (all parts of the blocks), sorted.
+    pub events: Vec<u64>,
+    /// ScriptBlockId of the (first) block, for script-block rows.
+    pub block: Option<String>,
+    /// False when a block of the row is missing parts.
+    pub complete: bool,
+}
+
+/// Everything the extended hunt returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtendedResult {
+    pub rows: Vec<ExtendedRow>,
+    /// Candidate script blocks missing parts (detection still ran on what is present).
+    pub incomplete_blocks: Vec<Block>,
+    /// Matching events Splunk's `stats ... by user_id` would drop, with the reason.
+    pub dropped: Vec<(u64, String)>,
+}
+
+/// Case-insensitive ASCII text with backticks, quotes, `+` and white space removed: names
+/// split by backticks or built by concatenation become whole again, so the prefilter sees them.
+fn squeeze(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !(c.is_whitespace()
+                || matches!(
+                    c,
+                    '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}'
+                ))
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Every name detect() can act on contains one of these (after squeeze).
+const TRIGGERS: &[&str] = &[
+    "icm",
+    "invoke",
+    "pssession",
+    "nsn",
+    "etsn",
+    "iex",
+    "powershell",
+    "pwsh",
+];
+
+fn text_candidate(text: &str) -> bool {
+    let s = squeeze(text);
+    TRIGGERS.iter().any(|t| s.contains(t))
+}
+
+/// Cheap superset prefilter: could the extended hunt find something in (or through) this event?
+/// Multi-part 4104 parts always qualify (a name may straddle a part boundary).
+pub fn is_candidate(e: &Event) -> bool {
+    if e.is_script_block() {
+        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+            return true;
+        }
+        return e.script_block_text.as_deref().is_some_and(text_candidate);
+    }
+    if e.is_process_creation() {
+        let cmd = e.process.as_deref().unwrap_or("");
+        return text_candidate(cmd)
+            || has_candidate_flag(cmd)
+            || e.decoded_command.as_deref().is_some_and(text_candidate);
+    }
+    false
+}
+
+/// `process_powershell`: the ESCU process analytic only looks at PowerShell hosts.
+fn is_powershell(e: &Event) -> bool {
+    const NAMES: &[&str] = &[
+        "pwsh.exe",
+        "sqlps.exe",
+        "sqltoolsps.exe",
+        "powershell.exe",
+        "powershell_ise.exe",
+    ];
+    const ORIGINAL: &[&str] = &["pwsh.dll", "powershell.exe", "powershell_ise.exe"];
+    let is = |v: &Option<String>, set: &[&str]| {
+        v.as_deref()
+            .is_some_and(|v| set.iter().any(|n| n.eq_ignore_ascii_case(v)))
+    };
+    is(&e.process_name, NAMES) || is(&e.original_file_name, ORIGINAL)
+}
+
+/// Merge detections of one text by technique (two `icm` calls in one block are one row).
+fn by_technique(dets: Vec<Detection>) -> BTreeMap<String, (bool, Vec<String>)> {
+    let mut out: BTreeMap<String, (bool, Vec<String>)> = BTreeMap::new();
+    for d in dets {
+        let slot = out.entry(d.technique).or_default();
+        slot.0 |= d.escu;
+        for t in d.targets {
+            let shown = t.display();
+            if !slot.1.contains(&shown) {
+                slot.1.push(shown);
+            }
+        }
+    }
+    out
+}
+
+type RowKey = (String, String, Option<String>, Option<String>, String);
+
+struct Sink {
+    rows: BTreeMap<RowKey, ExtendedRow>,
+}
+
+struct Hit<'a> {
+    technique: String,
+    escu: bool,
+    targets: Vec<String>,
+    computer: &'a str,
+    user_id: Option<String>,
+    user: Option<(String, String)>,
+    text: &'a str,
+    events: &'a [u64],
+    first: i64,
+    last: i64,
+    block: Option<&'a str>,
+    complete: bool,
+}
+
+impl Sink {
+    fn add(&mut self, h: Hit<'_>) {
+        let user = h.user.as_ref().map(|u| u.0.clone());
+        let key = (
+            h.technique.clone(),
+            h.computer.to_string(),
+            h.user_id.clone(),
+            user.clone(),
+            h.text.to_string(),
+        );
+        let row = self.rows.entry(key).or_insert_with(|| ExtendedRow {
+            technique: h.technique,
+            escu: false,
+            computer: h.computer.to_string(),
+            user_id: h.user_id,
+            user,
+            user_source: h.user.map(|u| u.1),
+            targets: Vec::new(),
+            count: 0,
+            first: h.first,
+            last: h.last,
+            text: h.text.to_string(),
+            events: Vec::new(),
+            block: h.block.map(str::to_string),
+            complete: true,
+        });
+        row.escu |= h.escu;
+        row.count += 1;
+        row.first = row.first.min(h.first);
+        row.last = row.last.max(h.last);
+        row.complete &= h.complete;
+        row.events.extend_from_slice(h.events);
+        for t in h.targets {
+            if !row.targets.contains(&t) {
+                row.targets.push(t);
+            }
+        }
+    }
+}
+
+/// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
+pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
+    let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
+    let scripts: Vec<&Event> = candidates
+        .iter()
+        .copied()
+        .filter(|e| e.is_script_block())
+        .collect();
+    let by_uid: HashMap<u64, &Event> = scripts.iter().map(|e| (e.uid(), *e)).collect();
+    let mut sink = Sink {
+        rows: BTreeMap::new(),
+    };
+    let mut result = ExtendedResult::default();
+    for block in reassemble(&scripts) {
+        let found = by_technique(detect(&block.text));
+        if !block.is_complete() {
+            result.incomplete_blocks.push(block.clone());
+        }
+        if found.is_empty() {
+            continue;
+        }
+        // Parity tests each part on its own: escu only if one part alone matches.
+        let escu = block.parts.iter().any(|u| {
+            by_uid
+                .get(u)
+                .and_then(|e| e.script_block_text.as_deref())
+                .is_some_and(escu_matches)
+        });
+        if block.user_id.is_none() {
+            for &u in &block.parts {
+                result
+                    .dropped
+                    .push((u, "no user_id: Splunk's stats by user_id drops it".into()));
+            }
+        }
+        let user = block.user_id.as_deref().and_then(|sid| {
+            names
+                .resolve(sid)
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+        });
+        for (technique, (_, targets)) in found {
+            sink.add(Hit {
+                technique,
+                escu,
+                targets,
+                computer: &block.computer,
+                user_id: block.user_id.clone(),
+                user: user.clone(),
+                text: &block.text,
+                events: &block.parts,
+                first: block.first,
+                last: block.last,
+                block: Some(&block.script_block_id),
+                complete: block.is_complete(),
+            });
+        }
+    }
+    for e in candidates.iter().filter(|e| e.is_process_creation()) {
+        let cmd = e.process.as_deref().unwrap_or("");
+        let escu = is_powershell(e) && escu_matches(cmd);
+        let decoded = e
+            .decoded_command
+            .clone()
+            .or_else(|| decode_encoded_command(cmd));
+        let user = match e.user.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => Some((u.to_string(), "event".to_string())),
+            None => e.user_id.as_deref().and_then(|sid| {
+                names
+                    .resolve(sid)
+                    .map(|(n, s)| (n.to_string(), s.to_string()))
+            }),
+        };
+        let uid = [e.uid()];
+        let mut texts = vec![(cmd, "")];
+        if let Some(d) = decoded.as_deref() {
+            texts.push((d, "+encoded"));
+        }
+        for (text, tag) in texts {
+            for (technique, (_, targets)) in by_technique(detect(text)) {
+                sink.add(Hit {
+                    technique: format!("{technique}{tag}"),
+                    escu,
+                    targets,
+                    computer: &e.computer,
+                    user_id: e.user_id.clone(),
+                    user: user.clone(),
+                    text,
+                    events: &uid,
+                    first: e.time,
+                    last: e.time,
+                    block: None,
+                    complete: true,
+                });
+            }
+        }
+    }
+    result.rows = sink.rows.into_values().collect();
+    for row in &mut result.rows {
+        row.events.sort_unstable();
+        row.events.dedup();
+    }
+    result.dropped.sort();
+    result.dropped.dedup();
+    result
+}
+
+/// A row as JSON: technique, escu, Computer, user, user_id, targets, count, firstTime, lastTime
+/// (ctime strings in `tz`, UTC by default), text, plus ScriptBlockId and complete.
+pub fn row_json(row: &ExtendedRow, tz: Option<Tz>) -> serde_json::Value {
+    serde_json::json!({
+        "technique": row.technique,
+        "escu": row.escu,
+        "Computer": row.computer,
+        "user": row.user,
+        "user_id": row.user_id,
+        "targets": row.targets,
+        "count": row.count,
+        "firstTime": ctime(row.first, tz),
+        "lastTime": ctime(row.last, tz),
+        "text": row.text,
+        "ScriptBlockId": row.block,
+        "complete": row.complete,
+    })
+}
+
+impl Serialize for ExtendedRow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        row_json(self, None).serialize(s)
+    }
+}
