@@ -79,8 +79,7 @@ pub fn edges(rows: &[ExtendedRow], target_side: &[&Event]) -> Vec<Edge> {
         .copied()
         .filter(|e| {
             e.is_process_creation()
-                && e
-                    .parent_process_name
+                && e.parent_process_name
                     .as_deref()
                     .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
         })

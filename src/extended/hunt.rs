@@ -56,11 +56,7 @@ pub struct ExtendedResult {
 fn squeeze(text: &str) -> String {
     text.chars()
         .filter(|c| {
-            !(c.is_whitespace()
-                || matches!(
-                    c,
-                    '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}'
-                ))
+            !(c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}'))
         })
         .flat_map(char::to_lowercase)
         .collect()

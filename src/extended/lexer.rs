@@ -28,9 +28,13 @@ pub enum Kind {
     /// A bare word (command name, argument, number); backticks removed, dashes normalized.
     Word,
     /// `-Name` (any dash); `text` is the name without the dash, `attached` when `-Name:value`.
-    Param { attached: bool },
+    Param {
+        attached: bool,
+    },
     /// A quoted string; `expandable` when it is double-quoted and holds an unescaped `$`.
-    Str { expandable: bool },
+    Str {
+        expandable: bool,
+    },
     /// `$name`, `${name}`, `$env:X`, with trailing `.member` chains.
     Var,
     /// `@name` splatting.
@@ -255,7 +259,10 @@ impl Lexer<'_> {
         self.i += 1;
         let mut text = String::new();
         while let Some(c) = self.peek(0) {
-            let member = c == '.' && self.peek(1).is_some_and(|n| n.is_alphanumeric() || n == '_');
+            let member = c == '.'
+                && self
+                    .peek(1)
+                    .is_some_and(|n| n.is_alphanumeric() || n == '_');
             if is_var_char(c) || member {
                 text.push(c);
                 self.i += 1;

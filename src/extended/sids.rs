@@ -34,7 +34,10 @@ impl SidNames {
     pub fn from_events(events: &[&Event]) -> SidNames {
         let mut map = HashMap::new();
         for (sid, name) in WELL_KNOWN {
-            map.insert(sid.to_string(), (name.to_string(), "well-known".to_string()));
+            map.insert(
+                sid.to_string(),
+                (name.to_string(), "well-known".to_string()),
+            );
         }
         let mut security: Vec<&&Event> = events
             .iter()
@@ -63,7 +66,8 @@ impl SidNames {
                     None => user.to_string(),
                 };
                 let source = format!("Security {} on {}", e.event_code, e.computer);
-                map.entry(sid.to_ascii_uppercase()).or_insert((name, source));
+                map.entry(sid.to_ascii_uppercase())
+                    .or_insert((name, source));
             }
         }
         SidNames { map }

@@ -102,15 +102,15 @@ impl Values<'_> {
         {
             let inner = &self.toks[i + 1..last.min(self.toks.len())];
             let simple = inner.iter().all(|x| {
+                // A bare word inside `( )` or `@( )` is a command call, not a name.
                 matches!(
                     x.kind,
-                    Kind::Word | Kind::Str { expandable: false } | Kind::Comma | Kind::Sep
+                    Kind::Str { expandable: false } | Kind::Comma | Kind::Sep
                 )
             });
             if simple {
                 for x in inner {
-                    if matches!(x.kind, Kind::Word | Kind::Str { .. }) && !x.text.trim().is_empty()
-                    {
+                    if matches!(x.kind, Kind::Str { .. }) && !x.text.trim().is_empty() {
                         out.push(Target::Literal(x.text.trim().to_string()));
                     }
                 }
@@ -124,7 +124,10 @@ impl Values<'_> {
     pub fn list(&self, mut i: usize) -> (Vec<Target>, usize) {
         let mut out = Vec::new();
         while i < self.toks.len() {
-            if matches!(self.toks[i].kind, Kind::Close | Kind::Sep | Kind::Param { .. }) {
+            if matches!(
+                self.toks[i].kind,
+                Kind::Close | Kind::Sep | Kind::Param { .. }
+            ) {
                 break;
             }
             let last = self.element_end(i);
@@ -173,7 +176,10 @@ mod tests {
     #[test]
     fn uri_hosts() {
         assert_eq!(uri_host("http://srv01:5985/wsman"), "srv01");
-        assert_eq!(uri_host("https://u@srv02.corp.local/wsman?x"), "srv02.corp.local");
+        assert_eq!(
+            uri_host("https://u@srv02.corp.local/wsman?x"),
+            "srv02.corp.local"
+        );
         assert_eq!(uri_host("https://[fe80::1]:5986"), "fe80::1");
         assert_eq!(uri_host("srv03"), "srv03");
     }

@@ -88,9 +88,7 @@ fn cmdlet(name: &str) -> Option<(Cmdlet, &'static str)> {
         "enter-pssession" => (Cmdlet::EnterSession, "enter-pssession"),
         "etsn" => (Cmdlet::EnterSession, "etsn"),
         "invoke-expression" | "iex" => (Cmdlet::Iex, "iex"),
-        "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe" => {
-            (Cmdlet::PowerShell, "powershell")
-        }
+        "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe" => (Cmdlet::PowerShell, "powershell"),
         _ => return None,
     })
 }
@@ -183,7 +181,10 @@ impl Scan<'_> {
                     } else {
                         None
                     };
-                    if *b == Bracket::Paren && call_op && let Some(name) = self.concat_name(i) {
+                    if *b == Bracket::Paren
+                        && call_op
+                        && let Some(name) = self.concat_name(i)
+                    {
                         self.command(&name, i, matched_end(self.vals.matched, i) + 1, owner);
                         if let Some(c) = self.cmds.last_mut() {
                             c.flags.push("concat");
@@ -202,7 +203,8 @@ impl Scan<'_> {
                 Kind::Word if pos => {
                     let lower = t.text.to_lowercase();
                     if KEYWORDS.contains(&lower.as_str()) {
-                        expect_fn_name = matches!(lower.as_str(), "function" | "filter" | "workflow");
+                        expect_fn_name =
+                            matches!(lower.as_str(), "function" | "filter" | "workflow");
                         after_keyword = matches!(lower.as_str(), "return" | "throw");
                     } else {
                         self.command(&lower, i, i + 1, owner);
@@ -258,8 +260,9 @@ impl Scan<'_> {
             return;
         };
         let toks = self.vals.toks;
-        let assigned = (at >= 2 && toks[at - 1].kind == Kind::Assign && toks[at - 2].kind == Kind::Var)
-            .then(|| toks[at - 2].text.to_lowercase());
+        let assigned =
+            (at >= 2 && toks[at - 1].kind == Kind::Assign && toks[at - 2].kind == Kind::Var)
+                .then(|| toks[at - 2].text.to_lowercase());
         let mut end = from;
         while end < toks.len() && !matches!(toks[end].kind, Kind::Sep | Kind::Close) {
             end = match toks[end].kind {
@@ -478,7 +481,9 @@ impl Scan<'_> {
             return;
         };
         let remote = match kind {
-            Cmdlet::Invoke => b.session.is_none() && !is_block && (b.named_block || b.positionals.len() >= 2),
+            Cmdlet::Invoke => {
+                b.session.is_none() && !is_block && (b.named_block || b.positionals.len() >= 2)
+            }
             Cmdlet::EnterSession => b.session.is_none() && !is_block,
             _ => false,
         };
