@@ -25,7 +25,7 @@ fn is_flag(word: &str) -> bool {
 
 /// Cheap test used before any decoding: could this command line carry an EncodedCommand flag?
 pub fn has_candidate_flag(cmdline: &str) -> bool {
-    words(cmdline).any(|w| is_flag(w))
+    words(cmdline).any(is_flag)
 }
 
 /// Words of a command line: split on white space (quotes are stripped later, per argument).

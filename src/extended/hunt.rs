@@ -51,32 +51,61 @@ pub struct ExtendedResult {
     pub dropped: Vec<(u64, String)>,
 }
 
-/// Case-insensitive ASCII text with backticks, quotes, `+` and white space removed: names
-/// split by backticks or built by concatenation become whole again, so the prefilter sees them.
-fn squeeze(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            !(c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}'))
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// Every name detect() can act on contains one of these (after squeeze).
-const TRIGGERS: &[&str] = &[
-    "icm",
-    "invoke",
-    "pssession",
-    "nsn",
-    "etsn",
-    "iex",
-    "powershell",
-    "pwsh",
+/// Every name detect() can act on contains one of these once lowercased with backticks,
+/// quotes, `+` and white space removed (so names split by backticks or built by concatenation
+/// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
+const TRIGGERS: [(u64, u64); 8] = [
+    pack(b"icm"),
+    pack(b"invoke"),
+    pack(b"pssessio"),
+    pack(b"nsn"),
+    pack(b"etsn"),
+    pack(b"iex"),
+    pack(b"powershe"),
+    pack(b"pwsh"),
 ];
 
+/// A trigger as (value, mask) over the last `len` bytes of the shift register.
+const fn pack(t: &[u8]) -> (u64, u64) {
+    let mut value = 0u64;
+    let mut i = 0;
+    while i < t.len() {
+        value = (value << 8) | t[i] as u64;
+        i += 1;
+    }
+    let mask = if t.len() == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * t.len())) - 1
+    };
+    (value, mask)
+}
+
+/// One pass, no allocation: the last 8 normalized bytes live in a shift register.
 fn text_candidate(text: &str) -> bool {
-    let s = squeeze(text);
-    TRIGGERS.iter().any(|t| s.contains(t))
+    let masks = &TRIGGERS;
+    let mut reg = 0u64;
+    let mut push = |b: u8| {
+        reg = (reg << 8) | b as u64;
+        masks.iter().any(|&(v, m)| reg & m == v)
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}') {
+            continue;
+        }
+        if c.is_ascii() {
+            if push(c.to_ascii_lowercase() as u8) {
+                return true;
+            }
+            continue;
+        }
+        for l in c.to_lowercase() {
+            if push(if l.is_ascii() { l as u8 } else { 0 }) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Cheap superset prefilter: could the extended hunt find something in (or through) this event?
@@ -269,7 +298,12 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
             texts.push((d, "+encoded"));
         }
         for (text, tag) in texts {
-            for (technique, (_, targets)) in by_technique(detect(text)) {
+            let mut found = detect(text);
+            if tag.is_empty() && decoded.is_some() {
+                // The command line's own `-enc` is reported once, with the decoded text.
+                found.retain(|d| !d.technique.ends_with("+encoded"));
+            }
+            for (technique, (_, targets)) in by_technique(found) {
                 sink.add(Hit {
                     technique: format!("{technique}{tag}"),
                     escu,
