@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
+use super::cmdline::command_line_script;
 use super::encoded::{decode_encoded_command, has_candidate_flag};
 use super::reassemble::{Block, reassemble};
 use super::sids::SidNames;
@@ -54,7 +55,7 @@ pub struct ExtendedResult {
 /// Every name detect() can act on contains one of these once lowercased with backticks,
 /// quotes, `+` and white space removed (so names split by backticks or built by concatenation
 /// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
-const TRIGGERS: [(u64, u64); 8] = [
+const TRIGGERS: [(u64, u64); 10] = [
     pack(b"icm"),
     pack(b"invoke"),
     pack(b"pssessio"),
@@ -63,6 +64,8 @@ const TRIGGERS: [(u64, u64); 8] = [
     pack(b"iex"),
     pack(b"powershe"),
     pack(b"pwsh"),
+    pack(b"winrs"),
+    pack(b"winrm"),
 ];
 
 /// A trigger as (value, mask) over the last `len` bytes of the shift register.
@@ -220,6 +223,17 @@ impl Sink {
     }
 }
 
+/// `"C:\\Windows\\System32\\winrs.exe" -r:x cmd` → `C:\\Windows\\System32\\winrs.exe -r:x cmd`.
+fn unquote_program(cmd: &str) -> String {
+    let trimmed = cmd.trim_start();
+    if let Some(rest) = trimmed.strip_prefix('"')
+        && let Some(end) = rest.find('"')
+    {
+        return format!("{}{}", &rest[..end], &rest[end + 1..]);
+    }
+    trimmed.to_string()
+}
+
 /// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
 pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
@@ -293,12 +307,16 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
             }),
         };
         let uid = [e.uid()];
-        let mut texts = vec![(cmd, "")];
+        // What runs: a PowerShell host's inline script, else the program's own command line
+        // (its quoted executable path unquoted so it reads as a command name).
+        let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
+        let mut texts = vec![(runs.as_str(), "")];
         if let Some(d) = decoded.as_deref() {
             texts.push((d, "+encoded"));
         }
         for (text, tag) in texts {
             let mut found = detect(text);
+            let text = if tag.is_empty() { cmd } else { text };
             if tag.is_empty() && decoded.is_some() {
                 // The command line's own `-enc` is reported once, with the decoded text.
                 found.retain(|d| !d.technique.ends_with("+encoded"));

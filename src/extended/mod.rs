@@ -4,16 +4,20 @@
 //! decoding, a PowerShell-aware technique detector, SID names, source → target edges.
 //! The analytic's saved query is `assets/analytics/winrm_remoting_extended.toml`.
 
+mod cmdline;
 pub mod edges;
 pub mod encoded;
 pub mod hunt;
-pub mod lexer;
-pub mod params;
+mod lexer;
+mod names;
+mod params;
 pub mod reassemble;
+mod scan;
 pub mod sids;
-pub mod targets;
+mod targets;
 pub mod winrm;
 
+pub use cmdline::command_line_script;
 pub use edges::{Edge, edge_json, edges, host_matches};
 pub use encoded::{decode_encoded_command, has_candidate_flag};
 pub use hunt::{ExtendedResult, ExtendedRow, hunt, is_candidate, row_json};

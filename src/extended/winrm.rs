@@ -4,20 +4,25 @@
 //! Technique labels are `<command>:<how the target was given>[+<obfuscation>...]`, e.g.
 //! `invoke-command:computername` (what ESCU sees), `icm:positional`, `invoke-command:prefix+dash`,
 //! `invoke-command:splat`, `invoke-command:session`, `enter-pssession:computername`,
-//! `invoke-command:connectionuri`, `invoke-command:hostname`, `invoke-command:vmname`.
-//! Obfuscations: `+backtick`, `+dash`, `+concat` (`& ('Invoke-'+'Command')`), `+iex` (inside a
-//! constant string given to Invoke-Expression), `+encoded` (added by the hunt for decoded
-//! command lines, and here for `powershell -enc` inside a script).
+//! `invoke-command:connectionuri`, `invoke-command:hostname`, `invoke-command:vmname`, and the
+//! non-PowerShell WinRM clients `winrs:remote`, `evil-winrm:ip`.
+//! Obfuscations: `+backtick`, `+dash`, `+alias` (a `Set-Alias` name), `+concat`
+//! (`& ('Invoke-'+'Command')`), `+get-command` (`& (gcm *ke-comm*)`), `+variable`
+//! (`$c='icm'; & $c`), `+iex` (script in a string given to Invoke-Expression), `+child`
+//! (`powershell -c "..."` started from a script), `+encoded` (an `-EncodedCommand`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::cmdline::command_line_script;
 use super::encoded::decode_encoded_command;
 use super::lexer::{Bracket, Kind, Tok, match_brackets, tokenize};
+use super::names::Cmdlet;
 use super::params::{self, How, Param};
+use super::scan::{Cmd, Scan};
 pub use super::targets::Target;
-use super::targets::Values;
+use super::targets::{Values, uri_host};
 
 /// One remote execution found in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,76 +39,8 @@ pub fn escu_matches(text: &str) -> bool {
     lower.contains("invoke-command") && lower.contains("-computername")
 }
 
-const KEYWORDS: &[&str] = &[
-    "if",
-    "elseif",
-    "else",
-    "switch",
-    "while",
-    "for",
-    "foreach",
-    "do",
-    "until",
-    "try",
-    "catch",
-    "finally",
-    "trap",
-    "function",
-    "filter",
-    "workflow",
-    "param",
-    "begin",
-    "process",
-    "end",
-    "dynamicparam",
-    "return",
-    "throw",
-    "exit",
-    "break",
-    "continue",
-    "class",
-    "enum",
-    "using",
-    "data",
-    "configuration",
-    "in",
-];
-
-/// Which remoting cmdlet a command name is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cmdlet {
-    Invoke,
-    NewSession,
-    EnterSession,
-    Iex,
-    PowerShell,
-}
-
-fn cmdlet(name: &str) -> Option<(Cmdlet, &'static str)> {
-    let base = name.rsplit('\\').next().unwrap_or(name);
-    Some(match base {
-        "invoke-command" => (Cmdlet::Invoke, "invoke-command"),
-        "icm" => (Cmdlet::Invoke, "icm"),
-        "new-pssession" | "nsn" => (Cmdlet::NewSession, "new-pssession"),
-        "enter-pssession" => (Cmdlet::EnterSession, "enter-pssession"),
-        "etsn" => (Cmdlet::EnterSession, "etsn"),
-        "invoke-expression" | "iex" => (Cmdlet::Iex, "iex"),
-        "powershell" | "powershell.exe" | "pwsh" | "pwsh.exe" => (Cmdlet::PowerShell, "powershell"),
-        _ => return None,
-    })
-}
-
-/// A command found in command position.
-struct Cmd {
-    kind: Cmdlet,
-    label: &'static str,
-    /// First argument token, and one past the last.
-    args: (usize, usize),
-    owner: Option<usize>,
-    flags: Vec<&'static str>,
-    /// `$v = New-PSSession ...`: the variable.
-    assigned: Option<String>,
-}
+/// How deep strings run by `iex` / child PowerShell command lines are followed.
+const MAX_DEPTH: usize = 3;
 
 /// What the arguments of a remoting command say.
 #[derive(Default)]
@@ -117,14 +54,6 @@ struct Bound {
     strings: Vec<String>,
 }
 
-struct Scan<'a> {
-    vals: Values<'a>,
-    cmds: Vec<Cmd>,
-    funcs: Vec<String>,
-    calls: Vec<(Option<usize>, String)>,
-    splats: HashMap<String, usize>,
-}
-
 /// Find remote executions in PowerShell text (a script block or a command line).
 pub fn detect(text: &str) -> Vec<Detection> {
     detect_depth(text, 0)
@@ -133,153 +62,15 @@ pub fn detect(text: &str) -> Vec<Detection> {
 fn detect_depth(text: &str, depth: usize) -> Vec<Detection> {
     let toks = tokenize(text);
     let matched = match_brackets(&toks);
-    let mut scan = Scan {
-        vals: Values {
-            src: text,
-            toks: &toks,
-            matched: &matched,
-        },
-        cmds: Vec::new(),
-        funcs: Vec::new(),
-        calls: Vec::new(),
-        splats: HashMap::new(),
-    };
-    scan.walk();
+    let scan = Scan::new(Values {
+        src: text,
+        toks: &toks,
+        matched: &matched,
+    });
     scan.detections(escu_matches(text), depth)
 }
 
-fn command_position(prev: Option<&Tok>, top: Option<Bracket>, after_keyword: bool) -> bool {
-    let Some(prev) = prev else { return true };
-    match prev.kind {
-        Kind::Sep => top != Some(Bracket::Hash) && top != Some(Bracket::Square),
-        Kind::Open(b) => !matches!(b, Bracket::Hash | Bracket::Square),
-        Kind::Assign | Kind::Amp | Kind::Dot => true,
-        Kind::Word => after_keyword,
-        _ => false,
-    }
-}
-
 impl Scan<'_> {
-    fn walk(&mut self) {
-        let toks = self.vals.toks;
-        let mut stack: Vec<(Bracket, Option<usize>)> = Vec::new();
-        let mut pending_fn: Option<usize> = None;
-        let mut after_keyword = false;
-        let mut expect_fn_name = false;
-        let mut i = 0;
-        while i < toks.len() {
-            let t = &toks[i];
-            let prev = i.checked_sub(1).map(|p| &toks[p]);
-            let owner = stack.iter().rev().find_map(|f| f.1);
-            let pos = command_position(prev, stack.last().map(|f| f.0), after_keyword);
-            after_keyword = false;
-            let call_op = prev.is_some_and(|p| matches!(p.kind, Kind::Amp | Kind::Dot));
-            match &t.kind {
-                Kind::Open(b) => {
-                    let f = if *b == Bracket::Brace {
-                        pending_fn.take()
-                    } else {
-                        None
-                    };
-                    if *b == Bracket::Paren
-                        && call_op
-                        && let Some(name) = self.concat_name(i)
-                    {
-                        self.command(&name, i, matched_end(self.vals.matched, i) + 1, owner);
-                        if let Some(c) = self.cmds.last_mut() {
-                            c.flags.push("concat");
-                        }
-                    }
-                    stack.push((*b, f));
-                }
-                Kind::Close => {
-                    stack.pop();
-                }
-                Kind::Word if expect_fn_name => {
-                    expect_fn_name = false;
-                    self.funcs.push(t.text.to_lowercase());
-                    pending_fn = Some(self.funcs.len() - 1);
-                }
-                Kind::Word if pos => {
-                    let lower = t.text.to_lowercase();
-                    if KEYWORDS.contains(&lower.as_str()) {
-                        expect_fn_name =
-                            matches!(lower.as_str(), "function" | "filter" | "workflow");
-                        after_keyword = matches!(lower.as_str(), "return" | "throw");
-                    } else {
-                        self.command(&lower, i, i + 1, owner);
-                        if t.backtick
-                            && let Some(c) = self.cmds.last_mut().filter(|c| c.args.0 == i + 1)
-                        {
-                            c.flags.push("backtick");
-                        }
-                        if t.dash
-                            && let Some(c) = self.cmds.last_mut().filter(|c| c.args.0 == i + 1)
-                        {
-                            c.flags.push("dash");
-                        }
-                    }
-                }
-                Kind::Str { .. } if call_op => {
-                    let name = t.text.replace(super::lexer::is_dash, "-").to_lowercase();
-                    self.command(&name, i, i + 1, owner);
-                }
-                Kind::Assign => {
-                    if let (Some(p), Some(n)) = (prev, toks.get(i + 1))
-                        && p.kind == Kind::Var
-                        && n.kind == Kind::Open(Bracket::Hash)
-                    {
-                        self.splats.insert(p.text.to_lowercase(), i + 1);
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-    }
-
-    /// `& ('Invoke-' + 'Command')`: a constant concatenation of strings as a command name.
-    fn concat_name(&self, open: usize) -> Option<String> {
-        let close = matched_end(self.vals.matched, open);
-        let inner = self.vals.toks.get(open + 1..close)?;
-        let mut name = String::new();
-        for (k, t) in inner.iter().enumerate() {
-            match (&t.kind, k % 2) {
-                (Kind::Str { expandable: false }, 0) => name.push_str(&t.text),
-                (Kind::Plus, 1) => {}
-                _ => return None,
-            }
-        }
-        Some(name.replace(super::lexer::is_dash, "-").to_lowercase())
-    }
-
-    /// Record a command named `name` at token `at`, arguments from `from`.
-    fn command(&mut self, name: &str, at: usize, from: usize, owner: Option<usize>) {
-        self.calls.push((owner, name.to_string()));
-        let Some((kind, label)) = cmdlet(name) else {
-            return;
-        };
-        let toks = self.vals.toks;
-        let assigned =
-            (at >= 2 && toks[at - 1].kind == Kind::Assign && toks[at - 2].kind == Kind::Var)
-                .then(|| toks[at - 2].text.to_lowercase());
-        let mut end = from;
-        while end < toks.len() && !matches!(toks[end].kind, Kind::Sep | Kind::Close) {
-            end = match toks[end].kind {
-                Kind::Open(_) => matched_end(self.vals.matched, end) + 1,
-                _ => end + 1,
-            };
-        }
-        self.cmds.push(Cmd {
-            kind,
-            label,
-            args: (from, end.min(toks.len())),
-            owner,
-            flags: Vec::new(),
-            assigned,
-        });
-    }
-
     /// Bind a command's arguments against its parameter table.
     fn bind(&self, cmd: &Cmd, table: &'static [Param]) -> Bound {
         let toks = self.vals.toks;
@@ -306,8 +97,16 @@ impl Scan<'_> {
                     i = next.max(i + 1);
                 }
                 Kind::Splat => {
-                    if let Some(&open) = self.splats.get(&t.text.to_lowercase()) {
-                        for (key, vals) in self.vals.hashtable(open) {
+                    let var = t.text.to_lowercase();
+                    let mut entries = match self.splats.get(&var) {
+                        Some(&open) => self.vals.hashtable(open),
+                        None => Vec::new(),
+                    };
+                    for (key, at) in self.splat_keys.get(&var).into_iter().flatten() {
+                        entries.push((key.clone(), self.vals.list(*at).0));
+                    }
+                    {
+                        for (key, vals) in entries {
                             if let Some((q, _)) = params::resolve(table, &key) {
                                 let before = b.via;
                                 self.apply(&mut b, q, How::Exact, vals, t);
@@ -320,7 +119,7 @@ impl Scan<'_> {
                     i += 1;
                 }
                 _ => {
-                    if t.kind == (Kind::Str { expandable: false }) {
+                    if let Kind::Str { .. } = t.kind {
                         b.strings.push(t.text.clone());
                     }
                     let is_block = t.kind == Kind::Open(Bracket::Brace);
@@ -375,37 +174,9 @@ impl Scan<'_> {
             .extend(vals.into_iter().map(|v| if uri { v.uri_host() } else { v }));
     }
 
-    /// Functions reachable from top-level code (definitions alone execute nothing).
-    fn reachable(&self) -> HashSet<usize> {
-        let mut seen = HashSet::new();
-        let mut todo: Vec<usize> = Vec::new();
-        let lookup = |name: &str| -> Vec<usize> {
-            (0..self.funcs.len())
-                .filter(|&f| self.funcs[f] == name)
-                .collect()
-        };
-        for (owner, name) in &self.calls {
-            if owner.is_none() {
-                todo.extend(lookup(name));
-            }
-        }
-        while let Some(f) = todo.pop() {
-            if seen.insert(f) {
-                for (owner, name) in &self.calls {
-                    if *owner == Some(f) {
-                        todo.extend(lookup(name));
-                    }
-                }
-            }
-        }
-        seen
-    }
-
-    fn detections(&self, escu: bool, depth: usize) -> Vec<Detection> {
-        let live = self.reachable();
-        let runs = |c: &Cmd| c.owner.is_none_or(|f| live.contains(&f));
-        // Sessions created in this text, by variable (None: not assigned).
-        let mut sessions: Vec<(Option<String>, Vec<Target>)> = Vec::new();
+    /// Sessions created in this text: by variable, and all of their targets.
+    fn sessions(&self) -> (HashMap<String, Vec<Target>>, Vec<Target>) {
+        let (mut by_var, mut all) = (HashMap::new(), Vec::new());
         for c in self.cmds.iter().filter(|c| c.kind == Cmdlet::NewSession) {
             let b = self.bind(c, params::PSSESSION);
             let mut targets = b.targets;
@@ -414,22 +185,39 @@ impl Scan<'_> {
             {
                 targets = first;
             }
-            if !targets.is_empty() {
-                sessions.push((c.assigned.clone(), targets));
+            if targets.is_empty() {
+                continue;
+            }
+            all.extend(targets.iter().cloned());
+            if let Some(v) = &c.assigned {
+                by_var
+                    .entry(v.clone())
+                    .or_insert_with(Vec::new)
+                    .extend(targets);
             }
         }
+        all.sort();
+        all.dedup();
+        (by_var, all)
+    }
+
+    fn detections(&self, escu: bool, depth: usize) -> Vec<Detection> {
+        let live = self.reachable();
+        let runs = |c: &Cmd| c.owner.is_none_or(|f| live.contains(&f));
+        let (by_var, all_sessions) = self.sessions();
         let mut out = Vec::new();
         for c in self.cmds.iter().filter(|c| runs(c)) {
             let mut b = match c.kind {
                 Cmdlet::Invoke => self.bind(c, params::INVOKE_COMMAND),
                 Cmdlet::EnterSession => self.bind(c, params::PSSESSION),
+                Cmdlet::Winrs | Cmdlet::EvilWinrm => self.client(c),
                 Cmdlet::Iex | Cmdlet::PowerShell => {
-                    if depth < 3 {
+                    if depth < MAX_DEPTH {
                         self.nested(c, depth, &mut out);
                     }
                     continue;
                 }
-                Cmdlet::NewSession => continue,
+                Cmdlet::NewSession | Cmdlet::AliasDef => continue,
             };
             if b.via.is_none() {
                 self.positional(c.kind, &mut b);
@@ -441,19 +229,10 @@ impl Scan<'_> {
                     [Target::Unresolved(v)] => v.trim_start_matches('$').to_lowercase(),
                     _ => String::new(),
                 };
-                let named: Vec<&Vec<Target>> = sessions
-                    .iter()
-                    .filter(|(a, _)| a.as_deref() == Some(var.as_str()))
-                    .map(|(_, t)| t)
-                    .collect();
-                let from: Vec<&Vec<Target>> = if named.is_empty() {
-                    sessions.iter().map(|(_, t)| t).collect()
-                } else {
-                    named
-                };
+                let from = by_var.get(&var).unwrap_or(&all_sessions);
                 if !from.is_empty() {
                     b.via = Some("session");
-                    b.targets = from.into_iter().flatten().cloned().collect();
+                    b.targets = from.clone();
                 }
             }
             let Some(via) = b.via else { continue };
@@ -493,10 +272,64 @@ impl Scan<'_> {
         }
     }
 
-    /// Script text hidden in a constant string (`iex '...'`) or an encoded command line.
+    /// `winrs -r:host cmd` / `winrs /remote:http://host:5985 cmd`; `evil-winrm -i host`.
+    fn client(&self, c: &Cmd) -> Bound {
+        let toks = self.vals.toks;
+        let mut b = Bound::default();
+        let (winrs, via) = match c.kind {
+            Cmdlet::Winrs => (true, "remote"),
+            _ => (false, "ip"),
+        };
+        let (mut i, end) = c.args;
+        while i < end {
+            let t = &toks[i];
+            let lower = t.text.to_lowercase();
+            let value_at = match &t.kind {
+                Kind::Param { .. } if winrs && matches!(lower.as_str(), "r" | "remote") => {
+                    Some(i + 1)
+                }
+                Kind::Param { .. } if !winrs && matches!(lower.as_str(), "i" | "ip") => Some(i + 1),
+                Kind::Word if !winrs && lower == "--ip" => Some(i + 1),
+                Kind::Word if winrs => {
+                    let v = ["/r:", "/remote:", "-r:", "-remote:"]
+                        .iter()
+                        .find_map(|p| lower.strip_prefix(p).map(|_| &t.text[p.len()..]));
+                    if let Some(v) = v.filter(|v| !v.is_empty()) {
+                        b.targets.push(Target::Literal(uri_host(v)));
+                        b.via = Some(via);
+                    }
+                    None
+                }
+                _ => None,
+            };
+            let Some(at) = value_at.filter(|&a| a < end) else {
+                i += 1;
+                continue;
+            };
+            let at = if toks[at].kind == Kind::Assign {
+                at + 1
+            } else {
+                at
+            };
+            let (vals, next) = self.vals.list(at.min(end));
+            if !vals.is_empty() {
+                b.via = Some(via);
+                b.targets.extend(vals.into_iter().map(Target::uri_host));
+            }
+            i = next.max(i + 1);
+        }
+        b
+    }
+
+    /// Script in a string given to `iex`, or run by a child `powershell` (`-c`, `-enc`).
     fn nested(&self, c: &Cmd, depth: usize, out: &mut Vec<Detection>) {
-        let (tag, texts): (&str, Vec<String>) = match c.kind {
-            Cmdlet::Iex => ("iex", self.bind(c, params::INVOKE_COMMAND).strings),
+        let mut texts: Vec<(&str, String)> = Vec::new();
+        match c.kind {
+            Cmdlet::Iex => {
+                for s in self.bind(c, params::INVOKE_COMMAND).strings {
+                    texts.push(("iex", s));
+                }
+            }
             _ => {
                 let toks = self.vals.toks;
                 let (a, z) = c.args;
@@ -504,10 +337,15 @@ impl Scan<'_> {
                     (Some(s), Some(e)) => self.vals.src.get(s.start..e.end).unwrap_or(""),
                     _ => "",
                 };
-                ("encoded", decode_encoded_command(raw).into_iter().collect())
+                if let Some(d) = decode_encoded_command(raw) {
+                    texts.push(("encoded", d));
+                }
+                if let Some(script) = command_line_script(&format!("powershell {raw}")) {
+                    texts.push(("child", script));
+                }
             }
-        };
-        for text in texts {
+        }
+        for (tag, text) in texts {
             for mut d in detect_depth(&text, depth + 1) {
                 d.escu = escu_matches(self.vals.src);
                 d.technique.push('+');
@@ -516,8 +354,4 @@ impl Scan<'_> {
             }
         }
     }
-}
-
-fn matched_end(matched: &[usize], open: usize) -> usize {
-    matched.get(open).copied().unwrap_or(open)
 }
