@@ -131,6 +131,60 @@ fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
             vec![lit("srv20")],
         ),
         (
+            "Set-Alias -Name run -Value Invoke-Command\nrun -Cn srv21 { id }",
+            "invoke-command:cn+alias",
+            false,
+            vec![lit("srv21")],
+        ),
+        (
+            "$c = 'Invoke-Command'\n& $c -Cn srv22 { id }",
+            "invoke-command:cn+variable",
+            false,
+            vec![lit("srv22")],
+        ),
+        (
+            "& (Get\u{2013}Command *ke-Comm*) -Cn srv23 { id }",
+            "invoke-command:cn+get-command",
+            false,
+            vec![lit("srv23")],
+        ),
+        (
+            "$p = @{}\n$p.ComputerName = 'srv24'\n$p['ScriptBlock'] = { id }\nInvoke-Command @p",
+            "invoke-command:splat",
+            false,
+            vec![lit("srv24")],
+        ),
+        (
+            "powershell.exe -NoProfile -c \"icm srv25 { id }\"",
+            "icm:positional+child",
+            false,
+            vec![lit("srv25")],
+        ),
+        (
+            "winrs -r:srv26 cmd /c whoami",
+            "winrs:remote",
+            false,
+            vec![lit("srv26")],
+        ),
+        (
+            "winrs.exe /remote:http://srv27:5985 hostname",
+            "winrs:remote",
+            false,
+            vec![lit("srv27")],
+        ),
+        (
+            "evil-winrm -i 10.0.0.28 -u admin -p x",
+            "evil-winrm:ip",
+            false,
+            vec![lit("10.0.0.28")],
+        ),
+        (
+            "iex \"icm -cn srv29 { id }\"",
+            "icm:cn+iex",
+            false,
+            vec![lit("srv29")],
+        ),
+        (
             "Microsoft.PowerShell.Core\\Invoke-Command -ComputerName $env:COMPUTERNAME { id }",
             "invoke-command:computername",
             true,
@@ -180,6 +234,16 @@ fn near_misses_raise_nothing() {
         "$p = @{ ScriptBlock = { id } }; Invoke-Command @p",
         // An ExecutionPolicy flag is not an encoded command.
         "powershell -ex bypass -c whoami",
+        // An alias to something else, a variable holding another command, a glob for another.
+        "Set-Alias icm Get-Service\nicm -cn srv01 {}",
+        "$c = 'Get-Service'; & $c -cn srv01 {}",
+        "& (gcm *-Service) -cn srv01 {}",
+        // A child PowerShell running a local script; winrs / evil-winrm without a host.
+        "powershell.exe -NoProfile -c \"Invoke-Command { id }\"",
+        "winrs -?",
+        "evil-winrm --help",
+        // A splat variable assigned elsewhere (unknown content): nothing is guessed.
+        "Invoke-Command @params",
         // Aliases and help about the cmdlet.
         "Get-Help Invoke-Command -Parameter ComputerName; Get-Alias icm",
     ];

@@ -241,6 +241,68 @@ fn encoded_process_command_line_and_edges_with_target_evidence() {
 }
 
 #[test]
+fn process_command_lines_are_read_as_windows_argv() {
+    let ps = process(
+        "WS02",
+        r#""C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -nop -w hidden icm srv-a { id }"#,
+        "cmd.exe",
+        0,
+        1,
+    );
+    let mut winrs = process(
+        "WS02",
+        r#""C:\Windows\System32\winrs.exe" -r:srv-b.corp.local whoami"#,
+        "cmd.exe",
+        1,
+        2,
+    );
+    winrs.process_name = Some("winrs.exe".into());
+    let escu = process(
+        "WS02",
+        "powershell.exe -Command Invoke-Command -ComputerName srv-c { id }",
+        "cmd.exe",
+        2,
+        3,
+    );
+    let r = hunt(&[&ps, &winrs, &escu], &SidNames::default());
+    let got: Vec<(&str, bool, Vec<String>, &str)> = r
+        .rows
+        .iter()
+        .map(|x| {
+            (
+                x.technique.as_str(),
+                x.escu,
+                x.targets.clone(),
+                x.text.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "icm:positional",
+                false,
+                vec!["srv-a".into()],
+                ps.process.as_deref().unwrap()
+            ),
+            (
+                "invoke-command:computername",
+                true,
+                vec!["srv-c".into()],
+                escu.process.as_deref().unwrap()
+            ),
+            (
+                "winrs:remote",
+                false,
+                vec!["srv-b.corp.local".into()],
+                winrs.process.as_deref().unwrap()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn host_names_match_short_to_fqdn_only() {
     assert!(host_matches("srv-db01", "SRV-DB01.corp.local"));
     assert!(host_matches("SRV-DB01.corp.local", "srv-db01"));

@@ -55,7 +55,7 @@ pub struct ExtendedResult {
 /// Every name detect() can act on contains one of these once lowercased with backticks,
 /// quotes, `+` and white space removed (so names split by backticks or built by concatenation
 /// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
-const TRIGGERS: [(u64, u64); 10] = [
+const TRIGGERS: [(u64, u64); 12] = [
     pack(b"icm"),
     pack(b"invoke"),
     pack(b"pssessio"),
@@ -66,6 +66,9 @@ const TRIGGERS: [(u64, u64); 10] = [
     pack(b"pwsh"),
     pack(b"winrs"),
     pack(b"winrm"),
+    // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
+    pack(b"gcm"),
+    pack(b"get-comm"),
 ];
 
 /// A trigger as (value, mask) over the last `len` bytes of the shift register.
@@ -94,6 +97,13 @@ fn text_candidate(text: &str) -> bool {
     };
     for c in text.chars() {
         if c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}') {
+            continue;
+        }
+        if super::lexer::is_dash(c) {
+            // Typographic dashes read as `-` in names, as the tokenizer reads them.
+            if push(b'-') {
+                return true;
+            }
             continue;
         }
         if c.is_ascii() {
