@@ -303,6 +303,37 @@ fn process_command_lines_are_read_as_windows_argv() {
 }
 
 #[test]
+fn function_defined_in_one_block_and_called_in_another_is_deferred() {
+    let def = part(
+        "d1",
+        1,
+        1,
+        "function Go-Remote { param($x) icm -cn srv-q { id } }",
+        1,
+        Some(SID),
+    );
+    let call = part("d2", 1, 1, "Go-Remote 5", 4, Some(SID));
+    assert!(!is_candidate(&call), "the caller looks like nothing");
+    // Near misses: a call on another host, and a call before the definition.
+    let mut elsewhere = part("d3", 1, 1, "Go-Remote", 5, Some(SID));
+    elsewhere.computer = "WS09".into();
+    let r = hunt(&[&def, &call, &elsewhere], &SidNames::default());
+    assert_eq!(r.rows.len(), 1);
+    let row = &r.rows[0];
+    assert_eq!(row.technique, "icm:cn+deferred");
+    assert_eq!(row.targets, vec!["srv-q".to_string()]);
+    assert_eq!((row.first, row.last), (def.time, call.time));
+    let mut uids = vec![def.uid(), call.uid()];
+    uids.sort();
+    assert_eq!(row.events, uids);
+    assert_eq!(row.text, def.script_block_text.clone().unwrap());
+
+    let early = part("d4", 1, 1, "Go-Remote", 0, Some(SID));
+    assert!(hunt(&[&def, &early], &SidNames::default()).rows.is_empty());
+    assert!(hunt(&[&def], &SidNames::default()).rows.is_empty());
+}
+
+#[test]
 fn host_names_match_short_to_fqdn_only() {
     assert!(host_matches("srv-db01", "SRV-DB01.corp.local"));
     assert!(host_matches("SRV-DB01.corp.local", "srv-db01"));

@@ -10,7 +10,7 @@ use super::cmdline::command_line_script;
 use super::encoded::{decode_encoded_command, has_candidate_flag};
 use super::reassemble::{Block, reassemble};
 use super::sids::SidNames;
-use super::winrm::{Detection, detect, escu_matches};
+use super::winrm::{Analysis, Detection, analyze, detect, escu_matches};
 use crate::event::Event;
 use crate::time::ctime;
 
@@ -233,6 +233,76 @@ impl Sink {
     }
 }
 
+/// Non-candidate script blocks that may call a dormant function: same host and user as a block
+/// with dormant detections, and the function's name somewhere in their text.
+fn dormant_callers(events: &[&Event], blocks: &[Block], analyses: &[Analysis]) -> Vec<Block> {
+    let mut scopes: HashMap<(String, Option<String>), Vec<&str>> = HashMap::new();
+    for (b, a) in blocks.iter().zip(analyses) {
+        for (names, _) in &a.dormant {
+            let v = scopes
+                .entry((b.computer.to_lowercase(), b.user_id.clone()))
+                .or_default();
+            v.extend(names.iter().map(String::as_str));
+        }
+    }
+    if scopes.is_empty() {
+        return Vec::new();
+    }
+    let extra: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|e| e.is_script_block() && !is_candidate(e))
+        .filter(|e| {
+            let key = (e.computer.to_lowercase(), e.user_id.clone());
+            let Some(names) = scopes.get(&key) else {
+                return false;
+            };
+            let text = e.script_block_text.as_deref().unwrap_or("").to_lowercase();
+            names.iter().any(|n| text.contains(n))
+        })
+        .collect();
+    reassemble(&extra)
+}
+
+/// Dormant detections (in functions a block defines but does not call) that another block of
+/// the same host and user calls: (defining block, detection, calling block).
+fn deferred_calls(blocks: &[Block], analyses: &[Analysis]) -> Vec<(usize, Detection, usize)> {
+    type Scope = (String, Option<String>);
+    let scope = |b: &Block| -> Scope { (b.computer.to_lowercase(), b.user_id.clone()) };
+    // Per scope: called name → blocks calling it at top level (without defining it).
+    let mut callers: HashMap<Scope, HashMap<&str, Vec<usize>>> = HashMap::new();
+    for (k, a) in analyses.iter().enumerate() {
+        let by_name = callers.entry(scope(&blocks[k])).or_default();
+        for name in &a.calls {
+            if !a.defined.contains(name) {
+                let v = by_name.entry(name.as_str()).or_default();
+                if v.last() != Some(&k) {
+                    v.push(k);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (k, a) in analyses.iter().enumerate() {
+        let Some(by_name) = callers.get(&scope(&blocks[k])) else {
+            continue;
+        };
+        for (names, d) in &a.dormant {
+            let caller = names
+                .iter()
+                .filter_map(|n| by_name.get(n.as_str()))
+                .flatten()
+                .copied()
+                // A call can only run a function defined before it.
+                .find(|&c| c != k && blocks[c].first >= blocks[k].first);
+            if let Some(c) = caller {
+                out.push((k, d.clone(), c));
+            }
+        }
+    }
+    out
+}
+
 /// `"C:\\Windows\\System32\\winrs.exe" -r:x cmd` → `C:\\Windows\\System32\\winrs.exe -r:x cmd`.
 fn unquote_program(cmd: &str) -> String {
     let trimmed = cmd.trim_start();
@@ -257,8 +327,30 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
         rows: BTreeMap::new(),
     };
     let mut result = ExtendedResult::default();
-    for block in reassemble(&scripts) {
-        let found = by_technique(detect(&block.text));
+    let mut blocks = reassemble(&scripts);
+    let mut analyses: Vec<Analysis> = blocks.iter().map(|b| analyze(&b.text)).collect();
+    let own = blocks.len();
+    // A block calling a dormant function need not look like remoting (`go`): find such callers
+    // among the other script blocks of the same host and user, only when there is something
+    // dormant to trigger.
+    let callers = dormant_callers(events, &blocks, &analyses);
+    analyses.extend(callers.iter().map(|b| analyze(&b.text)));
+    blocks.extend(callers);
+    let deferred = deferred_calls(&blocks, &analyses);
+    for (k, block) in blocks.iter().enumerate().take(own) {
+        let mut dets = analyses[k].detections.clone();
+        let mut callers: Vec<u64> = Vec::new();
+        let (mut first, mut last) = (block.first, block.last);
+        for (d, caller) in deferred.iter().filter(|x| x.0 == k).map(|x| (&x.1, x.2)) {
+            let mut d = d.clone();
+            d.technique.push_str("+deferred");
+            dets.push(d);
+            let c = &blocks[caller];
+            callers.extend(&c.parts);
+            first = first.min(c.first);
+            last = last.max(c.last);
+        }
+        let found = by_technique(dets);
         if !block.is_complete() {
             result.incomplete_blocks.push(block.clone());
         }
@@ -285,17 +377,22 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
                 .map(|(n, s)| (n.to_string(), s.to_string()))
         });
         for (technique, (_, targets)) in found {
+            let deferred = technique.ends_with("+deferred");
+            let mut events = block.parts.clone();
+            if deferred {
+                events.extend(&callers);
+            }
             sink.add(Hit {
                 technique,
-                escu,
+                escu: escu && !deferred,
                 targets,
                 computer: &block.computer,
                 user_id: block.user_id.clone(),
                 user: user.clone(),
                 text: &block.text,
-                events: &block.parts,
-                first: block.first,
-                last: block.last,
+                events: &events,
+                first: if deferred { first } else { block.first },
+                last: if deferred { last } else { block.last },
                 block: Some(&block.script_block_id),
                 complete: block.is_complete(),
             });

@@ -24,4 +24,4 @@ pub use hunt::{ExtendedResult, ExtendedRow, hunt, is_candidate, row_json};
 pub use reassemble::{Block, reassemble};
 pub use sids::SidNames;
 pub use targets::{Target, uri_host};
-pub use winrm::{Detection, detect, escu_matches};
+pub use winrm::{Analysis, Detection, analyze, detect, escu_matches};

@@ -78,7 +78,7 @@ fn command_position(prev: Option<&Tok>, top: Option<Bracket>, after_keyword: boo
         Kind::Sep => top != Some(Bracket::Hash) && top != Some(Bracket::Square),
         Kind::Open(b) => !matches!(b, Bracket::Hash | Bracket::Square),
         Kind::Assign | Kind::Amp | Kind::Dot => true,
-        Kind::Word => after_keyword,
+        Kind::Word | Kind::Close => after_keyword,
         _ => false,
     }
 }
@@ -108,6 +108,8 @@ impl<'a> Scan<'a> {
         let mut stack: Vec<(Bracket, Option<usize>)> = Vec::new();
         let mut pending_fn: Option<usize> = None;
         let (mut after_keyword, mut expect_fn_name) = (false, false);
+        // `param(...)` may be followed by a statement on the same line.
+        let mut param_close: Option<usize> = None;
         for i in 0..toks.len() {
             let t = &toks[i];
             let prev = i.checked_sub(1).map(|p| &toks[p]);
@@ -133,6 +135,9 @@ impl<'a> Scan<'a> {
                 }
                 Kind::Close => {
                     stack.pop();
+                    if param_close == Some(i) {
+                        after_keyword = true;
+                    }
                 }
                 Kind::Word if expect_fn_name => {
                     expect_fn_name = false;
@@ -145,6 +150,11 @@ impl<'a> Scan<'a> {
                         expect_fn_name =
                             matches!(lower.as_str(), "function" | "filter" | "workflow");
                         after_keyword = matches!(lower.as_str(), "return" | "throw");
+                        if lower == "param"
+                            && toks.get(i + 1).map(|n| &n.kind) == Some(&Kind::Open(Bracket::Paren))
+                        {
+                            param_close = Some(matched_end(self.vals.matched, i + 1));
+                        }
                     } else {
                         let mut flags = Vec::new();
                         if t.backtick {

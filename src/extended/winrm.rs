@@ -11,7 +11,7 @@
 //! (`$c='icm'; & $c`), `+iex` (script in a string given to Invoke-Expression), `+child`
 //! (`powershell -c "..."` started from a script), `+encoded` (an `-EncodedCommand`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -54,12 +54,36 @@ struct Bound {
     strings: Vec<String>,
 }
 
+/// Everything one text says: what runs, what only runs if a function is called elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Remote executions that run when the text runs.
+    pub detections: Vec<Detection>,
+    /// Remote executions inside functions the text defines but never calls, with the names of
+    /// the functions whose call (from another script block) would run them.
+    pub dormant: Vec<(Vec<String>, Detection)>,
+    /// Command names the text calls at top level (normalized, lower case).
+    pub calls: Vec<String>,
+    /// Function names the text defines (normalized, lower case).
+    pub defined: Vec<String>,
+}
+
 /// Find remote executions in PowerShell text (a script block or a command line).
 pub fn detect(text: &str) -> Vec<Detection> {
-    detect_depth(text, 0)
+    analyze(text).detections
+}
+
+/// detect() plus what a later script block could trigger (interactive sessions log each
+/// prompt as its own block: `function go { icm -cn x {} }`, then `go`).
+pub fn analyze(text: &str) -> Analysis {
+    analyze_depth(text, 0)
 }
 
 fn detect_depth(text: &str, depth: usize) -> Vec<Detection> {
+    analyze_depth(text, depth).detections
+}
+
+fn analyze_depth(text: &str, depth: usize) -> Analysis {
     let toks = tokenize(text);
     let matched = match_brackets(&toks);
     let scan = Scan::new(Values {
@@ -201,57 +225,117 @@ impl Scan<'_> {
         (by_var, all)
     }
 
-    fn detections(&self, escu: bool, depth: usize) -> Vec<Detection> {
+    fn detections(&self, escu: bool, depth: usize) -> Analysis {
         let live = self.reachable();
-        let runs = |c: &Cmd| c.owner.is_none_or(|f| live.contains(&f));
         let (by_var, all_sessions) = self.sessions();
-        let mut out = Vec::new();
-        for c in self.cmds.iter().filter(|c| runs(c)) {
-            let mut b = match c.kind {
-                Cmdlet::Invoke => self.bind(c, params::INVOKE_COMMAND),
-                Cmdlet::EnterSession => self.bind(c, params::PSSESSION),
-                Cmdlet::Winrs | Cmdlet::EvilWinrm => self.client(c),
-                Cmdlet::Iex | Cmdlet::PowerShell => {
-                    if depth < MAX_DEPTH {
-                        self.nested(c, depth, &mut out);
-                    }
-                    continue;
-                }
-                Cmdlet::NewSession | Cmdlet::AliasDef => continue,
-            };
-            if b.via.is_none() {
-                self.positional(c.kind, &mut b);
+        let mut analysis = Analysis::default();
+        let mut triggers: HashMap<usize, Vec<String>> = HashMap::new();
+        let mut rev: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (owner, name) in &self.calls {
+            if let Some(o) = owner {
+                rev.entry(name.as_str()).or_default().push(*o);
             }
-            if b.via.is_none()
-                && let Some(used) = &b.session
-            {
-                let var = match used.as_slice() {
-                    [Target::Unresolved(v)] => v.trim_start_matches('$').to_lowercase(),
-                    _ => String::new(),
-                };
-                let from = by_var.get(&var).unwrap_or(&all_sessions);
-                if !from.is_empty() {
-                    b.via = Some("session");
-                    b.targets = from.clone();
-                }
-            }
-            let Some(via) = b.via else { continue };
-            let mut technique = format!("{}:{via}", c.label);
-            let mut flags: Vec<&str> = c.flags.iter().chain(b.flags.iter()).copied().collect();
-            flags.sort_unstable();
-            flags.dedup();
-            for f in flags {
-                technique.push('+');
-                technique.push_str(f);
-            }
-            b.targets.dedup();
-            out.push(Detection {
-                technique,
-                escu,
-                targets: b.targets,
-            });
         }
-        out
+        for c in &self.cmds {
+            let mut found = Vec::new();
+            self.command_detections(c, escu, depth, (&by_var, &all_sessions), &mut found);
+            match c.owner {
+                Some(f) if !live.contains(&f) => {
+                    // Bounded: beyond 64 dormant functions only their own names trigger them.
+                    let budget = triggers.len() < 64;
+                    let names = triggers.entry(f).or_insert_with(|| {
+                        if budget {
+                            self.callers_of(f, &rev)
+                        } else {
+                            vec![self.funcs[f].clone()]
+                        }
+                    });
+                    for d in found {
+                        analysis.dormant.push((names.clone(), d));
+                    }
+                }
+                _ => analysis.detections.extend(found),
+            }
+        }
+        analysis.calls = self
+            .calls
+            .iter()
+            .filter(|(owner, _)| owner.is_none())
+            .map(|(_, n)| n.clone())
+            .collect();
+        analysis.defined = self.funcs.clone();
+        analysis
+    }
+
+    /// Names of the functions whose call would run function `f` (itself included), over the
+    /// reverse call graph `rev` (callee → calling functions).
+    fn callers_of(&self, f: usize, rev: &HashMap<&str, Vec<usize>>) -> Vec<String> {
+        let mut names = vec![self.funcs[f].clone()];
+        let mut seen: HashSet<&str> = HashSet::from([self.funcs[f].as_str()]);
+        let mut k = 0;
+        while k < names.len() {
+            for &o in rev.get(names[k].as_str()).into_iter().flatten() {
+                if seen.insert(self.funcs[o].as_str()) {
+                    names.push(self.funcs[o].clone());
+                }
+            }
+            k += 1;
+        }
+        names
+    }
+
+    /// Detections of one command (several for `iex` / child PowerShell text).
+    fn command_detections(
+        &self,
+        c: &Cmd,
+        escu: bool,
+        depth: usize,
+        sessions: (&HashMap<String, Vec<Target>>, &Vec<Target>),
+        out: &mut Vec<Detection>,
+    ) {
+        let mut b = match c.kind {
+            Cmdlet::Invoke => self.bind(c, params::INVOKE_COMMAND),
+            Cmdlet::EnterSession => self.bind(c, params::PSSESSION),
+            Cmdlet::Winrs | Cmdlet::EvilWinrm => self.client(c),
+            Cmdlet::Iex | Cmdlet::PowerShell => {
+                if depth < MAX_DEPTH {
+                    self.nested(c, depth, out);
+                }
+                return;
+            }
+            Cmdlet::NewSession | Cmdlet::AliasDef => return,
+        };
+        if b.via.is_none() {
+            self.positional(c.kind, &mut b);
+        }
+        if b.via.is_none()
+            && let Some(used) = &b.session
+        {
+            let var = match used.as_slice() {
+                [Target::Unresolved(v)] => v.trim_start_matches('$').to_lowercase(),
+                _ => String::new(),
+            };
+            let from = sessions.0.get(&var).unwrap_or(sessions.1);
+            if !from.is_empty() {
+                b.via = Some("session");
+                b.targets = from.clone();
+            }
+        }
+        let Some(via) = b.via else { return };
+        let mut technique = format!("{}:{via}", c.label);
+        let mut flags: Vec<&str> = c.flags.iter().chain(b.flags.iter()).copied().collect();
+        flags.sort_unstable();
+        flags.dedup();
+        for f in flags {
+            technique.push('+');
+            technique.push_str(f);
+        }
+        b.targets.dedup();
+        out.push(Detection {
+            technique,
+            escu,
+            targets: b.targets,
+        });
     }
 
     /// Positional binding: `Invoke-Command srv {…}`, `Enter-PSSession srv`.
