@@ -1,7 +1,7 @@
 //! Source → target edges of remote execution, with the target's own evidence where its logs
 //! are present: processes started by `wsmprovhost.exe` (the WinRM plugin host) near in time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
@@ -74,23 +74,29 @@ pub fn edges(rows: &[ExtendedRow], target_side: &[&Event]) -> Vec<Edge> {
             }
         }
     }
-    let mut children: Vec<&Event> = target_side
-        .iter()
-        .copied()
-        .filter(|e| {
-            e.is_process_creation()
-                && e.parent_process_name
-                    .as_deref()
-                    .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
-        })
-        .collect();
-    children.sort_by_key(|e| e.time);
+    // wsmprovhost children by short host name, each list in time order: an edge looks up its
+    // target's list and binary-searches the window (no scan over every child per edge).
+    let mut children: HashMap<String, Vec<&Event>> = HashMap::new();
+    for e in target_side.iter().copied().filter(|e| {
+        e.is_process_creation()
+            && e.parent_process_name
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
+    }) {
+        children.entry(short(&e.computer)).or_default().push(e);
+    }
+    for list in children.values_mut() {
+        list.sort_by_key(|e| e.time);
+    }
     let mut out: Vec<Edge> = map.into_values().collect();
     for edge in &mut out {
         edge.techniques.sort();
+        let Some(list) = children.get(&short(&edge.target)) else {
+            continue;
+        };
         let (lo, hi) = (edge.first - WINDOW, edge.last + WINDOW);
-        let start = children.partition_point(|e| e.time < lo);
-        edge.evidence = children[start..]
+        let start = list.partition_point(|e| e.time < lo);
+        edge.evidence = list[start..]
             .iter()
             .take_while(|e| e.time <= hi)
             .filter(|e| host_matches(&edge.target, &e.computer))
@@ -98,6 +104,15 @@ pub fn edges(rows: &[ExtendedRow], target_side: &[&Event]) -> Vec<Edge> {
             .collect();
     }
     out
+}
+
+/// First label, lower case (an IP address stays whole).
+fn short(host: &str) -> String {
+    let h = host.to_lowercase();
+    if h.parse::<std::net::IpAddr>().is_ok() {
+        return h;
+    }
+    h.split('.').next().unwrap_or("").to_string()
 }
 
 /// An edge as JSON: source, target, count, firstTime, lastTime, techniques, evidence.

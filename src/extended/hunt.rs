@@ -1,7 +1,7 @@
 //! The extended hunt: detect() over reassembled script blocks, command lines and decoded
 //! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
@@ -10,7 +10,7 @@ use super::cmdline::command_line_script;
 use super::encoded::{decode_encoded_command, has_candidate_flag};
 use super::reassemble::{Block, reassemble};
 use super::sids::SidNames;
-use super::winrm::{Analysis, Detection, analyze, detect, escu_matches};
+use super::winrm::{Analysis, Detection, Target, analyze, detect, escu_matches};
 use crate::event::Event;
 use crate::time::ctime;
 
@@ -162,14 +162,20 @@ fn by_technique(dets: Vec<Detection>) -> BTreeMap<String, (bool, Vec<String>)> {
     for d in dets {
         let slot = out.entry(d.technique).or_default();
         slot.0 |= d.escu;
-        for t in d.targets {
-            let shown = t.display();
-            if !slot.1.contains(&shown) {
-                slot.1.push(shown);
-            }
-        }
+        merge_unique(&mut slot.1, d.targets.iter().map(Target::display));
     }
     out
+}
+
+/// Append the values not already present, keeping first-seen order (linear, not quadratic:
+/// a crafted `-cn a,b,c,...` list can hold many thousands of names).
+fn merge_unique(into: &mut Vec<String>, new: impl Iterator<Item = String>) {
+    let mut seen: HashSet<String> = into.iter().cloned().collect();
+    for v in new {
+        if seen.insert(v.clone()) {
+            into.push(v);
+        }
+    }
 }
 
 type RowKey = (String, String, Option<String>, Option<String>, String);
@@ -225,11 +231,7 @@ impl Sink {
         row.last = row.last.max(h.last);
         row.complete &= h.complete;
         row.events.extend_from_slice(h.events);
-        for t in h.targets {
-            if !row.targets.contains(&t) {
-                row.targets.push(t);
-            }
-        }
+        merge_unique(&mut row.targets, h.targets.into_iter());
     }
 }
 

@@ -2,11 +2,13 @@
 //! names or function names), what they resolve to, which function body owns them, and the
 //! constant assignments that splatting and `& $name` need.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use super::lexer::{Bracket, Kind, Tok};
 use super::names::{Cmdlet, get_command, lookup, normalize};
-use super::targets::Values;
+use super::targets::{Target, Values};
 
 const KEYWORDS: &[&str] = &[
     "if",
@@ -67,6 +69,8 @@ pub(crate) struct Scan<'a> {
     pub splats: HashMap<String, usize>,
     /// `$p.Key = v` / `$p['Key'] = v`: variable → (key, index of the value's first token).
     pub splat_keys: HashMap<String, Vec<(String, usize)>>,
+    /// Parsed splat entries per variable (filled on first use).
+    pub splat_cache: RefCell<HashMap<String, Rc<Vec<(String, Vec<Target>)>>>>,
     /// `$c = 'Invoke-Command'`, `$c = gcm icm`: variable → command name.
     consts: HashMap<String, String>,
     aliases: HashMap<String, String>,
@@ -96,6 +100,7 @@ impl<'a> Scan<'a> {
             calls: Vec::new(),
             splats: HashMap::new(),
             splat_keys: HashMap::new(),
+            splat_cache: RefCell::new(HashMap::new()),
             consts: HashMap::new(),
             aliases: HashMap::new(),
         };
@@ -191,7 +196,7 @@ impl<'a> Scan<'a> {
         {
             let var = toks[i - 4].text.to_lowercase();
             let key = toks[i - 2].text.clone();
-            self.splat_keys.entry(var).or_default().push((key, i + 1));
+            self.splat_key(var, key, i + 1);
             return;
         }
         let Some(prev) = i.checked_sub(1).map(|p| &toks[p]) else {
@@ -202,10 +207,7 @@ impl<'a> Scan<'a> {
         }
         let var = prev.text.to_lowercase();
         if let Some((v, key)) = var.split_once('.') {
-            self.splat_keys
-                .entry(v.to_string())
-                .or_default()
-                .push((key.to_string(), i + 1));
+            self.splat_key(v.to_string(), key.to_string(), i + 1);
             return;
         }
         let ends = |k: usize| {
@@ -229,6 +231,15 @@ impl<'a> Scan<'a> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Remember `$p.Key = v`; a cmdlet has few parameters, so 64 keys per variable suffice and
+    /// keep a crafted script from making every `@p` expensive.
+    fn splat_key(&mut self, var: String, key: String, at: usize) {
+        let keys = self.splat_keys.entry(var).or_default();
+        if keys.len() < 64 {
+            keys.push((key, at));
         }
     }
 

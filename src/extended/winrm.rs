@@ -12,6 +12,7 @@
 //! (`powershell -c "..."` started from a script), `+encoded` (an `-EncodedCommand`).
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use serde::Serialize;
 
@@ -121,16 +122,9 @@ impl Scan<'_> {
                     i = next.max(i + 1);
                 }
                 Kind::Splat => {
-                    let var = t.text.to_lowercase();
-                    let mut entries = match self.splats.get(&var) {
-                        Some(&open) => self.vals.hashtable(open),
-                        None => Vec::new(),
-                    };
-                    for (key, at) in self.splat_keys.get(&var).into_iter().flatten() {
-                        entries.push((key.clone(), self.vals.list(*at).0));
-                    }
+                    let entries = self.splat_entries(&t.text.to_lowercase());
                     {
-                        for (key, vals) in entries {
+                        for (key, vals) in entries.iter().cloned() {
                             if let Some((q, _)) = params::resolve(table, &key) {
                                 let before = b.via;
                                 self.apply(&mut b, q, How::Exact, vals, t);
@@ -154,6 +148,26 @@ impl Scan<'_> {
             }
         }
         b
+    }
+
+    /// Keys and values a splatted variable carries; parsed once per variable per text, so
+    /// many `@p` uses of one large hashtable stay linear.
+    fn splat_entries(&self, var: &str) -> Rc<Vec<(String, Vec<Target>)>> {
+        if let Some(hit) = self.splat_cache.borrow().get(var) {
+            return hit.clone();
+        }
+        let mut entries = match self.splats.get(var) {
+            Some(&open) => self.vals.hashtable(open),
+            None => Vec::new(),
+        };
+        for (key, at) in self.splat_keys.get(var).into_iter().flatten() {
+            entries.push((key.clone(), self.vals.list(*at).0));
+        }
+        let entries = Rc::new(entries);
+        self.splat_cache
+            .borrow_mut()
+            .insert(var.to_string(), entries.clone());
+        entries
     }
 
     fn apply(&self, b: &mut Bound, q: &Param, how: How, vals: Vec<Target>, t: &Tok) {
