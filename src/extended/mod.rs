@@ -1,1 +1,27 @@
-//! extended (in progress)
+//! Extended (evasion-aware) detection of WinRM remote execution, kept apart from parity.
+//!
+//! Pure functions over [`crate::event::Event`]: script block reassembly, `-EncodedCommand`
+//! decoding, a PowerShell-aware technique detector, SID names, source → target edges.
+//! The analytic's saved query is `assets/analytics/winrm_remoting_extended.toml`.
+
+mod cmdline;
+pub mod edges;
+pub mod encoded;
+pub mod hunt;
+mod lexer;
+mod names;
+mod params;
+pub mod reassemble;
+mod scan;
+pub mod sids;
+mod targets;
+pub mod winrm;
+
+pub use cmdline::command_line_script;
+pub use edges::{Edge, edge_json, edges, host_matches};
+pub use encoded::{decode_encoded_command, has_candidate_flag};
+pub use hunt::{ExtendedResult, ExtendedRow, hunt, is_candidate, row_json};
+pub use reassemble::{Block, reassemble};
+pub use sids::SidNames;
+pub use targets::{Target, uri_host};
+pub use winrm::{Analysis, Detection, analyze, detect, escu_matches};

@@ -1,1 +1,167 @@
-//! ingest (in progress)
+//! Readers: files → normalized [`Event`]s.
+//!
+//! Formats are recognized by content, never by name: .evtx (the `evtx` crate), Splunk
+//! XmlWinEventLog (one `<Event>` per line or spanning lines, with or without `<Events>`), JSON
+//! and NDJSON (evtx_dump, winlogbeat/ECS, Splunk exports, flat Security-Datasets), and .gz /
+//! .zip containers of any of these. Every reader fills the same intermediate record and one
+//! mapping (SEMANTICS.md §4, in `mapping.rs`) builds the Event, so one record gives the same
+//! Event whatever file format it came in (except `source`).
+//!
+//! Bad input never stops a run: each problem becomes an [`IngestError`] naming the file and
+//! the position (record number, line, zip member), and the good records around it are kept.
+
+mod detect;
+mod discover;
+mod evtx;
+mod inputs;
+mod json;
+mod json_ecs;
+mod json_evtx;
+mod json_flat;
+mod mapping;
+mod parallel;
+mod text;
+mod xml;
+
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+use serde::Serialize;
+
+use crate::event::Event;
+
+/// A problem with one input, at one position; the rest of the input is still read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{file}: {position}: {reason}")]
+pub struct IngestError {
+    /// The input (path, or `archive.zip!member`).
+    pub file: String,
+    /// Where in it: `record 17954`, `line 12`, `chunk 3`, `file`.
+    pub position: String,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+impl IngestError {
+    pub(crate) fn new(file: &str, position: &str, reason: String) -> Self {
+        IngestError {
+            file: file.to_owned(),
+            position: position.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// What the readers send to the consumer.
+#[derive(Debug)]
+pub enum Batch {
+    /// Up to ~1024 parsed events.
+    Events(Vec<Event>),
+    /// A problem; reading goes on.
+    Error(IngestError),
+    /// Input bytes consumed since the last progress message.
+    Progress { bytes: u64 },
+    /// A discovered file is fully read (all its zip members and chunks).
+    FileDone { file: String, events: u64 },
+}
+
+/// Handle on running readers.
+pub struct Readers {
+    /// Batches; the channel closes when every reader is done.
+    pub rx: Receiver<Batch>,
+    /// Number of discovered input files.
+    pub files: usize,
+    /// Sum of their sizes on disk (compressed size for .gz/.zip).
+    pub total_bytes: u64,
+}
+
+/// Where parsers put their output.
+pub(crate) trait Sink {
+    fn event(&mut self, e: Event);
+    fn error(&mut self, e: IngestError);
+    /// True when the consumer went away and reading should stop.
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Discover inputs (folders recursively), then parse them on `threads` worker threads, sending
+/// batches of ~1024 events over a bounded channel. Never panics on bad data; discovery
+/// problems (missing path, unreadable file) become `Batch::Error`. Returns immediately;
+/// readers run in the background; the channel closes when all are done.
+pub fn spawn(paths: Vec<PathBuf>, threads: usize) -> Readers {
+    let threads = if threads == 0 {
+        default_threads()
+    } else {
+        threads
+    };
+    let (files, errors) = discover::discover(&paths);
+    parallel::start(files, errors, threads)
+}
+
+/// Convenience for tests and one-shot use: read everything synchronously.
+pub fn read_paths(paths: &[PathBuf]) -> (Vec<Event>, Vec<IngestError>) {
+    let readers = spawn(paths.to_vec(), default_threads());
+    let mut events = Vec::new();
+    let mut errors = Vec::new();
+    for batch in readers.rx {
+        match batch {
+            Batch::Events(mut e) => events.append(&mut e),
+            Batch::Error(e) => errors.push(e),
+            Batch::Progress { .. } | Batch::FileDone { .. } => {}
+        }
+    }
+    (events, errors)
+}
+
+/// Parse an in-memory input of any supported format (content-detected). `name` is used in
+/// `source` and errors. Runs on the calling thread; events come in input order.
+pub fn parse_bytes(name: &str, bytes: &[u8]) -> (Vec<Event>, Vec<IngestError>) {
+    let mut sink = Collect::default();
+    let inline = Inline;
+    let ctx = inputs::Ctx {
+        evtx_threads: 1,
+        chunks: &inline,
+        progress: None,
+        cancel: None,
+    };
+    inputs::read_bytes(name, bytes, &ctx, &mut sink);
+    (sink.events, sink.errors)
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+#[derive(Default)]
+struct Collect {
+    events: Vec<Event>,
+    errors: Vec<IngestError>,
+}
+
+impl Sink for Collect {
+    fn event(&mut self, e: Event) {
+        self.events.push(e);
+    }
+    fn error(&mut self, e: IngestError) {
+        self.errors.push(e);
+    }
+}
+
+/// Chunks parsed on the reader's own thread, in order.
+struct Inline;
+
+impl inputs::Chunks for Inline {
+    fn submit(
+        &self,
+        kind: text::TextKind,
+        file: &str,
+        first_line: u64,
+        data: Vec<u8>,
+        sink: &mut dyn Sink,
+    ) {
+        text::parse_chunk(kind, file, first_line, &data, sink);
+    }
+}

@@ -1,0 +1,484 @@
+//! The extended hunt: detect() over reassembled script blocks, command lines and decoded
+//! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono_tz::Tz;
+use serde::{Serialize, Serializer};
+
+use super::cmdline::command_line_script;
+use super::encoded::{decode_encoded_command, has_candidate_flag};
+use super::reassemble::{Block, reassemble};
+use super::sids::SidNames;
+use super::winrm::{Analysis, Detection, Target, analyze, detect, escu_matches};
+use crate::event::Event;
+use crate::time::ctime;
+
+/// One extended result row: one technique, on one host, by one user, in one text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtendedRow {
+    pub technique: String,
+    /// Would ESCU have raised this (its two predicates match one event's own text)?
+    pub escu: bool,
+    pub computer: String,
+    pub user_id: Option<String>,
+    /// Resolved account name (Sysmon/4688 `user`, else the SID's name).
+    pub user: Option<String>,
+    /// Where `user` came from: `event`, `well-known`, `Security 4624 on DC01`.
+    pub user_source: Option<String>,
+    /// Literal target names; unresolved expressions as `?<expr>`.
+    pub targets: Vec<String>,
+    /// Script blocks or process events in the row.
+    pub count: u64,
+    pub first: i64,
+    pub last: i64,
+    /// The reassembled script block, the command line, or the decoded command.
+    pub text: String,
+    /// uids of every event in the row (all parts of the blocks), sorted.
+    pub events: Vec<u64>,
+    /// ScriptBlockId of the (first) block, for script-block rows.
+    pub block: Option<String>,
+    /// False when a block of the row is missing parts.
+    pub complete: bool,
+}
+
+/// Everything the extended hunt returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtendedResult {
+    pub rows: Vec<ExtendedRow>,
+    /// Candidate script blocks missing parts (detection still ran on what is present).
+    pub incomplete_blocks: Vec<Block>,
+    /// Matching events Splunk's `stats ... by user_id` would drop, with the reason.
+    pub dropped: Vec<(u64, String)>,
+}
+
+/// Every name detect() can act on contains one of these once lowercased with backticks,
+/// quotes, `+` and white space removed (so names split by backticks or built by concatenation
+/// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
+const TRIGGERS: [(u64, u64); 12] = [
+    pack(b"icm"),
+    pack(b"invoke"),
+    pack(b"pssessio"),
+    pack(b"nsn"),
+    pack(b"etsn"),
+    pack(b"iex"),
+    pack(b"powershe"),
+    pack(b"pwsh"),
+    pack(b"winrs"),
+    pack(b"winrm"),
+    // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
+    pack(b"gcm"),
+    pack(b"get-comm"),
+];
+
+/// A trigger as (value, mask) over the last `len` bytes of the shift register.
+const fn pack(t: &[u8]) -> (u64, u64) {
+    let mut value = 0u64;
+    let mut i = 0;
+    while i < t.len() {
+        value = (value << 8) | t[i] as u64;
+        i += 1;
+    }
+    let mask = if t.len() == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * t.len())) - 1
+    };
+    (value, mask)
+}
+
+/// One pass, no allocation: the last 8 normalized bytes live in a shift register.
+fn text_candidate(text: &str) -> bool {
+    let masks = &TRIGGERS;
+    let mut reg = 0u64;
+    let mut push = |b: u8| {
+        reg = (reg << 8) | b as u64;
+        masks.iter().any(|&(v, m)| reg & m == v)
+    };
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}') {
+            continue;
+        }
+        if super::lexer::is_dash(c) {
+            // Typographic dashes read as `-` in names, as the tokenizer reads them.
+            if push(b'-') {
+                return true;
+            }
+            continue;
+        }
+        if c.is_ascii() {
+            if push(c.to_ascii_lowercase() as u8) {
+                return true;
+            }
+            continue;
+        }
+        for l in c.to_lowercase() {
+            if push(if l.is_ascii() { l as u8 } else { 0 }) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Cheap superset prefilter: could the extended hunt find something in (or through) this event?
+/// Multi-part 4104 parts always qualify (a name may straddle a part boundary).
+pub fn is_candidate(e: &Event) -> bool {
+    if e.is_script_block() {
+        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+            return true;
+        }
+        return e.script_block_text.as_deref().is_some_and(text_candidate);
+    }
+    if e.is_process_creation() {
+        let cmd = e.process.as_deref().unwrap_or("");
+        return text_candidate(cmd)
+            || has_candidate_flag(cmd)
+            || e.decoded_command.as_deref().is_some_and(text_candidate);
+    }
+    false
+}
+
+/// `process_powershell`: the ESCU process analytic only looks at PowerShell hosts.
+fn is_powershell(e: &Event) -> bool {
+    const NAMES: &[&str] = &[
+        "pwsh.exe",
+        "sqlps.exe",
+        "sqltoolsps.exe",
+        "powershell.exe",
+        "powershell_ise.exe",
+    ];
+    const ORIGINAL: &[&str] = &["pwsh.dll", "powershell.exe", "powershell_ise.exe"];
+    let is = |v: &Option<String>, set: &[&str]| {
+        v.as_deref()
+            .is_some_and(|v| set.iter().any(|n| n.eq_ignore_ascii_case(v)))
+    };
+    is(&e.process_name, NAMES) || is(&e.original_file_name, ORIGINAL)
+}
+
+/// Merge detections of one text by technique (two `icm` calls in one block are one row).
+fn by_technique(dets: Vec<Detection>) -> BTreeMap<String, (bool, Vec<String>)> {
+    let mut out: BTreeMap<String, (bool, Vec<String>)> = BTreeMap::new();
+    for d in dets {
+        let slot = out.entry(d.technique).or_default();
+        slot.0 |= d.escu;
+        merge_unique(&mut slot.1, d.targets.iter().map(Target::display));
+    }
+    out
+}
+
+/// Append the values not already present, keeping first-seen order (linear, not quadratic:
+/// a crafted `-cn a,b,c,...` list can hold many thousands of names).
+fn merge_unique(into: &mut Vec<String>, new: impl Iterator<Item = String>) {
+    let mut seen: HashSet<String> = into.iter().cloned().collect();
+    for v in new {
+        if seen.insert(v.clone()) {
+            into.push(v);
+        }
+    }
+}
+
+type RowKey = (String, String, Option<String>, Option<String>, String);
+
+struct Sink {
+    rows: BTreeMap<RowKey, ExtendedRow>,
+}
+
+struct Hit<'a> {
+    technique: String,
+    escu: bool,
+    targets: Vec<String>,
+    computer: &'a str,
+    user_id: Option<String>,
+    user: Option<(String, String)>,
+    text: &'a str,
+    events: &'a [u64],
+    first: i64,
+    last: i64,
+    block: Option<&'a str>,
+    complete: bool,
+}
+
+impl Sink {
+    fn add(&mut self, h: Hit<'_>) {
+        let user = h.user.as_ref().map(|u| u.0.clone());
+        let key = (
+            h.technique.clone(),
+            h.computer.to_string(),
+            h.user_id.clone(),
+            user.clone(),
+            h.text.to_string(),
+        );
+        let row = self.rows.entry(key).or_insert_with(|| ExtendedRow {
+            technique: h.technique,
+            escu: false,
+            computer: h.computer.to_string(),
+            user_id: h.user_id,
+            user,
+            user_source: h.user.map(|u| u.1),
+            targets: Vec::new(),
+            count: 0,
+            first: h.first,
+            last: h.last,
+            text: h.text.to_string(),
+            events: Vec::new(),
+            block: h.block.map(str::to_string),
+            complete: true,
+        });
+        row.escu |= h.escu;
+        row.count += 1;
+        row.first = row.first.min(h.first);
+        row.last = row.last.max(h.last);
+        row.complete &= h.complete;
+        row.events.extend_from_slice(h.events);
+        merge_unique(&mut row.targets, h.targets.into_iter());
+    }
+}
+
+/// Non-candidate script blocks that may call a dormant function: same host and user as a block
+/// with dormant detections, and the function's name somewhere in their text.
+fn dormant_callers(events: &[&Event], blocks: &[Block], analyses: &[Analysis]) -> Vec<Block> {
+    let mut scopes: HashMap<(String, Option<String>), Vec<&str>> = HashMap::new();
+    for (b, a) in blocks.iter().zip(analyses) {
+        for (names, _) in &a.dormant {
+            let v = scopes
+                .entry((b.computer.to_lowercase(), b.user_id.clone()))
+                .or_default();
+            v.extend(names.iter().map(String::as_str));
+        }
+    }
+    if scopes.is_empty() {
+        return Vec::new();
+    }
+    let extra: Vec<&Event> = events
+        .iter()
+        .copied()
+        .filter(|e| e.is_script_block() && !is_candidate(e))
+        .filter(|e| {
+            let key = (e.computer.to_lowercase(), e.user_id.clone());
+            let Some(names) = scopes.get(&key) else {
+                return false;
+            };
+            let text = e.script_block_text.as_deref().unwrap_or("").to_lowercase();
+            names.iter().any(|n| text.contains(n))
+        })
+        .collect();
+    reassemble(&extra)
+}
+
+/// Dormant detections (in functions a block defines but does not call) that another block of
+/// the same host and user calls: (defining block, detection, calling block).
+fn deferred_calls(blocks: &[Block], analyses: &[Analysis]) -> Vec<(usize, Detection, usize)> {
+    type Scope = (String, Option<String>);
+    let scope = |b: &Block| -> Scope { (b.computer.to_lowercase(), b.user_id.clone()) };
+    // Per scope: called name → blocks calling it at top level (without defining it).
+    let mut callers: HashMap<Scope, HashMap<&str, Vec<usize>>> = HashMap::new();
+    for (k, a) in analyses.iter().enumerate() {
+        let by_name = callers.entry(scope(&blocks[k])).or_default();
+        for name in &a.calls {
+            if !a.defined.contains(name) {
+                let v = by_name.entry(name.as_str()).or_default();
+                if v.last() != Some(&k) {
+                    v.push(k);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (k, a) in analyses.iter().enumerate() {
+        let Some(by_name) = callers.get(&scope(&blocks[k])) else {
+            continue;
+        };
+        for (names, d) in &a.dormant {
+            let caller = names
+                .iter()
+                .filter_map(|n| by_name.get(n.as_str()))
+                .flatten()
+                .copied()
+                // A call can only run a function defined before it.
+                .find(|&c| c != k && blocks[c].first >= blocks[k].first);
+            if let Some(c) = caller {
+                out.push((k, d.clone(), c));
+            }
+        }
+    }
+    out
+}
+
+/// `"C:\\Windows\\System32\\winrs.exe" -r:x cmd` → `C:\\Windows\\System32\\winrs.exe -r:x cmd`.
+fn unquote_program(cmd: &str) -> String {
+    let trimmed = cmd.trim_start();
+    if let Some(rest) = trimmed.strip_prefix('"')
+        && let Some(end) = rest.find('"')
+    {
+        return format!("{}{}", &rest[..end], &rest[end + 1..]);
+    }
+    trimmed.to_string()
+}
+
+/// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
+pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
+    let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
+    let scripts: Vec<&Event> = candidates
+        .iter()
+        .copied()
+        .filter(|e| e.is_script_block())
+        .collect();
+    let by_uid: HashMap<u64, &Event> = scripts.iter().map(|e| (e.uid(), *e)).collect();
+    let mut sink = Sink {
+        rows: BTreeMap::new(),
+    };
+    let mut result = ExtendedResult::default();
+    let mut blocks = reassemble(&scripts);
+    let mut analyses: Vec<Analysis> = blocks.iter().map(|b| analyze(&b.text)).collect();
+    let own = blocks.len();
+    // A block calling a dormant function need not look like remoting (`go`): find such callers
+    // among the other script blocks of the same host and user, only when there is something
+    // dormant to trigger.
+    let callers = dormant_callers(events, &blocks, &analyses);
+    analyses.extend(callers.iter().map(|b| analyze(&b.text)));
+    blocks.extend(callers);
+    let deferred = deferred_calls(&blocks, &analyses);
+    for (k, block) in blocks.iter().enumerate().take(own) {
+        let mut dets = analyses[k].detections.clone();
+        let mut callers: Vec<u64> = Vec::new();
+        let (mut first, mut last) = (block.first, block.last);
+        for (d, caller) in deferred.iter().filter(|x| x.0 == k).map(|x| (&x.1, x.2)) {
+            let mut d = d.clone();
+            d.technique.push_str("+deferred");
+            dets.push(d);
+            let c = &blocks[caller];
+            callers.extend(&c.parts);
+            first = first.min(c.first);
+            last = last.max(c.last);
+        }
+        let found = by_technique(dets);
+        if !block.is_complete() {
+            result.incomplete_blocks.push(block.clone());
+        }
+        if found.is_empty() {
+            continue;
+        }
+        // Parity tests each part on its own: escu only if one part alone matches.
+        let escu = block.parts.iter().any(|u| {
+            by_uid
+                .get(u)
+                .and_then(|e| e.script_block_text.as_deref())
+                .is_some_and(escu_matches)
+        });
+        if block.user_id.is_none() {
+            for &u in &block.parts {
+                result
+                    .dropped
+                    .push((u, "no user_id: Splunk's stats by user_id drops it".into()));
+            }
+        }
+        let user = block.user_id.as_deref().and_then(|sid| {
+            names
+                .resolve(sid)
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+        });
+        for (technique, (_, targets)) in found {
+            let deferred = technique.ends_with("+deferred");
+            let mut events = block.parts.clone();
+            if deferred {
+                events.extend(&callers);
+            }
+            sink.add(Hit {
+                technique,
+                escu: escu && !deferred,
+                targets,
+                computer: &block.computer,
+                user_id: block.user_id.clone(),
+                user: user.clone(),
+                text: &block.text,
+                events: &events,
+                first: if deferred { first } else { block.first },
+                last: if deferred { last } else { block.last },
+                block: Some(&block.script_block_id),
+                complete: block.is_complete(),
+            });
+        }
+    }
+    for e in candidates.iter().filter(|e| e.is_process_creation()) {
+        let cmd = e.process.as_deref().unwrap_or("");
+        let escu = is_powershell(e) && escu_matches(cmd);
+        let decoded = e
+            .decoded_command
+            .clone()
+            .or_else(|| decode_encoded_command(cmd));
+        let user = match e.user.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => Some((u.to_string(), "event".to_string())),
+            None => e.user_id.as_deref().and_then(|sid| {
+                names
+                    .resolve(sid)
+                    .map(|(n, s)| (n.to_string(), s.to_string()))
+            }),
+        };
+        let uid = [e.uid()];
+        // What runs: a PowerShell host's inline script, else the program's own command line
+        // (its quoted executable path unquoted so it reads as a command name).
+        let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
+        let mut texts = vec![(runs.as_str(), "")];
+        if let Some(d) = decoded.as_deref() {
+            texts.push((d, "+encoded"));
+        }
+        for (text, tag) in texts {
+            let mut found = detect(text);
+            let text = if tag.is_empty() { cmd } else { text };
+            if tag.is_empty() && decoded.is_some() {
+                // The command line's own `-enc` is reported once, with the decoded text.
+                found.retain(|d| !d.technique.ends_with("+encoded"));
+            }
+            for (technique, (_, targets)) in by_technique(found) {
+                sink.add(Hit {
+                    technique: format!("{technique}{tag}"),
+                    escu,
+                    targets,
+                    computer: &e.computer,
+                    user_id: e.user_id.clone(),
+                    user: user.clone(),
+                    text,
+                    events: &uid,
+                    first: e.time,
+                    last: e.time,
+                    block: None,
+                    complete: true,
+                });
+            }
+        }
+    }
+    result.rows = sink.rows.into_values().collect();
+    for row in &mut result.rows {
+        row.events.sort_unstable();
+        row.events.dedup();
+    }
+    result.dropped.sort();
+    result.dropped.dedup();
+    result
+}
+
+/// A row as JSON: technique, escu, Computer, user, user_id, targets, count, firstTime, lastTime
+/// (ctime strings in `tz`, UTC by default), text, plus ScriptBlockId and complete.
+pub fn row_json(row: &ExtendedRow, tz: Option<Tz>) -> serde_json::Value {
+    serde_json::json!({
+        "technique": row.technique,
+        "escu": row.escu,
+        "Computer": row.computer,
+        "user": row.user,
+        "user_id": row.user_id,
+        "targets": row.targets,
+        "count": row.count,
+        "firstTime": ctime(row.first, tz),
+        "lastTime": ctime(row.last, tz),
+        "text": row.text,
+        "ScriptBlockId": row.block,
+        "complete": row.complete,
+    })
+}
+
+impl Serialize for ExtendedRow {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        row_json(self, None).serialize(s)
+    }
+}

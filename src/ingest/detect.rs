@@ -1,0 +1,76 @@
+//! Input format detection by content (magic bytes and the first characters), never by name.
+
+/// What an input holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Evtx,
+    Gzip,
+    Zip,
+    /// `<Event>` elements (one per line or spanning lines, with or without `<Events>`).
+    Xml,
+    /// One JSON value per line.
+    JsonLines,
+    /// One pretty-printed JSON value, a JSON array, or values concatenated across lines.
+    JsonWhole,
+    Empty,
+    Unknown,
+}
+
+/// Bytes to look at before deciding (enough for the first line of a typical NDJSON file).
+pub(crate) const PEEK: usize = 64 * 1024;
+
+/// Decide the format from the first bytes of an input.
+pub(crate) fn detect(head: &[u8]) -> Format {
+    if head.starts_with(b"ElfFile\0") {
+        return Format::Evtx;
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Format::Gzip;
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Format::Zip;
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Format::Empty;
+    };
+    let body = &body[start..];
+    match body[0] {
+        b'<' => Format::Xml,
+        b'[' => Format::JsonWhole,
+        b'{' => {
+            // NDJSON when the first line is a whole object; a pretty-printed object opens
+            // with a line like `{` that does not end with `}`.
+            match memchr::memchr(b'\n', body) {
+                None => Format::JsonLines,
+                Some(nl) => {
+                    let first = body[..nl].trim_ascii();
+                    if first.len() > 1 && first.ends_with(b"}") {
+                        Format::JsonLines
+                    } else {
+                        Format::JsonWhole
+                    }
+                }
+            }
+        }
+        _ => Format::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_by_content() {
+        assert_eq!(detect(b"ElfFile\0rest"), Format::Evtx);
+        assert_eq!(detect(&[0x1f, 0x8b, 8, 0]), Format::Gzip);
+        assert_eq!(detect(b"PK\x03\x04...."), Format::Zip);
+        assert_eq!(detect(b"\xEF\xBB\xBF <Event xmlns='x'>"), Format::Xml);
+        assert_eq!(detect(b"{\"a\":1}\n{\"a\":2}\n"), Format::JsonLines);
+        assert_eq!(detect(b"{\n  \"Event\": {}\n}\n"), Format::JsonWhole);
+        assert_eq!(detect(b"[{\"a\":1}]"), Format::JsonWhole);
+        assert_eq!(detect(b"  \n "), Format::Empty);
+        assert_eq!(detect(b"Hello, this is a README"), Format::Unknown);
+    }
+}

@@ -1,0 +1,235 @@
+//! Line-oriented inputs (NDJSON, XmlWinEventLog): splitting a stream into chunks that workers
+//! parse independently, and parsing one chunk. Positions are 1-based line numbers.
+
+use std::io::Read;
+
+use memchr::memmem;
+
+use super::json::{emit_value, parse_json_text};
+use super::xml::raw_from_xml;
+use super::{IngestError, Sink};
+
+/// How the lines of a chunk are to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextKind {
+    JsonLines,
+    Xml,
+}
+
+/// Target chunk size handed to one worker.
+pub(crate) const CHUNK: usize = 4 * 1024 * 1024;
+
+/// Read `r` in chunks cut at record boundaries, calling `submit(first_line, bytes)` for each.
+/// `cancelled` lets the caller stop early (the consumer went away).
+pub(crate) fn split_stream(
+    kind: TextKind,
+    r: &mut dyn Read,
+    mut submit: impl FnMut(u64, Vec<u8>),
+    cancelled: &dyn Fn() -> bool,
+) -> std::io::Result<()> {
+    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK + 64 * 1024);
+    let mut line: u64 = 1;
+    let mut eof = false;
+    while !eof {
+        if cancelled() {
+            return Ok(());
+        }
+        // `take` + `read_to_end` fills without zeroing the buffer first.
+        match r.take(CHUNK as u64).read_to_end(&mut pending) {
+            Ok(n) => eof = n < CHUNK,
+            Err(e) => {
+                if !pending.is_empty() {
+                    submit(line, pending);
+                }
+                return Err(e);
+            }
+        }
+        let cut = if eof {
+            pending.len()
+        } else {
+            match boundary(kind, &pending) {
+                Some(c) => c,
+                None => continue, // one record larger than a chunk: read more
+            }
+        };
+        let rest = pending.split_off(cut);
+        let chunk = std::mem::replace(&mut pending, rest);
+        let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
+        if !chunk.is_empty() {
+            submit(line, chunk);
+        }
+        line += lines;
+    }
+    Ok(())
+}
+
+/// End of the last complete record in `buf`.
+fn boundary(kind: TextKind, buf: &[u8]) -> Option<usize> {
+    match kind {
+        TextKind::JsonLines => memchr::memrchr(b'\n', buf).map(|i| i + 1),
+        TextKind::Xml => memmem::rfind(buf, b"</Event>").map(|i| i + b"</Event>".len()),
+    }
+}
+
+/// Parse one chunk whose first byte is on line `first_line`.
+pub(crate) fn parse_chunk(
+    kind: TextKind,
+    file: &str,
+    first_line: u64,
+    chunk: &[u8],
+    sink: &mut dyn Sink,
+) {
+    match kind {
+        TextKind::JsonLines => parse_json_lines(file, first_line, chunk, sink),
+        TextKind::Xml => parse_xml_events(file, first_line, chunk, sink),
+    }
+}
+
+fn parse_json_lines(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Sink) {
+    let mut start = 0usize;
+    let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
+    for (line, end) in (first_line..).zip(ends) {
+        let piece = chunk[start..end].trim_ascii();
+        if !piece.is_empty() && !sink.cancelled() {
+            parse_json_text(piece, file, &format!("line {line}"), sink);
+        }
+        start = (end + 1).min(chunk.len());
+    }
+}
+
+/// Find `<Event` followed by whitespace, `>` or `/` (not `<Events>`), from `from`.
+fn find_event_start(chunk: &[u8], from: usize) -> Option<usize> {
+    let finder = memmem::Finder::new(b"<Event");
+    let mut at = from;
+    while let Some(i) = finder.find(&chunk[at..]) {
+        let s = at + i;
+        match chunk.get(s + 6) {
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') => return Some(s),
+            None => return None,
+            _ => at = s + 6,
+        }
+    }
+    None
+}
+
+fn parse_xml_events(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Sink) {
+    let end_tag = memmem::Finder::new(b"</Event>");
+    let mut line = first_line;
+    let mut pos = 0usize; // bytes before `pos` are accounted for in `line`
+    let advance = |line: &mut u64, pos: &mut usize, to: usize| {
+        *line += memchr::memchr_iter(b'\n', &chunk[*pos..to]).count() as u64;
+        *pos = to;
+    };
+    let mut cursor = 0usize;
+    loop {
+        if sink.cancelled() {
+            return;
+        }
+        let start = find_event_start(chunk, cursor);
+        let gap_end = start.unwrap_or(chunk.len());
+        if let Some(off) = junk_offset(&chunk[cursor..gap_end]) {
+            advance(&mut line, &mut pos, cursor + off);
+            sink.error(IngestError::new(
+                file,
+                &format!("line {line}"),
+                "text outside any <Event> element".to_string(),
+            ));
+        }
+        let Some(start) = start else { return };
+        advance(&mut line, &mut pos, start);
+        let next_start = find_event_start(chunk, start + 6);
+        let end = end_tag.find(&chunk[start..]).map(|i| start + i + 8);
+        let pos_text = format!("line {line}");
+        match end {
+            Some(end) if next_start.is_none_or(|n| n > end) => {
+                let bytes = &chunk[start..end];
+                let text = String::from_utf8_lossy(bytes);
+                match raw_from_xml(&text).and_then(|r| r.into_event(format!("{file}:{pos_text}"))) {
+                    Ok(e) => sink.event(e),
+                    Err(reason) => sink.error(IngestError::new(file, &pos_text, reason)),
+                }
+                cursor = end;
+            }
+            _ => {
+                sink.error(IngestError::new(
+                    file,
+                    &pos_text,
+                    "the <Event> element is not closed before the next one".to_string(),
+                ));
+                match next_start {
+                    Some(n) => cursor = n,
+                    None => return,
+                }
+            }
+        }
+    }
+}
+
+/// Offset of the first byte in a gap between events that is not whitespace, an XML
+/// declaration, a comment, or the `<Events>` wrapper.
+fn junk_offset(gap: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < gap.len() {
+        let rest = &gap[i..];
+        if rest[0].is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let skip_to = |open: &[u8], close: &[u8]| -> Option<usize> {
+            if rest.starts_with(open) {
+                memmem::find(rest, close).map(|j| j + close.len())
+            } else {
+                None
+            }
+        };
+        let skipped = skip_to(b"<?", b"?>")
+            .or_else(|| skip_to(b"<!--", b"-->"))
+            .or_else(|| skip_to(b"</Events>", b">"))
+            .or_else(|| {
+                if rest.starts_with(b"<Events")
+                    && matches!(rest.get(7), Some(b'>' | b' ' | b'\t' | b'\r' | b'\n'))
+                {
+                    memchr::memchr(b'>', rest).map(|j| j + 1)
+                } else {
+                    None
+                }
+            });
+        match skipped {
+            Some(n) => i += n,
+            None => return Some(i),
+        }
+    }
+    None
+}
+
+/// A whole JSON document: a pretty-printed object, an array, or objects concatenated across
+/// lines. Positions are the line each value starts on.
+pub(crate) fn parse_json_whole(file: &str, bytes: &[u8], sink: &mut dyn Sink) {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+    let mut line: u64 = 1;
+    let mut counted = 0usize;
+    loop {
+        // The next value starts after the whitespace following the previous one.
+        let offset = stream.byte_offset();
+        let start = offset
+            + text[offset..]
+                .find(|c: char| !c.is_whitespace())
+                .unwrap_or(text.len() - offset);
+        line += text[counted..start].matches('\n').count() as u64;
+        counted = start;
+        match stream.next() {
+            None => return,
+            Some(Ok(v)) => emit_value(&v, file, &format!("line {line}"), sink),
+            Some(Err(e)) => {
+                sink.error(IngestError::new(
+                    file,
+                    &format!("line {}", e.line()),
+                    format!("invalid JSON: {e}"),
+                ));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Precision on the real public logs in ../shared/datasets (read in place, never copied).
+//!
+//! The JSON renderings (evtx_dump, Security-Datasets flat JSON) are read with a small flattener
+//! here so this test does not depend on the ingest module.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use huntbench::event::Event;
+use huntbench::extended::{SidNames, detect, hunt, is_candidate, reassemble};
+use huntbench::time::parse_timestamp;
+use serde_json::Value;
+
+fn datasets() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIP: ../shared/datasets not present");
+        None
+    }
+}
+
+fn flatten(v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match x {
+                    Value::Object(_) if k == "EventID" => {
+                        if let Some(t) = x.get("#text") {
+                            out.insert(k.clone(), scalar(t));
+                        }
+                    }
+                    Value::Object(_) | Value::Array(_) => flatten(x, out),
+                    _ => {
+                        out.insert(k.clone(), scalar(x));
+                    }
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| flatten(x, out)),
+        _ => {}
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn basename(p: &str) -> String {
+    p.rsplit(['\\', '/']).next().unwrap_or(p).to_string()
+}
+
+fn to_event(f: BTreeMap<String, String>) -> Event {
+    let get = |k: &str| f.get(k).filter(|s| !s.is_empty()).cloned();
+    let time = get("SystemTime")
+        .or(get("@timestamp"))
+        .and_then(|t| parse_timestamp(&t))
+        .unwrap_or(0);
+    Event {
+        time,
+        event_code: get("EventID").and_then(|s| s.parse().ok()).unwrap_or(0),
+        channel: get("Channel").unwrap_or_default(),
+        computer: get("Computer").or(get("Hostname")).unwrap_or_default(),
+        record_id: get("EventRecordID")
+            .or(get("RecordNumber"))
+            .and_then(|s| s.parse().ok()),
+        user_id: get("UserID"),
+        user: get("User"),
+        script_block_text: get("ScriptBlockText"),
+        script_block_id: get("ScriptBlockId"),
+        message_number: get("MessageNumber").and_then(|s| s.parse().ok()),
+        message_total: get("MessageTotal").and_then(|s| s.parse().ok()),
+        process: get("CommandLine"),
+        process_name: get("Image").or(get("NewProcessName")).map(|p| basename(&p)),
+        parent_process_name: get("ParentImage")
+            .or(get("ParentProcessName"))
+            .map(|p| basename(&p)),
+        original_file_name: get("OriginalFileName"),
+        data: f,
+        ..Default::default()
+    }
+}
+
+fn load(root: &Path) -> Vec<Event> {
+    let mut files = Vec::new();
+    for dir in ["derived", "sigma-regression", "security-datasets"] {
+        if let Ok(rd) = std::fs::read_dir(root.join(dir)) {
+            for e in rd.flatten() {
+                let p = e.path();
+                let name = p.to_string_lossy().to_string();
+                if name.ends_with(".json") || name.ends_with(".jsonl") {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut events = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        for v in serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .flatten()
+        {
+            let mut m = BTreeMap::new();
+            flatten(&v, &mut m);
+            events.push(to_event(m));
+        }
+    }
+    events
+}
+
+#[test]
+fn real_background_raises_only_the_real_remoting() {
+    let Some(root) = datasets() else { return };
+    let events = load(&root);
+    assert!(events.len() > 1000, "loaded {}", events.len());
+    let refs: Vec<&Event> = events.iter().collect();
+    let names = SidNames::from_events(&refs);
+    let result = hunt(&refs, &names);
+    for row in &result.rows {
+        eprintln!(
+            "{} {} {:?} {:?} {}",
+            row.technique,
+            row.escu,
+            row.computer,
+            row.targets,
+            row.text.chars().take(120).collect::<String>()
+        );
+    }
+    // Every row targets the local host through $env:COMPUTERNAME (the MANIFEST's real remoting).
+    assert!(!result.rows.is_empty());
+    for row in &result.rows {
+        assert_eq!(
+            row.targets,
+            vec!["?$env:COMPUTERNAME".to_string()],
+            "{row:?}"
+        );
+    }
+    // The prefilter keeps every event detect() acts on: whole-text check per block.
+    let scripts: Vec<&Event> = refs
+        .iter()
+        .copied()
+        .filter(|e| e.is_script_block())
+        .collect();
+    for block in reassemble(&scripts) {
+        if !detect(&block.text).is_empty() {
+            for &u in &block.parts {
+                let e = scripts.iter().find(|e| e.uid() == u).unwrap();
+                assert!(is_candidate(e));
+            }
+        }
+    }
+}

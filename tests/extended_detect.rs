@@ -1,0 +1,310 @@
+//! detect(): one positive and one near miss per technique, target parsing, and the superset
+//! property of the ingest prefilter.
+
+use huntbench::event::{CHANNEL_POWERSHELL, Event};
+use huntbench::extended::{Target, detect, is_candidate};
+
+fn lit(s: &str) -> Target {
+    Target::Literal(s.into())
+}
+fn unres(s: &str) -> Target {
+    Target::Unresolved(s.into())
+}
+
+/// (script, technique, escu, targets)
+fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
+    vec![
+        (
+            "Invoke-Command -ComputerName srv01 -ScriptBlock { whoami }",
+            "invoke-command:computername",
+            true,
+            vec![lit("srv01")],
+        ),
+        (
+            "icm srv02 { hostname }",
+            "icm:positional",
+            false,
+            vec![lit("srv02")],
+        ),
+        (
+            "Invoke-Command 'srv03' { hostname }",
+            "invoke-command:positional",
+            false,
+            vec![lit("srv03")],
+        ),
+        (
+            "Invoke-Command -ScriptBlock { id } srv04",
+            "invoke-command:positional",
+            false,
+            vec![lit("srv04")],
+        ),
+        (
+            "Invoke-Command -Cn srv05 { id }",
+            "invoke-command:cn",
+            false,
+            vec![lit("srv05")],
+        ),
+        (
+            "Invoke-Command -Comp srv06 { id }",
+            "invoke-command:prefix",
+            false,
+            vec![lit("srv06")],
+        ),
+        (
+            "Invoke-Command -ComputerN:srv07 { id }",
+            "invoke-command:prefix",
+            false,
+            vec![lit("srv07")],
+        ),
+        (
+            "Invoke-Command \u{2013}ComputerName srv08 { id }",
+            "invoke-command:computername+dash",
+            false,
+            vec![lit("srv08")],
+        ),
+        (
+            "Invoke\u{2014}Command \u{2015}Cn srv09 { id }",
+            "invoke-command:cn+dash",
+            false,
+            vec![lit("srv09")],
+        ),
+        (
+            "Inv`oke-Com`mand -Comp`uterName srv10 { id }",
+            "invoke-command:computername+backtick",
+            false,
+            vec![lit("srv10")],
+        ),
+        (
+            "$p = @{ ComputerName = 'srv11'; ScriptBlock = { id } }\nInvoke-Command @p",
+            "invoke-command:splat",
+            false,
+            vec![lit("srv11")],
+        ),
+        (
+            "$s = New-PSSession -ComputerName srv12\nInvoke-Command -Session $s { id }",
+            "invoke-command:session",
+            // ESCU matches by accident: both literals are in the block, on different commands.
+            true,
+            vec![lit("srv12")],
+        ),
+        (
+            "Enter-PSSession -ComputerName srv13",
+            "enter-pssession:computername",
+            false,
+            vec![lit("srv13")],
+        ),
+        ("etsn srv14", "etsn:positional", false, vec![lit("srv14")]),
+        (
+            "Invoke-Command -ConnectionUri http://srv15.corp.local:5985/wsman { id }",
+            "invoke-command:connectionuri",
+            false,
+            vec![lit("srv15.corp.local")],
+        ),
+        (
+            "Invoke-Command -HostName user@srv16 { id }",
+            "invoke-command:hostname",
+            false,
+            vec![lit("user@srv16")],
+        ),
+        (
+            "Invoke-Command -VMName vm17 { id }",
+            "invoke-command:vmname",
+            false,
+            vec![lit("vm17")],
+        ),
+        (
+            "& ('Invoke-' + 'Command') -Cn srv18 { id }",
+            "invoke-command:cn+concat",
+            false,
+            vec![lit("srv18")],
+        ),
+        (
+            "iex 'icm -cn srv19 { id }'",
+            "icm:cn+iex",
+            false,
+            vec![lit("srv19")],
+        ),
+        (
+            "function Go { icm -cn srv20 { id } }\nGo",
+            "icm:cn",
+            false,
+            vec![lit("srv20")],
+        ),
+        (
+            "Set-Alias -Name run -Value Invoke-Command\nrun -Cn srv21 { id }",
+            "invoke-command:cn+alias",
+            false,
+            vec![lit("srv21")],
+        ),
+        (
+            "$c = 'Invoke-Command'\n& $c -Cn srv22 { id }",
+            "invoke-command:cn+variable",
+            false,
+            vec![lit("srv22")],
+        ),
+        (
+            "& (Get\u{2013}Command *ke-Comm*) -Cn srv23 { id }",
+            "invoke-command:cn+get-command",
+            false,
+            vec![lit("srv23")],
+        ),
+        (
+            "$p = @{}\n$p.ComputerName = 'srv24'\n$p['ScriptBlock'] = { id }\nInvoke-Command @p",
+            "invoke-command:splat",
+            false,
+            vec![lit("srv24")],
+        ),
+        (
+            "powershell.exe -NoProfile -c \"icm srv25 { id }\"",
+            "icm:positional+child",
+            false,
+            vec![lit("srv25")],
+        ),
+        (
+            "winrs -r:srv26 cmd /c whoami",
+            "winrs:remote",
+            false,
+            vec![lit("srv26")],
+        ),
+        (
+            "winrs.exe /remote:http://srv27:5985 hostname",
+            "winrs:remote",
+            false,
+            vec![lit("srv27")],
+        ),
+        (
+            "evil-winrm -i 10.0.0.28 -u admin -p x",
+            "evil-winrm:ip",
+            false,
+            vec![lit("10.0.0.28")],
+        ),
+        (
+            "iex \"icm -cn srv29 { id }\"",
+            "icm:cn+iex",
+            false,
+            vec![lit("srv29")],
+        ),
+        (
+            "Microsoft.PowerShell.Core\\Invoke-Command -ComputerName $env:COMPUTERNAME { id }",
+            "invoke-command:computername",
+            true,
+            vec![unres("$env:COMPUTERNAME")],
+        ),
+    ]
+}
+
+#[test]
+fn every_technique_is_named_with_its_targets() {
+    for (text, technique, escu, targets) in positives() {
+        let found = detect(text);
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        assert_eq!(found[0].technique, technique, "{text}");
+        assert_eq!(found[0].escu, escu, "{text}");
+        assert_eq!(found[0].targets, targets, "{text}");
+    }
+}
+
+#[test]
+fn near_misses_raise_nothing() {
+    let misses = [
+        // Local execution: no computer.
+        "Invoke-Command { whoami }",
+        "Invoke-Command -ScriptBlock { whoami } -NoNewScope",
+        // ESCU's flip side: both literals, but the remote one is a different cmdlet.
+        "Invoke-Command { Get-Service } ; Get-Service -ComputerName srv01",
+        // -cn after a non-remoting cmdlet.
+        "Get-WmiObject Win32_OS -cn srv01",
+        // Ambiguous prefixes fail in PowerShell.
+        "Invoke-Command -Co srv01 { id }",
+        "Invoke-Command -C srv01 { id }",
+        // icm inside words and as data.
+        "Test-Connection -Protocol Icmp srv01; $icmp = 1; Write-Host icm srv01 { }",
+        "$x.icm srv01 {}",
+        "@{ icm = 'srv01' }",
+        // Comments and strings.
+        "# Invoke-Command -ComputerName srv01 { id }\n<# icm -cn srv02 {} #>\nWrite-Output 'Invoke-Command -ComputerName srv03'",
+        // Definitions that merely declare or wrap the parameter and are never called.
+        "function Invoke-Remote { param([string]$ComputerName) Invoke-Command -ComputerName $ComputerName -ScriptBlock $sb }",
+        "function Get-Thing { [CmdletBinding()] param([Alias('cn')][string[]]$ComputerName = $env:COMPUTERNAME) }",
+        // A session created but never used.
+        "New-PSSession -ComputerName $env:COMPUTERNAME",
+        // Session used with no session created here.
+        "Invoke-Command -Session $s { id }",
+        // Splat without a computer key.
+        "$p = @{ ScriptBlock = { id } }; Invoke-Command @p",
+        // An ExecutionPolicy flag is not an encoded command.
+        "powershell -ex bypass -c whoami",
+        // An alias to something else, a variable holding another command, a glob for another.
+        "Set-Alias icm Get-Service\nicm -cn srv01 {}",
+        "$c = 'Get-Service'; & $c -cn srv01 {}",
+        "& (gcm *-Service) -cn srv01 {}",
+        // A child PowerShell running a local script; winrs / evil-winrm without a host.
+        "powershell.exe -NoProfile -c \"Invoke-Command { id }\"",
+        "winrs -?",
+        "evil-winrm --help",
+        // A splat variable assigned elsewhere (unknown content): nothing is guessed.
+        "Invoke-Command @params",
+        // Aliases and help about the cmdlet.
+        "Get-Help Invoke-Command -Parameter ComputerName; Get-Alias icm",
+    ];
+    for text in misses {
+        assert_eq!(detect(text), vec![], "{text}");
+    }
+}
+
+#[test]
+fn targets_are_parsed_never_guessed() {
+    let t = |s: &str| {
+        detect(s)
+            .into_iter()
+            .flat_map(|d| d.targets)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        t("icm -cn a,b , 'c' {}"),
+        vec![lit("a"), lit("b"), lit("c")]
+    );
+    assert_eq!(t("icm -cn @('a', \"b\") {}"), vec![lit("a"), lit("b")]);
+    assert_eq!(t("icm -cn $h {}"), vec![unres("$h")]);
+    assert_eq!(t("icm -cn \"$h.corp\" {}"), vec![unres("\"$h.corp\"")]);
+    assert_eq!(t("icm -cn $list[0] {}"), vec![unres("$list[0]")]);
+    assert_eq!(
+        t("icm -cn (Get-Content hosts.txt) {}"),
+        vec![unres("(Get-Content hosts.txt)")]
+    );
+    assert_eq!(t("icm -cn @('a', $b) {}"), vec![unres("@('a', $b)")]);
+    assert_eq!(
+        t("icm -ConnectionUri 'https://admin@[fe80::1]:5986/wsman' {}"),
+        vec![lit("fe80::1")]
+    );
+    assert_eq!(t("Enter-PSSession -Uri http://srv:5985"), vec![lit("srv")]);
+    assert_eq!(Target::Unresolved("$h".into()).display(), "?$h");
+}
+
+#[test]
+fn two_calls_two_detections() {
+    let found = detect("icm -cn a {1}\nInvoke-Command -ComputerName b {2}");
+    let techniques: Vec<&str> = found.iter().map(|d| d.technique.as_str()).collect();
+    assert_eq!(techniques, ["icm:cn", "invoke-command:computername"]);
+    assert!(found.iter().all(|d| d.escu), "escu is per text");
+}
+
+#[test]
+fn prefilter_never_misses_a_positive() {
+    for (text, ..) in positives() {
+        let e = Event {
+            event_code: 4104,
+            channel: CHANNEL_POWERSHELL.into(),
+            script_block_text: Some(text.into()),
+            ..Default::default()
+        };
+        assert!(is_candidate(&e), "{text}");
+    }
+    let plain = Event {
+        event_code: 4104,
+        channel: CHANNEL_POWERSHELL.into(),
+        script_block_text: Some("Get-Service -ComputerName srv01 | Select Name".into()),
+        ..Default::default()
+    };
+    assert!(!is_candidate(&plain));
+}
