@@ -20,8 +20,13 @@ use crate::time::TimeRange;
 
 /// Tag on events the extended analytic must look at (its cheap superset prefilter).
 pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
-/// Version of the extended prefilter; bump when `extended::is_candidate` changes.
-pub const EXTENDED_CANDIDATE_VERSION: &str = "1";
+/// Tag on the first Security event of an ingest that pairs a SID with an account name.
+pub const SID_NAME_TAG: &str = "x:sid";
+/// Tag on process starts whose parent is wsmprovhost.exe: WinRM's target-side evidence.
+pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
+/// Fingerprint key and version of the three extended tags; bump when what they mark changes.
+pub const EXTENDED_TAGS_KEY: &str = "x:extended";
+pub const EXTENDED_TAGS_VERSION: &str = "1";
 
 /// Knobs of one ingest run.
 #[derive(Debug, Clone)]
@@ -80,6 +85,8 @@ pub fn prepare(event: &mut Event) {
 /// Compiled saved queries with their index tags.
 pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
+    /// SID/name pairs already tagged in this run: one event per pair is enough.
+    sid_pairs: HashSet<String>,
 }
 
 impl Tagger {
@@ -90,11 +97,14 @@ impl Tagger {
             .filter(|q| q.kind == analytics::QueryKind::Parity)
             .map(|q| (q.clone(), Matcher::new(q), analytics::tag(q)))
             .collect();
-        Tagger { parity }
+        Tagger {
+            parity,
+            sid_pairs: HashSet::new(),
+        }
     }
 
     /// Tags for one event, and the indexes of the parity queries it matched.
-    pub fn tags(&self, event: &Event, matched: &mut Vec<usize>) -> Vec<String> {
+    pub fn tags(&mut self, event: &Event, matched: &mut Vec<usize>) -> Vec<String> {
         matched.clear();
         let mut tags = Vec::new();
         for (i, (_, m, tag)) in self.parity.iter().enumerate() {
@@ -105,6 +115,31 @@ impl Tagger {
         }
         if extended::is_candidate(event) {
             tags.push(EXTENDED_CANDIDATE_TAG.to_string());
+        }
+        if event.is_process_creation()
+            && event
+                .parent_process_name
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
+        {
+            tags.push(WSMPROVHOST_CHILD_TAG.to_string());
+        }
+        if event.channel.eq_ignore_ascii_case(crate::event::CHANNEL_SECURITY)
+            && extended::sids::PAIR_EVENTS.contains(&event.event_code)
+        {
+            let d = |k: &str| event.data.get(k).map_or("", String::as_str);
+            let key = format!(
+                "{}|{}\\{}|{}|{}\\{}",
+                d("SubjectUserSid"),
+                d("SubjectDomainName"),
+                d("SubjectUserName"),
+                d("TargetUserSid"),
+                d("TargetDomainName"),
+                d("TargetUserName")
+            );
+            if self.sid_pairs.insert(key) {
+                tags.push(SID_NAME_TAG.to_string());
+            }
         }
         tags
     }
@@ -117,8 +152,8 @@ impl Tagger {
             .map(|(q, _, _)| (q.id.clone(), analytics::fingerprint(q)))
             .collect();
         fps.insert(
-            EXTENDED_CANDIDATE_TAG.to_string(),
-            EXTENDED_CANDIDATE_VERSION.to_string(),
+            EXTENDED_TAGS_KEY.to_string(),
+            EXTENDED_TAGS_VERSION.to_string(),
         );
         fps
     }
@@ -155,7 +190,7 @@ pub fn ingest(
     let started = Instant::now();
     let mut writer = index.writer()?;
     let mut known = index.known_uids()?;
-    let tagger = Tagger::new(queries);
+    let mut tagger = Tagger::new(queries);
     let fingerprints = tagger.fingerprints();
     let readers = ingest::spawn(paths, opts.threads.max(1));
 

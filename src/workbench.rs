@@ -11,6 +11,11 @@ use crate::analytics::{
     self, Exclusion, ExclusionStore, HuntResult, Matcher, QueryKind, SavedQuery,
 };
 use crate::event::Event;
+use crate::extended::{self, Edge, ExtendedResult, SidNames};
+use crate::pipeline::{
+    EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, SID_NAME_TAG,
+    WSMPROVHOST_CHILD_TAG,
+};
 use crate::index::{Index, SearchHits};
 use crate::paths;
 use crate::time::TimeRange;
@@ -218,5 +223,130 @@ impl Workbench {
             .collect::<Vec<_>>()
             .join("\n");
         Ok((text, None))
+    }
+
+    /// Are the extended layer's ingest-time tags current for everything in the index?
+    fn extended_tags_current(&self) -> bool {
+        self.index.tag_fingerprints().get(EXTENDED_TAGS_KEY).map(String::as_str)
+            == Some(EXTENDED_TAGS_VERSION)
+    }
+
+    /// Events carrying an extended tag; an exact scan when the tags are stale.
+    fn extended_events(
+        &self,
+        tag: &str,
+        range: TimeRange,
+        sources: &[(String, Vec<u32>)],
+        keep: &dyn Fn(&Event) -> bool,
+    ) -> Result<Vec<Event>> {
+        if self.index.num_events() == 0 {
+            return Ok(Vec::new());
+        }
+        if self.extended_tags_current() {
+            return Ok(self.index.tagged(tag, range)?);
+        }
+        let mut out = Vec::new();
+        self.index.select(sources, range, &mut |e| {
+            if keep(&e) {
+                out.push(e);
+            }
+        })?;
+        Ok(out)
+    }
+
+    /// SID → account names learned from the Security events in the index.
+    pub fn sid_names(&self) -> Result<SidNames> {
+        let sources = [(
+            crate::event::CHANNEL_SECURITY.to_string(),
+            extended::sids::PAIR_EVENTS.to_vec(),
+        )];
+        let events = self.extended_events(SID_NAME_TAG, TimeRange::ALL, &sources, &|_| true)?;
+        let refs: Vec<&Event> = events.iter().collect();
+        Ok(SidNames::from_events(&refs))
+    }
+
+    /// The extended hunt: reassembled and decoded text, evasion-aware detection.
+    pub fn extended_hunt(&self, range: TimeRange) -> Result<ExtendedResult> {
+        let q = self
+            .queries
+            .iter()
+            .find(|q| q.kind == QueryKind::Extended)
+            .context("the extended analytic is not loaded")?;
+        let sources: Vec<(String, Vec<u32>)> = q
+            .selection
+            .sources
+            .iter()
+            .map(|s| (s.channel.clone(), s.event_codes.clone()))
+            .collect();
+        let events =
+            self.extended_events(EXTENDED_CANDIDATE_TAG, range, &sources, &extended::is_candidate)?;
+        let refs: Vec<&Event> = events.iter().collect();
+        Ok(extended::hunt(&refs, &self.sid_names()?))
+    }
+
+    /// Source → target edges, linked to target-side wsmprovhost.exe children.
+    pub fn edges(&self, range: TimeRange) -> Result<Vec<Edge>> {
+        let result = self.extended_hunt(range)?;
+        let sources = [
+            (crate::event::CHANNEL_SYSMON.to_string(), vec![1]),
+            (crate::event::CHANNEL_SECURITY.to_string(), vec![4688]),
+        ];
+        let is_child = |e: &Event| {
+            e.parent_process_name
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
+        };
+        let side =
+            self.extended_events(WSMPROVHOST_CHILD_TAG, TimeRange::ALL, &sources, &is_child)?;
+        let refs: Vec<&Event> = side.iter().collect();
+        Ok(extended::edges(&result.rows, &refs))
+    }
+
+    /// The extended analytic as a HuntResult, so lists, exclusions and the TUI treat it like
+    /// the parity ones. Its key follows the saved query's by-list (the engine's row fields).
+    fn extended_result(&self, q: &SavedQuery, range: TimeRange) -> Result<HuntResult> {
+        let result = self.extended_hunt(range)?;
+        let groups = result
+            .rows
+            .iter()
+            .map(|r| analytics::Group {
+                analytic: q.id.clone(),
+                key: q.by.iter().map(|f| extended_cell(r, f)).collect(),
+                count: r.count,
+                first: r.first,
+                last: r.last,
+                events: r.events.clone(),
+                suppressed_by: Vec::new(),
+            })
+            .collect();
+        let dropped = result
+            .dropped
+            .iter()
+            .map(|(uid, reason)| analytics::Dropped {
+                uid: *uid,
+                reason: reason.clone(),
+            })
+            .collect();
+        Ok(HuntResult {
+            query: q.clone(),
+            groups,
+            dropped,
+            suppressed: BTreeMap::new(),
+        })
+    }
+}
+
+/// One by-field of an extended row, as text (`null` when absent, as tstats fills).
+fn extended_cell(r: &extended::ExtendedRow, field: &str) -> String {
+    let null = || "null".to_string();
+    match field {
+        "technique" => r.technique.clone(),
+        "escu" => r.escu.to_string(),
+        "Computer" => r.computer.clone(),
+        "user" => r.user.clone().unwrap_or_else(null),
+        "user_id" => r.user_id.clone().unwrap_or_else(null),
+        "targets" => r.targets.join(", "),
+        "text" => r.text.clone(),
+        _ => null(),
     }
 }

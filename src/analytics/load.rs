@@ -22,6 +22,10 @@ const BUILTIN: &[(&str, &str)] = &[
             "../../assets/analytics/remote_process_instantiation_via_winrm_and_powershell.toml"
         ),
     ),
+    (
+        "winrm_remoting_extended.toml",
+        include_str!("../../assets/analytics/winrm_remoting_extended.toml"),
+    ),
 ];
 
 /// Splunk names `Event::get` understands besides the snake names of `FIELD_NAMES`.
@@ -208,7 +212,8 @@ pub fn validate_query(file: &str, q: &SavedQuery) -> Result<(), AnalyticsError> 
         return Err(def(file, "by", "needs at least one by-field"));
     }
     for (i, b) in q.by.iter().enumerate() {
-        if !is_known_field(b) {
+        // An extended analytic's by-list names its engine's row key, not Event fields.
+        if q.kind == super::model::QueryKind::Parity && !is_known_field(b) {
             return Err(def(
                 file,
                 &format!("by[{i}]"),

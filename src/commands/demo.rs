@@ -20,11 +20,8 @@ pub fn run(index: Option<PathBuf>, events: usize, seed: u64, no_tui: bool) -> Re
     let files = write_corpus(&corpus_dir, &opts)?;
 
     let wb = Workbench::open(&index_dir)?;
-    let quiet = if stdout_is_terminal() && !no_tui {
-        SummaryFormat::Json
-    } else {
-        SummaryFormat::Text
-    };
+    // The demo shows the rows itself (TUI or printed hunt), so the live table stays quiet.
+    let quiet = SummaryFormat::Json;
     let summary = super::ingest::ingest_with_progress(
         wb.index(),
         wb.queries(),

@@ -50,7 +50,7 @@ pub fn hunt(
     };
     let text = match format {
         Format::Table => analytics::render_table(&results, tz, super::table_width()),
-        Format::Json => analytics::render_json(&results, tz),
+        Format::Json => rows_json(&results, tz)?,
         Format::Csv => analytics::render_csv(&results, tz),
     };
     emit(&text);
@@ -193,4 +193,32 @@ fn csv_cell(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// One JSON array of row objects: `analytic` plus the Splunk output columns. The extended
+/// analytic's `escu` is a boolean and its `targets` a list, as its consumers expect.
+fn rows_json(results: &[HuntResult], tz: Option<chrono_tz::Tz>) -> Result<String> {
+    let mut rows = Vec::new();
+    for r in results {
+        for g in r.kept() {
+            let mut row = analytics::row_json(&r.query, g, tz);
+            if r.query.kind == QueryKind::Extended {
+                if let Some(v) = row.get_mut("escu") {
+                    *v = serde_json::Value::Bool(v.as_str() == Some("true"));
+                }
+                if let Some(v) = row.get_mut("targets") {
+                    let list: Vec<String> = v
+                        .as_str()
+                        .unwrap_or("")
+                        .split(", ")
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    *v = serde_json::json!(list);
+                }
+            }
+            rows.push(serde_json::Value::Object(row));
+        }
+    }
+    Ok(serde_json::to_string_pretty(&rows)?)
 }

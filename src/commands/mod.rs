@@ -6,7 +6,6 @@ mod hunt;
 mod ingest;
 mod stats;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -64,24 +63,14 @@ fn time_args(t: &TimeArgs) -> Result<(TimeRange, Option<chrono_tz::Tz>)> {
     Ok((range, tz))
 }
 
-/// Terminal width for tables (COLUMNS, else 160 when not a terminal).
+/// Width for tables: the terminal's, COLUMNS, or 200 when output is piped.
 fn table_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| crossterm_width())
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    if !crate::cli::stdout_is_terminal() {
+        // Piped output is read by people in pagers and by diff: no terminal to fit.
+        return columns.unwrap_or(200);
+    }
+    columns
+        .or_else(crate::tui::terminal_width)
         .unwrap_or(160)
-}
-
-fn crossterm_width() -> Option<usize> {
-    crate::tui::terminal_width()
-}
-
-/// Paths as given, for messages.
-fn show_paths(paths: &[PathBuf]) -> String {
-    paths
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }

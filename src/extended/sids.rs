@@ -20,7 +20,7 @@ const WELL_KNOWN: &[(&str, &str)] = &[
 ];
 
 /// Security events whose EventData pairs SIDs with names.
-const PAIR_EVENTS: &[u32] = &[4624, 4625, 4634, 4648, 4672, 4688];
+pub const PAIR_EVENTS: &[u32] = &[4624, 4625, 4634, 4648, 4672, 4688];
 
 /// SID → (account name, where the name came from).
 #[derive(Debug, Clone, Default)]
