@@ -140,8 +140,8 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
             } else {
                 format!("\"{image}\" {args}")
             };
-            let guid = rng.guid();
-            let parent_guid = rng.guid();
+            let guid = rng.braced_guid();
+            let parent_guid = rng.braced_guid();
             let p = Proc {
                 computer: host,
                 image,
@@ -224,7 +224,7 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
             let data = map(&[
                 ("RuleName", "-"),
                 ("UtcTime", &sysmon_utc(t)),
-                ("ProcessGuid", &rng.guid()),
+                ("ProcessGuid", &rng.braced_guid()),
                 ("ProcessId", &(rng.range(100, 16_000) * 4).to_string()),
                 ("Image", image),
                 ("User", &user.qualified()),
@@ -260,7 +260,7 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
             let data = map(&[
                 ("RuleName", "-"),
                 ("UtcTime", &sysmon_utc(t)),
-                ("ProcessGuid", &rng.guid()),
+                ("ProcessGuid", &rng.braced_guid()),
                 ("ProcessId", &(rng.range(100, 16_000) * 4).to_string()),
                 ("Image", image),
                 ("TargetFilename", &file),

@@ -44,6 +44,12 @@ impl Rng {
     }
 
     /// A GUID in the upper-case, brace-less form the evtx renderer prints.
+    /// A GUID as Windows renders Sysmon's GUID fields in XML: `{lowercase}` (the readers'
+    /// canonical spelling, whichever renderer produced the log).
+    pub fn braced_guid(&mut self) -> String {
+        format!("{{{}}}", self.guid().to_ascii_lowercase())
+    }
+
     pub fn guid(&mut self) -> String {
         let a = self.next_u64();
         let b = self.next_u64();

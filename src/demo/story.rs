@@ -171,8 +171,8 @@ impl Story {
         mark: Mark,
     ) -> u32 {
         let pid = self.pid();
-        let guid = self.rng.guid();
-        let parent_guid = self.rng.guid();
+        let guid = self.rng.braced_guid();
+        let parent_guid = self.rng.braced_guid();
         let p = Proc {
             computer,
             image: s.image,

@@ -1,0 +1,302 @@
+//! The binary as users script it: ingest, stats, hunt, search, exclusions, edges.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use huntbench::demo::{self, DemoOptions};
+use serde_json::Value;
+
+const SB: &str = "remote_process_instantiation_via_winrm_and_powershell_script_block";
+const PROC: &str = "remote_process_instantiation_via_winrm_and_powershell";
+
+struct Env {
+    tmp: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            tmp: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+            .args(args)
+            .env("HUNTBENCH_DATA", self.tmp.path().join("data"))
+            .env("HUNTBENCH_CONFIG", self.tmp.path().join("config"))
+            .env("HUNTBENCH_INDEX", self.tmp.path().join("index"))
+            .env_remove("COLUMNS")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, 0, "{args:?} failed: {err}");
+        out
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+}
+
+fn write_demo(dir: &Path) -> (PathBuf, PathBuf) {
+    let events = demo::generate(&DemoOptions::default());
+    let half = events.len() / 2;
+    let xml = dir.join("a.log");
+    let json = dir.join("b.jsonl");
+    demo::write_xml_lines(&events[..half], &mut std::fs::File::create(&xml).unwrap()).unwrap();
+    demo::write_ndjson_evtx_dump(&events[half..], &mut std::fs::File::create(&json).unwrap())
+        .unwrap();
+    (xml, json)
+}
+
+fn rows_of<'a>(rows: &'a Value, id: &str) -> Vec<&'a Value> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["analytic"] == id)
+        .collect()
+}
+
+#[test]
+fn ingest_stats_hunt_and_dedup() {
+    let env = Env::new();
+    let (xml, json) = write_demo(env.tmp.path());
+    let (x, j) = (xml.to_str().unwrap(), json.to_str().unwrap());
+    let s = env.json(&["ingest", "--format", "json", x, j]);
+    let total = demo::expected(&DemoOptions::default()).total_events as u64;
+    assert_eq!(s["files"], 2);
+    assert_eq!(s["events_read"], total);
+    assert_eq!(s["indexed"], total);
+    assert_eq!(s["duplicates"], 0);
+    assert_eq!(s["rejected"], 0);
+    assert_eq!(s["errors"], Value::Array(vec![]));
+
+    // The same files again add nothing.
+    let again = env.json(&["ingest", "--format", "json", x, j]);
+    assert_eq!(again["indexed"], 0);
+    assert_eq!(again["duplicates"], total);
+
+    let stats = env.json(&["stats", "--format", "json"]);
+    assert_eq!(stats["events"], total);
+    assert!(stats["by_event_code"]["4104"].as_u64().unwrap() > 100);
+    assert!(stats["hosts"]["WS-FIN-07.corp.local"].as_u64().unwrap() > 0);
+
+    let rows = env.json(&["hunt", "--format", "json"]);
+    let expected = demo::expected(&DemoOptions::default());
+    let sb = rows_of(&rows, SB);
+    assert_eq!(sb.len(), expected.script_block_rows.len());
+    for r in &sb {
+        let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want = vec![
+            "analytic",
+            "EventCode",
+            "ScriptBlockText",
+            "Computer",
+            "user_id",
+            "count",
+            "firstTime",
+            "lastTime",
+        ];
+        let mut got = keys.clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+        assert!(r["count"].is_u64());
+        assert_eq!(r["EventCode"], "4104");
+        assert!(!r["ScriptBlockText"].as_str().unwrap().contains("&amp;"));
+    }
+    let health = sb.iter().find(|r| r["count"] == 144).expect("the admin health check");
+    assert_eq!(health["Computer"], "MGMT01.corp.local");
+    let pr = rows_of(&rows, PROC);
+    assert_eq!(pr.len(), expected.process_rows.len());
+    assert!(pr.iter().any(|r| r["process_id"].as_str().unwrap().starts_with("0x")));
+
+    // The one-pass path gives the same rows as the index.
+    let direct = env.json(&["hunt", SB, PROC, "--format", "json", "--input", x, j]);
+    let parity: Vec<&Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["analytic"] == SB || r["analytic"] == PROC)
+        .collect();
+    assert_eq!(direct.as_array().unwrap().iter().collect::<Vec<_>>(), parity);
+
+    // A time range before the intrusion keeps only the admin rows.
+    let early = env.json(&[
+        "hunt",
+        SB,
+        "--format",
+        "json",
+        "--latest",
+        "2026-03-10T14:00:00Z",
+    ]);
+    assert!(!early.as_array().unwrap().is_empty());
+    for r in early.as_array().unwrap() {
+        assert_ne!(r["Computer"], "WS-FIN-07.corp.local", "{r}");
+    }
+    let berlin = env.json(&["hunt", SB, "--format", "json", "--tz", "Europe/Berlin"]);
+    let h = berlin.as_array().unwrap().iter().find(|r| r["count"] == 144).unwrap();
+    assert_eq!(h["firstTime"], "2026-03-09T01:15:02");
+
+    // Table and CSV forms.
+    let table = env.ok(&["hunt", SB]);
+    assert!(table.contains("MGMT01.corp.local"));
+    assert!(table.contains("144"));
+    let csv = env.ok(&["hunt", PROC, "--format", "csv"]);
+    assert!(csv.lines().next().unwrap().starts_with("analytic,"));
+}
+
+#[test]
+fn exclusions_suppress_rows_persist_and_export() {
+    let env = Env::new();
+    let (xml, json) = write_demo(env.tmp.path());
+    env.ok(&["ingest", xml.to_str().unwrap(), json.to_str().unwrap()]);
+    let before = rows_of(&env.json(&["hunt", SB, "--format", "json"]), SB).len();
+
+    let out = env.ok(&[
+        "exclusions",
+        "add",
+        SB,
+        "Computer",
+        "mgmt01.corp.local",
+        "--note",
+        "patch automation",
+    ]);
+    assert!(out.starts_with("added x1"), "{out}");
+    let list = env.json(&["exclusions", "list", "--format", "json"]);
+    assert_eq!(list[0]["id"], "x1");
+    assert_eq!(list[0]["enabled"], true);
+    assert_eq!(list[0]["note"], "patch automation");
+
+    let rows = env.json(&["hunt", SB, "--format", "json"]);
+    let after = rows_of(&rows, SB);
+    assert!(after.len() < before, "{} !< {before}", after.len());
+    assert!(after.iter().all(|r| r["Computer"] != "MGMT01.corp.local"));
+    let table = env.ok(&["hunt", SB]);
+    assert!(table.contains("x1"), "the summary names the exclusion: {table}");
+
+    let all = env.json(&["hunt", SB, "--format", "json", "--no-exclusions"]);
+    assert_eq!(rows_of(&all, SB).len(), before);
+
+    let stanza = env.ok(&["exclusions", "export", SB, "--splunk"]);
+    assert!(stanza.starts_with(&format!("[{SB}_filter]")), "{stanza}");
+    assert!(stanza.contains("definition = search NOT"), "{stanza}");
+    assert!(stanza.contains("mgmt01.corp.local"), "{stanza}");
+
+    env.ok(&["exclusions", "disable", "x1"]);
+    assert_eq!(rows_of(&env.json(&["hunt", SB, "--format", "json"]), SB).len(), before);
+    let stanza = env.ok(&["exclusions", "export", SB, "--splunk"]);
+    assert!(stanza.contains("definition = search *"), "{stanza}");
+    env.ok(&["exclusions", "enable", "x1"]);
+    env.ok(&["exclusions", "rm", "x1"]);
+    assert_eq!(env.json(&["exclusions", "list", "--format", "json"]), Value::Array(vec![]));
+
+    // A field that is not an output column is refused with a clear message.
+    let (code, _, err) = env.run(&["exclusions", "add", SB, "process_name", "x"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("process_name"), "{err}");
+}
+
+#[test]
+fn bad_input_is_reported_with_file_and_position_and_loses_nothing_else() {
+    let env = Env::new();
+    let events = demo::generate(&DemoOptions::default());
+    let mut buf = Vec::new();
+    demo::write_ndjson_evtx_dump(&events[..50], &mut buf).unwrap();
+    let mut text = String::from_utf8(buf).unwrap();
+    // Break line 3 and add a line that is not JSON at all.
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let half = lines[2].len() / 2;
+    lines[2].truncate(half);
+    lines.push("this is not an event".into());
+    text = lines.join("\n") + "\n";
+    let bad = env.path("bad.jsonl");
+    std::fs::write(&bad, text).unwrap();
+    let junk = env.path("junk.bin");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 255, 1, 2, 3]).unwrap();
+
+    let s = env.json(&[
+        "ingest",
+        "--format",
+        "json",
+        bad.to_str().unwrap(),
+        junk.to_str().unwrap(),
+        env.path("missing.evtx").to_str().unwrap(),
+    ]);
+    assert_eq!(s["indexed"], 49, "{s}");
+    let errors = s["errors"].as_array().unwrap();
+    assert!(s["rejected"].as_u64().unwrap() >= 4, "{s}");
+    let line3 = errors
+        .iter()
+        .find(|e| e["file"].as_str().unwrap().ends_with("bad.jsonl") && e["position"] == "line 3")
+        .unwrap_or_else(|| panic!("no error at line 3: {s}"));
+    assert!(!line3["reason"].as_str().unwrap().is_empty());
+    assert!(errors.iter().any(|e| e["file"].as_str().unwrap().ends_with("junk.bin")));
+    assert!(errors.iter().any(|e| e["file"].as_str().unwrap().ends_with("missing.evtx")));
+}
+
+#[test]
+fn search_and_extended_rows_and_edges() {
+    let env = Env::new();
+    let (xml, json) = write_demo(env.tmp.path());
+    env.ok(&["ingest", xml.to_str().unwrap(), json.to_str().unwrap()]);
+
+    let hits = env.json(&[
+        "search",
+        "computer:ws-fin-07.corp.local ScriptBlockText=\"*invoke-command*\"",
+        "--format",
+        "json",
+    ]);
+    let hits = hits.as_array().unwrap();
+    assert!(!hits.is_empty());
+    for h in hits {
+        assert_eq!(h["computer"], "WS-FIN-07.corp.local");
+        let t = h["script_block_text"].as_str().unwrap().to_lowercase();
+        assert!(t.contains("invoke-command"));
+    }
+    let (code, _, err) = env.run(&["search", "event_code:(((", "--format", "json"]);
+    assert_ne!(code, 0);
+    assert!(!err.is_empty());
+
+    let ext = env.json(&["hunt", "winrm_remoting_extended", "--format", "json"]);
+    let ext = ext.as_array().unwrap();
+    assert!(!ext.is_empty());
+    for r in ext {
+        for k in [
+            "technique", "escu", "Computer", "user", "user_id", "targets", "count", "firstTime",
+            "lastTime", "text",
+        ] {
+            assert!(r.get(k).is_some(), "{k} missing in {r}");
+        }
+        assert!(r["escu"].is_boolean());
+        assert!(r["targets"].is_array());
+    }
+    assert!(ext.iter().any(|r| r["escu"] == false));
+
+    let edges = env.json(&["edges", "--format", "json"]);
+    let expected = demo::expected(&DemoOptions::default());
+    for (src, dst) in &expected.intruder_path {
+        let short = dst.split('.').next().unwrap().to_lowercase();
+        assert!(
+            edges.as_array().unwrap().iter().any(|e| {
+                e["source"].as_str().unwrap().eq_ignore_ascii_case(src)
+                    && e["target"].as_str().unwrap().to_lowercase().starts_with(&short)
+            }),
+            "edge {src} -> {dst} missing: {edges}"
+        );
+    }
+}
