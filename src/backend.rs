@@ -31,7 +31,10 @@ impl Backend for Workbench {
     }
 
     fn exclusions(&self) -> Result<Vec<Exclusion>, String> {
-        Ok(Workbench::exclusions(self).map_err(text_err)?.list().to_vec())
+        Ok(Workbench::exclusions(self)
+            .map_err(text_err)?
+            .list()
+            .to_vec())
     }
 
     fn add_exclusion(

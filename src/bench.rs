@@ -56,8 +56,12 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let ndjson = dir.join("corpus.evtx_dump.jsonl");
     let xml = dir.join("corpus.xmlwineventlog.log");
     let t = Instant::now();
-    write_file(&ndjson, |w| demo::write_ndjson_evtx_dump(demo::generate_iter(&opts), w))?;
-    write_file(&xml, |w| demo::write_xml_lines(demo::generate_iter(&opts), w))?;
+    write_file(&ndjson, |w| {
+        demo::write_ndjson_evtx_dump(demo::generate_iter(&opts), w)
+    })?;
+    write_file(&xml, |w| {
+        demo::write_xml_lines(demo::generate_iter(&opts), w)
+    })?;
     report += &format!(
         "corpus: NDJSON {:.0} MB, XmlWinEventLog {:.0} MB, generated in {:.1} s\n\n",
         size_mb(&ndjson),
@@ -184,7 +188,10 @@ fn child_plain(args: &[&str], file: &Path) -> Result<(Duration, String)> {
     let out = Command::new(exe)
         .args(args)
         .arg(file)
-        .env("HUNTBENCH_DATA", std::env::temp_dir().join("huntbench-bench-data"))
+        .env(
+            "HUNTBENCH_DATA",
+            std::env::temp_dir().join("huntbench-bench-data"),
+        )
         .output()?;
     let wall = t.elapsed();
     if !out.status.success() {

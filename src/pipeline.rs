@@ -124,7 +124,9 @@ impl Tagger {
         {
             tags.push(WSMPROVHOST_CHILD_TAG.to_string());
         }
-        if event.channel.eq_ignore_ascii_case(crate::event::CHANNEL_SECURITY)
+        if event
+            .channel
+            .eq_ignore_ascii_case(crate::event::CHANNEL_SECURITY)
             && extended::sids::PAIR_EVENTS.contains(&event.event_code)
         {
             let d = |k: &str| event.data.get(k).map_or("", String::as_str);

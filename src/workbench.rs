@@ -12,12 +12,12 @@ use crate::analytics::{
 };
 use crate::event::Event;
 use crate::extended::{self, Edge, ExtendedResult, SidNames};
+use crate::index::{Index, SearchHits};
+use crate::paths;
 use crate::pipeline::{
     EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, SID_NAME_TAG,
     WSMPROVHOST_CHILD_TAG,
 };
-use crate::index::{Index, SearchHits};
-use crate::paths;
 use crate::time::TimeRange;
 
 /// How a saved query's events were found (reported by `hunt --explain` and the bench).
@@ -165,8 +165,11 @@ impl Workbench {
     pub fn search(&self, query: &str, range: TimeRange, limit: usize) -> Result<SearchHits> {
         let (text, preds) = analytics::split_search(query)?;
         let verify = |e: &Event| analytics::predicates_match(&preds, e);
-        let verify: Option<&dyn Fn(&Event) -> bool> =
-            if preds.is_empty() { None } else { Some(&verify) };
+        let verify: Option<&dyn Fn(&Event) -> bool> = if preds.is_empty() {
+            None
+        } else {
+            Some(&verify)
+        };
         Ok(self.index.search(&text, range, limit, verify)?)
     }
 
@@ -187,7 +190,9 @@ impl Workbench {
                 x.computer.eq_ignore_ascii_case(&e.computer)
                     && x.channel.eq_ignore_ascii_case(&e.channel)
             };
-            let hits = self.index.search(&query, TimeRange::ALL, 10_000, Some(&same_block))?;
+            let hits = self
+                .index
+                .search(&query, TimeRange::ALL, 10_000, Some(&same_block))?;
             let parts: Vec<&Event> = hits.events.iter().collect();
             let blocks = crate::extended::reassemble(&parts);
             if let Some(b) = blocks.first() {
@@ -227,7 +232,10 @@ impl Workbench {
 
     /// Are the extended layer's ingest-time tags current for everything in the index?
     fn extended_tags_current(&self) -> bool {
-        self.index.tag_fingerprints().get(EXTENDED_TAGS_KEY).map(String::as_str)
+        self.index
+            .tag_fingerprints()
+            .get(EXTENDED_TAGS_KEY)
+            .map(String::as_str)
             == Some(EXTENDED_TAGS_VERSION)
     }
 
@@ -278,8 +286,12 @@ impl Workbench {
             .iter()
             .map(|s| (s.channel.clone(), s.event_codes.clone()))
             .collect();
-        let events =
-            self.extended_events(EXTENDED_CANDIDATE_TAG, range, &sources, &extended::is_candidate)?;
+        let events = self.extended_events(
+            EXTENDED_CANDIDATE_TAG,
+            range,
+            &sources,
+            &extended::is_candidate,
+        )?;
         let refs: Vec<&Event> = events.iter().collect();
         Ok(extended::hunt(&refs, &self.sid_names()?))
     }

@@ -119,11 +119,17 @@ fn ingest_stats_hunt_and_dedup() {
         assert_eq!(r["EventCode"], "4104");
         assert!(!r["ScriptBlockText"].as_str().unwrap().contains("&amp;"));
     }
-    let health = sb.iter().find(|r| r["count"] == 144).expect("the admin health check");
+    let health = sb
+        .iter()
+        .find(|r| r["count"] == 144)
+        .expect("the admin health check");
     assert_eq!(health["Computer"], "MGMT01.corp.local");
     let pr = rows_of(&rows, PROC);
     assert_eq!(pr.len(), expected.process_rows.len());
-    assert!(pr.iter().any(|r| r["process_id"].as_str().unwrap().starts_with("0x")));
+    assert!(
+        pr.iter()
+            .any(|r| r["process_id"].as_str().unwrap().starts_with("0x"))
+    );
 
     // The one-pass path gives the same rows as the index.
     let direct = env.json(&["hunt", SB, PROC, "--format", "json", "--input", x, j]);
@@ -133,7 +139,10 @@ fn ingest_stats_hunt_and_dedup() {
         .iter()
         .filter(|r| r["analytic"] == SB || r["analytic"] == PROC)
         .collect();
-    assert_eq!(direct.as_array().unwrap().iter().collect::<Vec<_>>(), parity);
+    assert_eq!(
+        direct.as_array().unwrap().iter().collect::<Vec<_>>(),
+        parity
+    );
 
     // A time range before the intrusion keeps only the admin rows.
     let early = env.json(&[
@@ -149,7 +158,12 @@ fn ingest_stats_hunt_and_dedup() {
         assert_ne!(r["Computer"], "WS-FIN-07.corp.local", "{r}");
     }
     let berlin = env.json(&["hunt", SB, "--format", "json", "--tz", "Europe/Berlin"]);
-    let h = berlin.as_array().unwrap().iter().find(|r| r["count"] == 144).unwrap();
+    let h = berlin
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["count"] == 144)
+        .unwrap();
     assert_eq!(h["firstTime"], "2026-03-09T01:15:02");
 
     // Table and CSV forms.
@@ -187,7 +201,10 @@ fn exclusions_suppress_rows_persist_and_export() {
     assert!(after.len() < before, "{} !< {before}", after.len());
     assert!(after.iter().all(|r| r["Computer"] != "MGMT01.corp.local"));
     let table = env.ok(&["hunt", SB]);
-    assert!(table.contains("x1"), "the summary names the exclusion: {table}");
+    assert!(
+        table.contains("x1"),
+        "the summary names the exclusion: {table}"
+    );
 
     let all = env.json(&["hunt", SB, "--format", "json", "--no-exclusions"]);
     assert_eq!(rows_of(&all, SB).len(), before);
@@ -198,12 +215,18 @@ fn exclusions_suppress_rows_persist_and_export() {
     assert!(stanza.contains("mgmt01.corp.local"), "{stanza}");
 
     env.ok(&["exclusions", "disable", "x1"]);
-    assert_eq!(rows_of(&env.json(&["hunt", SB, "--format", "json"]), SB).len(), before);
+    assert_eq!(
+        rows_of(&env.json(&["hunt", SB, "--format", "json"]), SB).len(),
+        before
+    );
     let stanza = env.ok(&["exclusions", "export", SB, "--splunk"]);
     assert!(stanza.contains("definition = search *"), "{stanza}");
     env.ok(&["exclusions", "enable", "x1"]);
     env.ok(&["exclusions", "rm", "x1"]);
-    assert_eq!(env.json(&["exclusions", "list", "--format", "json"]), Value::Array(vec![]));
+    assert_eq!(
+        env.json(&["exclusions", "list", "--format", "json"]),
+        Value::Array(vec![])
+    );
 
     // A field that is not an output column is refused with a clear message.
     let (code, _, err) = env.run(&["exclusions", "add", SB, "process_name", "x"]);
@@ -245,8 +268,16 @@ fn bad_input_is_reported_with_file_and_position_and_loses_nothing_else() {
         .find(|e| e["file"].as_str().unwrap().ends_with("bad.jsonl") && e["position"] == "line 3")
         .unwrap_or_else(|| panic!("no error at line 3: {s}"));
     assert!(!line3["reason"].as_str().unwrap().is_empty());
-    assert!(errors.iter().any(|e| e["file"].as_str().unwrap().ends_with("junk.bin")));
-    assert!(errors.iter().any(|e| e["file"].as_str().unwrap().ends_with("missing.evtx")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("junk.bin"))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["file"].as_str().unwrap().ends_with("missing.evtx"))
+    );
 }
 
 #[test]
@@ -277,8 +308,16 @@ fn search_and_extended_rows_and_edges() {
     assert!(!ext.is_empty());
     for r in ext {
         for k in [
-            "technique", "escu", "Computer", "user", "user_id", "targets", "count", "firstTime",
-            "lastTime", "text",
+            "technique",
+            "escu",
+            "Computer",
+            "user",
+            "user_id",
+            "targets",
+            "count",
+            "firstTime",
+            "lastTime",
+            "text",
         ] {
             assert!(r.get(k).is_some(), "{k} missing in {r}");
         }
@@ -294,7 +333,11 @@ fn search_and_extended_rows_and_edges() {
         assert!(
             edges.as_array().unwrap().iter().any(|e| {
                 e["source"].as_str().unwrap().eq_ignore_ascii_case(src)
-                    && e["target"].as_str().unwrap().to_lowercase().starts_with(&short)
+                    && e["target"]
+                        .as_str()
+                        .unwrap()
+                        .to_lowercase()
+                        .starts_with(&short)
             }),
             "edge {src} -> {dst} missing: {edges}"
         );

@@ -131,7 +131,11 @@ fn whole_folder_dedups_to_the_unique_events_and_finds_one_row_each() {
     let (direct, _errors) =
         pipeline::hunt_files(&queries, vec![d], TimeRange::ALL, &IngestOptions::default());
     for id in [SB, PROC] {
-        assert_eq!(result(&direct, id).groups, result(&results, id).groups, "{id}");
+        assert_eq!(
+            result(&direct, id).groups,
+            result(&results, id).groups,
+            "{id}"
+        );
     }
 
     // Ingesting the same folder again adds nothing.

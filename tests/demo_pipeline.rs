@@ -108,10 +108,16 @@ fn the_story_answers_come_out_exactly() {
     let results = wb.hunt(&[], TimeRange::ALL, false).unwrap();
     let sb = result(&results, SB);
     assert_eq!(wb.access(&sb.query), Access::Tagged);
-    assert_eq!(got_groups(&sb.groups), expected_groups(&expected.script_block_rows));
+    assert_eq!(
+        got_groups(&sb.groups),
+        expected_groups(&expected.script_block_rows)
+    );
     assert_eq!(sb.dropped.len(), expected.dropped_script_block_events);
     let pr = result(&results, PROC);
-    assert_eq!(got_groups(&pr.groups), expected_groups(&expected.process_rows));
+    assert_eq!(
+        got_groups(&pr.groups),
+        expected_groups(&expected.process_rows)
+    );
 
     // The intruder's path, edge for edge, with target-side evidence on every hop.
     let edges = wb.edges(TimeRange::ALL).unwrap();
@@ -139,8 +145,14 @@ fn the_story_answers_come_out_exactly() {
         .find(|r| r.query.kind == QueryKind::Extended)
         .unwrap();
     let techniques: BTreeSet<&str> = ext.groups.iter().map(|g| g.key[0].as_str()).collect();
-    assert!(techniques.iter().any(|t| t.starts_with("icm")), "{techniques:?}");
-    assert!(techniques.iter().any(|t| t.starts_with("enter")), "{techniques:?}");
+    assert!(
+        techniques.iter().any(|t| t.starts_with("icm")),
+        "{techniques:?}"
+    );
+    assert!(
+        techniques.iter().any(|t| t.starts_with("enter")),
+        "{techniques:?}"
+    );
     let escu_false = ext.groups.iter().filter(|g| g.key[1] == "false").count();
     assert!(escu_false >= 3, "extended-only rows: {escu_false}");
 }
@@ -158,11 +170,15 @@ fn full_name(target: &str, events: &[Event]) -> String {
 /// Brute force, written plainly: lowercase both and test containment, then Splunk's stats.
 fn brute_force(events: &[Event], id: &str) -> Vec<(Vec<String>, u64, i64, i64)> {
     use std::collections::BTreeMap;
-    let has = |v: &Option<String>, s: &str| {
-        v.as_deref()
-            .is_some_and(|t| t.to_lowercase().contains(s))
-    };
-    let ps = ["pwsh.exe", "sqlps.exe", "sqltoolsps.exe", "powershell.exe", "powershell_ise.exe"];
+    let has =
+        |v: &Option<String>, s: &str| v.as_deref().is_some_and(|t| t.to_lowercase().contains(s));
+    let ps = [
+        "pwsh.exe",
+        "sqlps.exe",
+        "sqltoolsps.exe",
+        "powershell.exe",
+        "powershell_ise.exe",
+    ];
     let ofn = ["pwsh.dll", "powershell.exe", "powershell_ise.exe"];
     let mut rows: BTreeMap<Vec<String>, (u64, i64, i64)> = BTreeMap::new();
     for e in events {
@@ -190,7 +206,11 @@ fn brute_force(events: &[Event], id: &str) -> Vec<(Vec<String>, u64, i64, i64)> 
             let source = (e.event_code == 1 && chan == "microsoft-windows-sysmon/operational")
                 || (e.event_code == 4688 && chan == "security");
             let name = e.process_name.clone().unwrap_or_default().to_lowercase();
-            let orig = e.original_file_name.clone().unwrap_or_default().to_lowercase();
+            let orig = e
+                .original_file_name
+                .clone()
+                .unwrap_or_default()
+                .to_lowercase();
             let ok = source
                 && (ps.contains(&name.as_str()) || ofn.contains(&orig.as_str()))
                 && has(&e.process, "invoke-command")
@@ -198,7 +218,8 @@ fn brute_force(events: &[Event], id: &str) -> Vec<(Vec<String>, u64, i64, i64)> 
             if !ok {
                 continue;
             }
-            let f = |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or("null".into());
+            let f =
+                |v: &Option<String>| v.clone().filter(|s| !s.is_empty()).unwrap_or("null".into());
             vec![
                 e.computer.clone(),
                 f(&e.user),
@@ -214,13 +235,18 @@ fn brute_force(events: &[Event], id: &str) -> Vec<(Vec<String>, u64, i64, i64)> 
         r.1 = r.1.min(e.time);
         r.2 = r.2.max(e.time);
     }
-    rows.into_iter().map(|(k, (c, f, l))| (k, c, f, l)).collect()
+    rows.into_iter()
+        .map(|(k, (c, f, l))| (k, c, f, l))
+        .collect()
 }
 
 #[test]
 fn indexed_answers_equal_brute_force_over_many_corpora() {
     for seed in [1u64, 2, 3, 11, 42] {
-        let opts = DemoOptions { seed, events: 8_000 };
+        let opts = DemoOptions {
+            seed,
+            events: 8_000,
+        };
         let events = demo::generate(&opts);
         let tmp = tempfile::tempdir().unwrap();
         let path = write(tmp.path(), "c.jsonl", &events);
@@ -236,7 +262,11 @@ fn indexed_answers_equal_brute_force_over_many_corpora() {
                 let q = wb.query(id).unwrap().clone();
                 assert_eq!(wb.access(&q), access);
                 let r = wb.hunt(&[id.to_string()], TimeRange::ALL, false).unwrap();
-                assert_eq!(got_groups(&r[0].groups), want, "seed {seed} {id} {access:?}");
+                assert_eq!(
+                    got_groups(&r[0].groups),
+                    want,
+                    "seed {seed} {id} {access:?}"
+                );
             }
         }
     }
@@ -260,9 +290,15 @@ fn live_rows_at_ingest_and_one_pass_equal_the_index() {
     )
     .unwrap();
     let wb = Workbench::from_parts(index, queries.clone(), tmp.path().join("x.toml"));
-    let indexed = wb.hunt(&[SB.into(), PROC.into()], TimeRange::ALL, false).unwrap();
-    let (direct, errors) =
-        pipeline::hunt_files(&queries, vec![path], TimeRange::ALL, &IngestOptions::default());
+    let indexed = wb
+        .hunt(&[SB.into(), PROC.into()], TimeRange::ALL, false)
+        .unwrap();
+    let (direct, errors) = pipeline::hunt_files(
+        &queries,
+        vec![path],
+        TimeRange::ALL,
+        &IngestOptions::default(),
+    );
     assert!(errors.is_empty());
     for id in [SB, PROC] {
         let want = &result(&indexed, id).groups;

@@ -38,7 +38,11 @@ pub fn run(index: Option<PathBuf>, events: usize, seed: u64, no_tui: bool) -> Re
             index_dir.display()
         ));
         let results = wb.hunt(&[], crate::time::TimeRange::ALL, true)?;
-        emit(&crate::analytics::render_table(&results, None, super::table_width()));
+        emit(&crate::analytics::render_table(
+            &results,
+            None,
+            super::table_width(),
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     crate::tui::run(Arc::new(wb), crate::tui::TuiOptions::default())?;
@@ -69,7 +73,6 @@ pub fn open_tui(dir: &Path, t: &TimeArgs) -> Result<ExitCode> {
         crate::tui::TuiOptions {
             range,
             tz,
-            ..Default::default()
         },
     )?;
     Ok(ExitCode::SUCCESS)

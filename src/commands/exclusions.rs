@@ -48,7 +48,9 @@ pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
             if format == SummaryFormat::Json {
                 emit(&serde_json::to_string_pretty(list)?);
             } else if list.is_empty() {
-                emit("no exclusions (add one with `huntbench exclusions add ANALYTIC FIELD PATTERN`)");
+                emit(
+                    "no exclusions (add one with `huntbench exclusions add ANALYTIC FIELD PATTERN`)",
+                );
             } else {
                 let mut out = String::new();
                 for ex in list {
@@ -98,10 +100,7 @@ pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn find<'a>(
-    queries: &'a [analytics::SavedQuery],
-    id: &str,
-) -> Result<&'a analytics::SavedQuery> {
+fn find<'a>(queries: &'a [analytics::SavedQuery], id: &str) -> Result<&'a analytics::SavedQuery> {
     queries.iter().find(|q| q.id == id).ok_or_else(|| {
         let ids: Vec<&str> = queries.iter().map(|q| q.id.as_str()).collect();
         anyhow::anyhow!("no saved query {id:?}; known: {}", ids.join(", "))

@@ -33,7 +33,9 @@ pub fn hunt(
             .filter(|q| q.kind == QueryKind::Parity)
             .collect();
         if chosen.is_empty() {
-            anyhow::bail!("--input runs the parity analytics only; no such saved query among {ids:?}");
+            anyhow::bail!(
+                "--input runs the parity analytics only; no such saved query among {ids:?}"
+            );
         }
         let (mut results, errors) =
             pipeline::hunt_files(&chosen, input, range, &IngestOptions::default());
@@ -41,7 +43,7 @@ pub fn hunt(
             eprintln!("warning: {}", inert_line(&e.to_string()));
         }
         if apply_exclusions {
-            let store = analytics::ExclusionStore::open(&crate::paths::exclusions_file())?;
+            let store = analytics::ExclusionStore::open(crate::paths::exclusions_file())?;
             for r in &mut results {
                 analytics::apply_exclusions(r, store.list());
             }
@@ -126,7 +128,10 @@ pub fn edges(dir: &Path, format: Format, time: &TimeArgs) -> Result<ExitCode> {
     let edges = wb.edges(range)?;
     match format {
         Format::Json => emit(&serde_json::to_string_pretty(
-            &edges.iter().map(|e| crate::extended::edge_json(e, tz)).collect::<Vec<_>>(),
+            &edges
+                .iter()
+                .map(|e| crate::extended::edge_json(e, tz))
+                .collect::<Vec<_>>(),
         )?),
         Format::Csv => {
             let mut out = String::from("source,target,count,firstTime,lastTime,techniques\n");

@@ -47,7 +47,11 @@ pub fn ingest_with_progress(
     let mut on_progress = |p: &Progress| {
         if show && last.elapsed() >= Duration::from_millis(200) {
             last = Instant::now();
-            let _ = write!(std::io::stderr(), "\r{}", progress_line(p, started.elapsed()));
+            let _ = write!(
+                std::io::stderr(),
+                "\r{}",
+                progress_line(p, started.elapsed())
+            );
         }
     };
     let mut on_live = |results: &[analytics::HuntResult]| {
@@ -56,9 +60,8 @@ pub fn ingest_with_progress(
         }
         if format == SummaryFormat::Text {
             let n: usize = results.iter().map(|r| r.groups.len()).sum();
-            let mut text = format!(
-                "Analytics over the files just read (before the index commit): {n} rows\n"
-            );
+            let mut text =
+                format!("Analytics over the files just read (before the index commit): {n} rows\n");
             if n > 0 {
                 text += &analytics::render_table(results, None, super::table_width());
             }
@@ -119,7 +122,10 @@ pub fn summary_text(s: &IngestSummary, dir: &Path) -> String {
             out += &format!("  {}\n", crate::sanitize::inert_line(&e.to_string()));
         }
         if s.errors.len() > 50 {
-            out += &format!("  ... and {} more (use --format json for all)\n", s.errors.len() - 50);
+            out += &format!(
+                "  ... and {} more (use --format json for all)\n",
+                s.errors.len() - 50
+            );
         }
     }
     out

@@ -54,12 +54,11 @@ fn time_args(t: &TimeArgs) -> Result<(TimeRange, Option<chrono_tz::Tz>)> {
     let now = time::now_micros();
     let range = TimeRange::parse(t.earliest.as_deref(), t.latest.as_deref(), now)
         .map_err(anyhow::Error::msg)?;
-    let tz = t
-        .tz
-        .as_deref()
-        .map(time::parse_tz)
-        .transpose()
-        .map_err(anyhow::Error::msg)?;
+    let tz =
+        t.tz.as_deref()
+            .map(time::parse_tz)
+            .transpose()
+            .map_err(anyhow::Error::msg)?;
     Ok((range, tz))
 }
 
@@ -70,7 +69,5 @@ fn table_width() -> usize {
         // Piped output is read by people in pagers and by diff: no terminal to fit.
         return columns.unwrap_or(200);
     }
-    columns
-        .or_else(crate::tui::terminal_width)
-        .unwrap_or(160)
+    columns.or_else(crate::tui::terminal_width).unwrap_or(160)
 }

@@ -23,10 +23,18 @@ pub fn run(dir: &Path, format: SummaryFormat) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
-    out += &format!("index    {} ({} bytes)\n", dir.display(), index.size_bytes());
+    out += &format!(
+        "index    {} ({} bytes)\n",
+        dir.display(),
+        index.size_bytes()
+    );
     out += &format!("events   {}\n", stats.events);
     let span = |t: Option<i64>| t.map(|t| ctime(t, None)).unwrap_or_else(|| "-".into());
-    out += &format!("first    {}\nlast     {}\n", span(stats.first), span(stats.last));
+    out += &format!(
+        "first    {}\nlast     {}\n",
+        span(stats.first),
+        span(stats.last)
+    );
     out += "\nchannels\n";
     for (k, v) in &stats.by_channel {
         out += &format!("  {v:>10}  {}\n", crate::sanitize::inert_line(k));

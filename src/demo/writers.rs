@@ -254,8 +254,14 @@ pub fn raw_event_data(e: &Event) -> std::borrow::Cow<'_, BTreeMap<String, String
     let num = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     d.insert("MessageNumber".into(), num(e.message_number));
     d.insert("MessageTotal".into(), num(e.message_total));
-    d.insert("ScriptBlockText".into(), e.script_block_text.clone().unwrap_or_default());
-    d.insert("ScriptBlockId".into(), e.script_block_id.clone().unwrap_or_default());
+    d.insert(
+        "ScriptBlockText".into(),
+        e.script_block_text.clone().unwrap_or_default(),
+    );
+    d.insert(
+        "ScriptBlockId".into(),
+        e.script_block_id.clone().unwrap_or_default(),
+    );
     d.insert("Path".into(), e.path.clone().unwrap_or_default());
     std::borrow::Cow::Owned(d)
 }

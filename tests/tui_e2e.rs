@@ -1,0 +1,132 @@
+//! End to end: the real binary in tmux, driven by keys, read from the screen. Skips (with a
+//! message) when tmux is not installed; `.ci/run` installs it.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    session: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", &self.session, k]);
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", &self.session])
+    }
+
+    /// Wait until the screen shows `needle` (the binary works on threads; give it time).
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                panic!("timed out waiting for {needle:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+#[test]
+fn demo_drill_in_exclude_and_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!(
+            "SKIP: tmux is not installed (apt-get install tmux); the TUI end-to-end test did not run"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let t = Tmux {
+        socket: format!("hb-e2e-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let cmd = format!(
+        "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo; echo EXITED=$?; sleep 30",
+        data.display(),
+        tmp.path().join("config").display(),
+        env!("CARGO_BIN_EXE_huntbench")
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+
+    // The analytics pane lists all three saved queries with their counts.
+    let s = t.wait_for("rows");
+    let s = if s.contains("extended") {
+        s
+    } else {
+        t.wait_for("extended")
+    };
+    assert!(
+        s.contains("Remote Process Instantiation via WinRM and PowerShell Script Block"),
+        "{s}"
+    );
+    assert!(s.contains("9 rows"), "{s}");
+    assert!(s.contains("MGMT01.corp."), "{s}");
+
+    // Drill into the first group (the admin health check) and open its full script block.
+    t.keys(&["Enter"]);
+    let s = t.wait_for("events of");
+    assert!(s.contains("MGMT01.corp.local"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("SYNOPSIS");
+    assert!(s.contains("Invoke-Command"), "{s}");
+
+    // Back to the results; exclude the selected row's host; its rows disappear.
+    t.keys(&["Escape", "Escape"]);
+    t.wait_for("9 of 9 rows");
+    t.keys(&["h"]);
+    let s = t.wait_for("x1");
+    assert!(s.contains("suppresses"), "{s}");
+    let s = t.wait_for("3 suppressed");
+    assert!(s.contains("6 rows"), "{s}");
+
+    // Remove it again in the exclusions view; every row is back.
+    t.keys(&["E"]);
+    t.wait_for("Computer");
+    t.keys(&["d"]);
+    t.keys(&["Escape"]);
+    let s = t.wait_for("0 suppressed");
+    assert!(s.contains("9 rows"), "{s}");
+
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED=");
+    assert!(s.contains("EXITED=0"), "{s}");
+}
