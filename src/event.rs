@@ -59,6 +59,17 @@ pub struct Event {
     /// Where the event was read from (`file:position`). Not part of the event's identity.
     #[serde(default)]
     pub source: String,
+
+    /// For a record without a record id: how many records of identical content came before it
+    /// in its file. Some exports (newer Security-Datasets) carry no record id, and distinct
+    /// records can be identical to the millisecond; numbering them keeps each one an event
+    /// (Splunk counts them all) while reading the same file again still adds nothing.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub occurrence: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Channel of PowerShell 5 script-block logging.

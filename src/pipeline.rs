@@ -82,6 +82,32 @@ pub fn prepare(event: &mut Event) {
     }
 }
 
+/// Numbers records that have no record id and identical content within one file (see
+/// `Event::occurrence`), so their identities differ. Identical records are interchangeable,
+/// so the order in which parallel readers deliver them does not change the set of identities.
+#[derive(Default)]
+pub struct Occurrences {
+    seen: HashMap<(String, u64), u32>,
+}
+
+impl Occurrences {
+    /// Set `event.occurrence` when it lacks a record id.
+    pub fn number(&mut self, event: &mut Event) {
+        if event.record_id.is_some() {
+            return;
+        }
+        event.occurrence = 0;
+        let file = event
+            .source
+            .rsplit_once(':')
+            .map_or(event.source.as_str(), |(f, _)| f)
+            .to_string();
+        let n = self.seen.entry((file, event.uid())).or_insert(0);
+        event.occurrence = *n;
+        *n += 1;
+    }
+}
+
 /// Compiled saved queries with their index tags.
 pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
@@ -211,12 +237,14 @@ pub fn ingest(
     let mut live_seen: HashSet<u64> = HashSet::new();
     let mut matched = Vec::new();
     let mut since_commit = 0u64;
+    let mut occurrences = Occurrences::default();
 
     for batch in readers.rx {
         match batch {
             Batch::Events(events) => {
                 for mut event in events {
                     summary.events_read += 1;
+                    occurrences.number(&mut event);
                     prepare(&mut event);
                     let uid = event.uid();
                     let tags = tagger.tags(&event, &mut matched);
@@ -277,10 +305,12 @@ pub fn hunt_files(
     let mut seen: HashMap<u64, ()> = HashMap::new();
     let mut errors = Vec::new();
     let mut matched = Vec::new();
+    let mut occurrences = Occurrences::default();
     for batch in readers.rx {
         match batch {
             Batch::Events(events) => {
                 for mut event in events {
+                    occurrences.number(&mut event);
                     if !range.contains(event.time) {
                         continue;
                     }

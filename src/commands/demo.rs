@@ -68,12 +68,6 @@ fn write_corpus(dir: &Path, opts: &DemoOptions) -> Result<Vec<PathBuf>> {
 pub fn open_tui(dir: &Path, t: &TimeArgs) -> Result<ExitCode> {
     let (range, tz) = super::time_args(t)?;
     let wb = Workbench::open(dir)?;
-    crate::tui::run(
-        Arc::new(wb),
-        crate::tui::TuiOptions {
-            range,
-            tz,
-        },
-    )?;
+    crate::tui::run(Arc::new(wb), crate::tui::TuiOptions { range, tz })?;
     Ok(ExitCode::SUCCESS)
 }
