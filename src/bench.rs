@@ -72,12 +72,20 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let index_dir = dir.join("index-ndjson");
     if parts.contains(&"ingest") {
         report += "| ingest | events | wall s | events/s | peak RSS MB |\n|---|---|---|---|---|\n";
-        for (name, file, idx) in [
-            ("NDJSON (evtx_dump)", &ndjson, index_dir.clone()),
-            ("XmlWinEventLog", &xml, dir.join("index-xml")),
+        for (name, file, idx, extra) in [
+            ("NDJSON (evtx_dump)", &ndjson, index_dir.clone(), None),
+            ("XmlWinEventLog", &xml, dir.join("index-xml"), None),
+            (
+                "NDJSON, extended layer off",
+                &ndjson,
+                dir.join("index-plain"),
+                Some("--no-extended"),
+            ),
         ] {
             let _ = std::fs::remove_dir_all(&idx);
-            let (wall, json) = child(&["ingest", "--format", "json", "--index"], &idx, file)?;
+            let mut args = vec!["ingest", "--format", "json"];
+            args.extend(extra);
+            let (wall, json) = child(&args, &idx, file)?;
             let v: serde_json::Value = serde_json::from_str(&json)
                 .with_context(|| format!("ingest output was not JSON: {json}"))?;
             let n = v["events_read"].as_u64().unwrap_or(0);
@@ -170,11 +178,17 @@ fn pct(times: &mut [Duration], p: usize) -> f64 {
     times[i].as_secs_f64() * 1e3
 }
 
-/// Run this binary with `args` then `dir` then `file`; returns wall time and stdout.
+/// Run this binary with `args`, `--index dir`, then `file`; returns wall time and stdout.
 fn child(args: &[&str], dir: &Path, file: &Path) -> Result<(Duration, String)> {
     let exe = std::env::current_exe()?;
     let t = Instant::now();
-    let out = Command::new(exe).args(args).arg(dir).arg(file).output()?;
+    let out = Command::new(exe)
+        .args(args)
+        .arg("--index")
+        .arg(dir)
+        .arg(file)
+        .env("HUNTBENCH_CONFIG", std::env::temp_dir().join("huntbench-bench-config"))
+        .output()?;
     let wall = t.elapsed();
     if !out.status.success() {
         bail!("child failed: {}", String::from_utf8_lossy(&out.stderr));

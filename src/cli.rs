@@ -71,6 +71,12 @@ pub enum Command {
         /// Parser threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Commit after this many new events (a killed ingest resumes from the last commit).
+        #[arg(long, default_value_t = 250_000)]
+        commit_every: u64,
+        /// Skip the extended layer's ingest work (decoding, candidate tags), to measure its cost.
+        #[arg(long)]
+        no_extended: bool,
     },
     /// What the index holds.
     Stats {

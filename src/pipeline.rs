@@ -35,6 +35,9 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Commit after this many new events, so a killed ingest keeps most of its work.
     pub commit_every: u64,
+    /// Do the extended layer's ingest work (decode `-EncodedCommand`, tag candidates). Off
+    /// only to measure what it costs; hunts then fall back to exact scans.
+    pub extended: bool,
 }
 
 impl Default for IngestOptions {
@@ -42,6 +45,7 @@ impl Default for IngestOptions {
         IngestOptions {
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             commit_every: 250_000,
+            extended: true,
         }
     }
 }
@@ -113,11 +117,17 @@ pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
     /// SID/name pairs already tagged in this run: one event per pair is enough.
     sid_pairs: HashSet<String>,
+    extended: bool,
 }
 
 impl Tagger {
     /// Compile the saved queries (extended ones are tagged by their prefilter instead).
     pub fn new(queries: &[SavedQuery]) -> Self {
+        Self::with_extended(queries, true)
+    }
+
+    /// As `new`; `extended: false` skips the extended layer's tags.
+    pub fn with_extended(queries: &[SavedQuery], extended: bool) -> Self {
         let parity = queries
             .iter()
             .filter(|q| q.kind == analytics::QueryKind::Parity)
@@ -126,6 +136,7 @@ impl Tagger {
         Tagger {
             parity,
             sid_pairs: HashSet::new(),
+            extended,
         }
     }
 
@@ -138,6 +149,9 @@ impl Tagger {
                 tags.push(tag.clone());
                 matched.push(i);
             }
+        }
+        if !self.extended {
+            return tags;
         }
         if extended::is_candidate(event) {
             tags.push(EXTENDED_CANDIDATE_TAG.to_string());
@@ -179,10 +193,12 @@ impl Tagger {
             .iter()
             .map(|(q, _, _)| (q.id.clone(), analytics::fingerprint(q)))
             .collect();
-        fps.insert(
-            EXTENDED_TAGS_KEY.to_string(),
-            EXTENDED_TAGS_VERSION.to_string(),
-        );
+        if self.extended {
+            fps.insert(
+                EXTENDED_TAGS_KEY.to_string(),
+                EXTENDED_TAGS_VERSION.to_string(),
+            );
+        }
         fps
     }
 
@@ -218,7 +234,7 @@ pub fn ingest(
     let started = Instant::now();
     let mut writer = index.writer()?;
     let mut known = index.known_uids()?;
-    let mut tagger = Tagger::new(queries);
+    let mut tagger = Tagger::with_extended(queries, opts.extended);
     let fingerprints = tagger.fingerprints();
     let readers = ingest::spawn(paths, opts.threads.max(1));
 
@@ -245,7 +261,9 @@ pub fn ingest(
                 for mut event in events {
                     summary.events_read += 1;
                     occurrences.number(&mut event);
-                    prepare(&mut event);
+                    if opts.extended {
+                        prepare(&mut event);
+                    }
                     let uid = event.uid();
                     let tags = tagger.tags(&event, &mut matched);
                     if !matched.is_empty() && live_seen.insert(uid) {

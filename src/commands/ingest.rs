@@ -17,15 +17,11 @@ pub fn run(
     dir: &Path,
     paths: Vec<PathBuf>,
     format: SummaryFormat,
-    threads: Option<usize>,
+    opts: &IngestOptions,
 ) -> Result<ExitCode> {
     let index = Index::open(dir)?;
     let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
-    let mut opts = IngestOptions::default();
-    if let Some(t) = threads {
-        opts.threads = t.max(1);
-    }
-    let summary = ingest_with_progress(&index, &queries, paths, &opts, format)?;
+    let summary = ingest_with_progress(&index, &queries, paths, opts, format)?;
     match format {
         SummaryFormat::Json => emit(&serde_json::to_string_pretty(&summary)?),
         SummaryFormat::Text => emit(&summary_text(&summary, dir)),

@@ -28,7 +28,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             paths,
             format,
             threads,
-        }) => ingest::run(&index_dir, paths, format, threads),
+            commit_every,
+            no_extended,
+        }) => {
+            let mut opts = crate::pipeline::IngestOptions {
+                commit_every: commit_every.max(1),
+                extended: !no_extended,
+                ..Default::default()
+            };
+            if let Some(t) = threads {
+                opts.threads = t.max(1);
+            }
+            ingest::run(&index_dir, paths, format, &opts)
+        }
         Some(Command::Stats { format }) => stats::run(&index_dir, format),
         Some(Command::Hunt {
             ids,
