@@ -187,7 +187,10 @@ fn child(args: &[&str], dir: &Path, file: &Path) -> Result<(Duration, String)> {
         .arg("--index")
         .arg(dir)
         .arg(file)
-        .env("HUNTBENCH_CONFIG", std::env::temp_dir().join("huntbench-bench-config"))
+        .env(
+            "HUNTBENCH_CONFIG",
+            std::env::temp_dir().join("huntbench-bench-config"),
+        )
         .output()?;
     let wall = t.elapsed();
     if !out.status.success() {

@@ -343,3 +343,67 @@ fn search_and_extended_rows_and_edges() {
         );
     }
 }
+
+#[test]
+fn a_killed_ingest_resumes_without_duplicates_and_a_second_writer_is_refused() {
+    let env = Env::new();
+    let events = demo::generate(&DemoOptions {
+        seed: 5,
+        events: 60_000,
+    });
+    let file = env.path("big.jsonl");
+    demo::write_ndjson_evtx_dump(&events, &mut std::fs::File::create(&file).unwrap()).unwrap();
+    let f = file.to_str().unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        .args(["ingest", "--commit-every", "2000", "--format", "json", f])
+        .env("HUNTBENCH_DATA", env.path("data"))
+        .env("HUNTBENCH_CONFIG", env.path("config"))
+        .env("HUNTBENCH_INDEX", env.path("index"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for a first commit, then try a second writer while the first still runs.
+    let start = std::time::Instant::now();
+    let mut refused = false;
+    loop {
+        // Until the first process has created the index, stats may find a half-made directory.
+        let (code, out, _) = env.run(&["stats", "--format", "json"]);
+        let committed = if code == 0 {
+            serde_json::from_str::<Value>(&out).unwrap()["events"]
+                .as_u64()
+                .unwrap()
+        } else {
+            0
+        };
+        if committed > 0 {
+            if child.try_wait().unwrap().is_none() {
+                let (code, _, err) = env.run(&["ingest", f]);
+                assert_ne!(code, 0, "a second writer must be refused");
+                assert!(err.contains("in use"), "{err}");
+                refused = true;
+            }
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 120, "no commit seen");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().ok();
+    child.wait().unwrap();
+
+    let kept = env.json(&["stats", "--format", "json"])["events"]
+        .as_u64()
+        .unwrap();
+    assert!(kept > 0);
+    let s = env.json(&["ingest", "--format", "json", f]);
+    assert_eq!(s["duplicates"], kept, "{s}");
+    assert_eq!(s["indexed"].as_u64().unwrap() + kept, events.len() as u64);
+    assert_eq!(
+        env.json(&["stats", "--format", "json"])["events"],
+        events.len() as u64
+    );
+    if !refused {
+        eprintln!("note: the first ingest finished before a second writer could be tried");
+    }
+}
