@@ -8,7 +8,7 @@ use serde::{Serialize, Serializer};
 
 use super::cmdline::command_line_script;
 use super::encoded::{decode_encoded_command, has_candidate_flag};
-use super::reassemble::{Block, reassemble};
+use super::reassemble::{Block, reassemble, reassemble_parts};
 use super::sids::SidNames;
 use super::winrm::{Analysis, Detection, Target, analyze, detect, escu_matches};
 use crate::event::Event;
@@ -87,33 +87,71 @@ const fn pack(t: &[u8]) -> (u64, u64) {
     (value, mask)
 }
 
-/// One pass, no allocation: the last 8 normalized bytes live in a shift register.
+/// ASCII normalization for the prefilter: lower case, and 0 for characters it skips.
+const ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let c = i as u8;
+        t[i] = match c {
+            b'\t'..=b'\r' | b' ' | b'`' | b'\'' | b'"' | b'+' => 0,
+            b'A'..=b'Z' => c + 32,
+            _ => c,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// Bytes that end some trigger: only there is the register compared.
+const LAST: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut k = 0;
+    while k < TRIGGERS.len() {
+        t[(TRIGGERS[k].0 & 0xff) as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// One pass, no allocation: the last 8 normalized bytes live in a shift register; ASCII goes
+/// through a table, other characters take the slow path (dash variants, quotes, lower case).
 fn text_candidate(text: &str) -> bool {
-    let masks = &TRIGGERS;
+    let hit = |reg: u64| TRIGGERS.iter().any(|&(v, m)| reg & m == v);
+    let bytes = text.as_bytes();
     let mut reg = 0u64;
-    let mut push = |b: u8| {
-        reg = (reg << 8) | b as u64;
-        masks.iter().any(|&(v, m)| reg & m == v)
-    };
-    for c in text.chars() {
-        if c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}') {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+            let n = ASCII[b as usize];
+            if n != 0 {
+                reg = (reg << 8) | n as u64;
+                if LAST[n as usize] && hit(reg) {
+                    return true;
+                }
+            }
+            continue;
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        if c.is_whitespace() || matches!(c, '\u{2018}'..='\u{201F}') {
             continue;
         }
         if super::lexer::is_dash(c) {
             // Typographic dashes read as `-` in names, as the tokenizer reads them.
-            if push(b'-') {
-                return true;
-            }
-            continue;
-        }
-        if c.is_ascii() {
-            if push(c.to_ascii_lowercase() as u8) {
+            reg = (reg << 8) | b'-' as u64;
+            if hit(reg) {
                 return true;
             }
             continue;
         }
         for l in c.to_lowercase() {
-            if push(if l.is_ascii() { l as u8 } else { 0 }) {
+            reg = (reg << 8) | if l.is_ascii() { l as u64 } else { 0 };
+            if hit(reg) {
                 return true;
             }
         }
@@ -324,12 +362,12 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
         .copied()
         .filter(|e| e.is_script_block())
         .collect();
-    let by_uid: HashMap<u64, &Event> = scripts.iter().map(|e| (e.uid(), *e)).collect();
     let mut sink = Sink {
         rows: BTreeMap::new(),
     };
     let mut result = ExtendedResult::default();
-    let mut blocks = reassemble(&scripts);
+    let (mut blocks, part_events): (Vec<Block>, Vec<Vec<&Event>>) =
+        reassemble_parts(&scripts).into_iter().unzip();
     let mut analyses: Vec<Analysis> = blocks.iter().map(|b| analyze(&b.text)).collect();
     let own = blocks.len();
     // A block calling a dormant function need not look like remoting (`go`): find such callers
@@ -360,12 +398,9 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
             continue;
         }
         // Parity tests each part on its own: escu only if one part alone matches.
-        let escu = block.parts.iter().any(|u| {
-            by_uid
-                .get(u)
-                .and_then(|e| e.script_block_text.as_deref())
-                .is_some_and(escu_matches)
-        });
+        let escu = part_events[k]
+            .iter()
+            .any(|e| e.script_block_text.as_deref().is_some_and(escu_matches));
         if block.user_id.is_none() {
             for &u in &block.parts {
                 result

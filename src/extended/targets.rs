@@ -43,6 +43,9 @@ pub fn uri_host(uri: &str) -> String {
     rest.split(':').next().unwrap_or("").to_string()
 }
 
+/// Longest unresolved expression kept verbatim.
+pub const MAX_EXPR: usize = 256;
+
 /// A value parser over a token slice, with the bracket match table.
 pub(crate) struct Values<'a> {
     pub src: &'a str,
@@ -51,17 +54,25 @@ pub(crate) struct Values<'a> {
 }
 
 impl Values<'_> {
+    /// Source text of tokens `from..=to_incl`, cut at [`MAX_EXPR`] bytes: an unresolved
+    /// expression is shown, not evaluated, and copying a whole script per use would be quadratic.
     fn raw(&self, from: usize, to_incl: usize) -> String {
+        let start = self.toks[from].start;
         let end = self
             .toks
             .get(to_incl)
             .map_or(self.src.len(), |t| t.end)
             .min(self.src.len());
-        self.src
-            .get(self.toks[from].start..end)
-            .unwrap_or("")
-            .trim()
-            .to_string()
+        let mut cut = end.min(start + MAX_EXPR);
+        while !self.src.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let text = self.src.get(start..cut).unwrap_or("").trim();
+        if cut < end {
+            format!("{text}…")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Index of the last token of the element starting at `i` (brackets and indexers included).

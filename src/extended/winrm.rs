@@ -21,7 +21,7 @@ use super::encoded::decode_encoded_command;
 use super::lexer::{Bracket, Kind, Tok, match_brackets, tokenize};
 use super::names::Cmdlet;
 use super::params::{self, How, Param};
-use super::scan::{Cmd, Scan};
+use super::scan::{Cmd, Scan, SplatEntries};
 pub use super::targets::Target;
 use super::targets::{Values, uri_host};
 
@@ -38,6 +38,14 @@ pub struct Detection {
 pub fn escu_matches(text: &str) -> bool {
     let lower = text.to_lowercase();
     lower.contains("invoke-command") && lower.contains("-computername")
+}
+
+/// Sessions created in a text: (token position, targets) in text order, and by variable the
+/// indices of the sessions assigned to it.
+#[derive(Default)]
+struct Sessions {
+    list: Vec<(usize, Vec<Target>)>,
+    by_var: HashMap<String, Vec<usize>>,
 }
 
 /// How deep strings run by `iex` / child PowerShell command lines are followed.
@@ -141,6 +149,12 @@ impl Scan<'_> {
                         b.strings.push(t.text.clone());
                     }
                     let is_block = t.kind == Kind::Open(Bracket::Brace);
+                    if is_block {
+                        // A script block is never a target: skip it without copying its text.
+                        b.positionals.push((Vec::new(), true));
+                        i = self.vals.matched[i].max(i) + 1;
+                        continue;
+                    }
                     let (vals, next) = self.vals.list(i);
                     b.positionals.push((vals, is_block));
                     i = next.max(i + 1);
@@ -152,7 +166,7 @@ impl Scan<'_> {
 
     /// Keys and values a splatted variable carries; parsed once per variable per text, so
     /// many `@p` uses of one large hashtable stay linear.
-    fn splat_entries(&self, var: &str) -> Rc<Vec<(String, Vec<Target>)>> {
+    fn splat_entries(&self, var: &str) -> Rc<SplatEntries> {
         if let Some(hit) = self.splat_cache.borrow().get(var) {
             return hit.clone();
         }
@@ -212,9 +226,9 @@ impl Scan<'_> {
             .extend(vals.into_iter().map(|v| if uri { v.uri_host() } else { v }));
     }
 
-    /// Sessions created in this text: by variable, and all of their targets.
-    fn sessions(&self) -> (HashMap<String, Vec<Target>>, Vec<Target>) {
-        let (mut by_var, mut all) = (HashMap::new(), Vec::new());
+    /// Sessions created in this text with a remote target, in text order.
+    fn sessions(&self) -> Sessions {
+        let mut out = Sessions::default();
         for c in self.cmds.iter().filter(|c| c.kind == Cmdlet::NewSession) {
             let b = self.bind(c, params::PSSESSION);
             let mut targets = b.targets;
@@ -223,25 +237,37 @@ impl Scan<'_> {
             {
                 targets = first;
             }
-            if targets.is_empty() {
-                continue;
-            }
-            all.extend(targets.iter().cloned());
-            if let Some(v) = &c.assigned {
-                by_var
-                    .entry(v.clone())
-                    .or_insert_with(Vec::new)
-                    .extend(targets);
+            if !targets.is_empty() {
+                if let Some(v) = &c.assigned {
+                    out.by_var
+                        .entry(v.clone())
+                        .or_default()
+                        .push(out.list.len());
+                }
+                out.list.push((c.args.0, targets));
             }
         }
-        all.sort();
-        all.dedup();
-        (by_var, all)
+        out
+    }
+
+    /// The session a `-Session $v` at token `at` uses: the latest `$v = New-PSSession` before
+    /// it, else the latest session created before it, else the first one created.
+    fn session_for<'s>(sessions: &'s Sessions, var: &str, at: usize) -> Option<&'s Vec<Target>> {
+        let list = &sessions.list;
+        let by_var = sessions.by_var.get(var).and_then(|idx| {
+            let n = idx.partition_point(|&k| list[k].0 < at);
+            n.checked_sub(1).map(|p| idx[p])
+        });
+        let any = list
+            .partition_point(|s| s.0 < at)
+            .checked_sub(1)
+            .or((!list.is_empty()).then_some(0));
+        by_var.or(any).map(|k| &list[k].1)
     }
 
     fn detections(&self, escu: bool, depth: usize) -> Analysis {
         let live = self.reachable();
-        let (by_var, all_sessions) = self.sessions();
+        let sessions = self.sessions();
         let mut analysis = Analysis::default();
         let mut triggers: HashMap<usize, Vec<String>> = HashMap::new();
         let mut rev: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -252,7 +278,7 @@ impl Scan<'_> {
         }
         for c in &self.cmds {
             let mut found = Vec::new();
-            self.command_detections(c, escu, depth, (&by_var, &all_sessions), &mut found);
+            self.command_detections(c, escu, depth, &sessions, &mut found);
             match c.owner {
                 Some(f) if !live.contains(&f) => {
                     // Bounded: beyond 64 dormant functions only their own names trigger them.
@@ -304,7 +330,7 @@ impl Scan<'_> {
         c: &Cmd,
         escu: bool,
         depth: usize,
-        sessions: (&HashMap<String, Vec<Target>>, &Vec<Target>),
+        sessions: &Sessions,
         out: &mut Vec<Detection>,
     ) {
         let mut b = match c.kind {
@@ -329,8 +355,7 @@ impl Scan<'_> {
                 [Target::Unresolved(v)] => v.trim_start_matches('$').to_lowercase(),
                 _ => String::new(),
             };
-            let from = sessions.0.get(&var).unwrap_or(sessions.1);
-            if !from.is_empty() {
+            if let Some(from) = Self::session_for(sessions, &var, c.args.0) {
                 b.via = Some("session");
                 b.targets = from.clone();
             }
