@@ -308,3 +308,40 @@ fn prefilter_never_misses_a_positive() {
     };
     assert!(!is_candidate(&plain));
 }
+
+#[test]
+fn sessions_bind_to_the_latest_assignment_before_use() {
+    let text = "$s = New-PSSession -cn early\n$t = nsn late-t\nicm -Session $s {1}\n$s = New-PSSession -cn later\nicm -Session $s {2}\nicm -Session $other {3}";
+    let found = detect(text);
+    let targets: Vec<Vec<Target>> = found.iter().map(|d| d.targets.clone()).collect();
+    assert_eq!(
+        targets,
+        vec![vec![lit("early")], vec![lit("later")], vec![lit("later")]]
+    );
+    assert!(found.iter().all(|d| d.technique == "icm:session"));
+}
+
+#[test]
+fn crafted_inputs_stay_bounded_and_exact() {
+    // 20k unclosed script blocks: every icm is found, none swallows the rest.
+    let unclosed = "icm -cn a {".repeat(20_000);
+    assert_eq!(detect(&unclosed).len(), 20_000);
+    // A huge computed target is kept as an expression, cut to 256 bytes plus an ellipsis.
+    let long = format!("icm -cn ({}) {{}}", "x".repeat(10_000));
+    let t = &detect(&long)[0].targets;
+    match &t[0] {
+        Target::Unresolved(e) => {
+            assert!(e.ends_with('…') && e.len() <= 256 + '…'.len_utf8(), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Deep nesting neither overflows the stack nor invents commands.
+    let deep = "(".repeat(100_000) + &")".repeat(100_000);
+    assert_eq!(detect(&deep), vec![]);
+    // Thousands of names in one list come back once each, in order.
+    let names: Vec<String> = (0..5000).map(|i| format!("h{i}")).collect();
+    let many = format!("icm -cn {},h0 {{}}", names.join(","));
+    let got = &detect(&many)[0].targets;
+    assert_eq!(got.len(), 5000, "h0 named twice is one target");
+    assert_eq!(got[4999], lit("h4999"));
+}

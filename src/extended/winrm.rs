@@ -369,7 +369,8 @@ impl Scan<'_> {
             technique.push('+');
             technique.push_str(f);
         }
-        b.targets.dedup();
+        let mut seen = HashSet::new();
+        b.targets.retain(|t| seen.insert(t.clone()));
         out.push(Detection {
             technique,
             escu,
