@@ -1,14 +1,16 @@
 //! The extended hunt: detect() over reassembled script blocks, command lines and decoded
 //! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
 use super::cmdline::command_line_script;
-use super::encoded::{decode_encoded_command, has_candidate_flag};
-use super::reassemble::{Block, reassemble, reassemble_parts};
+use super::deferred::{deferred_calls, dormant_callers};
+use super::encoded::decode_encoded_command;
+use super::prefilter::{is_candidate, is_powershell};
+use super::reassemble::{Block, reassemble_parts};
 use super::sids::SidNames;
 use super::winrm::{Analysis, Detection, Target, analyze, detect, escu_matches};
 use crate::event::Event;
@@ -50,148 +52,6 @@ pub struct ExtendedResult {
     pub incomplete_blocks: Vec<Block>,
     /// Matching events Splunk's `stats ... by user_id` would drop, with the reason.
     pub dropped: Vec<(u64, String)>,
-}
-
-/// Every name detect() can act on contains one of these once lowercased with backticks,
-/// quotes, `+` and white space removed (so names split by backticks or built by concatenation
-/// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
-const TRIGGERS: [(u64, u64); 12] = [
-    pack(b"icm"),
-    pack(b"invoke"),
-    pack(b"pssessio"),
-    pack(b"nsn"),
-    pack(b"etsn"),
-    pack(b"iex"),
-    pack(b"powershe"),
-    pack(b"pwsh"),
-    pack(b"winrs"),
-    pack(b"winrm"),
-    // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
-    pack(b"gcm"),
-    pack(b"get-comm"),
-];
-
-/// A trigger as (value, mask) over the last `len` bytes of the shift register.
-const fn pack(t: &[u8]) -> (u64, u64) {
-    let mut value = 0u64;
-    let mut i = 0;
-    while i < t.len() {
-        value = (value << 8) | t[i] as u64;
-        i += 1;
-    }
-    let mask = if t.len() == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * t.len())) - 1
-    };
-    (value, mask)
-}
-
-/// ASCII normalization for the prefilter: lower case, and 0 for characters it skips.
-const ASCII: [u8; 128] = {
-    let mut t = [0u8; 128];
-    let mut i = 0;
-    while i < 128 {
-        let c = i as u8;
-        t[i] = match c {
-            b'\t'..=b'\r' | b' ' | b'`' | b'\'' | b'"' | b'+' => 0,
-            b'A'..=b'Z' => c + 32,
-            _ => c,
-        };
-        i += 1;
-    }
-    t
-};
-
-/// Bytes that end some trigger: only there is the register compared.
-const LAST: [bool; 128] = {
-    let mut t = [false; 128];
-    let mut k = 0;
-    while k < TRIGGERS.len() {
-        t[(TRIGGERS[k].0 & 0xff) as usize] = true;
-        k += 1;
-    }
-    t
-};
-
-/// One pass, no allocation: the last 8 normalized bytes live in a shift register; ASCII goes
-/// through a table, other characters take the slow path (dash variants, quotes, lower case).
-fn text_candidate(text: &str) -> bool {
-    let hit = |reg: u64| TRIGGERS.iter().any(|&(v, m)| reg & m == v);
-    let bytes = text.as_bytes();
-    let mut reg = 0u64;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x80 {
-            i += 1;
-            let n = ASCII[b as usize];
-            if n != 0 {
-                reg = (reg << 8) | n as u64;
-                if LAST[n as usize] && hit(reg) {
-                    return true;
-                }
-            }
-            continue;
-        }
-        let Some(c) = text[i..].chars().next() else {
-            break;
-        };
-        i += c.len_utf8();
-        if c.is_whitespace() || matches!(c, '\u{2018}'..='\u{201F}') {
-            continue;
-        }
-        if super::lexer::is_dash(c) {
-            // Typographic dashes read as `-` in names, as the tokenizer reads them.
-            reg = (reg << 8) | b'-' as u64;
-            if hit(reg) {
-                return true;
-            }
-            continue;
-        }
-        for l in c.to_lowercase() {
-            reg = (reg << 8) | if l.is_ascii() { l as u64 } else { 0 };
-            if hit(reg) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Cheap superset prefilter: could the extended hunt find something in (or through) this event?
-/// Multi-part 4104 parts always qualify (a name may straddle a part boundary).
-pub fn is_candidate(e: &Event) -> bool {
-    if e.is_script_block() {
-        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
-            return true;
-        }
-        return e.script_block_text.as_deref().is_some_and(text_candidate);
-    }
-    if e.is_process_creation() {
-        let cmd = e.process.as_deref().unwrap_or("");
-        return text_candidate(cmd)
-            || has_candidate_flag(cmd)
-            || e.decoded_command.as_deref().is_some_and(text_candidate);
-    }
-    false
-}
-
-/// `process_powershell`: the ESCU process analytic only looks at PowerShell hosts.
-fn is_powershell(e: &Event) -> bool {
-    const NAMES: &[&str] = &[
-        "pwsh.exe",
-        "sqlps.exe",
-        "sqltoolsps.exe",
-        "powershell.exe",
-        "powershell_ise.exe",
-    ];
-    const ORIGINAL: &[&str] = &["pwsh.dll", "powershell.exe", "powershell_ise.exe"];
-    let is = |v: &Option<String>, set: &[&str]| {
-        v.as_deref()
-            .is_some_and(|v| set.iter().any(|n| n.eq_ignore_ascii_case(v)))
-    };
-    is(&e.process_name, NAMES) || is(&e.original_file_name, ORIGINAL)
 }
 
 /// Merge detections of one text by technique (two `icm` calls in one block are one row).
@@ -271,76 +131,6 @@ impl Sink {
         row.events.extend_from_slice(h.events);
         merge_unique(&mut row.targets, h.targets.into_iter());
     }
-}
-
-/// Non-candidate script blocks that may call a dormant function: same host and user as a block
-/// with dormant detections, and the function's name somewhere in their text.
-fn dormant_callers(events: &[&Event], blocks: &[Block], analyses: &[Analysis]) -> Vec<Block> {
-    let mut scopes: HashMap<(String, Option<String>), Vec<&str>> = HashMap::new();
-    for (b, a) in blocks.iter().zip(analyses) {
-        for (names, _) in &a.dormant {
-            let v = scopes
-                .entry((b.computer.to_lowercase(), b.user_id.clone()))
-                .or_default();
-            v.extend(names.iter().map(String::as_str));
-        }
-    }
-    if scopes.is_empty() {
-        return Vec::new();
-    }
-    let extra: Vec<&Event> = events
-        .iter()
-        .copied()
-        .filter(|e| e.is_script_block() && !is_candidate(e))
-        .filter(|e| {
-            let key = (e.computer.to_lowercase(), e.user_id.clone());
-            let Some(names) = scopes.get(&key) else {
-                return false;
-            };
-            let text = e.script_block_text.as_deref().unwrap_or("").to_lowercase();
-            names.iter().any(|n| text.contains(n))
-        })
-        .collect();
-    reassemble(&extra)
-}
-
-/// Dormant detections (in functions a block defines but does not call) that another block of
-/// the same host and user calls: (defining block, detection, calling block).
-fn deferred_calls(blocks: &[Block], analyses: &[Analysis]) -> Vec<(usize, Detection, usize)> {
-    type Scope = (String, Option<String>);
-    let scope = |b: &Block| -> Scope { (b.computer.to_lowercase(), b.user_id.clone()) };
-    // Per scope: called name → blocks calling it at top level (without defining it).
-    let mut callers: HashMap<Scope, HashMap<&str, Vec<usize>>> = HashMap::new();
-    for (k, a) in analyses.iter().enumerate() {
-        let by_name = callers.entry(scope(&blocks[k])).or_default();
-        for name in &a.calls {
-            if !a.defined.contains(name) {
-                let v = by_name.entry(name.as_str()).or_default();
-                if v.last() != Some(&k) {
-                    v.push(k);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (k, a) in analyses.iter().enumerate() {
-        let Some(by_name) = callers.get(&scope(&blocks[k])) else {
-            continue;
-        };
-        for (names, d) in &a.dormant {
-            let caller = names
-                .iter()
-                .filter_map(|n| by_name.get(n.as_str()))
-                .flatten()
-                .copied()
-                // A call can only run a function defined before it.
-                .find(|&c| c != k && blocks[c].first >= blocks[k].first);
-            if let Some(c) = caller {
-                out.push((k, d.clone(), c));
-            }
-        }
-    }
-    out
 }
 
 /// `"C:\\Windows\\System32\\winrs.exe" -r:x cmd` → `C:\\Windows\\System32\\winrs.exe -r:x cmd`.
