@@ -131,6 +131,24 @@ fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
             vec![lit("srv20")],
         ),
         (
+            "Connect-PSSession -ComputerName srv30 -Name s1",
+            "connect-pssession:computername",
+            false,
+            vec![lit("srv30")],
+        ),
+        (
+            "$c = New-CimSession -cn srv31\nInvoke-CimMethod -CimSession $c -ClassName Win32_Process -MethodName Create -Arguments @{CommandLine='calc'}",
+            "invoke-cimmethod:session",
+            false,
+            vec![lit("srv31")],
+        ),
+        (
+            "icim -Comp srv32 Win32_Process Create @{CommandLine='x'}",
+            "icim:prefix",
+            false,
+            vec![lit("srv32")],
+        ),
+        (
             "Set-Alias -Name run -Value Invoke-Command\nrun -Cn srv21 { id }",
             "invoke-command:cn+alias",
             false,
@@ -244,6 +262,10 @@ fn near_misses_raise_nothing() {
         "evil-winrm --help",
         // A splat variable assigned elsewhere (unknown content): nothing is guessed.
         "Invoke-Command @params",
+        // CIM calls that are management, not execution; a local process creation.
+        "Invoke-CimMethod -cn srv01 -ClassName Win32_Service -MethodName StopService",
+        "Get-CimInstance -cn srv01 Win32_Process",
+        "Invoke-CimMethod -ClassName Win32_Process -MethodName Create -Arguments @{CommandLine='calc'}",
         // Aliases and help about the cmdlet.
         "Get-Help Invoke-Command -Parameter ComputerName; Get-Alias icm",
     ];

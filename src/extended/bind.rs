@@ -112,7 +112,7 @@ impl Scan<'_> {
             "ConnectionUri" => "connectionuri",
             "HostName" | "SSHConnection" => "hostname",
             "VMName" | "VMId" => "vmname",
-            "Session" => {
+            "Session" | "CimSession" => {
                 b.session = Some(vals);
                 return;
             }

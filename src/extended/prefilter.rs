@@ -7,7 +7,7 @@ use crate::event::Event;
 /// Every name detect() can act on contains one of these once lowercased with backticks,
 /// quotes, `+` and white space removed (so names split by backticks or built by concatenation
 /// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
-const TRIGGERS: [(u64, u64); 12] = [
+const TRIGGERS: [(u64, u64); 14] = [
     pack(b"icm"),
     pack(b"invoke"),
     pack(b"pssessio"),
@@ -21,6 +21,9 @@ const TRIGGERS: [(u64, u64); 12] = [
     // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
     pack(b"gcm"),
     pack(b"get-comm"),
+    // Aliases of Invoke-CimMethod and Receive-PSSession.
+    pack(b"icim"),
+    pack(b"rcsn"),
 ];
 
 /// A trigger as (value, mask) over the last `len` bytes of the shift register.

@@ -200,7 +200,8 @@ impl Scan<'_> {
     ) {
         let mut b = match c.kind {
             Cmdlet::Invoke => self.bind(c, params::INVOKE_COMMAND),
-            Cmdlet::EnterSession => self.bind(c, params::PSSESSION),
+            Cmdlet::EnterSession | Cmdlet::Reconnect => self.bind(c, params::PSSESSION),
+            Cmdlet::Cim if self.creates_process(c) => self.bind(c, params::CIM_METHOD),
             Cmdlet::Winrs | Cmdlet::EvilWinrm => self.client(c),
             Cmdlet::Iex | Cmdlet::PowerShell => {
                 if depth < MAX_DEPTH {
@@ -208,7 +209,7 @@ impl Scan<'_> {
                 }
                 return;
             }
-            Cmdlet::NewSession | Cmdlet::AliasDef => return,
+            Cmdlet::NewSession | Cmdlet::AliasDef | Cmdlet::Cim => return,
         };
         if b.via.is_none() {
             self.positional(c.kind, &mut b);
@@ -241,6 +242,14 @@ impl Scan<'_> {
             escu,
             targets: b.targets,
         });
+    }
+
+    /// `Invoke-CimMethod` runs a program only as `Win32_Process` `Create`; other methods and
+    /// classes are management calls, not remote execution.
+    fn creates_process(&self, c: &Cmd) -> bool {
+        let toks = &self.vals.toks[c.args.0..c.args.1];
+        let has = |w: &str| toks.iter().any(|t| t.text.eq_ignore_ascii_case(w));
+        has("win32_process") && has("create")
     }
 
     /// Script in a string given to `iex`, or run by a child `powershell` (`-c`, `-enc`).
