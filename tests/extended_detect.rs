@@ -149,6 +149,18 @@ fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
             vec![lit("srv32")],
         ),
         (
+            "Write-Host \"done: $(icm -cn srv33 { id })\"",
+            "icm:cn+subexpr",
+            false,
+            vec![lit("srv33")],
+        ),
+        (
+            "$b = [scriptblock]::Create('icm srv34 { id }'); & $b",
+            "icm:positional+scriptblock",
+            false,
+            vec![lit("srv34")],
+        ),
+        (
             "Set-Alias -Name run -Value Invoke-Command\nrun -Cn srv21 { id }",
             "invoke-command:cn+alias",
             false,
@@ -262,6 +274,8 @@ fn near_misses_raise_nothing() {
         "evil-winrm --help",
         // A splat variable assigned elsewhere (unknown content): nothing is guessed.
         "Invoke-Command @params",
+        // Remoting words inside literal text of an expandable string are not code.
+        "Write-Host \"Invoke-Command -ComputerName $h is next: $(Get-Date)\"",
         // CIM calls that are management, not execution; a local process creation.
         "Invoke-CimMethod -cn srv01 -ClassName Win32_Service -MethodName StopService",
         "Get-CimInstance -cn srv01 Win32_Process",

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::cmdline::command_line_script;
 use super::encoded::decode_encoded_command;
-use super::lexer::{match_brackets, tokenize};
+use super::lexer::{Bracket, Kind, match_brackets, tokenize};
 use super::names::Cmdlet;
 use super::params;
 use super::scan::{Cmd, Scan};
@@ -162,6 +162,9 @@ impl Scan<'_> {
                 _ => analysis.detections.extend(found),
             }
         }
+        if depth < MAX_DEPTH {
+            self.strings_run(depth, &mut analysis.detections);
+        }
         analysis.calls = self
             .calls
             .iter()
@@ -244,6 +247,39 @@ impl Scan<'_> {
         });
     }
 
+    /// Code inside strings that PowerShell runs: `$(...)` in an expandable string, and the
+    /// text given to `[scriptblock]::Create(...)` / `NewScriptBlock(...)`.
+    fn strings_run(&self, depth: usize, out: &mut Vec<Detection>) {
+        let toks = self.vals.toks;
+        for (i, t) in toks.iter().enumerate() {
+            let Kind::Str { expandable } = t.kind else {
+                continue;
+            };
+            let mut texts: Vec<(&str, &str)> = Vec::new();
+            if expandable {
+                texts.extend(subexpressions(&t.text).into_iter().map(|x| ("subexpr", x)));
+            }
+            let creates = i >= 2
+                && toks[i - 1].kind == Kind::Open(Bracket::Paren)
+                && matches!(toks[i - 2].kind, Kind::Word | Kind::Var)
+                && {
+                    let w = toks[i - 2].text.to_lowercase();
+                    w.ends_with("::create") || w.ends_with("newscriptblock")
+                };
+            if creates {
+                texts.push(("scriptblock", &t.text));
+            }
+            for (tag, text) in texts {
+                for mut d in detect_depth(text, depth + 1) {
+                    d.escu = escu_matches(self.vals.src);
+                    d.technique.push('+');
+                    d.technique.push_str(tag);
+                    out.push(d);
+                }
+            }
+        }
+    }
+
     /// `Invoke-CimMethod` runs a program only as `Win32_Process` `Create`; other methods and
     /// classes are management calls, not remote execution.
     fn creates_process(&self, c: &Cmd) -> bool {
@@ -285,4 +321,33 @@ impl Scan<'_> {
             }
         }
     }
+}
+
+/// The `$( ... )` subexpressions of an expandable string's text (outermost only; nested ones
+/// are found when the inner text is analyzed). Unbalanced text runs to the end.
+fn subexpressions(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'$' && bytes[i + 1] == b'(' {
+            let start = i + 2;
+            let mut depth = 1usize;
+            let mut j = start;
+            while j < bytes.len() && depth > 0 {
+                match bytes[j] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            let end = if depth == 0 { j - 1 } else { j };
+            out.push(&text[start..end]);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
