@@ -104,7 +104,7 @@ fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
             "Invoke-Command -HostName user@srv16 { id }",
             "invoke-command:hostname",
             false,
-            vec![lit("user@srv16")],
+            vec![lit("srv16")],
         ),
         (
             "Invoke-Command -VMName vm17 { id }",

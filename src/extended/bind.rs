@@ -139,9 +139,11 @@ impl Scan<'_> {
         if t.backtick {
             b.flags.push("backtick");
         }
-        let uri = via == "connectionuri";
-        b.targets
-            .extend(vals.into_iter().map(|v| if uri { v.uri_host() } else { v }));
+        b.targets.extend(vals.into_iter().map(|v| match via {
+            "connectionuri" => v.uri_host(),
+            "hostname" => v.ssh_host(),
+            _ => v,
+        }));
     }
 
     /// Positional binding: `Invoke-Command srv {…}`, `Enter-PSSession srv`.

@@ -23,6 +23,16 @@ impl Target {
         }
     }
 
+    /// Same target without an SSH `user@` prefix (`-HostName admin@srv` → `srv`).
+    pub fn ssh_host(self) -> Target {
+        match self {
+            Target::Literal(s) => {
+                Target::Literal(s.rsplit_once('@').map_or(s.clone(), |(_, h)| h.to_string()))
+            }
+            other => other,
+        }
+    }
+
     /// Same target, a URI reduced to its host.
     pub fn uri_host(self) -> Target {
         match self {
@@ -37,6 +47,10 @@ pub fn uri_host(uri: &str) -> String {
     let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
     let rest = rest.split(['/', '?', '#']).next().unwrap_or("");
     let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    if rest.parse::<std::net::IpAddr>().is_ok() {
+        // A bare IPv6 address has colons but no port.
+        return rest.to_string();
+    }
     if let Some(v6) = rest.strip_prefix('[') {
         return v6.split(']').next().unwrap_or("").to_string();
     }
@@ -193,5 +207,7 @@ mod tests {
         );
         assert_eq!(uri_host("https://[fe80::1]:5986"), "fe80::1");
         assert_eq!(uri_host("srv03"), "srv03");
+        assert_eq!(uri_host("fe80::2"), "fe80::2");
+        assert_eq!(uri_host("srv04:5985"), "srv04");
     }
 }
