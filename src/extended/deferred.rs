@@ -84,3 +84,54 @@ pub(crate) fn deferred_calls(
     }
     out
 }
+
+/// `Invoke-Command -Session $s` in one block whose `$s = New-PSSession <remote>` is in an earlier
+/// block of the same host and user (the usual interactive flow): (using block, detection,
+/// creating block). The latest such creation before the use wins.
+pub(crate) fn carried_sessions(
+    blocks: &[Block],
+    analyses: &[Analysis],
+) -> Vec<(usize, Detection, usize)> {
+    type Key = (String, Option<String>, String);
+    let mut created: HashMap<Key, Vec<(i64, usize)>> = HashMap::new();
+    for (k, a) in analyses.iter().enumerate() {
+        for (var, _) in &a.sessions {
+            let b = &blocks[k];
+            let key = (b.computer.to_lowercase(), b.user_id.clone(), var.clone());
+            created.entry(key).or_default().push((b.first, k));
+        }
+    }
+    for list in created.values_mut() {
+        list.sort_unstable();
+    }
+    let mut out = Vec::new();
+    for (k, a) in analyses.iter().enumerate() {
+        let b = &blocks[k];
+        for (var, technique) in &a.session_uses {
+            let key = (b.computer.to_lowercase(), b.user_id.clone(), var.clone());
+            let Some(list) = created.get(&key) else {
+                continue;
+            };
+            let n = list.partition_point(|&(t, _)| t <= b.first);
+            let Some(&(_, creator)) = list[..n].iter().rev().find(|&&(_, c)| c != k) else {
+                continue;
+            };
+            let targets = analyses[creator]
+                .sessions
+                .iter()
+                .find(|(v, _)| v == var)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            out.push((
+                k,
+                Detection {
+                    technique: technique.clone(),
+                    escu: false,
+                    targets,
+                },
+                creator,
+            ));
+        }
+    }
+    out
+}

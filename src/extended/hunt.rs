@@ -1,13 +1,13 @@
 //! The extended hunt: detect() over reassembled script blocks, command lines and decoded
 //! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
 use super::cmdline::command_line_script;
-use super::deferred::{deferred_calls, dormant_callers};
+use super::deferred::{carried_sessions, deferred_calls, dormant_callers};
 use super::encoded::decode_encoded_command;
 use super::prefilter::{is_candidate, is_powershell};
 use super::reassemble::{Block, reassemble_parts};
@@ -166,13 +166,19 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let callers = dormant_callers(events, &blocks, &analyses);
     analyses.extend(callers.iter().map(|b| analyze(&b.text)));
     blocks.extend(callers);
-    let deferred = deferred_calls(&blocks, &analyses);
+    let mut deferred: HashMap<usize, Vec<(Detection, usize)>> = HashMap::new();
+    for (k, d, other) in deferred_calls(&blocks, &analyses)
+        .into_iter()
+        .chain(carried_sessions(&blocks, &analyses))
+    {
+        deferred.entry(k).or_default().push((d, other));
+    }
     for (k, block) in blocks.iter().enumerate().take(own) {
         let mut dets = analyses[k].detections.clone();
         let mut callers: Vec<u64> = Vec::new();
         let (mut first, mut last) = (block.first, block.last);
-        for (d, caller) in deferred.iter().filter(|x| x.0 == k).map(|x| (&x.1, x.2)) {
-            let mut d = d.clone();
+        for (d, caller) in deferred.remove(&k).unwrap_or_default() {
+            let mut d = d;
             d.technique.push_str("+deferred");
             dets.push(d);
             let c = &blocks[caller];

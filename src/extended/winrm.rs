@@ -62,6 +62,11 @@ pub struct Analysis {
     pub calls: Vec<String>,
     /// Function names the text defines (normalized, lower case).
     pub defined: Vec<String>,
+    /// `$v = New-PSSession <remote>`: variable (lower case, no `$`) and targets.
+    pub sessions: Vec<(String, Vec<Target>)>,
+    /// `Invoke-Command -Session $v` with no session created in this text: variable and the
+    /// technique it would have.
+    pub session_uses: Vec<(String, String)>,
 }
 
 /// Find remote executions in PowerShell text (a script block or a command line).
@@ -143,7 +148,11 @@ impl Scan<'_> {
         }
         for c in &self.cmds {
             let mut found = Vec::new();
-            self.command_detections(c, escu, depth, &sessions, &mut found);
+            let mut pending = Vec::new();
+            self.command_detections(c, (escu, depth), &sessions, &mut found, &mut pending);
+            if c.owner.is_none_or(|f| live.contains(&f)) {
+                analysis.session_uses.extend(pending);
+            }
             match c.owner {
                 Some(f) if !live.contains(&f) => {
                     // Bounded: beyond 64 dormant functions only their own names trigger them.
@@ -172,6 +181,14 @@ impl Scan<'_> {
             .map(|(_, n)| n.clone())
             .collect();
         analysis.defined = self.funcs.clone();
+        for (var, idx) in &sessions.by_var {
+            if let Some(&last) = idx.last() {
+                analysis
+                    .sessions
+                    .push((var.clone(), sessions.list[last].1.clone()));
+            }
+        }
+        analysis.sessions.sort();
         analysis
     }
 
@@ -196,10 +213,10 @@ impl Scan<'_> {
     fn command_detections(
         &self,
         c: &Cmd,
-        escu: bool,
-        depth: usize,
+        (escu, depth): (bool, usize),
         sessions: &Sessions,
         out: &mut Vec<Detection>,
+        pending: &mut Vec<(String, String)>,
     ) {
         let mut b = match c.kind {
             Cmdlet::Invoke => self.bind(c, params::INVOKE_COMMAND),
@@ -227,17 +244,13 @@ impl Scan<'_> {
             if let Some(from) = Self::session_for(sessions, &var, c.args.0) {
                 b.via = Some("session");
                 b.targets = from.clone();
+            } else if !var.is_empty() {
+                // The session may come from an earlier block of the same session (hunt links it).
+                pending.push((var, technique(c.label, "session", &c.flags, &b.flags)));
             }
         }
         let Some(via) = b.via else { return };
-        let mut technique = format!("{}:{via}", c.label);
-        let mut flags: Vec<&str> = c.flags.iter().chain(b.flags.iter()).copied().collect();
-        flags.sort_unstable();
-        flags.dedup();
-        for f in flags {
-            technique.push('+');
-            technique.push_str(f);
-        }
+        let technique = technique(c.label, via, &c.flags, &b.flags);
         let mut seen = HashSet::new();
         b.targets.retain(|t| seen.insert(t.clone()));
         out.push(Detection {
@@ -321,6 +334,19 @@ impl Scan<'_> {
             }
         }
     }
+}
+
+/// `<command>:<via>+flag+flag` with flags sorted and unique.
+fn technique(label: &str, via: &str, a: &[&str], b: &[&str]) -> String {
+    let mut flags: Vec<&str> = a.iter().chain(b.iter()).copied().collect();
+    flags.sort_unstable();
+    flags.dedup();
+    let mut out = format!("{label}:{via}");
+    for f in flags {
+        out.push('+');
+        out.push_str(f);
+    }
+    out
 }
 
 /// The `$( ... )` subexpressions of an expandable string's text (outermost only; nested ones
