@@ -145,6 +145,10 @@ fn unquote_program(cmd: &str) -> String {
 }
 
 /// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
+///
+/// Give it the candidates (see [`is_candidate`]) plus, ideally, every other 4104 of the range:
+/// a block that only calls a function defined in an earlier block (`go`) is not a candidate,
+/// and is looked at only when some block defines a dormant remoting function.
 pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
     let scripts: Vec<&Event> = candidates
