@@ -102,16 +102,46 @@ fn load(root: &Path) -> Vec<Event> {
     let mut events = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap_or_default();
-        for v in serde_json::Deserializer::from_str(&text)
-            .into_iter::<Value>()
+        parse_into(&text, &mut events);
+    }
+    // Security-Datasets ZIPs of NDJSON, read in memory.
+    if let Ok(rd) = std::fs::read_dir(root.join("security-datasets")) {
+        let mut zips: Vec<PathBuf> = rd
             .flatten()
-        {
-            let mut m = BTreeMap::new();
-            flatten(&v, &mut m);
-            events.push(to_event(m));
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "zip"))
+            .collect();
+        zips.sort();
+        for z in zips {
+            let Ok(file) = std::fs::File::open(&z) else {
+                continue;
+            };
+            let Ok(mut archive) = zip::ZipArchive::new(file) else {
+                continue;
+            };
+            for k in 0..archive.len() {
+                let Ok(mut member) = archive.by_index(k) else {
+                    continue;
+                };
+                let mut text = String::new();
+                if std::io::Read::read_to_string(&mut member, &mut text).is_ok() {
+                    parse_into(&text, &mut events);
+                }
+            }
         }
     }
     events
+}
+
+fn parse_into(text: &str, events: &mut Vec<Event>) {
+    for v in serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .flatten()
+    {
+        let mut m = BTreeMap::new();
+        flatten(&v, &mut m);
+        events.push(to_event(m));
+    }
 }
 
 #[test]
@@ -120,6 +150,13 @@ fn real_background_raises_only_the_real_remoting() {
     let events = load(&root);
     assert!(events.len() > 1000, "loaded {}", events.len());
     let refs: Vec<&Event> = events.iter().collect();
+    let scripts = refs.iter().filter(|e| e.is_script_block()).count();
+    let candidates = refs.iter().filter(|e| is_candidate(e)).count();
+    eprintln!(
+        "{} events, {scripts} script-block events, {candidates} candidates",
+        refs.len()
+    );
+    assert!(scripts > 200, "the PowerShell logs were read");
     let names = SidNames::from_events(&refs);
     let result = hunt(&refs, &names);
     for row in &result.rows {

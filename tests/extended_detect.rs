@@ -104,7 +104,7 @@ fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
             "Invoke-Command -HostName user@srv16 { id }",
             "invoke-command:hostname",
             false,
-            vec![lit("user@srv16")],
+            vec![lit("srv16")],
         ),
         (
             "Invoke-Command -VMName vm17 { id }",
@@ -129,6 +129,36 @@ fn positives() -> Vec<(&'static str, &'static str, bool, Vec<Target>)> {
             "icm:cn",
             false,
             vec![lit("srv20")],
+        ),
+        (
+            "Connect-PSSession -ComputerName srv30 -Name s1",
+            "connect-pssession:computername",
+            false,
+            vec![lit("srv30")],
+        ),
+        (
+            "$c = New-CimSession -cn srv31\nInvoke-CimMethod -CimSession $c -ClassName Win32_Process -MethodName Create -Arguments @{CommandLine='calc'}",
+            "invoke-cimmethod:session",
+            false,
+            vec![lit("srv31")],
+        ),
+        (
+            "icim -Comp srv32 Win32_Process Create @{CommandLine='x'}",
+            "icim:prefix",
+            false,
+            vec![lit("srv32")],
+        ),
+        (
+            "Write-Host \"done: $(icm -cn srv33 { id })\"",
+            "icm:cn+subexpr",
+            false,
+            vec![lit("srv33")],
+        ),
+        (
+            "$b = [scriptblock]::Create('icm srv34 { id }'); & $b",
+            "icm:positional+scriptblock",
+            false,
+            vec![lit("srv34")],
         ),
         (
             "Set-Alias -Name run -Value Invoke-Command\nrun -Cn srv21 { id }",
@@ -244,6 +274,12 @@ fn near_misses_raise_nothing() {
         "evil-winrm --help",
         // A splat variable assigned elsewhere (unknown content): nothing is guessed.
         "Invoke-Command @params",
+        // Remoting words inside literal text of an expandable string are not code.
+        "Write-Host \"Invoke-Command -ComputerName $h is next: $(Get-Date)\"",
+        // CIM calls that are management, not execution; a local process creation.
+        "Invoke-CimMethod -cn srv01 -ClassName Win32_Service -MethodName StopService",
+        "Get-CimInstance -cn srv01 Win32_Process",
+        "Invoke-CimMethod -ClassName Win32_Process -MethodName Create -Arguments @{CommandLine='calc'}",
         // Aliases and help about the cmdlet.
         "Get-Help Invoke-Command -Parameter ComputerName; Get-Alias icm",
     ];
@@ -307,4 +343,41 @@ fn prefilter_never_misses_a_positive() {
         ..Default::default()
     };
     assert!(!is_candidate(&plain));
+}
+
+#[test]
+fn sessions_bind_to_the_latest_assignment_before_use() {
+    let text = "$s = New-PSSession -cn early\n$t = nsn late-t\nicm -Session $s {1}\n$s = New-PSSession -cn later\nicm -Session $s {2}\nicm -Session $other {3}";
+    let found = detect(text);
+    let targets: Vec<Vec<Target>> = found.iter().map(|d| d.targets.clone()).collect();
+    assert_eq!(
+        targets,
+        vec![vec![lit("early")], vec![lit("later")], vec![lit("later")]]
+    );
+    assert!(found.iter().all(|d| d.technique == "icm:session"));
+}
+
+#[test]
+fn crafted_inputs_stay_bounded_and_exact() {
+    // 20k unclosed script blocks: every icm is found, none swallows the rest.
+    let unclosed = "icm -cn a {".repeat(20_000);
+    assert_eq!(detect(&unclosed).len(), 20_000);
+    // A huge computed target is kept as an expression, cut to 256 bytes plus an ellipsis.
+    let long = format!("icm -cn ({}) {{}}", "x".repeat(10_000));
+    let t = &detect(&long)[0].targets;
+    match &t[0] {
+        Target::Unresolved(e) => {
+            assert!(e.ends_with('…') && e.len() <= 256 + '…'.len_utf8(), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // Deep nesting neither overflows the stack nor invents commands.
+    let deep = "(".repeat(100_000) + &")".repeat(100_000);
+    assert_eq!(detect(&deep), vec![]);
+    // Thousands of names in one list come back once each, in order.
+    let names: Vec<String> = (0..5000).map(|i| format!("h{i}")).collect();
+    let many = format!("icm -cn {},h0 {{}}", names.join(","));
+    let got = &detect(&many)[0].targets;
+    assert_eq!(got.len(), 5000, "h0 named twice is one target");
+    assert_eq!(got[4999], lit("h4999"));
 }

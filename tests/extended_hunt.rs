@@ -334,6 +334,71 @@ fn function_defined_in_one_block_and_called_in_another_is_deferred() {
 }
 
 #[test]
+fn interactive_session_created_in_one_block_and_used_in_the_next() {
+    let create = part(
+        "i1",
+        1,
+        1,
+        "$s = New-PSSession -ComputerName srv-s",
+        1,
+        Some(SID),
+    );
+    let using = part(
+        "i2",
+        1,
+        1,
+        "Invoke-Command -Session $s { whoami }",
+        3,
+        Some(SID),
+    );
+    let r = hunt(&[&using, &create], &SidNames::default());
+    assert_eq!(r.rows.len(), 1);
+    let row = &r.rows[0];
+    assert_eq!(row.technique, "invoke-command:session+deferred");
+    assert_eq!(row.targets, vec!["srv-s".to_string()]);
+    assert_eq!(row.text, "Invoke-Command -Session $s { whoami }");
+    assert_eq!((row.first, row.last), (create.time, using.time));
+    let mut uids = vec![create.uid(), using.uid()];
+    uids.sort();
+    assert_eq!(row.events, uids);
+    assert!(!row.escu);
+    // Near misses: the use comes first; the session was made on another host; another variable.
+    let early = part(
+        "i3",
+        1,
+        1,
+        "Invoke-Command -Session $s { whoami }",
+        0,
+        Some(SID),
+    );
+    assert!(
+        hunt(&[&early, &create], &SidNames::default())
+            .rows
+            .is_empty()
+    );
+    let mut other_host = create.clone();
+    other_host.computer = "WS77".into();
+    assert!(
+        hunt(&[&using, &other_host], &SidNames::default())
+            .rows
+            .is_empty()
+    );
+    let other_var = part(
+        "i4",
+        1,
+        1,
+        "Invoke-Command -Session $t { whoami }",
+        4,
+        Some(SID),
+    );
+    assert!(
+        hunt(&[&create, &other_var], &SidNames::default())
+            .rows
+            .is_empty()
+    );
+}
+
+#[test]
 fn host_names_match_short_to_fqdn_only() {
     assert!(host_matches("srv-db01", "SRV-DB01.corp.local"));
     assert!(host_matches("SRV-DB01.corp.local", "srv-db01"));

@@ -141,6 +141,11 @@ fn every_encoded_command_spelling_decodes() {
             "{flag}"
         );
     }
+    // Attached with a colon.
+    assert_eq!(
+        decode_encoded_command(&format!("pwsh -enc:{enc}")).as_deref(),
+        Some(script)
+    );
     // Not an encoded command: ExecutionPolicy, invalid base64, odd byte count.
     assert_eq!(
         decode_encoded_command(&format!("powershell -ex {enc}")),

@@ -20,7 +20,8 @@ fn is_flag(word: &str) -> bool {
         return false;
     }
     let name = chars.as_str().to_ascii_lowercase();
-    name == "ec" || (!name.is_empty() && "encodedcommand".starts_with(&name))
+    let name = name.split_once(':').map_or(name.as_str(), |(n, _)| n);
+    name == "ec" || (!name.is_empty() && "encodedcommand".starts_with(name))
 }
 
 /// Cheap test used before any decoding: could this command line carry an EncodedCommand flag?
@@ -59,6 +60,12 @@ pub fn decode_encoded_command(cmdline: &str) -> Option<String> {
     while let Some(w) = it.next() {
         if !is_flag(w) {
             continue;
+        }
+        // `-enc:BASE64`: the argument is attached.
+        if let Some((_, attached)) = w.split_once(':')
+            && let Some(text) = decode_arg(attached)
+        {
+            return Some(text);
         }
         if let Some(arg) = it.peek()
             && let Some(text) = decode_arg(arg)

@@ -7,8 +7,10 @@ use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
 use super::cmdline::command_line_script;
-use super::encoded::{decode_encoded_command, has_candidate_flag};
-use super::reassemble::{Block, reassemble};
+use super::deferred::{carried_sessions, deferred_calls, dormant_callers};
+use super::encoded::decode_encoded_command;
+use super::prefilter::{is_candidate, is_powershell};
+use super::reassemble::{Block, reassemble_parts};
 use super::sids::SidNames;
 use super::winrm::{Analysis, Detection, Target, analyze, detect, escu_matches};
 use crate::event::Event;
@@ -50,110 +52,6 @@ pub struct ExtendedResult {
     pub incomplete_blocks: Vec<Block>,
     /// Matching events Splunk's `stats ... by user_id` would drop, with the reason.
     pub dropped: Vec<(u64, String)>,
-}
-
-/// Every name detect() can act on contains one of these once lowercased with backticks,
-/// quotes, `+` and white space removed (so names split by backticks or built by concatenation
-/// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
-const TRIGGERS: [(u64, u64); 12] = [
-    pack(b"icm"),
-    pack(b"invoke"),
-    pack(b"pssessio"),
-    pack(b"nsn"),
-    pack(b"etsn"),
-    pack(b"iex"),
-    pack(b"powershe"),
-    pack(b"pwsh"),
-    pack(b"winrs"),
-    pack(b"winrm"),
-    // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
-    pack(b"gcm"),
-    pack(b"get-comm"),
-];
-
-/// A trigger as (value, mask) over the last `len` bytes of the shift register.
-const fn pack(t: &[u8]) -> (u64, u64) {
-    let mut value = 0u64;
-    let mut i = 0;
-    while i < t.len() {
-        value = (value << 8) | t[i] as u64;
-        i += 1;
-    }
-    let mask = if t.len() == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * t.len())) - 1
-    };
-    (value, mask)
-}
-
-/// One pass, no allocation: the last 8 normalized bytes live in a shift register.
-fn text_candidate(text: &str) -> bool {
-    let masks = &TRIGGERS;
-    let mut reg = 0u64;
-    let mut push = |b: u8| {
-        reg = (reg << 8) | b as u64;
-        masks.iter().any(|&(v, m)| reg & m == v)
-    };
-    for c in text.chars() {
-        if c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '+' | '\u{2018}'..='\u{201F}') {
-            continue;
-        }
-        if super::lexer::is_dash(c) {
-            // Typographic dashes read as `-` in names, as the tokenizer reads them.
-            if push(b'-') {
-                return true;
-            }
-            continue;
-        }
-        if c.is_ascii() {
-            if push(c.to_ascii_lowercase() as u8) {
-                return true;
-            }
-            continue;
-        }
-        for l in c.to_lowercase() {
-            if push(if l.is_ascii() { l as u8 } else { 0 }) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-/// Cheap superset prefilter: could the extended hunt find something in (or through) this event?
-/// Multi-part 4104 parts always qualify (a name may straddle a part boundary).
-pub fn is_candidate(e: &Event) -> bool {
-    if e.is_script_block() {
-        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
-            return true;
-        }
-        return e.script_block_text.as_deref().is_some_and(text_candidate);
-    }
-    if e.is_process_creation() {
-        let cmd = e.process.as_deref().unwrap_or("");
-        return text_candidate(cmd)
-            || has_candidate_flag(cmd)
-            || e.decoded_command.as_deref().is_some_and(text_candidate);
-    }
-    false
-}
-
-/// `process_powershell`: the ESCU process analytic only looks at PowerShell hosts.
-fn is_powershell(e: &Event) -> bool {
-    const NAMES: &[&str] = &[
-        "pwsh.exe",
-        "sqlps.exe",
-        "sqltoolsps.exe",
-        "powershell.exe",
-        "powershell_ise.exe",
-    ];
-    const ORIGINAL: &[&str] = &["pwsh.dll", "powershell.exe", "powershell_ise.exe"];
-    let is = |v: &Option<String>, set: &[&str]| {
-        v.as_deref()
-            .is_some_and(|v| set.iter().any(|n| n.eq_ignore_ascii_case(v)))
-    };
-    is(&e.process_name, NAMES) || is(&e.original_file_name, ORIGINAL)
 }
 
 /// Merge detections of one text by technique (two `icm` calls in one block are one row).
@@ -235,76 +133,6 @@ impl Sink {
     }
 }
 
-/// Non-candidate script blocks that may call a dormant function: same host and user as a block
-/// with dormant detections, and the function's name somewhere in their text.
-fn dormant_callers(events: &[&Event], blocks: &[Block], analyses: &[Analysis]) -> Vec<Block> {
-    let mut scopes: HashMap<(String, Option<String>), Vec<&str>> = HashMap::new();
-    for (b, a) in blocks.iter().zip(analyses) {
-        for (names, _) in &a.dormant {
-            let v = scopes
-                .entry((b.computer.to_lowercase(), b.user_id.clone()))
-                .or_default();
-            v.extend(names.iter().map(String::as_str));
-        }
-    }
-    if scopes.is_empty() {
-        return Vec::new();
-    }
-    let extra: Vec<&Event> = events
-        .iter()
-        .copied()
-        .filter(|e| e.is_script_block() && !is_candidate(e))
-        .filter(|e| {
-            let key = (e.computer.to_lowercase(), e.user_id.clone());
-            let Some(names) = scopes.get(&key) else {
-                return false;
-            };
-            let text = e.script_block_text.as_deref().unwrap_or("").to_lowercase();
-            names.iter().any(|n| text.contains(n))
-        })
-        .collect();
-    reassemble(&extra)
-}
-
-/// Dormant detections (in functions a block defines but does not call) that another block of
-/// the same host and user calls: (defining block, detection, calling block).
-fn deferred_calls(blocks: &[Block], analyses: &[Analysis]) -> Vec<(usize, Detection, usize)> {
-    type Scope = (String, Option<String>);
-    let scope = |b: &Block| -> Scope { (b.computer.to_lowercase(), b.user_id.clone()) };
-    // Per scope: called name → blocks calling it at top level (without defining it).
-    let mut callers: HashMap<Scope, HashMap<&str, Vec<usize>>> = HashMap::new();
-    for (k, a) in analyses.iter().enumerate() {
-        let by_name = callers.entry(scope(&blocks[k])).or_default();
-        for name in &a.calls {
-            if !a.defined.contains(name) {
-                let v = by_name.entry(name.as_str()).or_default();
-                if v.last() != Some(&k) {
-                    v.push(k);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for (k, a) in analyses.iter().enumerate() {
-        let Some(by_name) = callers.get(&scope(&blocks[k])) else {
-            continue;
-        };
-        for (names, d) in &a.dormant {
-            let caller = names
-                .iter()
-                .filter_map(|n| by_name.get(n.as_str()))
-                .flatten()
-                .copied()
-                // A call can only run a function defined before it.
-                .find(|&c| c != k && blocks[c].first >= blocks[k].first);
-            if let Some(c) = caller {
-                out.push((k, d.clone(), c));
-            }
-        }
-    }
-    out
-}
-
 /// `"C:\\Windows\\System32\\winrs.exe" -r:x cmd` → `C:\\Windows\\System32\\winrs.exe -r:x cmd`.
 fn unquote_program(cmd: &str) -> String {
     let trimmed = cmd.trim_start();
@@ -317,6 +145,10 @@ fn unquote_program(cmd: &str) -> String {
 }
 
 /// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
+///
+/// Give it the candidates (see [`is_candidate`]) plus, ideally, every other 4104 of the range:
+/// a block that only calls a function defined in an earlier block (`go`) is not a candidate,
+/// and is looked at only when some block defines a dormant remoting function.
 pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
     let scripts: Vec<&Event> = candidates
@@ -324,12 +156,12 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
         .copied()
         .filter(|e| e.is_script_block())
         .collect();
-    let by_uid: HashMap<u64, &Event> = scripts.iter().map(|e| (e.uid(), *e)).collect();
     let mut sink = Sink {
         rows: BTreeMap::new(),
     };
     let mut result = ExtendedResult::default();
-    let mut blocks = reassemble(&scripts);
+    let (mut blocks, part_events): (Vec<Block>, Vec<Vec<&Event>>) =
+        reassemble_parts(&scripts).into_iter().unzip();
     let mut analyses: Vec<Analysis> = blocks.iter().map(|b| analyze(&b.text)).collect();
     let own = blocks.len();
     // A block calling a dormant function need not look like remoting (`go`): find such callers
@@ -338,13 +170,19 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let callers = dormant_callers(events, &blocks, &analyses);
     analyses.extend(callers.iter().map(|b| analyze(&b.text)));
     blocks.extend(callers);
-    let deferred = deferred_calls(&blocks, &analyses);
+    let mut deferred: HashMap<usize, Vec<(Detection, usize)>> = HashMap::new();
+    for (k, d, other) in deferred_calls(&blocks, &analyses)
+        .into_iter()
+        .chain(carried_sessions(&blocks, &analyses))
+    {
+        deferred.entry(k).or_default().push((d, other));
+    }
     for (k, block) in blocks.iter().enumerate().take(own) {
         let mut dets = analyses[k].detections.clone();
         let mut callers: Vec<u64> = Vec::new();
         let (mut first, mut last) = (block.first, block.last);
-        for (d, caller) in deferred.iter().filter(|x| x.0 == k).map(|x| (&x.1, x.2)) {
-            let mut d = d.clone();
+        for (d, caller) in deferred.remove(&k).unwrap_or_default() {
+            let mut d = d;
             d.technique.push_str("+deferred");
             dets.push(d);
             let c = &blocks[caller];
@@ -360,12 +198,9 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
             continue;
         }
         // Parity tests each part on its own: escu only if one part alone matches.
-        let escu = block.parts.iter().any(|u| {
-            by_uid
-                .get(u)
-                .and_then(|e| e.script_block_text.as_deref())
-                .is_some_and(escu_matches)
-        });
+        let escu = part_events[k]
+            .iter()
+            .any(|e| e.script_block_text.as_deref().is_some_and(escu_matches));
         if block.user_id.is_none() {
             for &u in &block.parts {
                 result

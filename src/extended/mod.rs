@@ -4,13 +4,16 @@
 //! decoding, a PowerShell-aware technique detector, SID names, source → target edges.
 //! The analytic's saved query is `assets/analytics/winrm_remoting_extended.toml`.
 
+mod bind;
 mod cmdline;
+mod deferred;
 pub mod edges;
 pub mod encoded;
 pub mod hunt;
 mod lexer;
 mod names;
 mod params;
+mod prefilter;
 pub mod reassemble;
 mod scan;
 pub mod sids;
@@ -20,7 +23,8 @@ pub mod winrm;
 pub use cmdline::command_line_script;
 pub use edges::{Edge, edge_json, edges, host_matches};
 pub use encoded::{decode_encoded_command, has_candidate_flag};
-pub use hunt::{ExtendedResult, ExtendedRow, hunt, is_candidate, row_json};
+pub use hunt::{ExtendedResult, ExtendedRow, hunt, row_json};
+pub use prefilter::is_candidate;
 pub use reassemble::{Block, reassemble};
 pub use sids::SidNames;
 pub use targets::{Target, uri_host};

@@ -13,6 +13,10 @@ pub enum Cmdlet {
     Winrs,
     /// `evil-winrm -i host` (a non-PowerShell WinRM client).
     EvilWinrm,
+    /// `Connect-PSSession` / `Receive-PSSession`: reattach to a (disconnected) remote session.
+    Reconnect,
+    /// `Invoke-CimMethod Win32_Process Create` over a WS-Man CIM session (WinRM).
+    Cim,
     /// `Set-Alias` / `New-Alias`: defines a name for a command.
     AliasDef,
 }
@@ -30,6 +34,13 @@ const KNOWN: &[(&str, Cmdlet, &str)] = &[
     ("powershell", Cmdlet::PowerShell, "powershell"),
     ("pwsh", Cmdlet::PowerShell, "powershell"),
     ("powershell_ise", Cmdlet::PowerShell, "powershell"),
+    ("connect-pssession", Cmdlet::Reconnect, "connect-pssession"),
+    ("cnsn", Cmdlet::Reconnect, "connect-pssession"),
+    ("receive-pssession", Cmdlet::Reconnect, "receive-pssession"),
+    ("rcsn", Cmdlet::Reconnect, "receive-pssession"),
+    ("invoke-cimmethod", Cmdlet::Cim, "invoke-cimmethod"),
+    ("icim", Cmdlet::Cim, "icim"),
+    ("new-cimsession", Cmdlet::NewSession, "new-cimsession"),
     ("winrs", Cmdlet::Winrs, "winrs"),
     ("evil-winrm", Cmdlet::EvilWinrm, "evil-winrm"),
     ("set-alias", Cmdlet::AliasDef, "alias"),

@@ -128,6 +128,24 @@ pub const PSSESSION: &[Param] = &[
     p7("Options", &[], false),
 ];
 
+/// Invoke-CimMethod (alias `icim`); CIM sessions default to WS-Man, i.e. WinRM.
+pub const CIM_METHOD: &[Param] = &[
+    p("Arguments", &[]),
+    p("CimClass", &[]),
+    p("CimSession", &[]),
+    p("ClassName", &["Class"]),
+    p("ComputerName", &["Cn"]),
+    p("InputObject", &["CimInstance"]),
+    p("MethodName", &["Name"]),
+    p("Namespace", &[]),
+    p("OperationTimeoutSec", &["OT"]),
+    p("Query", &[]),
+    p("QueryDialect", &[]),
+    p("ResourceUri", &[]),
+    sw("WhatIf", &["wi"]),
+    sw("Confirm", &["cf"]),
+];
+
 /// How a typed parameter name reached its parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum How {

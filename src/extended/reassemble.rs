@@ -41,8 +41,16 @@ impl Block {
 /// earliest copy wins, ties broken by uid, so the result does not depend on input order.
 /// Events without a ScriptBlockId form a block of their own, keyed by their uid.
 pub fn reassemble(events: &[&Event]) -> Vec<Block> {
+    reassemble_parts(events)
+        .into_iter()
+        .map(|(b, _)| b)
+        .collect()
+}
+
+/// reassemble(), also handing back each block's part events in MessageNumber order.
+pub(crate) fn reassemble_parts<'e>(events: &[&'e Event]) -> Vec<(Block, Vec<&'e Event>)> {
     type Key = (String, String, String);
-    let mut groups: BTreeMap<Key, Vec<(u32, i64, u64, &Event)>> = BTreeMap::new();
+    let mut groups: BTreeMap<Key, Vec<(u32, i64, u64, &'e Event)>> = BTreeMap::new();
     for e in events.iter().filter(|e| e.is_script_block()) {
         let uid = e.uid();
         let id = match e.script_block_id.as_deref().filter(|s| !s.is_empty()) {
@@ -76,7 +84,8 @@ pub fn reassemble(events: &[&Event]) -> Vec<Block> {
         for p in &parts {
             text.push_str(p.3.script_block_text.as_deref().unwrap_or(""));
         }
-        blocks.push(Block {
+        let events = parts.iter().map(|p| p.3).collect();
+        let block = Block {
             computer: first_event.computer.clone(),
             channel: first_event.channel.clone(),
             script_block_id: first_event.script_block_id.clone().unwrap_or_default(),
@@ -89,7 +98,8 @@ pub fn reassemble(events: &[&Event]) -> Vec<Block> {
             missing,
             first: parts.iter().map(|p| p.1).min().unwrap_or(0),
             last: parts.iter().map(|p| p.1).max().unwrap_or(0),
-        });
+        };
+        blocks.push((block, events));
     }
     blocks
 }

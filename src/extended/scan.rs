@@ -45,6 +45,9 @@ const KEYWORDS: &[&str] = &[
     "in",
 ];
 
+/// Keys and values of a splatted variable.
+pub(crate) type SplatEntries = Vec<(String, Vec<Target>)>;
+
 /// A known command found in command position.
 pub(crate) struct Cmd {
     pub kind: Cmdlet,
@@ -70,7 +73,7 @@ pub(crate) struct Scan<'a> {
     /// `$p.Key = v` / `$p['Key'] = v`: variable → (key, index of the value's first token).
     pub splat_keys: HashMap<String, Vec<(String, usize)>>,
     /// Parsed splat entries per variable (filled on first use).
-    pub splat_cache: RefCell<HashMap<String, Rc<Vec<(String, Vec<Target>)>>>>,
+    pub splat_cache: RefCell<HashMap<String, Rc<SplatEntries>>>,
     /// `$c = 'Invoke-Command'`, `$c = gcm icm`: variable → command name.
     consts: HashMap<String, String>,
     aliases: HashMap<String, String>,
@@ -118,7 +121,8 @@ impl<'a> Scan<'a> {
         for i in 0..toks.len() {
             let t = &toks[i];
             let prev = i.checked_sub(1).map(|p| &toks[p]);
-            let owner = stack.iter().rev().find_map(|f| f.1);
+            // Each frame carries the innermost function around it: O(1), however deep.
+            let owner = stack.last().and_then(|f| f.1);
             let pos = command_position(prev, stack.last().map(|f| f.0), after_keyword);
             after_keyword = false;
             let call_op = prev.is_some_and(|p| matches!(p.kind, Kind::Amp | Kind::Dot));
@@ -136,7 +140,7 @@ impl<'a> Scan<'a> {
                         let end = matched_end(self.vals.matched, i) + 1;
                         self.command(&name, i, end, owner, &[flag]);
                     }
-                    stack.push((*b, f));
+                    stack.push((*b, f.or(owner)));
                 }
                 Kind::Close => {
                     stack.pop();

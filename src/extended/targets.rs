@@ -23,6 +23,16 @@ impl Target {
         }
     }
 
+    /// Same target without an SSH `user@` prefix (`-HostName admin@srv` → `srv`).
+    pub fn ssh_host(self) -> Target {
+        match self {
+            Target::Literal(s) => {
+                Target::Literal(s.rsplit_once('@').map_or(s.clone(), |(_, h)| h.to_string()))
+            }
+            other => other,
+        }
+    }
+
     /// Same target, a URI reduced to its host.
     pub fn uri_host(self) -> Target {
         match self {
@@ -37,11 +47,18 @@ pub fn uri_host(uri: &str) -> String {
     let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
     let rest = rest.split(['/', '?', '#']).next().unwrap_or("");
     let rest = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    if rest.parse::<std::net::IpAddr>().is_ok() {
+        // A bare IPv6 address has colons but no port.
+        return rest.to_string();
+    }
     if let Some(v6) = rest.strip_prefix('[') {
         return v6.split(']').next().unwrap_or("").to_string();
     }
     rest.split(':').next().unwrap_or("").to_string()
 }
+
+/// Longest unresolved expression kept verbatim.
+pub const MAX_EXPR: usize = 256;
 
 /// A value parser over a token slice, with the bracket match table.
 pub(crate) struct Values<'a> {
@@ -51,17 +68,25 @@ pub(crate) struct Values<'a> {
 }
 
 impl Values<'_> {
+    /// Source text of tokens `from..=to_incl`, cut at [`MAX_EXPR`] bytes: an unresolved
+    /// expression is shown, not evaluated, and copying a whole script per use would be quadratic.
     fn raw(&self, from: usize, to_incl: usize) -> String {
+        let start = self.toks[from].start;
         let end = self
             .toks
             .get(to_incl)
             .map_or(self.src.len(), |t| t.end)
             .min(self.src.len());
-        self.src
-            .get(self.toks[from].start..end)
-            .unwrap_or("")
-            .trim()
-            .to_string()
+        let mut cut = end.min(start + MAX_EXPR);
+        while !self.src.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let text = self.src.get(start..cut).unwrap_or("").trim();
+        if cut < end {
+            format!("{text}…")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Index of the last token of the element starting at `i` (brackets and indexers included).
@@ -182,5 +207,7 @@ mod tests {
         );
         assert_eq!(uri_host("https://[fe80::1]:5986"), "fe80::1");
         assert_eq!(uri_host("srv03"), "srv03");
+        assert_eq!(uri_host("fe80::2"), "fe80::2");
+        assert_eq!(uri_host("srv04:5985"), "srv04");
     }
 }

@@ -12,18 +12,17 @@
 //! (`powershell -c "..."` started from a script), `+encoded` (an `-EncodedCommand`).
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 use serde::Serialize;
 
 use super::cmdline::command_line_script;
 use super::encoded::decode_encoded_command;
-use super::lexer::{Bracket, Kind, Tok, match_brackets, tokenize};
+use super::lexer::{Bracket, Kind, match_brackets, tokenize};
 use super::names::Cmdlet;
-use super::params::{self, How, Param};
+use super::params;
 use super::scan::{Cmd, Scan};
 pub use super::targets::Target;
-use super::targets::{Values, uri_host};
+use super::targets::Values;
 
 /// One remote execution found in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,20 +39,16 @@ pub fn escu_matches(text: &str) -> bool {
     lower.contains("invoke-command") && lower.contains("-computername")
 }
 
+/// Sessions created in a text: (token position, targets) in text order, and by variable the
+/// indices of the sessions assigned to it.
+#[derive(Default)]
+struct Sessions {
+    list: Vec<(usize, Vec<Target>)>,
+    by_var: HashMap<String, Vec<usize>>,
+}
+
 /// How deep strings run by `iex` / child PowerShell command lines are followed.
 const MAX_DEPTH: usize = 3;
-
-/// What the arguments of a remoting command say.
-#[derive(Default)]
-struct Bound {
-    via: Option<&'static str>,
-    targets: Vec<Target>,
-    session: Option<Vec<Target>>,
-    named_block: bool,
-    positionals: Vec<(Vec<Target>, bool)>,
-    flags: Vec<&'static str>,
-    strings: Vec<String>,
-}
 
 /// Everything one text says: what runs, what only runs if a function is called elsewhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +62,11 @@ pub struct Analysis {
     pub calls: Vec<String>,
     /// Function names the text defines (normalized, lower case).
     pub defined: Vec<String>,
+    /// `$v = New-PSSession <remote>`: variable (lower case, no `$`) and targets.
+    pub sessions: Vec<(String, Vec<Target>)>,
+    /// `Invoke-Command -Session $v` with no session created in this text: variable and the
+    /// technique it would have.
+    pub session_uses: Vec<(String, String)>,
 }
 
 /// Find remote executions in PowerShell text (a script block or a command line).
@@ -96,125 +96,9 @@ fn analyze_depth(text: &str, depth: usize) -> Analysis {
 }
 
 impl Scan<'_> {
-    /// Bind a command's arguments against its parameter table.
-    fn bind(&self, cmd: &Cmd, table: &'static [Param]) -> Bound {
-        let toks = self.vals.toks;
-        let mut b = Bound::default();
-        let (mut i, end) = cmd.args;
-        while i < end {
-            let t = &toks[i];
-            match &t.kind {
-                Kind::Param { attached } => {
-                    let resolved = params::resolve(table, &t.text);
-                    let takes_value = resolved.is_none_or(|(q, _)| !q.switch) || *attached;
-                    let value_start = i + 1;
-                    let has_value = takes_value
-                        && value_start < end
-                        && !matches!(toks[value_start].kind, Kind::Param { .. });
-                    let (vals, next) = if has_value {
-                        self.vals.list(value_start)
-                    } else {
-                        (Vec::new(), value_start)
-                    };
-                    if let Some((q, how)) = resolved {
-                        self.apply(&mut b, q, how, vals, t);
-                    }
-                    i = next.max(i + 1);
-                }
-                Kind::Splat => {
-                    let entries = self.splat_entries(&t.text.to_lowercase());
-                    {
-                        for (key, vals) in entries.iter().cloned() {
-                            if let Some((q, _)) = params::resolve(table, &key) {
-                                let before = b.via;
-                                self.apply(&mut b, q, How::Exact, vals, t);
-                                if b.via != before && q.name == "ComputerName" {
-                                    b.via = Some("splat");
-                                }
-                            }
-                        }
-                    }
-                    i += 1;
-                }
-                _ => {
-                    if let Kind::Str { .. } = t.kind {
-                        b.strings.push(t.text.clone());
-                    }
-                    let is_block = t.kind == Kind::Open(Bracket::Brace);
-                    let (vals, next) = self.vals.list(i);
-                    b.positionals.push((vals, is_block));
-                    i = next.max(i + 1);
-                }
-            }
-        }
-        b
-    }
-
-    /// Keys and values a splatted variable carries; parsed once per variable per text, so
-    /// many `@p` uses of one large hashtable stay linear.
-    fn splat_entries(&self, var: &str) -> Rc<Vec<(String, Vec<Target>)>> {
-        if let Some(hit) = self.splat_cache.borrow().get(var) {
-            return hit.clone();
-        }
-        let mut entries = match self.splats.get(var) {
-            Some(&open) => self.vals.hashtable(open),
-            None => Vec::new(),
-        };
-        for (key, at) in self.splat_keys.get(var).into_iter().flatten() {
-            entries.push((key.clone(), self.vals.list(*at).0));
-        }
-        let entries = Rc::new(entries);
-        self.splat_cache
-            .borrow_mut()
-            .insert(var.to_string(), entries.clone());
-        entries
-    }
-
-    fn apply(&self, b: &mut Bound, q: &Param, how: How, vals: Vec<Target>, t: &Tok) {
-        let via = match q.name {
-            "ComputerName" => match how {
-                How::Exact => "computername",
-                How::Alias => "cn",
-                How::Prefix => "prefix",
-            },
-            "ConnectionUri" => "connectionuri",
-            "HostName" | "SSHConnection" => "hostname",
-            "VMName" | "VMId" => "vmname",
-            "Session" => {
-                b.session = Some(vals);
-                return;
-            }
-            "ScriptBlock" | "FilePath" => {
-                b.named_block = true;
-                return;
-            }
-            "Command" => {
-                b.strings.extend(vals.into_iter().filter_map(|v| match v {
-                    Target::Literal(s) => Some(s),
-                    Target::Unresolved(_) => None,
-                }));
-                return;
-            }
-            _ => return,
-        };
-        if vals.is_empty() {
-            return;
-        }
-        b.via.get_or_insert(via);
-        if t.dash {
-            b.flags.push("dash");
-        }
-        if t.backtick {
-            b.flags.push("backtick");
-        }
-        let uri = via == "connectionuri";
-        b.targets
-            .extend(vals.into_iter().map(|v| if uri { v.uri_host() } else { v }));
-    }
-
-    /// Sessions created in this text: by variable, and all of their targets.
-    fn sessions(&self) -> (HashMap<String, Vec<Target>>, Vec<Target>) {
-        let (mut by_var, mut all) = (HashMap::new(), Vec::new());
+    /// Sessions created in this text with a remote target, in text order.
+    fn sessions(&self) -> Sessions {
+        let mut out = Sessions::default();
         for c in self.cmds.iter().filter(|c| c.kind == Cmdlet::NewSession) {
             let b = self.bind(c, params::PSSESSION);
             let mut targets = b.targets;
@@ -223,25 +107,37 @@ impl Scan<'_> {
             {
                 targets = first;
             }
-            if targets.is_empty() {
-                continue;
-            }
-            all.extend(targets.iter().cloned());
-            if let Some(v) = &c.assigned {
-                by_var
-                    .entry(v.clone())
-                    .or_insert_with(Vec::new)
-                    .extend(targets);
+            if !targets.is_empty() {
+                if let Some(v) = &c.assigned {
+                    out.by_var
+                        .entry(v.clone())
+                        .or_default()
+                        .push(out.list.len());
+                }
+                out.list.push((c.args.0, targets));
             }
         }
-        all.sort();
-        all.dedup();
-        (by_var, all)
+        out
+    }
+
+    /// The session a `-Session $v` at token `at` uses: the latest `$v = New-PSSession` before
+    /// it, else the latest session created before it, else the first one created.
+    fn session_for<'s>(sessions: &'s Sessions, var: &str, at: usize) -> Option<&'s Vec<Target>> {
+        let list = &sessions.list;
+        let by_var = sessions.by_var.get(var).and_then(|idx| {
+            let n = idx.partition_point(|&k| list[k].0 < at);
+            n.checked_sub(1).map(|p| idx[p])
+        });
+        let any = list
+            .partition_point(|s| s.0 < at)
+            .checked_sub(1)
+            .or((!list.is_empty()).then_some(0));
+        by_var.or(any).map(|k| &list[k].1)
     }
 
     fn detections(&self, escu: bool, depth: usize) -> Analysis {
         let live = self.reachable();
-        let (by_var, all_sessions) = self.sessions();
+        let sessions = self.sessions();
         let mut analysis = Analysis::default();
         let mut triggers: HashMap<usize, Vec<String>> = HashMap::new();
         let mut rev: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -252,7 +148,11 @@ impl Scan<'_> {
         }
         for c in &self.cmds {
             let mut found = Vec::new();
-            self.command_detections(c, escu, depth, (&by_var, &all_sessions), &mut found);
+            let mut pending = Vec::new();
+            self.command_detections(c, (escu, depth), &sessions, &mut found, &mut pending);
+            if c.owner.is_none_or(|f| live.contains(&f)) {
+                analysis.session_uses.extend(pending);
+            }
             match c.owner {
                 Some(f) if !live.contains(&f) => {
                     // Bounded: beyond 64 dormant functions only their own names trigger them.
@@ -271,6 +171,9 @@ impl Scan<'_> {
                 _ => analysis.detections.extend(found),
             }
         }
+        if depth < MAX_DEPTH {
+            self.strings_run(depth, &mut analysis.detections);
+        }
         analysis.calls = self
             .calls
             .iter()
@@ -278,6 +181,14 @@ impl Scan<'_> {
             .map(|(_, n)| n.clone())
             .collect();
         analysis.defined = self.funcs.clone();
+        for (var, idx) in &sessions.by_var {
+            if let Some(&last) = idx.last() {
+                analysis
+                    .sessions
+                    .push((var.clone(), sessions.list[last].1.clone()));
+            }
+        }
+        analysis.sessions.sort();
         analysis
     }
 
@@ -302,14 +213,15 @@ impl Scan<'_> {
     fn command_detections(
         &self,
         c: &Cmd,
-        escu: bool,
-        depth: usize,
-        sessions: (&HashMap<String, Vec<Target>>, &Vec<Target>),
+        (escu, depth): (bool, usize),
+        sessions: &Sessions,
         out: &mut Vec<Detection>,
+        pending: &mut Vec<(String, String)>,
     ) {
         let mut b = match c.kind {
             Cmdlet::Invoke => self.bind(c, params::INVOKE_COMMAND),
-            Cmdlet::EnterSession => self.bind(c, params::PSSESSION),
+            Cmdlet::EnterSession | Cmdlet::Reconnect => self.bind(c, params::PSSESSION),
+            Cmdlet::Cim if self.creates_process(c) => self.bind(c, params::CIM_METHOD),
             Cmdlet::Winrs | Cmdlet::EvilWinrm => self.client(c),
             Cmdlet::Iex | Cmdlet::PowerShell => {
                 if depth < MAX_DEPTH {
@@ -317,7 +229,7 @@ impl Scan<'_> {
                 }
                 return;
             }
-            Cmdlet::NewSession | Cmdlet::AliasDef => return,
+            Cmdlet::NewSession | Cmdlet::AliasDef | Cmdlet::Cim => return,
         };
         if b.via.is_none() {
             self.positional(c.kind, &mut b);
@@ -329,22 +241,18 @@ impl Scan<'_> {
                 [Target::Unresolved(v)] => v.trim_start_matches('$').to_lowercase(),
                 _ => String::new(),
             };
-            let from = sessions.0.get(&var).unwrap_or(sessions.1);
-            if !from.is_empty() {
+            if let Some(from) = Self::session_for(sessions, &var, c.args.0) {
                 b.via = Some("session");
                 b.targets = from.clone();
+            } else if !var.is_empty() {
+                // The session may come from an earlier block of the same session (hunt links it).
+                pending.push((var, technique(c.label, "session", &c.flags, &b.flags)));
             }
         }
         let Some(via) = b.via else { return };
-        let mut technique = format!("{}:{via}", c.label);
-        let mut flags: Vec<&str> = c.flags.iter().chain(b.flags.iter()).copied().collect();
-        flags.sort_unstable();
-        flags.dedup();
-        for f in flags {
-            technique.push('+');
-            technique.push_str(f);
-        }
-        b.targets.dedup();
+        let technique = technique(c.label, via, &c.flags, &b.flags);
+        let mut seen = HashSet::new();
+        b.targets.retain(|t| seen.insert(t.clone()));
         out.push(Detection {
             technique,
             escu,
@@ -352,71 +260,45 @@ impl Scan<'_> {
         });
     }
 
-    /// Positional binding: `Invoke-Command srv {…}`, `Enter-PSSession srv`.
-    fn positional(&self, kind: Cmdlet, b: &mut Bound) {
-        let Some((first, is_block)) = b.positionals.first() else {
-            return;
-        };
-        let remote = match kind {
-            Cmdlet::Invoke => {
-                b.session.is_none() && !is_block && (b.named_block || b.positionals.len() >= 2)
+    /// Code inside strings that PowerShell runs: `$(...)` in an expandable string, and the
+    /// text given to `[scriptblock]::Create(...)` / `NewScriptBlock(...)`.
+    fn strings_run(&self, depth: usize, out: &mut Vec<Detection>) {
+        let toks = self.vals.toks;
+        for (i, t) in toks.iter().enumerate() {
+            let Kind::Str { expandable } = t.kind else {
+                continue;
+            };
+            let mut texts: Vec<(&str, &str)> = Vec::new();
+            if expandable {
+                texts.extend(subexpressions(&t.text).into_iter().map(|x| ("subexpr", x)));
             }
-            Cmdlet::EnterSession => b.session.is_none() && !is_block,
-            _ => false,
-        };
-        if remote && !first.is_empty() {
-            b.via = Some("positional");
-            b.targets = first.clone();
+            let creates = i >= 2
+                && toks[i - 1].kind == Kind::Open(Bracket::Paren)
+                && matches!(toks[i - 2].kind, Kind::Word | Kind::Var)
+                && {
+                    let w = toks[i - 2].text.to_lowercase();
+                    w.ends_with("::create") || w.ends_with("newscriptblock")
+                };
+            if creates {
+                texts.push(("scriptblock", &t.text));
+            }
+            for (tag, text) in texts {
+                for mut d in detect_depth(text, depth + 1) {
+                    d.escu = escu_matches(self.vals.src);
+                    d.technique.push('+');
+                    d.technique.push_str(tag);
+                    out.push(d);
+                }
+            }
         }
     }
 
-    /// `winrs -r:host cmd` / `winrs /remote:http://host:5985 cmd`; `evil-winrm -i host`.
-    fn client(&self, c: &Cmd) -> Bound {
-        let toks = self.vals.toks;
-        let mut b = Bound::default();
-        let (winrs, via) = match c.kind {
-            Cmdlet::Winrs => (true, "remote"),
-            _ => (false, "ip"),
-        };
-        let (mut i, end) = c.args;
-        while i < end {
-            let t = &toks[i];
-            let lower = t.text.to_lowercase();
-            let value_at = match &t.kind {
-                Kind::Param { .. } if winrs && matches!(lower.as_str(), "r" | "remote") => {
-                    Some(i + 1)
-                }
-                Kind::Param { .. } if !winrs && matches!(lower.as_str(), "i" | "ip") => Some(i + 1),
-                Kind::Word if !winrs && lower == "--ip" => Some(i + 1),
-                Kind::Word if winrs => {
-                    let v = ["/r:", "/remote:", "-r:", "-remote:"]
-                        .iter()
-                        .find_map(|p| lower.strip_prefix(p).map(|_| &t.text[p.len()..]));
-                    if let Some(v) = v.filter(|v| !v.is_empty()) {
-                        b.targets.push(Target::Literal(uri_host(v)));
-                        b.via = Some(via);
-                    }
-                    None
-                }
-                _ => None,
-            };
-            let Some(at) = value_at.filter(|&a| a < end) else {
-                i += 1;
-                continue;
-            };
-            let at = if toks[at].kind == Kind::Assign {
-                at + 1
-            } else {
-                at
-            };
-            let (vals, next) = self.vals.list(at.min(end));
-            if !vals.is_empty() {
-                b.via = Some(via);
-                b.targets.extend(vals.into_iter().map(Target::uri_host));
-            }
-            i = next.max(i + 1);
-        }
-        b
+    /// `Invoke-CimMethod` runs a program only as `Win32_Process` `Create`; other methods and
+    /// classes are management calls, not remote execution.
+    fn creates_process(&self, c: &Cmd) -> bool {
+        let toks = &self.vals.toks[c.args.0..c.args.1];
+        let has = |w: &str| toks.iter().any(|t| t.text.eq_ignore_ascii_case(w));
+        has("win32_process") && has("create")
     }
 
     /// Script in a string given to `iex`, or run by a child `powershell` (`-c`, `-enc`).
@@ -452,4 +334,46 @@ impl Scan<'_> {
             }
         }
     }
+}
+
+/// `<command>:<via>+flag+flag` with flags sorted and unique.
+fn technique(label: &str, via: &str, a: &[&str], b: &[&str]) -> String {
+    let mut flags: Vec<&str> = a.iter().chain(b.iter()).copied().collect();
+    flags.sort_unstable();
+    flags.dedup();
+    let mut out = format!("{label}:{via}");
+    for f in flags {
+        out.push('+');
+        out.push_str(f);
+    }
+    out
+}
+
+/// The `$( ... )` subexpressions of an expandable string's text (outermost only; nested ones
+/// are found when the inner text is analyzed). Unbalanced text runs to the end.
+fn subexpressions(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] == b'$' && bytes[i + 1] == b'(' {
+            let start = i + 2;
+            let mut depth = 1usize;
+            let mut j = start;
+            while j < bytes.len() && depth > 0 {
+                match bytes[j] {
+                    b'(' => depth += 1,
+                    b')' => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            let end = if depth == 0 { j - 1 } else { j };
+            out.push(&text[start..end]);
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
 }
