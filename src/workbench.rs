@@ -286,14 +286,52 @@ impl Workbench {
             .iter()
             .map(|s| (s.channel.clone(), s.event_codes.clone()))
             .collect();
-        let events = self.extended_events(
+        let mut events = self.extended_events(
             EXTENDED_CANDIDATE_TAG,
             range,
             &sources,
             &extended::is_candidate,
         )?;
+        events.extend(self.deferred_callers(&events, range)?);
         let refs: Vec<&Event> = events.iter().collect();
         Ok(extended::hunt(&refs, &self.sid_names()?))
+    }
+
+    /// Script blocks that call a function whose body remotes but which its own block never
+    /// calls (interactive sessions log `function go { icm -cn x {..} }` and `go` as two
+    /// blocks). The caller names no trigger, so it is no candidate: find it by the name.
+    fn deferred_callers(&self, candidates: &[Event], range: TimeRange) -> Result<Vec<Event>> {
+        let scripts: Vec<&Event> = candidates.iter().filter(|e| e.is_script_block()).collect();
+        let mut names = std::collections::BTreeSet::new();
+        for block in extended::reassemble(&scripts) {
+            for (fns, _) in extended::analyze(&block.text).dormant {
+                names.extend(fns);
+            }
+        }
+        let have: std::collections::HashSet<u64> = candidates.iter().map(Event::uid).collect();
+        let mut out = Vec::new();
+        for name in names {
+            let clean: String = name.chars().filter(|c| *c != '"' && *c != '\\').collect();
+            if clean.is_empty() {
+                continue;
+            }
+            let query = format!("script_block_text:\"{clean}\"");
+            let mentions = |e: &Event| {
+                e.script_block_text
+                    .as_deref()
+                    .is_some_and(|t| t.to_lowercase().contains(&clean))
+            };
+            let hits = match self.index.search(&query, range, 10_000, Some(&mentions)) {
+                Ok(h) => h,
+                // A name the query parser cannot take is skipped, not fatal to the hunt.
+                Err(crate::index::IndexError::BadQuery(_)) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            out.extend(hits.events.into_iter().filter(|e| !have.contains(&e.uid())));
+        }
+        out.sort_by_key(Event::uid);
+        out.dedup_by_key(|e| e.uid());
+        Ok(out)
     }
 
     /// Source → target edges, linked to target-side wsmprovhost.exe children.
