@@ -125,7 +125,12 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> (Vec<Event>, Vec<IngestError>) {
         progress: None,
         cancel: None,
     };
-    inputs::read_bytes(name, bytes, &ctx, &mut sink);
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        inputs::read_bytes(name, bytes, &ctx, &mut sink)
+    }));
+    if let Err(p) = run {
+        sink.error(parallel::panic_error(name, "input", p));
+    }
     (sink.events, sink.errors)
 }
 
