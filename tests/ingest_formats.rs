@@ -437,3 +437,26 @@ fn flat_records_without_event_data_keep_their_message_and_splunk_json_raw_is_rea
     assert_eq!(events[1].script_block_text.as_deref(), Some("icm srv {1}"));
     assert_eq!(events[1].source, "m.json:line 2");
 }
+
+#[test]
+fn splunk_fields_of_xmlwineventlog_are_entity_decoded() {
+    let line = serde_json::json!({"result": {
+        "_time": "2024-05-02T08:00:02.000+00:00", "sourcetype": "XmlWinEventLog",
+        "EventCode": "4104", "LogName": "Microsoft-Windows-PowerShell/Operational", "Computer": "ws04",
+        "ScriptBlockText": "Invoke-Command -ComputerName a &amp; b &lt;c&gt;"}});
+    let other = serde_json::json!({"result": {
+        "_time": "2024-05-02T08:00:02.000+00:00", "sourcetype": "WinEventLog",
+        "EventCode": "4104", "LogName": "Microsoft-Windows-PowerShell/Operational", "Computer": "ws04",
+        "ScriptBlockText": "literal &amp; stays"}});
+    let (events, errors) = parse_bytes("s.json", format!("{line}\n{other}\n").as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        events[0].script_block_text.as_deref(),
+        Some("Invoke-Command -ComputerName a & b <c>")
+    );
+    assert_eq!(events[0].computer, "ws04");
+    assert_eq!(
+        events[1].script_block_text.as_deref(),
+        Some("literal &amp; stays")
+    );
+}
