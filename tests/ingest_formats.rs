@@ -460,3 +460,23 @@ fn splunk_fields_of_xmlwineventlog_are_entity_decoded() {
         Some("literal &amp; stays")
     );
 }
+
+#[test]
+fn encoded_commands_are_decoded_at_ingest() {
+    // "icm -cn srv05 {hostname}" as UTF-16LE, base64.
+    let b64 = "aQBjAG0AIAAtAGMAbgAgAHMAcgB2ADAANQAgAHsAaABvAHMAdABuAGEAbQBlAH0A";
+    let ecs = serde_json::json!({"@timestamp": "2024-05-02T08:00:03Z",
+        "winlog": {"event_id": 1, "channel": "Microsoft-Windows-Sysmon/Operational", "computer_name": "ws02"},
+        "process": {"command_line": format!("powershell.exe -NoProfile -enc {b64}"), "name": "powershell.exe"}});
+    let (events, errors) = parse_bytes("enc.json", format!("{ecs}\n").as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        events[0].decoded_command.as_deref(),
+        Some("icm -cn srv05 {hostname}")
+    );
+    let (plain, _) = parse_bytes("same.log", &read("same_event.xmlwineventlog.log"));
+    assert_eq!(
+        plain[1].decoded_command, None,
+        "no -EncodedCommand on that command line"
+    );
+}

@@ -10,6 +10,7 @@
 //! Bad input never stops a run: each problem becomes an [`IngestError`] naming the file and
 //! the position (record number, line, zip member), and the good records around it are kept.
 
+mod decode;
 mod detect;
 mod discover;
 mod evtx;
