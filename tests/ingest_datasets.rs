@@ -299,6 +299,16 @@ fn damaged_evtx_copy_reports_positions_and_keeps_good_records() {
     std::fs::write(&p, &bad).unwrap();
     let (events, errors) = read_paths(std::slice::from_ref(&p));
     assert!(!errors.is_empty(), "the damage is reported");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.position == "chunk 5" && e.reason.contains("truncated")),
+        "the cut inside chunk 5 is reported: {errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.position.starts_with("record ")),
+        "the overwritten record is named: {errors:?}"
+    );
     for e in &errors {
         assert_eq!(e.file, p.display().to_string());
         assert!(
