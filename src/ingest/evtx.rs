@@ -98,7 +98,7 @@ pub(crate) fn open<T: std::io::Read + std::io::Seek>(
     });
     if let Ok(len) = len
         && len > HEADER
-        && (len - HEADER) % CHUNK != 0
+        && !(len - HEADER).is_multiple_of(CHUNK)
     {
         let chunk = (len - HEADER) / CHUNK;
         sink.error(IngestError::new(
