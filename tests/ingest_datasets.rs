@@ -299,6 +299,16 @@ fn damaged_evtx_copy_reports_positions_and_keeps_good_records() {
     std::fs::write(&p, &bad).unwrap();
     let (events, errors) = read_paths(std::slice::from_ref(&p));
     assert!(!errors.is_empty(), "the damage is reported");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.position == "chunk 5" && e.reason.contains("truncated")),
+        "the cut inside chunk 5 is reported: {errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.position.starts_with("record ")),
+        "the overwritten record is named: {errors:?}"
+    );
     for e in &errors {
         assert_eq!(e.file, p.display().to_string());
         assert!(
@@ -319,4 +329,36 @@ fn damaged_evtx_copy_reports_positions_and_keeps_good_records() {
         "kept {} records",
         events.len()
     );
+}
+
+#[test]
+fn bytes_flipped_all_over_an_evtx_never_panic_or_hang() {
+    let Some(d) = datasets() else { return };
+    let orig = std::fs::read(d.join("atomic-evtx/T1021.006-2/T1021.006-2_Windows_PowerShell.evtx"))
+        .unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut flagged = 0;
+    for round in 0..40 {
+        let mut bad = orig.clone();
+        for _ in 0..(1 + round % 7) * 8 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Mostly inside the first chunk, where the 9 records are.
+            let at = 4096 + (seed as usize % 12_000);
+            bad[at] = (seed >> 24) as u8;
+        }
+        let (events, errors) = parse_bytes("flipped.evtx", &bad);
+        assert!(events.len() <= 9);
+        flagged += usize::from(!errors.is_empty() || events.len() < 9);
+        for e in &errors {
+            assert_eq!(e.file, "flipped.evtx");
+            assert!(!e.position.is_empty() && !e.reason.is_empty());
+            assert!(
+                !e.reason.contains("internal parser failure"),
+                "round {round}: {e}"
+            );
+        }
+    }
+    assert!(flagged > 0, "the damage was noticed at least once");
 }

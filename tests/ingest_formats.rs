@@ -437,3 +437,46 @@ fn flat_records_without_event_data_keep_their_message_and_splunk_json_raw_is_rea
     assert_eq!(events[1].script_block_text.as_deref(), Some("icm srv {1}"));
     assert_eq!(events[1].source, "m.json:line 2");
 }
+
+#[test]
+fn splunk_fields_of_xmlwineventlog_are_entity_decoded() {
+    let line = serde_json::json!({"result": {
+        "_time": "2024-05-02T08:00:02.000+00:00", "sourcetype": "XmlWinEventLog",
+        "EventCode": "4104", "LogName": "Microsoft-Windows-PowerShell/Operational", "Computer": "ws04",
+        "ScriptBlockText": "Invoke-Command -ComputerName a &amp; b &lt;c&gt;"}});
+    let other = serde_json::json!({"result": {
+        "_time": "2024-05-02T08:00:02.000+00:00", "sourcetype": "WinEventLog",
+        "EventCode": "4104", "LogName": "Microsoft-Windows-PowerShell/Operational", "Computer": "ws04",
+        "ScriptBlockText": "literal &amp; stays"}});
+    let (events, errors) = parse_bytes("s.json", format!("{line}\n{other}\n").as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        events[0].script_block_text.as_deref(),
+        Some("Invoke-Command -ComputerName a & b <c>")
+    );
+    assert_eq!(events[0].computer, "ws04");
+    assert_eq!(
+        events[1].script_block_text.as_deref(),
+        Some("literal &amp; stays")
+    );
+}
+
+#[test]
+fn encoded_commands_are_decoded_at_ingest() {
+    // "icm -cn srv05 {hostname}" as UTF-16LE, base64.
+    let b64 = "aQBjAG0AIAAtAGMAbgAgAHMAcgB2ADAANQAgAHsAaABvAHMAdABuAGEAbQBlAH0A";
+    let ecs = serde_json::json!({"@timestamp": "2024-05-02T08:00:03Z",
+        "winlog": {"event_id": 1, "channel": "Microsoft-Windows-Sysmon/Operational", "computer_name": "ws02"},
+        "process": {"command_line": format!("powershell.exe -NoProfile -enc {b64}"), "name": "powershell.exe"}});
+    let (events, errors) = parse_bytes("enc.json", format!("{ecs}\n").as_bytes());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        events[0].decoded_command.as_deref(),
+        Some("icm -cn srv05 {hostname}")
+    );
+    let (plain, _) = parse_bytes("same.log", &read("same_event.xmlwineventlog.log"));
+    assert_eq!(
+        plain[1].decoded_command, None,
+        "no -EncodedCommand on that command line"
+    );
+}

@@ -80,12 +80,36 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     s
 }
 
-/// Open an .evtx from any seekable reader, reporting a bad header as an error.
+/// Size of the file header and of each chunk: an .evtx is always one header and whole chunks.
+const HEADER: u64 = 4096;
+const CHUNK: u64 = 65536;
+
+/// Open an .evtx from any seekable reader, reporting a bad header as an error, and a file that
+/// ends inside a chunk (a truncated copy), whose last records the crate skips silently.
 pub(crate) fn open<T: std::io::Read + std::io::Seek>(
-    r: T,
+    mut r: T,
     file: &str,
     sink: &mut dyn Sink,
 ) -> Option<EvtxParser<T>> {
+    use std::io::SeekFrom;
+    let len = r.seek(SeekFrom::End(0)).and_then(|len| {
+        r.seek(SeekFrom::Start(0))?;
+        Ok(len)
+    });
+    if let Ok(len) = len
+        && len > HEADER
+        && !(len - HEADER).is_multiple_of(CHUNK)
+    {
+        let chunk = (len - HEADER) / CHUNK;
+        sink.error(IngestError::new(
+            file,
+            &format!("chunk {chunk}"),
+            format!(
+                "the file ends {} bytes into this chunk (truncated copy?): its records are not read",
+                (len - HEADER) % CHUNK
+            ),
+        ));
+    }
     match EvtxParser::from_read_seek(r) {
         Ok(p) => Some(p),
         Err(e) => {

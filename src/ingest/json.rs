@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::json_ecs::{fill_from_ecs, is_ecs_shape, raw_from_ecs};
 use super::json_evtx::{is_evtx_shape, raw_from_evtx_json};
 use super::json_flat::{is_flat_shape, raw_from_flat};
-use super::xml::raw_from_xml;
+use super::xml::{raw_from_xml, unescape};
 use super::{IngestError, Sink};
 use crate::event::Event;
 
@@ -106,5 +106,20 @@ fn splunk_result(r: &Map<String, Value>, source: String) -> Result<Event, String
     {
         return event_from_object(&inner, source);
     }
-    raw_from_flat(r).into_event(source)
+    let mut raw = raw_from_flat(r);
+    // Splunk's Windows add-on extracts XmlWinEventLog fields with the XML entities still
+    // encoded (SEMANTICS.md §3); events are stored decoded.
+    let xml_sourced = ["sourcetype", "source"].iter().any(|k| {
+        r.get(*k)
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.to_ascii_lowercase().contains("xmlwineventlog"))
+    });
+    if xml_sourced {
+        for v in raw.data.values_mut() {
+            if v.contains('&') {
+                *v = unescape(v);
+            }
+        }
+    }
+    raw.into_event(source)
 }

@@ -118,6 +118,12 @@ pub(crate) fn fill_from_ecs(e: &mut Event, o: &Map<String, Value>) {
             .as_deref()
             .map(super::mapping::basename);
     }
+    if e.decoded_command.is_none() {
+        e.decoded_command = e
+            .process
+            .as_deref()
+            .and_then(super::decode::decoded_command);
+    }
     if e.user.is_none()
         && (e.process.is_some() || e.is_process_creation())
         && let Some(name) = text(o, &["user", "name"])

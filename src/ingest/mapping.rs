@@ -140,6 +140,10 @@ impl Raw {
             map_security_4688(&mut e, &data);
         }
         e.data = data;
+        e.decoded_command = e
+            .process
+            .as_deref()
+            .and_then(super::decode::decoded_command);
         Ok(e)
     }
 

@@ -10,6 +10,7 @@
 //! Bad input never stops a run: each problem becomes an [`IngestError`] naming the file and
 //! the position (record number, line, zip member), and the good records around it are kept.
 
+mod decode;
 mod detect;
 mod discover;
 mod evtx;
@@ -125,7 +126,12 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> (Vec<Event>, Vec<IngestError>) {
         progress: None,
         cancel: None,
     };
-    inputs::read_bytes(name, bytes, &ctx, &mut sink);
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        inputs::read_bytes(name, bytes, &ctx, &mut sink)
+    }));
+    if let Err(p) = run {
+        sink.error(parallel::panic_error(name, "input", p));
+    }
     (sink.events, sink.errors)
 }
 

@@ -4,6 +4,7 @@
 //! finds it full parses the chunk itself) and the output channel is bounded.
 
 use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{SyncSender, sync_channel};
@@ -214,7 +215,13 @@ fn worker(shared: &Shared) {
                     events: Vec::with_capacity(BATCH),
                 };
                 if !em.cancelled() {
-                    parse_chunk(c.kind, &c.file, c.first_line, &c.data, &mut em);
+                    let (file, line) = (c.file.clone(), c.first_line);
+                    let run = catch_unwind(AssertUnwindSafe(|| {
+                        parse_chunk(c.kind, &c.file, c.first_line, &c.data, &mut em)
+                    }));
+                    if let Err(p) = run {
+                        em.error(panic_error(&file, &format!("chunk at line {line}"), p));
+                    }
                 }
                 em.finish();
             }
@@ -239,7 +246,15 @@ fn worker(shared: &Shared) {
                     track,
                     events: Vec::with_capacity(BATCH),
                 };
-                let rest = read_path(&f.path, &f.label, &ctx, &mut em);
+                // A parser panic on hostile input must not kill the worker (the pool would
+                // wait for it forever): it becomes an error for this file.
+                let rest = catch_unwind(AssertUnwindSafe(|| {
+                    read_path(&f.path, &f.label, &ctx, &mut em)
+                }))
+                .unwrap_or_else(|p| {
+                    em.error(panic_error(&f.label, "file", p));
+                    0
+                });
                 if rest > 0 {
                     let _ = shared.tx.send(Batch::Progress { bytes: rest });
                 }
@@ -253,4 +268,22 @@ fn worker(shared: &Shared) {
     }
     // Wake the others so they can see there is nothing left.
     shared.ready.notify_all();
+}
+
+/// An error for a parser panic, with its message when it has one.
+pub(crate) fn panic_error(
+    file: &str,
+    position: &str,
+    p: Box<dyn std::any::Any + Send>,
+) -> IngestError {
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    IngestError::new(
+        file,
+        position,
+        format!("internal parser failure, input skipped: {msg}"),
+    )
 }

@@ -88,8 +88,8 @@ fn push_entity(buf: &mut String, name: &str) {
     }
 }
 
-/// Decode `&amp;`-style and numeric references in an attribute value.
-fn unescape(v: &str) -> String {
+/// Decode `&amp;`-style and numeric references (attribute values, Splunk field values).
+pub(crate) fn unescape(v: &str) -> String {
     if !v.contains('&') {
         return v.to_owned();
     }
