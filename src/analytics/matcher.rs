@@ -151,8 +151,10 @@ pub fn hunt_all(
     events: &[&Event],
     exclusions: &[Exclusion],
 ) -> Vec<HuntResult> {
+    // Extended analytics have no predicates to match: their engine is crate::extended.
     queries
         .iter()
+        .filter(|q| q.kind == super::model::QueryKind::Parity)
         .map(|q| {
             let mut r = hunt(q, events);
             apply_exclusions(&mut r, exclusions);
