@@ -26,7 +26,7 @@ pub const SID_NAME_TAG: &str = "x:sid";
 pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
 /// Fingerprint key and version of the three extended tags; bump when what they mark changes.
 pub const EXTENDED_TAGS_KEY: &str = "x:extended";
-pub const EXTENDED_TAGS_VERSION: &str = "1";
+pub const EXTENDED_TAGS_VERSION: &str = "3";
 
 /// Knobs of one ingest run.
 #[derive(Debug, Clone)]
@@ -118,6 +118,8 @@ pub struct Tagger {
     /// SID/name pairs already tagged in this run: one event per pair is enough.
     sid_pairs: HashSet<String>,
     extended: bool,
+    /// Analyses of script texts seen in this run (texts repeat: automation, noise).
+    memo: extended::Memo,
 }
 
 impl Tagger {
@@ -137,6 +139,7 @@ impl Tagger {
             parity,
             sid_pairs: HashSet::new(),
             extended,
+            memo: extended::Memo::default(),
         }
     }
 
@@ -153,7 +156,7 @@ impl Tagger {
         if !self.extended {
             return tags;
         }
-        if extended::is_candidate(event) {
+        if extended::is_candidate(event) && self.extended_relevant(event) {
             tags.push(EXTENDED_CANDIDATE_TAG.to_string());
         }
         if event.is_process_creation()
@@ -184,6 +187,25 @@ impl Tagger {
             }
         }
         tags
+    }
+
+    /// Must the extended hunt read this candidate? The cheap prefilter passes most scripts
+    /// that mention `Invoke-…`; analyzing the text once here (memoized: texts repeat) keeps the
+    /// hunt to the blocks that remote, define a remoting function or hold a session. Parts of
+    /// split blocks always qualify: a name may straddle a part boundary.
+    fn extended_relevant(&mut self, e: &Event) -> bool {
+        if e.is_process_creation() {
+            return self.memo.is_relevant_process(e);
+        }
+        if !e.is_script_block() {
+            return true;
+        }
+        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+            return true;
+        }
+        e.script_block_text
+            .as_deref()
+            .is_some_and(|t| self.memo.is_relevant(t))
     }
 
     /// The fingerprints a commit records, so hunts know the tags are current.

@@ -12,7 +12,7 @@ use super::encoded::decode_encoded_command;
 use super::prefilter::{is_candidate, is_powershell};
 use super::reassemble::{Block, reassemble_parts};
 use super::sids::SidNames;
-use super::winrm::{Analysis, Detection, Target, analyze, detect, escu_matches};
+use super::winrm::{Analysis, Detection, Target, analyze, escu_matches};
 use crate::event::Event;
 use crate::time::ctime;
 
@@ -149,6 +149,51 @@ fn unquote_program(cmd: &str) -> String {
 /// Give it the candidates (see [`is_candidate`]) plus, ideally, every other 4104 of the range:
 /// a block that only calls a function defined in an earlier block (`go`) is not a candidate,
 /// and is looked at only when some block defines a dormant remoting function.
+/// Analyses by text hash, so a text seen many times is tokenized once.
+#[derive(Default)]
+pub struct Memo {
+    seen: HashMap<u64, Analysis>,
+}
+
+impl Memo {
+    /// `analyze(text)`, computed once per distinct text.
+    pub fn analyze(&mut self, text: &str) -> Analysis {
+        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        self.seen
+            .entry(key)
+            .or_insert_with(|| analyze(text))
+            .clone()
+    }
+
+    /// Could this text matter to the hunt on its own or through another block: does it run
+    /// remoting, define a dormant remoting function, or create or use a session?
+    pub fn is_relevant(&mut self, text: &str) -> bool {
+        if self.seen.len() > 20_000 {
+            // Bound the memory of a long ingest; texts repeat within short spans.
+            self.seen.clear();
+        }
+        let a = self.analyze(text);
+        !(a.detections.is_empty()
+            && a.dormant.is_empty()
+            && a.sessions.is_empty()
+            && a.session_uses.is_empty())
+    }
+
+    /// The same question for a process start: what its command line runs, or decodes to.
+    pub fn is_relevant_process(&mut self, e: &Event) -> bool {
+        let cmd = e.process.as_deref().unwrap_or("");
+        let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
+        if self.is_relevant(&runs) {
+            return true;
+        }
+        let decoded = e
+            .decoded_command
+            .clone()
+            .or_else(|| decode_encoded_command(cmd));
+        decoded.is_some_and(|d| self.is_relevant(&d))
+    }
+}
+
 pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
     let scripts: Vec<&Event> = candidates
@@ -162,13 +207,15 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let mut result = ExtendedResult::default();
     let (mut blocks, part_events): (Vec<Block>, Vec<Vec<&Event>>) =
         reassemble_parts(&scripts).into_iter().unzip();
-    let mut analyses: Vec<Analysis> = blocks.iter().map(|b| analyze(&b.text)).collect();
+    // Admin automation repeats the same text thousands of times: analyze each text once.
+    let mut memo = Memo::default();
+    let mut analyses: Vec<Analysis> = blocks.iter().map(|b| memo.analyze(&b.text)).collect();
     let own = blocks.len();
     // A block calling a dormant function need not look like remoting (`go`): find such callers
     // among the other script blocks of the same host and user, only when there is something
     // dormant to trigger.
     let callers = dormant_callers(events, &blocks, &analyses);
-    analyses.extend(callers.iter().map(|b| analyze(&b.text)));
+    analyses.extend(callers.iter().map(|b| memo.analyze(&b.text)));
     blocks.extend(callers);
     let mut deferred: HashMap<usize, Vec<(Detection, usize)>> = HashMap::new();
     for (k, d, other) in deferred_calls(&blocks, &analyses)
@@ -259,7 +306,7 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
             texts.push((d, "+encoded"));
         }
         for (text, tag) in texts {
-            let mut found = detect(text);
+            let mut found = memo.analyze(text).detections;
             let text = if tag.is_empty() { cmd } else { text };
             if tag.is_empty() && decoded.is_some() {
                 // The command line's own `-enc` is reported once, with the decoded text.

@@ -15,9 +15,11 @@ use super::schema::SCHEMA_VERSION;
 /// Indexing threads: the machine budget is 2 cores, and parsing runs beside them.
 const INDEX_THREADS: usize = 2;
 /// Arena per indexing thread. Two of these plus one merge stay well inside a 512 MB ingest.
-const HEAP_PER_THREAD: usize = 96 * 1024 * 1024;
+const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
 /// One merge at a time: merges of large segments are the other big memory consumer.
 const MERGE_THREADS: usize = 1;
+/// Segments this large are left alone by the merge policy.
+const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
 
 /// Adds events to the index; only one can be alive per index directory.
 pub struct Writer {
@@ -39,6 +41,11 @@ impl Writer {
             }
             Err(e) => return Err(other(e)),
         };
+        // Merging segments of a million events holds their columns in memory: cap the size a
+        // segment may reach by merging, so an ingest's peak memory does not grow with its size.
+        let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+        policy.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
+        writer.set_merge_policy(Box::new(policy));
         Ok(Writer {
             inner,
             writer: Some(writer),
