@@ -394,6 +394,7 @@ fn extended_cell(r: &extended::ExtendedRow, field: &str) -> String {
         "escu" => r.escu.to_string(),
         "Computer" => r.computer.clone(),
         "user" => r.user.clone().unwrap_or_else(null),
+        "user_source" => r.user_source.clone().unwrap_or_else(null),
         "user_id" => r.user_id.clone().unwrap_or_else(null),
         "targets" => r.targets.join(", "),
         "text" => r.text.clone(),

@@ -170,6 +170,9 @@ fn ingest_stats_hunt_and_dedup() {
     let table = env.ok(&["hunt", SB]);
     assert!(table.contains("MGMT01.corp.local"));
     assert!(table.contains("144"));
+    // The 4104 without a UserID is listed, not lost.
+    assert!(table.contains("Splunk's stats drops them): 1"), "{table}");
+    assert!(table.contains("missing by-field user_id"), "{table}");
     let csv = env.ok(&["hunt", PROC, "--format", "csv"]);
     assert!(csv.lines().next().unwrap().starts_with("analytic,"));
 }

@@ -22,7 +22,8 @@ pub fn hunt(
     time: &TimeArgs,
 ) -> Result<ExitCode> {
     let (range, tz) = super::time_args(time)?;
-    let results: Vec<HuntResult> = if input.is_empty() {
+    let input_given = !input.is_empty();
+    let results: Vec<HuntResult> = if !input_given {
         let wb = Workbench::open(dir)?;
         wb.hunt(ids, range, apply_exclusions)?
     } else {
@@ -51,6 +52,11 @@ pub fn hunt(
         results
     };
     let text = match format {
+        Format::Table if !input_given => {
+            let mut t = analytics::render_table(&results, tz, super::table_width());
+            t += &dropped_listing(dir, &results, tz)?;
+            t
+        }
         Format::Table => analytics::render_table(&results, tz, super::table_width()),
         Format::Json => rows_json(&results, tz)?,
         Format::Csv => analytics::render_csv(&results, tz),
@@ -226,4 +232,38 @@ fn rows_json(results: &[HuntResult], tz: Option<chrono_tz::Tz>) -> Result<String
         }
     }
     Ok(serde_json::to_string_pretty(&rows)?)
+}
+
+/// The matching events Splunk's stats leaves out of the rows (a missing by-field), listed so
+/// nothing is lost silently.
+fn dropped_listing(
+    dir: &Path,
+    results: &[HuntResult],
+    tz: Option<chrono_tz::Tz>,
+) -> Result<String> {
+    let dropped: Vec<(&str, &analytics::Dropped)> = results
+        .iter()
+        .flat_map(|r| r.dropped.iter().map(|d| (r.query.id.as_str(), d)))
+        .collect();
+    if dropped.is_empty() {
+        return Ok(String::new());
+    }
+    let wb = Workbench::open(dir)?;
+    let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
+    let events = wb.events(&uids)?;
+    let mut out = format!(
+        "\nMatching events not in the rows above (Splunk's stats drops them): {}\n",
+        dropped.len()
+    );
+    for ((analytic, d), e) in dropped.iter().zip(&events) {
+        out += &format!(
+            "  {}  {:<24}  {}: {}  {}\n",
+            ctime(e.time, tz),
+            clip(&inert_line(&e.computer), 24),
+            analytic,
+            inert_line(&d.reason),
+            clip(&inert_line(event_text(e)), 60)
+        );
+    }
+    Ok(out)
 }
