@@ -314,6 +314,7 @@ pub fn ingest(
                 progress.bytes += bytes;
             }
             Batch::FileDone { .. } => progress.files_done += 1,
+            Batch::Skipped { records } => summary.events_read += records, // never: no filter here
         }
         progress.events_read = summary.events_read;
         progress.indexed = summary.indexed;
@@ -333,14 +334,28 @@ pub fn ingest(
 }
 
 /// Run the parity saved queries straight over files, with no index (`hunt --input`).
+/// NDJSON / XML records that cannot match any of them are skipped unparsed (see
+/// [`parity_prefilter`]); the rows are the same as without the prefilter.
 pub fn hunt_files(
     queries: &[SavedQuery],
     paths: Vec<PathBuf>,
     range: TimeRange,
     opts: &IngestOptions,
 ) -> (Vec<HuntResult>, Vec<IngestError>) {
+    let keep = parity_prefilter(queries).unwrap_or_else(ingest::keep_all);
+    hunt_files_with(queries, paths, range, opts, keep)
+}
+
+/// [`hunt_files`] with an explicit raw-record prefilter (`ingest::keep_all()` for none).
+pub fn hunt_files_with(
+    queries: &[SavedQuery],
+    paths: Vec<PathBuf>,
+    range: TimeRange,
+    opts: &IngestOptions,
+    keep: ingest::Keep,
+) -> (Vec<HuntResult>, Vec<IngestError>) {
     let tagger = Tagger::new(queries);
-    let readers = ingest::spawn(paths, opts.threads.max(1));
+    let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
     let mut seen: HashMap<u64, ()> = HashMap::new();
     let mut errors = Vec::new();
@@ -369,10 +384,31 @@ pub fn hunt_files(
                 }
             }
             Batch::Error(e) => errors.push(e),
-            Batch::Progress { .. } | Batch::FileDone { .. } => {}
+            Batch::Progress { .. } | Batch::FileDone { .. } | Batch::Skipped { .. } => {}
         }
     }
     (tagger.live_results(&live), errors)
+}
+
+/// A raw-record test that keeps every record any parity query can match (a superset), or
+/// None when some query yields no usable literal. One alternative per query, one needle per
+/// predicate (`ingest::LiteralPrefilter` argues why a needle cannot miss). Skipped records
+/// can only be ones no query matches, so the `Occurrences` numbering and uid dedup of the
+/// matched events are unchanged. `decoded_command` is left out: it is base64-decoded, not a
+/// rendering of the record's text.
+pub fn parity_prefilter(queries: &[SavedQuery]) -> Option<ingest::Keep> {
+    let alternatives: Vec<Vec<String>> = queries
+        .iter()
+        .filter(|q| q.kind == analytics::QueryKind::Parity)
+        .map(|q| {
+            q.predicates
+                .iter()
+                .filter(|p| !p.field.eq_ignore_ascii_case("decoded_command"))
+                .map(|p| p.pattern.clone())
+                .collect()
+        })
+        .collect();
+    ingest::LiteralPrefilter::from_patterns(&alternatives).map(ingest::LiteralPrefilter::into_keep)
 }
 
 /// Peak resident set size of this process, from /proc (Linux); None elsewhere.

@@ -366,6 +366,7 @@ fn folders_are_walked_and_spawn_reports_progress_and_file_counts() {
             Batch::Error(e) => errors.push(e),
             Batch::Progress { bytes: n } => bytes += n,
             Batch::FileDone { file, events } => done.push((file, events)),
+            Batch::Skipped { records } => panic!("spawn skipped {records} records"),
         }
     }
     assert_eq!(events, 4 + 2 + 2);

@@ -21,6 +21,7 @@ mod json_evtx;
 mod json_flat;
 mod mapping;
 mod parallel;
+mod prefilter;
 mod text;
 mod xml;
 
@@ -30,6 +31,8 @@ use std::sync::mpsc::Receiver;
 use serde::Serialize;
 
 use crate::event::Event;
+
+pub use prefilter::{Keep, LiteralPrefilter, keep_all, needle_of_pattern};
 
 /// A problem with one input, at one position; the rest of the input is still read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -62,8 +65,13 @@ pub enum Batch {
     Error(IngestError),
     /// Input bytes consumed since the last progress message.
     Progress { bytes: u64 },
-    /// A discovered file is fully read (all its zip members and chunks).
+    /// A discovered file is fully read (all its zip members and chunks). `events` counts the
+    /// parsed events only, not the records the prefilter skipped.
     FileDone { file: String, events: u64 },
+    /// Records (NDJSON lines, `<Event>` elements) the `spawn_filtered` test skipped unparsed.
+    /// Events read = events received + these: each skipped record counts as one event (a
+    /// line holding a JSON array of several records counts once).
+    Skipped { records: u64 },
 }
 
 /// Handle on running readers.
@@ -80,6 +88,8 @@ pub struct Readers {
 pub(crate) trait Sink {
     fn event(&mut self, e: Event);
     fn error(&mut self, e: IngestError);
+    /// `n` records were skipped by the prefilter.
+    fn skipped(&mut self, _n: u64) {}
     /// True when the consumer went away and reading should stop.
     fn cancelled(&self) -> bool {
         false
@@ -91,13 +101,22 @@ pub(crate) trait Sink {
 /// problems (missing path, unreadable file) become `Batch::Error`. Returns immediately;
 /// readers run in the background; the channel closes when all are done.
 pub fn spawn(paths: Vec<PathBuf>, threads: usize) -> Readers {
+    spawn_filtered(paths, threads, keep_all())
+}
+
+/// As [`spawn`], but in line-oriented inputs (NDJSON, XmlWinEventLog, also `<Event>` elements
+/// spanning lines) a record whose raw bytes fail `keep` is skipped unparsed and counted in
+/// `Batch::Skipped`. A record that does not look whole (an NDJSON line not `{…}` / `[…]`)
+/// is always parsed, so truncated lines are still reported; other bad records that fail
+/// `keep` are skipped without an error. EVTX and whole JSON documents ignore `keep`.
+pub fn spawn_filtered(paths: Vec<PathBuf>, threads: usize, keep: Keep) -> Readers {
     let threads = if threads == 0 {
         default_threads()
     } else {
         threads
     };
     let (files, errors) = discover::discover(&paths);
-    parallel::start(files, errors, threads)
+    parallel::start(files, errors, threads, keep)
 }
 
 /// Convenience for tests and one-shot use: read everything synchronously.
@@ -109,7 +128,7 @@ pub fn read_paths(paths: &[PathBuf]) -> (Vec<Event>, Vec<IngestError>) {
         match batch {
             Batch::Events(mut e) => events.append(&mut e),
             Batch::Error(e) => errors.push(e),
-            Batch::Progress { .. } | Batch::FileDone { .. } => {}
+            Batch::Progress { .. } | Batch::FileDone { .. } | Batch::Skipped { .. } => {}
         }
     }
     (events, errors)
@@ -168,6 +187,6 @@ impl inputs::Chunks for Inline {
         data: Vec<u8>,
         sink: &mut dyn Sink,
     ) {
-        text::parse_chunk(kind, file, first_line, &data, sink);
+        text::parse_chunk(kind, file, first_line, &data, &|_| true, sink);
     }
 }

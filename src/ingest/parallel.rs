@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use super::inputs::{Chunks, Ctx, read_path};
 use super::text::{TextKind, parse_chunk};
-use super::{Batch, IngestError, Readers, Sink};
+use super::{Batch, IngestError, Keep, Readers, Sink};
 use crate::event::Event;
 
 /// Events per `Batch::Events`.
@@ -59,6 +59,8 @@ struct Shared {
     cancel: AtomicBool,
     max_chunks: usize,
     evtx_threads: usize,
+    /// The raw-record prefilter of line-oriented chunks.
+    keep: Keep,
 }
 
 /// Sends events in batches, counting them for the file's `FileDone`.
@@ -66,10 +68,27 @@ struct Emitter<'a> {
     shared: &'a Shared,
     track: Arc<Track>,
     events: Vec<Event>,
+    /// Records skipped by the prefilter, not yet reported.
+    skipped: u64,
 }
 
 impl Emitter<'_> {
+    fn new(shared: &Shared, track: Arc<Track>) -> Emitter<'_> {
+        Emitter {
+            shared,
+            track,
+            events: Vec::with_capacity(BATCH),
+            skipped: 0,
+        }
+    }
+
     fn flush(&mut self) {
+        if self.skipped > 0 {
+            let records = std::mem::take(&mut self.skipped);
+            if self.shared.tx.send(Batch::Skipped { records }).is_err() {
+                self.shared.cancel.store(true, Ordering::Relaxed);
+            }
+        }
         if self.events.is_empty() {
             return;
         }
@@ -108,6 +127,9 @@ impl Sink for Emitter<'_> {
     fn cancelled(&self) -> bool {
         self.shared.cancel.load(Ordering::Relaxed)
     }
+    fn skipped(&mut self, n: u64) {
+        self.skipped += n;
+    }
 }
 
 /// The chunk scheduler as seen by one reader.
@@ -139,13 +161,18 @@ impl Chunks for Scheduler<'_> {
             self.shared.ready.notify_one();
         } else {
             drop(q);
-            parse_chunk(kind, file, first_line, &data, sink);
+            parse_chunk(kind, file, first_line, &data, &*self.shared.keep, sink);
         }
     }
 }
 
 /// Start `threads` workers over the discovered files; discovery errors are sent first.
-pub(crate) fn start(files: Vec<FileJob>, errors: Vec<IngestError>, threads: usize) -> Readers {
+pub(crate) fn start(
+    files: Vec<FileJob>,
+    errors: Vec<IngestError>,
+    threads: usize,
+    keep: Keep,
+) -> Readers {
     let threads = threads.max(1);
     let total_bytes = files
         .iter()
@@ -164,6 +191,7 @@ pub(crate) fn start(files: Vec<FileJob>, errors: Vec<IngestError>, threads: usiz
         tx,
         cancel: AtomicBool::new(false),
         max_chunks: threads * 2,
+        keep,
     });
     for i in 0..threads {
         let shared = Arc::clone(&shared);
@@ -209,15 +237,18 @@ fn worker(shared: &Shared) {
     while let Some(job) = next_job(shared) {
         match job {
             Job::Chunk(c) => {
-                let mut em = Emitter {
-                    shared,
-                    track: c.track,
-                    events: Vec::with_capacity(BATCH),
-                };
+                let mut em = Emitter::new(shared, c.track);
                 if !em.cancelled() {
                     let (file, line) = (c.file.clone(), c.first_line);
                     let run = catch_unwind(AssertUnwindSafe(|| {
-                        parse_chunk(c.kind, &c.file, c.first_line, &c.data, &mut em)
+                        parse_chunk(
+                            c.kind,
+                            &c.file,
+                            c.first_line,
+                            &c.data,
+                            &*shared.keep,
+                            &mut em,
+                        )
                     }));
                     if let Err(p) = run {
                         em.error(panic_error(&file, &format!("chunk at line {line}"), p));
@@ -241,11 +272,7 @@ fn worker(shared: &Shared) {
                     progress: Some(&shared.tx),
                     cancel: Some(&shared.cancel),
                 };
-                let mut em = Emitter {
-                    shared,
-                    track,
-                    events: Vec::with_capacity(BATCH),
-                };
+                let mut em = Emitter::new(shared, track);
                 // A parser panic on hostile input must not kill the worker (the pool would
                 // wait for it forever): it becomes an error for this file.
                 let rest = catch_unwind(AssertUnwindSafe(|| {

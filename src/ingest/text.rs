@@ -77,23 +77,48 @@ pub(crate) fn parse_chunk(
     file: &str,
     first_line: u64,
     chunk: &[u8],
+    keep: &dyn Fn(&[u8]) -> bool,
     sink: &mut dyn Sink,
 ) {
     match kind {
-        TextKind::JsonLines => parse_json_lines(file, first_line, chunk, sink),
-        TextKind::Xml => parse_xml_events(file, first_line, chunk, sink),
+        TextKind::JsonLines => parse_json_lines(file, first_line, chunk, keep, sink),
+        TextKind::Xml => parse_xml_events(file, first_line, chunk, keep, sink),
     }
 }
 
-fn parse_json_lines(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Sink) {
+/// A line that looks like one whole JSON value: only such lines may be skipped, so a
+/// truncated or garbled line still reaches the parser and is reported.
+fn looks_whole(piece: &[u8]) -> bool {
+    matches!(
+        (piece.first(), piece.last()),
+        (Some(b'{'), Some(b'}')) | (Some(b'['), Some(b']'))
+    )
+}
+
+fn parse_json_lines(
+    file: &str,
+    first_line: u64,
+    chunk: &[u8],
+    keep: &dyn Fn(&[u8]) -> bool,
+    sink: &mut dyn Sink,
+) {
     let mut start = 0usize;
+    let mut skipped = 0u64;
     let ends = memchr::memchr_iter(b'\n', chunk).chain(std::iter::once(chunk.len()));
     for (line, end) in (first_line..).zip(ends) {
         let piece = chunk[start..end].trim_ascii();
-        if !piece.is_empty() && !sink.cancelled() {
-            parse_json_text(piece, file, &format!("line {line}"), sink);
-        }
         start = (end + 1).min(chunk.len());
+        if piece.is_empty() || sink.cancelled() {
+            continue;
+        }
+        if looks_whole(piece) && !keep(piece) {
+            skipped += 1;
+            continue;
+        }
+        parse_json_text(piece, file, &format!("line {line}"), sink);
+    }
+    if skipped > 0 {
+        sink.skipped(skipped);
     }
 }
 
@@ -112,7 +137,28 @@ fn find_event_start(chunk: &[u8], from: usize) -> Option<usize> {
     None
 }
 
-fn parse_xml_events(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Sink) {
+fn parse_xml_events(
+    file: &str,
+    first_line: u64,
+    chunk: &[u8],
+    keep: &dyn Fn(&[u8]) -> bool,
+    sink: &mut dyn Sink,
+) {
+    let mut skipped = 0u64;
+    parse_xml_records(file, first_line, chunk, keep, &mut skipped, sink);
+    if skipped > 0 {
+        sink.skipped(skipped);
+    }
+}
+
+fn parse_xml_records(
+    file: &str,
+    first_line: u64,
+    chunk: &[u8],
+    keep: &dyn Fn(&[u8]) -> bool,
+    skipped: &mut u64,
+    sink: &mut dyn Sink,
+) {
     let end_tag = memmem::Finder::new(b"</Event>");
     let mut line = first_line;
     let mut pos = 0usize; // bytes before `pos` are accounted for in `line`
@@ -141,6 +187,10 @@ fn parse_xml_events(file: &str, first_line: u64, chunk: &[u8], sink: &mut dyn Si
         let end = end_tag.find(&chunk[start..]).map(|i| start + i + 8);
         let pos_text = format!("line {line}");
         match end {
+            Some(end) if next_start.is_none_or(|n| n > end) && !keep(&chunk[start..end]) => {
+                *skipped += 1;
+                cursor = end;
+            }
             Some(end) if next_start.is_none_or(|n| n > end) => {
                 let bytes = &chunk[start..end];
                 let text = String::from_utf8_lossy(bytes);
