@@ -126,6 +126,20 @@ fn demo_drill_in_exclude_and_quit() {
     let s = t.wait_for("0 suppressed");
     assert!(s.contains("9 rows"), "{s}");
 
+    // Hostile text (ESC sequences, BEL, a bidi override) is shown inert; the title is intact.
+    let title = t.cmd(&["display", "-p", "-t", &t.session, "#{pane_title}"]);
+    t.keys(&["/", "f", "d", "p", "Enter", "Enter"]);
+    t.wait_for("events of");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("SYSTEM OK");
+    assert!(s.contains("␛[2J␛[1;31mSYSTEM OK␇"), "{s}");
+    assert!(s.contains("<U+202E>fdp.exe"), "{s}");
+    assert_eq!(
+        t.cmd(&["display", "-p", "-t", &t.session, "#{pane_title}"]),
+        title
+    );
+    t.keys(&["Escape", "Escape"]);
+
     t.keys(&["q"]);
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");
