@@ -79,7 +79,11 @@ impl Backend for Workbench {
             self.index(),
             self.queries(),
             paths,
-            &IngestOptions::default(),
+            // The TUI refreshes its hunt when the ingest commits; no separate first answer.
+            &IngestOptions {
+                live: false,
+                ..IngestOptions::default()
+            },
             &mut on_progress,
             &mut |_| {},
         )

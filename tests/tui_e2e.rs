@@ -113,8 +113,8 @@ fn demo_drill_in_exclude_and_quit() {
     t.keys(&["Escape", "Escape"]);
     t.wait_for("9 of 9 rows");
     t.keys(&["h"]);
-    let s = t.wait_for("x1");
-    assert!(s.contains("suppresses"), "{s}");
+    let s = t.wait_for("suppresses");
+    assert!(s.contains("x1"), "{s}");
     let s = t.wait_for("3 suppressed");
     assert!(s.contains("6 rows"), "{s}");
 

@@ -56,8 +56,10 @@ pub fn ingest_with_progress(
         }
         if format == SummaryFormat::Text {
             let n: usize = results.iter().map(|r| r.groups.len()).sum();
-            let mut text =
-                format!("Analytics over the files just read (before the index commit): {n} rows\n");
+            let mut text = format!(
+                "Analytics over these files (one-pass scan, {:.1} s; indexing follows): {n} rows\n",
+                started.elapsed().as_secs_f64()
+            );
             if n > 0 {
                 text += &analytics::render_table(results, None, super::table_width());
             }

@@ -51,9 +51,30 @@ pub(crate) struct Inner {
     meta: RwLock<CommitMeta>,
 }
 
+/// Does `dir` look like an index another process is creating (no commit yet)?
+fn being_created(dir: &Path) -> bool {
+    !dir.join("meta.json").exists()
+        && (dir.join(meta::VERSION_FILE).exists() || dir.join(".tantivy-meta.lock").exists())
+}
+
 impl Index {
     /// Open the index in `dir`, creating a private (0700) directory and an empty index if absent.
     pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        // Another process may be creating this index right now (an ingest started a moment
+        // ago): its half-made directory is no reason to fail, so wait for it briefly.
+        let mut tries = 0;
+        loop {
+            match Self::open_once(dir) {
+                Err(_) if tries < 50 && being_created(dir) => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(dir: &Path) -> Result<Index, IndexError> {
         create_private_dir(dir)?;
         let fields = Fields::build();
         let has_index = dir.join("meta.json").exists();
