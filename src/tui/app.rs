@@ -10,6 +10,7 @@ use super::keymap::KeyMap;
 use super::rows::Row;
 use crate::analytics::model::{Exclusion, HuntResult};
 use crate::event::Event;
+use crate::extended::Edge;
 use crate::time::TimeRange;
 
 /// Which full screen is showing.
@@ -19,6 +20,7 @@ pub enum Screen {
     Events,
     Text,
     Exclusions,
+    Edges,
 }
 
 /// Which pane of the main screen takes the arrow keys.
@@ -155,6 +157,8 @@ pub struct Results {
     pub activity: HashMap<u32, Vec<u32>>,
     /// Rows asked for in the newest activity request.
     pub activity_pending: Vec<u32>,
+    /// Width of the user_id column as displayed with SID names (`None`: no names, raw width).
+    pub sid_width: Option<usize>,
 }
 
 /// Which rows a [`Results`] holds: analytic, pivot, suppressed shown.
@@ -167,6 +171,10 @@ pub enum EventSource {
     None,
     Group(String),
     Search(String),
+    /// An edge's target-side evidence (`source → target`).
+    Edge(String),
+    /// Events an analytic's stats dropped (the analytic's name).
+    Dropped(String),
 }
 
 /// A list of events (a group's, or an ad-hoc search's).
@@ -177,6 +185,54 @@ pub struct EventList {
     pub selected: usize,
     pub offset: usize,
     pub loading: bool,
+    /// Why each event was dropped (uid → reason); only for [`EventSource::Dropped`].
+    pub reasons: HashMap<u64, String>,
+}
+
+/// The edges screen: who reached whom.
+#[derive(Debug, Clone, Default)]
+pub struct EdgesView {
+    pub items: Vec<Edge>,
+    pub selected: usize,
+    pub offset: usize,
+    pub loading: bool,
+}
+
+/// SID → (account name, where the name came from), from the backend once per hunt.
+#[derive(Debug, Clone, Default)]
+pub struct SidNames {
+    /// Keyed by the upper-case SID.
+    pub map: HashMap<String, (String, String)>,
+}
+
+impl SidNames {
+    /// From the backend's (sid, name, source) triples.
+    pub fn from_triples(triples: Vec<(String, String, String)>) -> SidNames {
+        let mut map = HashMap::new();
+        for (sid, name, source) in triples {
+            map.insert(sid.trim().to_ascii_uppercase(), (name, source));
+        }
+        SidNames { map }
+    }
+
+    /// The name and source of a SID, when known.
+    pub fn get(&self, sid: &str) -> Option<(&str, &str)> {
+        if self.map.is_empty() {
+            return None;
+        }
+        self.map
+            .get(&sid.trim().to_ascii_uppercase())
+            .map(|(n, s)| (n.as_str(), s.as_str()))
+    }
+
+    /// `S-1-5-21-…-1104 (CORP\j.miller)` when the name is known, else the SID as is
+    /// (display only: exclusions and exports keep the SID).
+    pub fn display(&self, sid: &str) -> String {
+        match self.get(sid) {
+            Some((name, _)) => format!("{sid} ({name})"),
+            None => sid.to_string(),
+        }
+    }
 }
 
 /// The full text of one event.
@@ -188,6 +244,8 @@ pub struct TextView {
     /// Sanitized display lines.
     pub lines: Vec<String>,
     pub part_info: Option<String>,
+    /// Whose event, when its SID has a name: `S-1-… = CORP\\x (from Security 4624 on DC01)`.
+    pub who: Option<String>,
     pub scroll: usize,
     pub hscroll: usize,
     pub wrap: bool,
@@ -214,6 +272,7 @@ pub struct Generations {
     pub search: u64,
     pub text: u64,
     pub regroup: u64,
+    pub edges: u64,
 }
 
 impl Generations {
@@ -253,6 +312,9 @@ pub struct App {
     pub events: EventList,
     pub text: TextView,
     pub exclusions: ExclusionsView,
+    pub edges: EdgesView,
+    /// Names for the SIDs in user_id cells (display only).
+    pub sid_names: SidNames,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub range: TimeRange,
@@ -298,6 +360,8 @@ impl App {
                 ..TextView::default()
             },
             exclusions: ExclusionsView::default(),
+            edges: EdgesView::default(),
+            sid_names: SidNames::default(),
             prompt: None,
             help: false,
             range,

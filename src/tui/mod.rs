@@ -8,6 +8,7 @@ pub mod backend;
 pub mod bench;
 mod exclude;
 pub mod fake;
+pub mod fake_edges;
 mod input;
 pub mod keymap;
 pub mod layout;

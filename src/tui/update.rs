@@ -143,12 +143,15 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                     }
                     // A re-run (after an exclusion, say) keeps the analyst's place.
                     let (sel, off) = (app.results.selected, app.results.offset);
-                    let fx = regroup(app);
+                    let mut fx = regroup(app);
                     let n = app.results.visible.len();
                     if n > 0 {
                         app.results.selected = sel.min(n - 1);
                         app.results.offset = off.min(app.results.selected);
                     }
+                    fx.push(Effect::LoadSidNames {
+                        hunt_gen: app.gens.hunt,
+                    });
                     if let Some(id) = app.pending_report.take() {
                         say(app, suppression_report(app, &id));
                     } else if app.message.is_empty() || app.message.starts_with("hunt:") {
@@ -245,6 +248,38 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                         r.activity.insert(i, Vec::new());
                     }
                 }
+            }
+            vec![]
+        }
+        Msg::EdgesDone { gen_id, result } => {
+            if gen_id != app.gens.edges {
+                return vec![];
+            }
+            app.rev += 1;
+            app.edges.loading = false;
+            match result {
+                Ok(items) => {
+                    let n = items.len();
+                    app.edges.items = items;
+                    app.edges.selected = app.edges.selected.min(n.saturating_sub(1));
+                    app.edges.offset = app.edges.offset.min(app.edges.selected);
+                }
+                Err(e) => fail(app, format!("loading edges failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::SidNamesDone { hunt_gen, result } => {
+            if hunt_gen != app.gens.hunt {
+                return vec![];
+            }
+            app.rev += 1;
+            match result {
+                Ok(t) => {
+                    app.sid_names = super::app::SidNames::from_triples(t);
+                    fit_sid_names(app);
+                }
+                // Names are a convenience: the SIDs still show, the analyst hears why.
+                Err(e) => fail(app, format!("loading SID names failed: {e}")),
             }
             vec![]
         }
@@ -397,7 +432,31 @@ fn show_results(app: &mut App, key: ResultsKey, results: Results) {
     app.results.activity_pending.clear();
     app.results_key = Some(key);
     app.results.applied = None;
+    fit_sid_names(app);
     reorder(app);
+}
+
+/// Size the user_id column for its display with names (once per row set, not per frame).
+fn fit_sid_names(app: &mut App) {
+    let r = &mut app.results;
+    r.sid_width = None;
+    if app.sid_names.map.is_empty() {
+        return;
+    }
+    let Some(c) = r
+        .columns
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case("user_id"))
+    else {
+        return;
+    };
+    let w = r
+        .rows
+        .iter()
+        .filter_map(|row| row.key.get(c))
+        .map(|sid| unicode_width::UnicodeWidthStr::width(app.sid_names.display(sid).as_str()))
+        .max();
+    r.sid_width = w.map(|w| w.min(48));
 }
 
 /// Forget every built row set (a new hunt arrived).
@@ -463,5 +522,7 @@ pub fn source_label(src: &EventSource) -> String {
         EventSource::None => String::new(),
         EventSource::Group(g) => format!("events of {}", inert_line(g)),
         EventSource::Search(q) => format!("search: {}", inert_line(q)),
+        EventSource::Edge(e) => format!("evidence on the target of {}", inert_line(e)),
+        EventSource::Dropped(a) => format!("dropped by {}", inert_line(a)),
     }
 }
