@@ -225,12 +225,19 @@ impl SidNames {
             .map(|(n, s)| (n.as_str(), s.as_str()))
     }
 
-    /// `S-1-5-21-…-1104 (CORP\j.miller)` when the name is known, else the SID as is
-    /// (display only: exclusions and exports keep the SID).
+    /// `S-1-5-21-…-1104 (CORP\j.miller)` when the name is known (a domain SID's middle elided:
+    /// the name says who), else the SID as is. Display only: exclusions and exports keep the SID.
     pub fn display(&self, sid: &str) -> String {
-        match self.get(sid) {
-            Some((name, _)) => format!("{sid} ({name})"),
-            None => sid.to_string(),
+        let Some((name, _)) = self.get(sid) else {
+            return sid.to_string();
+        };
+        let sid = sid.trim();
+        let parts: Vec<&str> = sid.split('-').collect();
+        if parts.len() > 6 {
+            let rid = parts[parts.len() - 1];
+            format!("{}-…-{rid} ({name})", parts[..4].join("-"))
+        } else {
+            format!("{sid} ({name})")
         }
     }
 }

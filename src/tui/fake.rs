@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::backend::{Backend, BackendStatus, FullText, IngestProgress};
 use crate::analytics::model::{
-    Dropped, Exclusion, ExclusionOp, Group, HuntResult, MissingPolicy, QueryKind, SavedQuery, Selection,
-    Suppression,
+    Dropped, Exclusion, ExclusionOp, Group, HuntResult, MissingPolicy, QueryKind, SavedQuery,
+    Selection, Suppression,
 };
 use crate::event::{CHANNEL_POWERSHELL, CHANNEL_SYSMON, Event};
 use crate::time::{TimeRange, parse_timestamp};
@@ -454,7 +454,11 @@ impl Backend for FakeBackend {
     }
 
     fn edges(&self, range: TimeRange) -> Result<Vec<crate::extended::Edge>, String> {
-        Ok(super::fake_edges::edges(&self.events, &self.target_side, range))
+        Ok(super::fake_edges::edges(
+            &self.events,
+            &self.target_side,
+            range,
+        ))
     }
 
     fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {

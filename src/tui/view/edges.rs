@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::common::cell;
+use super::common::{cell, width};
 use crate::time::ctime;
 use crate::tui::app::App;
 
@@ -18,7 +18,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         format!("{} edges", ed.items.len())
     };
-    let title = format!(" edges (who reached whom) · {status} · enter: target-side evidence, esc: back ");
+    let title =
+        format!(" edges (who reached whom) · {status} · enter: target-side evidence, esc: back ");
     let block = Block::default().borders(Borders::ALL).title(title);
     if ed.items.is_empty() {
         let why = if ed.loading {
@@ -27,7 +28,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             vec![
                 Line::from(format!("No edges in {}.", app.range.describe())),
                 Line::from(""),
-                Line::from("An edge needs remote execution (Invoke-Command, Enter-PSSession, WinRM…)"),
+                Line::from(
+                    "An edge needs remote execution (Invoke-Command, Enter-PSSession, WinRM…)",
+                ),
                 Line::from("with a literal target name; none was found in this time range."),
                 Line::from("t changes the range."),
             ]
@@ -37,8 +40,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     let shown = (area.height as usize).saturating_sub(3);
     let end = (ed.offset + shown).min(ed.items.len());
+    // Host columns as wide as their longest name (edges are few), so techniques get the rest.
+    let host_w = |f: &dyn Fn(&crate::extended::Edge) -> usize| {
+        ed.items.iter().map(f).max().unwrap_or(0).clamp(8, 28)
+    };
+    let src_w = host_w(&|e| width(&e.source));
+    let dst_w = host_w(&|e| width(&e.target) + 2);
     let tech_w = (area.width as usize)
-        .saturating_sub(2 + 2 + 24 + 24 + 6 + 19 + 19 + 8 + 7)
+        .saturating_sub(2 + 2 + src_w + dst_w + 6 + 19 + 19 + 8 + 7)
         .max(10);
     let rows = ed.items[ed.offset.min(end)..end].iter().map(|e| {
         let evidence = Cell::from(format!("{:>8}", e.evidence.len()));
@@ -48,8 +57,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Style::new()
         };
         Row::new(vec![
-            Cell::from(cell(&e.source, 24)),
-            Cell::from(cell(&format!("→ {}", e.target), 24)),
+            Cell::from(cell(&e.source, src_w)),
+            Cell::from(cell(&format!("→ {}", e.target), dst_w)),
             Cell::from(format!("{:>6}", e.count)),
             Cell::from(ctime(e.first, app.tz)),
             Cell::from(ctime(e.last, app.tz)),
@@ -72,8 +81,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     )
     .style(Style::new().add_modifier(Modifier::BOLD));
     let widths = [
-        Constraint::Length(24),
-        Constraint::Length(24),
+        Constraint::Length(src_w as u16),
+        Constraint::Length(dst_w as u16),
         Constraint::Length(6),
         Constraint::Length(19),
         Constraint::Length(19),

@@ -34,7 +34,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let end = (ev.offset + shown).min(ev.events.len());
     // Dropped events say why in a column of their own; named SIDs widen the user column.
     let why = !ev.reasons.is_empty();
-    let why_w = if why { 30 } else { 0 };
+    let why_w = match ev.reasons.values().map(|r| super::common::width(r)).max() {
+        Some(w) => w.clamp(12, 30),
+        None => 0,
+    };
     let user_w = if app.sid_names.map.is_empty() { 20 } else { 36 };
     let detail_w = (area.width as usize)
         .saturating_sub(19 + 24 + user_w + 2 + 10 + 8 + 10 + why_w + usize::from(why))

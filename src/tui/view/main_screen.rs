@@ -87,7 +87,7 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 
 fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let first = (app.analytic + 1).saturating_sub(shown);
-    let name_w = (area.width as usize).saturating_sub(52).max(10);
+    let name_w = (area.width as usize).saturating_sub(59).max(10);
     let rows = app
         .hunts
         .iter()
