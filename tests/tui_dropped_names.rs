@@ -100,7 +100,7 @@ fn d_on_an_analytic_without_dropped_events_says_so() {
 }
 
 #[test]
-fn names_are_fetched_once_per_hunt_and_shown_beside_sids() {
+fn names_are_fetched_with_the_first_hunt_and_on_refresh_and_shown_beside_sids() {
     let mut fake = FakeBackend::new();
     fake.sid_names = fixture_sid_names();
     let mut app = new_app();
@@ -130,6 +130,25 @@ fn names_are_fetched_once_per_hunt_and_shown_beside_sids() {
     assert!(screen.contains(r"S-1-5-21-1-1104 (CORP\alice)"), "{screen}");
     assert!(screen.contains(r"S-1-5-18 (NT AUTHORITY\SYST"), "{screen}");
     assert_snapshot("results_sid_names", &screen);
+    // A re-run over the same index (time range, exclusion) keeps the names; r asks again.
+    update(&mut app, key('t'));
+    type_str(&mut app, "2024-10-21");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    let seen = drive(&mut app, &fake, fx);
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSidNames { .. })),
+        "{seen:?}"
+    );
+    assert!(app.sid_names.get("S-1-5-21-1-1104").is_some());
+    let fx = update(&mut app, key('r'));
+    let seen = drive(&mut app, &fake, fx);
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Effect::LoadSidNames { hunt_gen } if *hunt_gen == app.gens.hunt)),
+        "{seen:?}"
+    );
     // The row keeps the SID: an exclusion by user takes the SID, not the display.
     let fx = update(&mut app, key('u'));
     assert!(

@@ -322,6 +322,8 @@ pub struct App {
     pub edges: EdgesView,
     /// Names for the SIDs in user_id cells (display only).
     pub sid_names: SidNames,
+    /// The index may hold names not yet fetched (start, after an ingest).
+    pub sid_names_stale: bool,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub range: TimeRange,
@@ -369,6 +371,7 @@ impl App {
             exclusions: ExclusionsView::default(),
             edges: EdgesView::default(),
             sid_names: SidNames::default(),
+            sid_names_stale: true,
             prompt: None,
             help: false,
             range,

@@ -27,7 +27,11 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::TimeRange => return open_prompt(app, PromptKind::TimeRange, String::new()),
         Action::Search => return open_prompt(app, PromptKind::Search, String::new()),
         Action::Ingest => return open_prompt(app, PromptKind::Ingest, String::new()),
-        Action::Refresh => return vec![Effect::RefreshStatus, hunt(app)],
+        Action::Refresh => {
+            // Another process may have ingested: names are asked for again with the hunt.
+            app.sid_names_stale = true;
+            return vec![Effect::RefreshStatus, hunt(app)];
+        }
         Action::Exclusions if app.screen() != Screen::Exclusions => {
             app.stack.push(Screen::Exclusions);
             return vec![Effect::LoadExclusions];

@@ -149,9 +149,14 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                         app.results.selected = sel.min(n - 1);
                         app.results.offset = off.min(app.results.selected);
                     }
-                    fx.push(Effect::LoadSidNames {
-                        hunt_gen: app.gens.hunt,
-                    });
+                    // Names depend on the index only: asked for after the first hunt and after
+                    // an ingest, not again for a re-run over the same events.
+                    if app.sid_names_stale {
+                        app.sid_names_stale = false;
+                        fx.push(Effect::LoadSidNames {
+                            hunt_gen: app.gens.hunt,
+                        });
+                    }
                     if let Some(id) = app.pending_report.take() {
                         say(app, suppression_report(app, &id));
                     } else if app.message.is_empty() || app.message.starts_with("hunt:") {
@@ -279,7 +284,10 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                     fit_sid_names(app);
                 }
                 // Names are a convenience: the SIDs still show, the analyst hears why.
-                Err(e) => fail(app, format!("loading SID names failed: {e}")),
+                Err(e) => {
+                    app.sid_names_stale = true;
+                    fail(app, format!("loading SID names failed: {e}"))
+                }
             }
             vec![]
         }
@@ -332,6 +340,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.ingest = None;
             match r {
                 Ok(summary) => {
+                    app.sid_names_stale = true;
                     say(app, summary);
                     vec![Effect::RefreshStatus, hunt(app)]
                 }
