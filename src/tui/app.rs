@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 
 use super::backend::{BackendStatus, IngestProgress};
 use super::keymap::KeyMap;
+pub use super::names::SidNames;
 use super::rows::Row;
 use crate::analytics::model::{Exclusion, HuntResult};
 use crate::event::Event;
@@ -196,50 +197,6 @@ pub struct EdgesView {
     pub selected: usize,
     pub offset: usize,
     pub loading: bool,
-}
-
-/// SID → (account name, where the name came from), from the backend once per hunt.
-#[derive(Debug, Clone, Default)]
-pub struct SidNames {
-    /// Keyed by the upper-case SID.
-    pub map: HashMap<String, (String, String)>,
-}
-
-impl SidNames {
-    /// From the backend's (sid, name, source) triples.
-    pub fn from_triples(triples: Vec<(String, String, String)>) -> SidNames {
-        let mut map = HashMap::new();
-        for (sid, name, source) in triples {
-            map.insert(sid.trim().to_ascii_uppercase(), (name, source));
-        }
-        SidNames { map }
-    }
-
-    /// The name and source of a SID, when known.
-    pub fn get(&self, sid: &str) -> Option<(&str, &str)> {
-        if self.map.is_empty() {
-            return None;
-        }
-        self.map
-            .get(&sid.trim().to_ascii_uppercase())
-            .map(|(n, s)| (n.as_str(), s.as_str()))
-    }
-
-    /// `S-1-5-21-…-1104 (CORP\j.miller)` when the name is known (a domain SID's middle elided:
-    /// the name says who), else the SID as is. Display only: exclusions and exports keep the SID.
-    pub fn display(&self, sid: &str) -> String {
-        let Some((name, _)) = self.get(sid) else {
-            return sid.to_string();
-        };
-        let sid = sid.trim();
-        let parts: Vec<&str> = sid.split('-').collect();
-        if parts.len() > 6 {
-            let rid = parts[parts.len() - 1];
-            format!("{}-…-{rid} ({name})", parts[..4].join("-"))
-        } else {
-            format!("{sid} ({name})")
-        }
-    }
 }
 
 /// The full text of one event.

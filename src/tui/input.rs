@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use super::app::{App, EventSource, Focus, Prompt, PromptKind, Screen};
+use super::drill;
 use super::exclude;
 use super::layout;
 use super::msg::Effect;
@@ -38,7 +39,7 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         }
         Action::Edges if app.screen() != Screen::Edges => {
             app.stack.push(Screen::Edges);
-            return vec![load_edges(app)];
+            return vec![drill::load_edges(app)];
         }
         Action::Back => {
             if app.stack.pop().is_none() && !app.filter.is_empty() {
@@ -54,94 +55,12 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Screen::Events => events_action(app, a),
         Screen::Text => text_action(app, a),
         Screen::Exclusions => exclusions_action(app, a),
-        Screen::Edges => edges_action(app, a),
+        Screen::Edges => drill::edges_action(app, a),
     }
-}
-
-/// Ask for the edges of the current time range; the list keeps its place until they arrive.
-fn load_edges(app: &mut App) -> Effect {
-    app.gens.edges = app.gens.bump();
-    app.edges.loading = true;
-    Effect::LoadEdges {
-        gen_id: app.gens.edges,
-        range: app.range,
-    }
-}
-
-/// Open an event list loading these uids (a group's, an edge's evidence, dropped events).
-fn open_events(app: &mut App, source: EventSource, uids: Vec<u64>) -> Vec<Effect> {
-    app.gens.events = app.gens.bump();
-    app.events.source = source;
-    app.events.events.clear();
-    app.events.reasons.clear();
-    app.events.selected = 0;
-    app.events.offset = 0;
-    app.events.loading = true;
-    app.stack.push(Screen::Events);
-    vec![Effect::LoadEvents {
-        gen_id: app.gens.events,
-        uids,
-    }]
-}
-
-fn edges_action(app: &mut App, a: Action) -> Vec<Effect> {
-    let rows = layout::areas(app).body_rows(true);
-    let ed = &mut app.edges;
-    if let Some(i) = moved(ed.selected, ed.items.len(), rows, a) {
-        ed.selected = i;
-        ed.offset = keep_in_view(i, ed.offset, rows);
-        return vec![];
-    }
-    if a != Action::Open {
-        return vec![];
-    }
-    let Some(edge) = ed.items.get(ed.selected) else {
-        return vec![];
-    };
-    let label = format!("{} → {}", edge.source, edge.target);
-    if edge.evidence.is_empty() {
-        fail(
-            app,
-            format!(
-                "no target-side evidence for {} (no wsmprovhost.exe child in its logs)",
-                crate::sanitize::inert_line(&label)
-            ),
-        );
-        return vec![];
-    }
-    let uids = edge.evidence.clone();
-    open_events(app, EventSource::Edge(label), uids)
-}
-
-/// The selected analytic's dropped events, with their reasons.
-fn open_dropped(app: &mut App) -> Vec<Effect> {
-    let Some(h) = app.current() else {
-        return vec![];
-    };
-    let name = h.query.name.clone();
-    if h.dropped.is_empty() {
-        say(
-            app,
-            format!(
-                "{}: no event dropped (every match has all its by-fields)",
-                crate::sanitize::inert_line(&name)
-            ),
-        );
-        return vec![];
-    }
-    let uids: Vec<u64> = h.dropped.iter().map(|d| d.uid).collect();
-    let reasons = h
-        .dropped
-        .iter()
-        .map(|d| (d.uid, d.reason.clone()))
-        .collect();
-    let fx = open_events(app, EventSource::Dropped(name), uids);
-    app.events.reasons = reasons;
-    fx
 }
 
 /// Move a selection by an action; `None` when the action is not a move.
-fn moved(sel: usize, len: usize, page: usize, a: Action) -> Option<usize> {
+pub(super) fn moved(sel: usize, len: usize, page: usize, a: Action) -> Option<usize> {
     let last = len.saturating_sub(1);
     let page = page.max(1);
     Some(match a {
@@ -259,7 +178,7 @@ fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
             say(app, format!("suppressed rows {s}"));
             return regroup(app);
         }
-        Action::Dropped => return open_dropped(app),
+        Action::Dropped => return drill::open_dropped(app),
         Action::ExcludeHost => return exclude::host(app),
         Action::ExcludeUser => return exclude::user(app),
         Action::ExcludeText => return exclude::text(app),
@@ -293,7 +212,7 @@ fn open_group(app: &mut App) -> Vec<Effect> {
         uids.extend(&h.groups[g as usize].events);
     }
     let label = crate::sanitize::inert_line(&row.key.join(" · ")).into_owned();
-    open_events(app, EventSource::Group(label), uids)
+    drill::open_events(app, EventSource::Group(label), uids)
 }
 
 fn events_action(app: &mut App, a: Action) -> Vec<Effect> {
@@ -452,7 +371,7 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
                     fx.push(search(app, q));
                 }
                 if app.stack.contains(&Screen::Edges) {
-                    fx.push(load_edges(app));
+                    fx.push(drill::load_edges(app));
                 }
                 fx
             }

@@ -261,16 +261,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                 return vec![];
             }
             app.rev += 1;
-            app.edges.loading = false;
-            match result {
-                Ok(items) => {
-                    let n = items.len();
-                    app.edges.items = items;
-                    app.edges.selected = app.edges.selected.min(n.saturating_sub(1));
-                    app.edges.offset = app.edges.offset.min(app.edges.selected);
-                }
-                Err(e) => fail(app, format!("loading edges failed: {e}")),
-            }
+            super::drill::edges_arrived(app, result);
             vec![]
         }
         Msg::SidNamesDone { hunt_gen, result } => {
@@ -278,17 +269,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                 return vec![];
             }
             app.rev += 1;
-            match result {
-                Ok(t) => {
-                    app.sid_names = super::app::SidNames::from_triples(t);
-                    fit_sid_names(app);
-                }
-                // Names are a convenience: the SIDs still show, the analyst hears why.
-                Err(e) => {
-                    app.sid_names_stale = true;
-                    fail(app, format!("loading SID names failed: {e}"))
-                }
-            }
+            super::names::arrived(app, result);
             vec![]
         }
         Msg::ExclusionsDone(r) => {
@@ -441,31 +422,8 @@ fn show_results(app: &mut App, key: ResultsKey, results: Results) {
     app.results.activity_pending.clear();
     app.results_key = Some(key);
     app.results.applied = None;
-    fit_sid_names(app);
+    super::names::fit_column(app);
     reorder(app);
-}
-
-/// Size the user_id column for its display with names (once per row set, not per frame).
-fn fit_sid_names(app: &mut App) {
-    let r = &mut app.results;
-    r.sid_width = None;
-    if app.sid_names.map.is_empty() {
-        return;
-    }
-    let Some(c) = r
-        .columns
-        .iter()
-        .position(|c| c.eq_ignore_ascii_case("user_id"))
-    else {
-        return;
-    };
-    let w = r
-        .rows
-        .iter()
-        .filter_map(|row| row.key.get(c))
-        .map(|sid| unicode_width::UnicodeWidthStr::width(app.sid_names.display(sid).as_str()))
-        .max();
-    r.sid_width = w.map(|w| w.min(48));
 }
 
 /// Forget every built row set (a new hunt arrived).
