@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::analytics::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
+use crate::extended::Edge;
 use crate::pipeline::{self, IngestOptions};
 use crate::time::TimeRange;
 use crate::tui::{Backend, BackendStatus, FullText, IngestProgress};
@@ -109,5 +110,17 @@ impl Backend for Workbench {
     fn full_text(&self, event: &Event) -> Result<FullText, String> {
         let (text, part_info) = Workbench::full_text(self, event).map_err(text_err)?;
         Ok(FullText { text, part_info })
+    }
+
+    fn edges(&self, range: TimeRange) -> Result<Vec<Edge>, String> {
+        Workbench::edges(self, range).map_err(text_err)
+    }
+
+    fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
+        let names = Workbench::sid_names(self).map_err(text_err)?;
+        Ok(names
+            .iter()
+            .map(|(sid, name, source)| (sid.to_string(), name.to_string(), source.to_string()))
+            .collect())
     }
 }

@@ -565,12 +565,15 @@ fn a_big_result_is_grouped_on_a_worker_and_stale_groupings_are_dropped() {
     assert!(
         matches!(
             &fx[..],
-            [Effect::Regroup {
-                key: (0, Pivot::Full, false),
-                ..
-            }]
+            [
+                Effect::Regroup {
+                    key: (0, Pivot::Full, false),
+                    ..
+                },
+                Effect::LoadSidNames { hunt_gen: g },
+            ] if *g == hunt_gen
         ),
-        "{fx:?}"
+        "the grouping goes to a worker, and the hunt's SID names are asked for: {fx:?}"
     );
     assert!(app.regrouping.is_some());
     assert!(

@@ -80,6 +80,13 @@ impl SidNames {
             .map(|(n, s)| (n.as_str(), s.as_str()))
     }
 
+    /// Every known (SID, account name, source), in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.map
+            .iter()
+            .map(|(sid, (n, s))| (sid.as_str(), n.as_str(), s.as_str()))
+    }
+
     /// Number of SIDs known.
     pub fn len(&self) -> usize {
         self.map.len()

@@ -40,6 +40,8 @@ pub enum Action {
     Copy,
     WriteText,
     Refresh,
+    Edges,
+    Dropped,
 }
 
 impl Action {
@@ -73,6 +75,8 @@ impl Action {
         Action::ExcludeText,
         Action::ExcludePattern,
         Action::Exclusions,
+        Action::Edges,
+        Action::Dropped,
         Action::Toggle,
         Action::Delete,
         Action::Export,
@@ -118,6 +122,8 @@ impl Action {
             Action::Copy => "copy text (OSC 52)",
             Action::WriteText => "write text to a file",
             Action::Refresh => "re-run the hunt",
+            Action::Edges => "edges: who reached whom (enter: evidence)",
+            Action::Dropped => "dropped events (missing by-field), why",
         }
     }
 }

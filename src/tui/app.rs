@@ -7,9 +7,11 @@ use chrono_tz::Tz;
 
 use super::backend::{BackendStatus, IngestProgress};
 use super::keymap::KeyMap;
+pub use super::names::SidNames;
 use super::rows::Row;
 use crate::analytics::model::{Exclusion, HuntResult};
 use crate::event::Event;
+use crate::extended::Edge;
 use crate::time::TimeRange;
 
 /// Which full screen is showing.
@@ -19,6 +21,7 @@ pub enum Screen {
     Events,
     Text,
     Exclusions,
+    Edges,
 }
 
 /// Which pane of the main screen takes the arrow keys.
@@ -155,6 +158,8 @@ pub struct Results {
     pub activity: HashMap<u32, Vec<u32>>,
     /// Rows asked for in the newest activity request.
     pub activity_pending: Vec<u32>,
+    /// Width of the user_id column as displayed with SID names (`None`: no names, raw width).
+    pub sid_width: Option<usize>,
 }
 
 /// Which rows a [`Results`] holds: analytic, pivot, suppressed shown.
@@ -167,6 +172,10 @@ pub enum EventSource {
     None,
     Group(String),
     Search(String),
+    /// An edge's target-side evidence (`source → target`).
+    Edge(String),
+    /// Events an analytic's stats dropped (the analytic's name).
+    Dropped(String),
 }
 
 /// A list of events (a group's, or an ad-hoc search's).
@@ -174,6 +183,17 @@ pub enum EventSource {
 pub struct EventList {
     pub source: EventSource,
     pub events: Vec<Event>,
+    pub selected: usize,
+    pub offset: usize,
+    pub loading: bool,
+    /// Why each event was dropped (uid → reason); only for [`EventSource::Dropped`].
+    pub reasons: HashMap<u64, String>,
+}
+
+/// The edges screen: who reached whom.
+#[derive(Debug, Clone, Default)]
+pub struct EdgesView {
+    pub items: Vec<Edge>,
     pub selected: usize,
     pub offset: usize,
     pub loading: bool,
@@ -188,6 +208,8 @@ pub struct TextView {
     /// Sanitized display lines.
     pub lines: Vec<String>,
     pub part_info: Option<String>,
+    /// Whose event, when its SID has a name: `S-1-… = CORP\\x (from Security 4624 on DC01)`.
+    pub who: Option<String>,
     pub scroll: usize,
     pub hscroll: usize,
     pub wrap: bool,
@@ -214,6 +236,7 @@ pub struct Generations {
     pub search: u64,
     pub text: u64,
     pub regroup: u64,
+    pub edges: u64,
 }
 
 impl Generations {
@@ -253,6 +276,11 @@ pub struct App {
     pub events: EventList,
     pub text: TextView,
     pub exclusions: ExclusionsView,
+    pub edges: EdgesView,
+    /// Names for the SIDs in user_id cells (display only).
+    pub sid_names: SidNames,
+    /// The index may hold names not yet fetched (start, after an ingest).
+    pub sid_names_stale: bool,
     pub prompt: Option<Prompt>,
     pub help: bool,
     pub range: TimeRange,
@@ -298,6 +326,9 @@ impl App {
                 ..TextView::default()
             },
             exclusions: ExclusionsView::default(),
+            edges: EdgesView::default(),
+            sid_names: SidNames::default(),
+            sid_names_stale: true,
             prompt: None,
             help: false,
             range,

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::analytics::model::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
+use crate::extended::Edge;
 use crate::time::TimeRange;
 
 /// The whole text of an event as the analyst reads it.
@@ -88,5 +89,13 @@ pub trait Backend: Send + Sync + 'static {
     /// an index can answer from a fast field instead.
     fn event_times(&self, uids: &[u64]) -> Result<Vec<i64>, String> {
         Ok(self.events(uids)?.into_iter().map(|e| e.time).collect())
+    }
+    /// Source → target edges of remote execution in the range, with target-side evidence.
+    fn edges(&self, _range: TimeRange) -> Result<Vec<Edge>, String> {
+        Ok(vec![])
+    }
+    /// Names for SIDs: (sid, account name, where the name came from).
+    fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
+        Ok(vec![])
     }
 }

@@ -10,8 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::backend::{Backend, BackendStatus, FullText, IngestProgress};
 use crate::analytics::model::{
-    Exclusion, ExclusionOp, Group, HuntResult, MissingPolicy, QueryKind, SavedQuery, Selection,
-    Suppression,
+    Dropped, Exclusion, ExclusionOp, Group, HuntResult, MissingPolicy, QueryKind, SavedQuery,
+    Selection, Suppression,
 };
 use crate::event::{CHANNEL_POWERSHELL, CHANNEL_SYSMON, Event};
 use crate::time::{TimeRange, parse_timestamp};
@@ -20,6 +20,11 @@ use crate::time::{TimeRange, parse_timestamp};
 pub struct FakeBackend {
     pub events: Vec<Event>,
     pub exclusions: Mutex<Vec<Exclusion>>,
+    /// Target-side events (wsmprovhost children): found by uid and by edges, never hunted,
+    /// searched or counted.
+    pub target_side: Vec<Event>,
+    /// What `sid_names` answers (empty by default, so SIDs show bare).
+    pub sid_names: Vec<(String, String, String)>,
 }
 
 fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
@@ -211,6 +216,8 @@ impl FakeBackend {
         FakeBackend {
             events,
             exclusions: Mutex::new(Vec::new()),
+            target_side: super::fake_edges::target_side_events(),
+            sid_names: Vec::new(),
         }
     }
 
@@ -293,7 +300,18 @@ impl Backend for FakeBackend {
                 .filter(|e| range.contains(e.time) && matches(&q, e))
                 .collect();
             evs.sort_by_key(|e| e.time);
+            let mut dropped = Vec::new();
             for e in evs {
+                // Splunk's stats drops an event missing a by-field; the fake says so too.
+                if q.missing == MissingPolicy::Drop
+                    && let Some(b) = q.by.iter().find(|b| e.get(b).is_none())
+                {
+                    dropped.push(Dropped {
+                        uid: e.uid(),
+                        reason: format!("{b} is missing"),
+                    });
+                    continue;
+                }
                 let key: Vec<String> =
                     q.by.iter()
                         .map(|b| e.get(b).map(|v| v.into_owned()).unwrap_or("null".into()))
@@ -329,7 +347,7 @@ impl Backend for FakeBackend {
             out.push(HuntResult {
                 query: q,
                 groups,
-                dropped: vec![],
+                dropped,
                 suppressed,
             });
         }
@@ -340,6 +358,7 @@ impl Backend for FakeBackend {
         let mut v: Vec<Event> = self
             .events
             .iter()
+            .chain(&self.target_side)
             .filter(|e| uids.contains(&e.uid()))
             .cloned()
             .collect();
@@ -432,6 +451,18 @@ impl Backend for FakeBackend {
             index_bytes: self.events.len() as u64 * 1536,
             index_dir: PathBuf::from("/tmp/huntbench-fake/index"),
         }
+    }
+
+    fn edges(&self, range: TimeRange) -> Result<Vec<crate::extended::Edge>, String> {
+        Ok(super::fake_edges::edges(
+            &self.events,
+            &self.target_side,
+            range,
+        ))
+    }
+
+    fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
+        Ok(self.sid_names.clone())
     }
 
     fn full_text(&self, event: &Event) -> Result<FullText, String> {

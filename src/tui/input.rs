@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use super::app::{App, EventSource, Focus, Prompt, PromptKind, Screen};
+use super::drill;
 use super::exclude;
 use super::layout;
 use super::msg::Effect;
@@ -27,10 +28,18 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::TimeRange => return open_prompt(app, PromptKind::TimeRange, String::new()),
         Action::Search => return open_prompt(app, PromptKind::Search, String::new()),
         Action::Ingest => return open_prompt(app, PromptKind::Ingest, String::new()),
-        Action::Refresh => return vec![Effect::RefreshStatus, hunt(app)],
+        Action::Refresh => {
+            // Another process may have ingested: names are asked for again with the hunt.
+            app.sid_names_stale = true;
+            return vec![Effect::RefreshStatus, hunt(app)];
+        }
         Action::Exclusions if app.screen() != Screen::Exclusions => {
             app.stack.push(Screen::Exclusions);
             return vec![Effect::LoadExclusions];
+        }
+        Action::Edges if app.screen() != Screen::Edges => {
+            app.stack.push(Screen::Edges);
+            return vec![drill::load_edges(app)];
         }
         Action::Back => {
             if app.stack.pop().is_none() && !app.filter.is_empty() {
@@ -46,11 +55,12 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Screen::Events => events_action(app, a),
         Screen::Text => text_action(app, a),
         Screen::Exclusions => exclusions_action(app, a),
+        Screen::Edges => drill::edges_action(app, a),
     }
 }
 
 /// Move a selection by an action; `None` when the action is not a move.
-fn moved(sel: usize, len: usize, page: usize, a: Action) -> Option<usize> {
+pub(super) fn moved(sel: usize, len: usize, page: usize, a: Action) -> Option<usize> {
     let last = len.saturating_sub(1);
     let page = page.max(1);
     Some(match a {
@@ -83,6 +93,8 @@ pub fn keep_all_in_view(app: &mut App) {
     r.offset = keep_in_view(r.selected, r.offset, rows);
     let e = &mut app.events;
     e.offset = keep_in_view(e.selected, e.offset, rows);
+    let g = &mut app.edges;
+    g.offset = keep_in_view(g.selected, g.offset, rows);
 }
 
 /// A click on the `i`-th visible body row.
@@ -104,6 +116,12 @@ pub fn click_row(app: &mut App, i: usize) {
         Screen::Exclusions => {
             if i < app.exclusions.items.len() {
                 app.exclusions.selected = i;
+            }
+        }
+        Screen::Edges => {
+            let idx = app.edges.offset + i;
+            if idx < app.edges.items.len() {
+                app.edges.selected = idx;
             }
         }
         Screen::Text => {}
@@ -160,6 +178,7 @@ fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
             say(app, format!("suppressed rows {s}"));
             return regroup(app);
         }
+        Action::Dropped => return drill::open_dropped(app),
         Action::ExcludeHost => return exclude::host(app),
         Action::ExcludeUser => return exclude::user(app),
         Action::ExcludeText => return exclude::text(app),
@@ -193,17 +212,7 @@ fn open_group(app: &mut App) -> Vec<Effect> {
         uids.extend(&h.groups[g as usize].events);
     }
     let label = crate::sanitize::inert_line(&row.key.join(" · ")).into_owned();
-    app.gens.events = app.gens.bump();
-    app.events.source = EventSource::Group(label);
-    app.events.events.clear();
-    app.events.selected = 0;
-    app.events.offset = 0;
-    app.events.loading = true;
-    app.stack.push(Screen::Events);
-    vec![Effect::LoadEvents {
-        gen_id: app.gens.events,
-        uids,
-    }]
+    drill::open_events(app, EventSource::Group(label), uids)
 }
 
 fn events_action(app: &mut App, a: Action) -> Vec<Effect> {
@@ -361,6 +370,9 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
                 if let EventSource::Search(q) = app.events.source.clone() {
                     fx.push(search(app, q));
                 }
+                if app.stack.contains(&Screen::Edges) {
+                    fx.push(drill::load_edges(app));
+                }
                 fx
             }
             Err(e) => {
@@ -410,6 +422,7 @@ fn search(app: &mut App, q: String) -> Effect {
     app.gens.search = app.gens.bump();
     app.events.source = EventSource::Search(q.clone());
     app.events.events.clear();
+    app.events.reasons.clear();
     app.events.selected = 0;
     app.events.offset = 0;
     app.events.loading = true;

@@ -10,6 +10,7 @@ use super::app::{Results, ResultsKey};
 use super::backend::{BackendStatus, FullText, IngestProgress};
 use crate::analytics::model::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
+use crate::extended::Edge;
 use crate::time::TimeRange;
 
 /// Something that happened: input, or a worker's answer (tagged with its generation).
@@ -50,6 +51,15 @@ pub enum Msg {
         key: ResultsKey,
         result: Result<Vec<(u32, Vec<u32>)>, String>,
     },
+    EdgesDone {
+        gen_id: u64,
+        result: Result<Vec<Edge>, String>,
+    },
+    /// SID names for the hunt of this generation: (sid, name, source).
+    SidNamesDone {
+        hunt_gen: u64,
+        result: Result<Vec<(String, String, String)>, String>,
+    },
     ExclusionsDone(Result<Vec<Exclusion>, String>),
     ExclusionAdded(Result<Exclusion, String>),
     /// An exclusion was toggled or removed; the string says what happened.
@@ -81,6 +91,14 @@ pub enum Effect {
         event: Box<Event>,
     },
     LoadExclusions,
+    LoadEdges {
+        gen_id: u64,
+        range: TimeRange,
+    },
+    /// Names for SIDs, once per hunt (tagged with the hunt's generation).
+    LoadSidNames {
+        hunt_gen: u64,
+    },
     /// Event times of these rows' events, bucketed over `span` for the sparklines.
     LoadActivity {
         hunt_gen: u64,
@@ -129,6 +147,8 @@ impl Effect {
             Effect::Search { .. } => "search",
             Effect::FullText { .. } => "loading text",
             Effect::LoadExclusions => "loading exclusions",
+            Effect::LoadEdges { .. } => "loading edges",
+            Effect::LoadSidNames { .. } => "loading SID names",
             Effect::LoadActivity { .. } => "loading activity",
             Effect::Regroup { .. } => "grouping",
             Effect::AddExclusion { .. } => "adding an exclusion",

@@ -32,6 +32,11 @@ pub fn open_event(app: &mut App, event: Event) -> Vec<Effect> {
     let when = crate::time::ctime(event.time, app.tz);
     app.text.search.clear();
     app.text.matches.clear();
+    app.text.who = event.user_id.as_deref().and_then(|sid| {
+        let (name, source) = app.sid_names.get(sid)?;
+        let who = format!("{} = {name} (from {source})", sid.trim());
+        Some(inert_line(&who).into_owned())
+    });
     if event.is_script_block() {
         let sbid = event.script_block_id.as_deref().unwrap_or("-");
         app.text.title = format!("script block {} · {host} · {when}", inert_line(sbid));

@@ -143,11 +143,19 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                     }
                     // A re-run (after an exclusion, say) keeps the analyst's place.
                     let (sel, off) = (app.results.selected, app.results.offset);
-                    let fx = regroup(app);
+                    let mut fx = regroup(app);
                     let n = app.results.visible.len();
                     if n > 0 {
                         app.results.selected = sel.min(n - 1);
                         app.results.offset = off.min(app.results.selected);
+                    }
+                    // Names depend on the index only: asked for after the first hunt and after
+                    // an ingest, not again for a re-run over the same events.
+                    if app.sid_names_stale {
+                        app.sid_names_stale = false;
+                        fx.push(Effect::LoadSidNames {
+                            hunt_gen: app.gens.hunt,
+                        });
                     }
                     if let Some(id) = app.pending_report.take() {
                         say(app, suppression_report(app, &id));
@@ -248,6 +256,22 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::EdgesDone { gen_id, result } => {
+            if gen_id != app.gens.edges {
+                return vec![];
+            }
+            app.rev += 1;
+            super::drill::edges_arrived(app, result);
+            vec![]
+        }
+        Msg::SidNamesDone { hunt_gen, result } => {
+            if hunt_gen != app.gens.hunt {
+                return vec![];
+            }
+            app.rev += 1;
+            super::names::arrived(app, result);
+            vec![]
+        }
         Msg::ExclusionsDone(r) => {
             app.rev += 1;
             match r {
@@ -297,6 +321,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.ingest = None;
             match r {
                 Ok(summary) => {
+                    app.sid_names_stale = true;
                     say(app, summary);
                     vec![Effect::RefreshStatus, hunt(app)]
                 }
@@ -397,6 +422,7 @@ fn show_results(app: &mut App, key: ResultsKey, results: Results) {
     app.results.activity_pending.clear();
     app.results_key = Some(key);
     app.results.applied = None;
+    super::names::fit_column(app);
     reorder(app);
 }
 
@@ -463,5 +489,7 @@ pub fn source_label(src: &EventSource) -> String {
         EventSource::None => String::new(),
         EventSource::Group(g) => format!("events of {}", inert_line(g)),
         EventSource::Search(q) => format!("search: {}", inert_line(q)),
+        EventSource::Edge(e) => format!("evidence on the target of {}", inert_line(e)),
+        EventSource::Dropped(a) => format!("dropped by {}", inert_line(a)),
     }
 }

@@ -66,6 +66,14 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
             })
         }
         Effect::LoadExclusions => send(Msg::ExclusionsDone(backend.exclusions())),
+        Effect::LoadEdges { gen_id, range } => send(Msg::EdgesDone {
+            gen_id,
+            result: backend.edges(range),
+        }),
+        Effect::LoadSidNames { hunt_gen } => send(Msg::SidNamesDone {
+            hunt_gen,
+            result: backend.sid_names(),
+        }),
         Effect::AddExclusion {
             analytic,
             field,
@@ -146,6 +154,8 @@ impl Workers {
             Effect::FullText { .. } => "text",
             Effect::Regroup { .. } => "regroup",
             Effect::LoadActivity { .. } => "activity",
+            Effect::LoadEdges { .. } => "edges",
+            Effect::LoadSidNames { .. } => "names",
             Effect::Clipboard(_) => return,
             _ => {
                 spawn(self.backend.clone(), effect, self.tx.clone());

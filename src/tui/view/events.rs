@@ -32,43 +32,56 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let ev = &app.events;
     let shown = (area.height as usize).saturating_sub(3);
     let end = (ev.offset + shown).min(ev.events.len());
+    // Dropped events say why in a column of their own; named SIDs widen the user column.
+    let why = !ev.reasons.is_empty();
+    let why_w = match ev.reasons.values().map(|r| super::common::width(r)).max() {
+        Some(w) => w.clamp(12, 30),
+        None => 0,
+    };
+    let user_w = if app.sid_names.map.is_empty() { 20 } else { 36 };
     let detail_w = (area.width as usize)
-        .saturating_sub(19 + 24 + 22 + 10 + 8 + 10)
+        .saturating_sub(19 + 24 + user_w + 2 + 10 + 8 + 10 + why_w + usize::from(why))
         .max(10);
     let rows = ev.events[ev.offset.min(end)..end].iter().map(|e| {
-        let user = e.user.as_deref().or(e.user_id.as_deref()).unwrap_or("-");
-        Row::new(vec![
+        let user = match (e.user.as_deref(), e.user_id.as_deref()) {
+            (Some(u), _) => u.to_string(),
+            (None, Some(sid)) => app.sid_names.display(sid),
+            (None, None) => "-".into(),
+        };
+        let mut cells = vec![
             Cell::from(ctime(e.time, app.tz)),
             Cell::from(cell(&e.computer, 22)),
-            Cell::from(cell(user, 20)),
+            Cell::from(cell(&user, user_w)),
             Cell::from(e.record_id.map(|r| r.to_string()).unwrap_or("-".into())),
             Cell::from(e.event_code.to_string()),
             Cell::from(part(e)),
-            Cell::from(cell(detail(e), detail_w)),
-        ])
+        ];
+        if why {
+            let reason = ev.reasons.get(&e.uid()).map_or("", |r| r.as_str());
+            cells.push(Cell::from(cell(reason, why_w)));
+        }
+        cells.push(Cell::from(cell(detail(e), detail_w)));
+        Row::new(cells)
     });
-    let head = Row::new(
-        [
-            "time",
-            "host",
-            "user",
-            "record id",
-            "code",
-            "part",
-            "ScriptBlockId / command line",
-        ]
-        .map(Cell::from),
-    )
-    .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths = [
+    let mut names = vec!["time", "host", "user", "record id", "code", "part"];
+    if why {
+        names.push("dropped because");
+    }
+    names.push("ScriptBlockId / command line");
+    let head = Row::new(names.into_iter().map(Cell::from).collect::<Vec<_>>())
+        .style(Style::new().add_modifier(Modifier::BOLD));
+    let mut widths = vec![
         Constraint::Length(19),
         Constraint::Length(22),
-        Constraint::Length(20),
+        Constraint::Length(user_w as u16),
         Constraint::Length(9),
         Constraint::Length(5),
         Constraint::Length(6),
-        Constraint::Fill(1),
     ];
+    if why {
+        widths.push(Constraint::Length(why_w as u16));
+    }
+    widths.push(Constraint::Fill(1));
     let status = if ev.loading {
         "loading…".to_string()
     } else {

@@ -87,7 +87,7 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 
 fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let first = (app.analytic + 1).saturating_sub(shown);
-    let name_w = (area.width as usize).saturating_sub(52).max(10);
+    let name_w = (area.width as usize).saturating_sub(59).max(10);
     let rows = app
         .hunts
         .iter()
@@ -100,8 +100,16 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
                 QueryKind::Extended => Span::styled("extended", Style::new().fg(Color::Magenta)),
             };
             let sel = if i == app.analytic { "▶ " } else { "  " };
+            // Dropped events are never silent: their count rides on the name, D lists them.
+            let name = if h.dropped.is_empty() {
+                cell(&h.query.name, name_w)
+            } else {
+                let note = format!(" · {} dropped (D)", h.dropped.len());
+                let w = name_w.saturating_sub(note.chars().count());
+                format!("{}{note}", cell(&h.query.name, w))
+            };
             Row::new(vec![
-                Cell::from(format!("{sel}{}", cell(&h.query.name, name_w))),
+                Cell::from(format!("{sel}{name}")),
                 Cell::from(kind),
                 Cell::from(format!("{:>7} rows", h.rows())),
                 Cell::from(format!("{:>8} events", h.events())),
@@ -172,7 +180,15 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         .collect();
     let names: Vec<String> = cols.iter().map(|&i| r.columns[i].clone()).collect();
     let text_col = text_field(&names);
-    let need: Vec<usize> = cols.iter().map(|&i| r.widths[i]).collect();
+    // A user_id column shows `SID (name)` once names are in; display only, the key stays the SID.
+    let is_sid = |c: &str| c.eq_ignore_ascii_case("user_id") && !app.sid_names.map.is_empty();
+    let need: Vec<usize> = cols
+        .iter()
+        .map(|&i| match r.sid_width {
+            Some(w) if is_sid(&r.columns[i]) => w,
+            _ => r.widths[i],
+        })
+        .collect();
     // Borders 2, highlight symbol 2, one space between columns.
     let n_cols = cols.len() + 4 + usize::from(mark);
     let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + 4 + n_cols.saturating_sub(1);
@@ -213,7 +229,12 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             cells.push(Cell::from(m));
         }
         for (c, w) in cols.iter().zip(&col_w) {
-            cells.push(Cell::from(cell(row.key.get(*c).map_or("", |k| k), *w)));
+            let v = row.key.get(*c).map_or("", |k| k);
+            if is_sid(&r.columns[*c]) {
+                cells.push(Cell::from(cell(&app.sid_names.display(v), *w)));
+            } else {
+                cells.push(Cell::from(cell(v, *w)));
+            }
         }
         cells.push(Cell::from(format!("{:>6}", row.count)));
         cells.push(Cell::from(ctime(row.first, app.tz)));
@@ -253,7 +274,12 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         if r.constant.get(i).copied().unwrap_or(false)
             && let Some(v) = r.rows.first().and_then(|row| row.key.get(i))
         {
-            title.push_str(&format!("· {}={} ", cell(c, 20), cell(v, 30)));
+            let (v, max) = if is_sid(c) {
+                (app.sid_names.display(v), 48)
+            } else {
+                (v.clone(), 30)
+            };
+            title.push_str(&format!("· {}={} ", cell(c, 20), cell(&v, max)));
         }
     }
     if r.visible.is_empty() {

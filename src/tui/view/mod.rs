@@ -1,6 +1,7 @@
 //! Drawing: functions of `&App` that only read. Only visible rows are built.
 
 mod common;
+mod edges;
 mod events;
 mod exclusions;
 mod help;
@@ -41,6 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Events => events::draw(frame, app, areas.body),
         Screen::Text => text::draw(frame, app, areas.body),
         Screen::Exclusions => exclusions::draw(frame, app, areas.body),
+        Screen::Edges => edges::draw(frame, app, areas.body),
     }
     if let Some(p) = &app.ingest {
         let label = format!(

@@ -71,12 +71,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
     bottom.push_str("· / find · n/N · w wrap · y copy · W write ");
     let inner_w = area.width.saturating_sub(2) as usize;
-    let mut p = Paragraph::new(lines).block(
-        Block::default()
-            .borders(Borders::ALL)
-            .title(fit(&title, inner_w))
-            .title_bottom(fit(&bottom, inner_w)),
-    );
+    let mut block = Block::default().borders(Borders::ALL);
+    match &t.who {
+        // Where the user's name came from, on the right; the title keeps at least half.
+        Some(who) => {
+            let who = fit(&format!(" {who} "), inner_w / 2);
+            let left = inner_w.saturating_sub(super::common::width(&who) + 1);
+            block = block
+                .title(fit(&title, left))
+                .title(Line::from(Span::styled(who, Style::new().fg(Color::Cyan))).right_aligned());
+        }
+        None => block = block.title(fit(&title, inner_w)),
+    }
+    let mut p = Paragraph::new(lines).block(block.title_bottom(fit(&bottom, inner_w)));
     if t.wrap {
         p = p.wrap(Wrap { trim: false });
     }

@@ -1,0 +1,229 @@
+//! The edges view (L) and its evidence drill-down: Msg sequences → state and effects, and a
+//! TestBackend snapshot.
+
+mod tui_support;
+
+use crossterm::event::KeyCode;
+use huntbench::time::TimeRange;
+use huntbench::tui::action::Action;
+use huntbench::tui::app::{EventSource, Screen};
+use huntbench::tui::fake::FakeBackend;
+use huntbench::tui::{Effect, Msg, update};
+use tui_support::*;
+
+fn act(app: &mut huntbench::tui::App, a: Action) -> Vec<Effect> {
+    update(app, Msg::Action(a))
+}
+
+/// (source, target, count, evidence) of every edge shown.
+fn edge_rows(app: &huntbench::tui::App) -> Vec<(String, String, u64, usize)> {
+    app.edges
+        .items
+        .iter()
+        .map(|e| {
+            (
+                e.source.clone(),
+                e.target.clone(),
+                e.count,
+                e.evidence.len(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn l_opens_the_edges_view_and_loads_the_edges_of_the_range() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    let fx = update(&mut app, key('L'));
+    assert_eq!(app.screen(), Screen::Edges);
+    assert!(app.edges.loading);
+    assert_eq!(
+        fx,
+        vec![Effect::LoadEdges {
+            gen_id: app.gens.edges,
+            range: TimeRange::ALL,
+        }]
+    );
+    drive(&mut app, &fake, fx);
+    assert!(!app.edges.loading);
+    assert_eq!(
+        edge_rows(&app),
+        vec![
+            ("ws01.corp.local".into(), "srv01".into(), 3, 3),
+            ("ws02.corp.local".into(), "srv01".into(), 1, 0),
+            ("ws02.corp.local".into(), "srv03".into(), 1, 0),
+        ]
+    );
+    let first = &app.edges.items[0];
+    assert_eq!(
+        huntbench::time::ctime(first.first, None),
+        "2024-10-21T09:00:00"
+    );
+    assert_eq!(
+        huntbench::time::ctime(first.last, None),
+        "2024-10-21T10:00:00"
+    );
+    assert_eq!(first.techniques, vec!["invoke-command:computername"]);
+    let screen = render(&app, 120, 32);
+    assert!(
+        screen.contains("▶ ws01.corp.local")
+            && screen.contains("→ srv01")
+            && screen.contains("invoke-command:computername"),
+        "{screen}"
+    );
+    assert_snapshot("edges", &screen);
+}
+
+#[test]
+fn enter_drills_into_the_target_side_evidence_and_esc_goes_back() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    let fx = update(&mut app, key('L'));
+    drive(&mut app, &fake, fx);
+    let evidence = app.edges.items[0].evidence.clone();
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert_eq!(
+        fx,
+        vec![Effect::LoadEvents {
+            gen_id: app.gens.events,
+            uids: evidence,
+        }]
+    );
+    assert_eq!(app.screen(), Screen::Events);
+    assert_eq!(
+        app.events.source,
+        EventSource::Edge("ws01.corp.local → srv01".into())
+    );
+    drive(&mut app, &fake, fx);
+    let seen: Vec<(&str, Option<&str>)> = app
+        .events
+        .events
+        .iter()
+        .map(|e| (e.computer.as_str(), e.process_name.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("srv01.corp.local", Some("whoami.exe")),
+            ("srv01.corp.local", Some("whoami.exe")),
+            ("srv01.corp.local", Some("ipconfig.exe")),
+        ]
+    );
+    let screen = render(&app, 120, 32);
+    assert!(
+        screen.contains("evidence on the target of ws01.corp.local → srv01"),
+        "{screen}"
+    );
+    // The usual drill-down: the last event's fields in the text view.
+    act(&mut app, Action::Bottom);
+    let fx = act(&mut app, Action::Open);
+    assert!(fx.is_empty(), "a process event needs no backend call");
+    assert_eq!(app.screen(), Screen::Text);
+    let text = app.text.lines.join("\n");
+    assert!(text.contains("ipconfig.exe") && text.contains("wsmprovhost.exe"));
+    update(&mut app, code(KeyCode::Esc));
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.screen(), Screen::Edges);
+    assert_eq!(app.edges.selected, 0, "the edge list kept its place");
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.screen(), Screen::Main);
+}
+
+#[test]
+fn an_edge_without_evidence_says_so_and_stays() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    let fx = update(&mut app, key('L'));
+    drive(&mut app, &fake, fx);
+    update(&mut app, key('j'));
+    update(&mut app, key('j'));
+    assert_eq!(app.edges.items[app.edges.selected].target, "srv03");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert_eq!(app.screen(), Screen::Edges);
+    assert!(app.message_is_error);
+    assert!(
+        app.message
+            .contains("no target-side evidence for ws02.corp.local → srv03"),
+        "{}",
+        app.message
+    );
+}
+
+#[test]
+fn a_new_time_range_reloads_the_edges_and_stale_answers_are_dropped() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    let fx = update(&mut app, key('L'));
+    let old = app.gens.edges;
+    drive(&mut app, &fake, fx);
+    update(&mut app, key('t'));
+    type_str(&mut app, "2024-10-21T10:30:00Z..2024-10-22");
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Hunt { .. })));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadEdges { gen_id, .. } if *gen_id == app.gens.edges))
+    );
+    assert_ne!(app.gens.edges, old);
+    // An answer for the old range arrives late: ignored.
+    let rev = app.rev;
+    update(
+        &mut app,
+        Msg::EdgesDone {
+            gen_id: old,
+            result: Ok(vec![]),
+        },
+    );
+    assert_eq!(app.rev, rev);
+    assert_eq!(app.edges.items.len(), 3);
+    drive(&mut app, &fake, fx);
+    assert_eq!(
+        edge_rows(&app),
+        vec![
+            ("ws02.corp.local".into(), "srv01".into(), 1, 0),
+            ("ws02.corp.local".into(), "srv03".into(), 1, 0),
+        ],
+        "ws01's visits (09:00-10:00) are out of the range"
+    );
+}
+
+#[test]
+fn no_edges_explains_why() {
+    // Only a local script block: nothing reaches another host.
+    let fake = FakeBackend::with_events(vec![huntbench::tui::fake::script(
+        1,
+        "2024-10-21T09:00:00Z",
+        "ws01.corp.local",
+        "S-1-5-21-1-1104",
+        "Get-Date",
+    )]);
+    let mut app = loaded(&fake);
+    let fx = update(&mut app, key('L'));
+    drive(&mut app, &fake, fx);
+    assert!(app.edges.items.is_empty());
+    let fx = update(&mut app, code(KeyCode::Enter));
+    assert!(fx.is_empty());
+    let screen = render(&app, 120, 32);
+    assert!(screen.contains("No edges in all time."), "{screen}");
+    assert!(screen.contains("with a literal target name"), "{screen}");
+}
+
+#[test]
+fn edges_failure_is_reported() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    update(&mut app, key('L'));
+    let gen_id = app.gens.edges;
+    update(
+        &mut app,
+        Msg::EdgesDone {
+            gen_id,
+            result: Err("index locked".into()),
+        },
+    );
+    assert!(!app.edges.loading);
+    assert!(app.message_is_error);
+    assert_eq!(app.message, "loading edges failed: index locked");
+}
