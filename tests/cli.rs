@@ -364,7 +364,7 @@ fn a_killed_ingest_resumes_without_duplicates_and_a_second_writer_is_refused() {
         .env("HUNTBENCH_CONFIG", env.path("config"))
         .env("HUNTBENCH_INDEX", env.path("index"))
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::fs::File::create(env.path("child.err")).unwrap())
         .spawn()
         .unwrap();
     // Wait for a first commit, then try a second writer while the first still runs.
@@ -389,7 +389,12 @@ fn a_killed_ingest_resumes_without_duplicates_and_a_second_writer_is_refused() {
             }
             break;
         }
-        assert!(start.elapsed().as_secs() < 120, "no commit seen");
+        assert!(
+            start.elapsed().as_secs() < 120,
+            "no commit seen; first ingest: {:?}; stats: {out} {}",
+            std::fs::read_to_string(env.path("child.err")),
+            env.run(&["stats"]).2
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     child.kill().ok();

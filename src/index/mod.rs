@@ -65,7 +65,11 @@ impl Index {
         let mut tries = 0;
         loop {
             match Self::open_once(dir) {
-                Err(_) if tries < 50 && being_created(dir) => {
+                // A creation that raced ours shows as a half-made directory, or as a finished
+                // index that was not there a moment ago: either way, look again.
+                Err(IndexError::Other(_) | IndexError::Io(_))
+                    if tries < 50 && (being_created(dir) || dir.join("meta.json").exists()) =>
+                {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
