@@ -120,7 +120,7 @@ impl Occurrences {
 pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
     /// SID/name pairs already tagged in this run: one event per pair is enough.
-    sid_pairs: HashSet<String>,
+    sid_pairs: HashSet<u64>,
     extended: bool,
     /// Analyses of script texts seen in this run (texts repeat: automation, noise).
     memo: extended::Memo,
@@ -176,17 +176,20 @@ impl Tagger {
             .eq_ignore_ascii_case(crate::event::CHANNEL_SECURITY)
             && extended::sids::PAIR_EVENTS.contains(&event.event_code)
         {
-            let d = |k: &str| event.data.get(k).map_or("", String::as_str);
-            let key = format!(
-                "{}|{}\\{}|{}|{}\\{}",
-                d("SubjectUserSid"),
-                d("SubjectDomainName"),
-                d("SubjectUserName"),
-                d("TargetUserSid"),
-                d("TargetDomainName"),
-                d("TargetUserName")
-            );
-            if self.sid_pairs.insert(key) {
+            // Hash the six name fields in place: this runs on every logon event.
+            let mut h = xxhash_rust::xxh3::Xxh3::new();
+            for k in [
+                "SubjectUserSid",
+                "SubjectDomainName",
+                "SubjectUserName",
+                "TargetUserSid",
+                "TargetDomainName",
+                "TargetUserName",
+            ] {
+                h.update(event.data.get(k).map_or("", String::as_str).as_bytes());
+                h.update(b"|");
+            }
+            if self.sid_pairs.insert(h.digest()) {
                 tags.push(SID_NAME_TAG.to_string());
             }
         }

@@ -89,7 +89,11 @@ impl Workbench {
     /// How `hunt` will reach this query's events.
     pub fn access(&self, q: &SavedQuery) -> Access {
         let fps = self.index.tag_fingerprints();
-        if fps.get(&q.id) == Some(&analytics::fingerprint(q)) {
+        let current = match q.kind {
+            QueryKind::Parity => fps.get(&q.id) == Some(&analytics::fingerprint(q)),
+            QueryKind::Extended => self.extended_tags_current(),
+        };
+        if current {
             Access::Tagged
         } else {
             Access::Scan

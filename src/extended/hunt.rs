@@ -172,7 +172,8 @@ impl Memo {
             // Bound the memory of a long ingest; texts repeat within short spans.
             self.seen.clear();
         }
-        let a = self.analyze(text);
+        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
+        let a = self.seen.entry(key).or_insert_with(|| analyze(text));
         !(a.detections.is_empty()
             && a.dormant.is_empty()
             && a.sessions.is_empty()
