@@ -126,6 +126,34 @@ fn whole_folder_dedups_to_the_unique_events_and_finds_one_row_each() {
     assert_script_block_row(result(&results, SB));
     assert_process_row(result(&results, PROC));
 
+    // The extended analytic raises only real remote execution on this mostly benign data: the
+    // two Atomic loop-back runs (script block and process) and the Atomic evil-winrm run.
+    let ext = wb.extended_hunt(TimeRange::ALL).unwrap();
+    let mut got: Vec<(String, String, bool)> = ext
+        .rows
+        .iter()
+        .map(|r| (r.computer.clone(), r.technique.clone(), r.escu))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("Server002".into(), "evil-winrm:ip".into(), false),
+            (
+                "Server002".into(),
+                "invoke-command:computername".into(),
+                true
+            ),
+            (
+                "SigmaCatchVm".into(),
+                "invoke-command:computername".into(),
+                true
+            ),
+        ],
+        "{:#?}",
+        ext.rows
+    );
+
     // The one-pass path over the same files gives the same rows.
     let queries = analytics::load_saved_queries(None).unwrap();
     let (direct, _errors) =
