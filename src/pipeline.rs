@@ -124,6 +124,8 @@ pub struct Tagger {
     extended: bool,
     /// Analyses of script texts seen in this run (texts repeat: automation, noise).
     memo: extended::Memo,
+    /// Candidate decisions by text hash: a repeated text is decided without scanning it again.
+    decisions: HashMap<u64, bool>,
 }
 
 impl Tagger {
@@ -144,6 +146,7 @@ impl Tagger {
             sid_pairs: HashSet::new(),
             extended,
             memo: extended::Memo::default(),
+            decisions: HashMap::new(),
         }
     }
 
@@ -160,7 +163,7 @@ impl Tagger {
         if !self.extended {
             return tags;
         }
-        if extended::is_candidate(event) && self.extended_relevant(event) {
+        if self.extended_candidate(event) {
             tags.push(EXTENDED_CANDIDATE_TAG.to_string());
         }
         if event.is_process_creation()
@@ -194,6 +197,35 @@ impl Tagger {
             }
         }
         tags
+    }
+
+    /// Is this event a candidate the extended hunt must read? Both tests depend only on the
+    /// event's text (and whether it is one part of a split block), so the answer is kept per
+    /// text: automation and noise repeat the same scripts and command lines.
+    fn extended_candidate(&mut self, e: &Event) -> bool {
+        let (text, salt) = if e.is_script_block() {
+            if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+                return true;
+            }
+            (e.script_block_text.as_deref(), 0x5b)
+        } else if e.is_process_creation() {
+            (e.process.as_deref(), 0x9c)
+        } else {
+            return false;
+        };
+        let Some(text) = text else {
+            return extended::is_candidate(e);
+        };
+        let key = xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), salt);
+        if let Some(&d) = self.decisions.get(&key) {
+            return d;
+        }
+        let d = extended::is_candidate(e) && self.extended_relevant(e);
+        if self.decisions.len() >= 200_000 {
+            self.decisions.clear();
+        }
+        self.decisions.insert(key, d);
+        d
     }
 
     /// Must the extended hunt read this candidate? The cheap prefilter passes most scripts
