@@ -270,13 +270,7 @@ impl Tagger {
             .zip(matched)
             .map(|((q, _, _), events)| {
                 let refs: Vec<&Event> = events.iter().collect();
-                let (groups, dropped) = analytics::group(q, &refs);
-                HuntResult {
-                    query: q.clone(),
-                    groups,
-                    dropped,
-                    suppressed: BTreeMap::new(),
-                }
+                analytics::result_of(q, &refs)
             })
             .collect()
     }

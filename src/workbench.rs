@@ -149,13 +149,7 @@ impl Workbench {
                 QueryKind::Parity => {
                     let events = self.matched_events(q, range)?;
                     let refs: Vec<&Event> = events.iter().collect();
-                    let (groups, dropped) = analytics::group(q, &refs);
-                    HuntResult {
-                        query: q.clone(),
-                        groups,
-                        dropped,
-                        suppressed: BTreeMap::new(),
-                    }
+                    analytics::result_of(q, &refs)
                 }
                 QueryKind::Extended => self.extended_result(q, range)?,
             };

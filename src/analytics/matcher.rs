@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use super::exclusions::apply_exclusions;
 use super::model::{Exclusion, HuntResult, SavedQuery};
-use super::stats::group;
 use super::wildcard::{Wildcard, fold};
 use crate::event::Event;
 
@@ -135,13 +134,7 @@ pub fn tag(q: &SavedQuery) -> String {
 pub fn hunt(q: &SavedQuery, events: &[&Event]) -> HuntResult {
     let m = Matcher::new(q);
     let matched: Vec<&Event> = events.iter().copied().filter(|e| m.matches(e)).collect();
-    let (groups, dropped) = group(q, &matched);
-    HuntResult {
-        query: q.clone(),
-        groups,
-        dropped,
-        suppressed: BTreeMap::new(),
-    }
+    super::stats::result_of(q, &matched)
 }
 
 /// Every query over the same events, each with the exclusions applied: what `huntbench hunt`

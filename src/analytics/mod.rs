@@ -20,6 +20,6 @@ pub use matcher::{Matcher, fingerprint, hunt, hunt_all, tag};
 pub use model::*;
 pub use render::{render_csv, render_json, render_table, row_json};
 pub use search::{predicates_match, split_search};
-pub use stats::{group, group_by};
+pub use stats::{group, group_by, result_of};
 pub use store::ExclusionStore;
 pub use wildcard::Wildcard;

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::model::{Dropped, Group, MissingPolicy, SavedQuery};
+use super::model::{Dropped, Group, HuntResult, MissingPolicy, SavedQuery};
 use crate::event::Event;
 
 /// Group matched events by the query's by-fields. With `Drop`, events lacking a by-field are
@@ -69,4 +69,16 @@ fn group_inner(
         })
         .collect();
     (groups, dropped)
+}
+
+/// The HuntResult of events already known to match `q`: its stats rows and dropped events,
+/// no exclusions applied yet.
+pub fn result_of(q: &SavedQuery, matched: &[&Event]) -> HuntResult {
+    let (groups, dropped) = group(q, matched);
+    HuntResult {
+        query: q.clone(),
+        groups,
+        dropped,
+        suppressed: BTreeMap::new(),
+    }
 }
