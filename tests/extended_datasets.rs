@@ -16,7 +16,11 @@ fn datasets() -> Option<PathBuf> {
     if p.is_dir() {
         Some(p)
     } else {
-        eprintln!("SKIP: ../shared/datasets not present");
+        // Written past the test harness's capture so the skip shows in a plain `cargo test`.
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("SKIP {}: ../shared/datasets not present\n", module_path!()).as_bytes(),
+        );
         None
     }
 }
