@@ -2,6 +2,8 @@
 //! exactly the rows MANIFEST.md lists, from the .evtx and from every other format of the same
 //! events, through the index and through the one-pass `--input` path.
 
+mod datasets_support;
+
 use std::path::{Path, PathBuf};
 
 use huntbench::analytics::{self, HuntResult};
@@ -14,17 +16,7 @@ const SB: &str = "remote_process_instantiation_via_winrm_and_powershell_script_b
 const PROC: &str = "remote_process_instantiation_via_winrm_and_powershell";
 
 fn datasets() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        // Written past the test harness's capture so the skip shows in a plain `cargo test`.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("SKIP {}: ../shared/datasets not present\n", module_path!()).as_bytes(),
-        );
-        None
-    }
+    datasets_support::datasets(module_path!())
 }
 
 fn ingest(paths: Vec<PathBuf>) -> (tempfile::TempDir, Workbench, pipeline::IngestSummary) {

@@ -3,6 +3,8 @@
 //! The JSON renderings (evtx_dump, Security-Datasets flat JSON) are read with a small flattener
 //! here so this test does not depend on the ingest module.
 
+mod datasets_support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -12,17 +14,7 @@ use huntbench::time::parse_timestamp;
 use serde_json::Value;
 
 fn datasets() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        // Written past the test harness's capture so the skip shows in a plain `cargo test`.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("SKIP {}: ../shared/datasets not present\n", module_path!()).as_bytes(),
-        );
-        None
-    }
+    datasets_support::datasets(module_path!())
 }
 
 fn flatten(v: &Value, out: &mut BTreeMap<String, String>) {

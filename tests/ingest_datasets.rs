@@ -2,23 +2,15 @@
 //! MANIFEST.md, the derived XML/JSON renderings equal to their source .evtx files, and a
 //! damaged .evtx copy that keeps its good records.
 
+mod datasets_support;
+
 use std::path::{Path, PathBuf};
 
 use huntbench::event::Event;
 use huntbench::ingest::{parse_bytes, read_paths};
 
 fn datasets() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
-    if d.join("MANIFEST.md").exists() {
-        Some(d)
-    } else {
-        // Written past the test harness's capture so the skip shows in a plain `cargo test`.
-        let _ = std::io::Write::write_all(
-            &mut std::io::stderr(),
-            format!("SKIP {}: ../shared/datasets not present\n", module_path!()).as_bytes(),
-        );
-        None
-    }
+    datasets_support::datasets(module_path!())
 }
 
 /// Per-file counts, as listed in MANIFEST.md "Per-file contents".

@@ -148,13 +148,28 @@ where
     I: IntoIterator,
     I::Item: Borrow<Event>,
 {
+    write_json_lines(events, w, |e, data, line| {
+        serde_json::to_writer(line, &dump_line(e, data))
+    })
+}
+
+/// One JSON object per line, each built from the event and its raw EventData.
+fn write_json_lines<I>(
+    events: I,
+    w: &mut dyn Write,
+    mut render: impl FnMut(&Event, &BTreeMap<String, String>, &mut Vec<u8>) -> serde_json::Result<()>,
+) -> io::Result<()>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Event>,
+{
     // One write per line: callers may hand us an unbuffered file.
     let mut line = Vec::with_capacity(4096);
     for e in events {
         line.clear();
         let e = e.borrow();
         let data = raw_event_data(e);
-        serde_json::to_writer(&mut line, &dump_line(e, &data))?;
+        render(e, &data, &mut line)?;
         line.push(b'\n');
         w.write_all(&line)?;
     }
@@ -231,17 +246,9 @@ where
     I: IntoIterator,
     I::Item: Borrow<Event>,
 {
-    // One write per line: callers may hand us an unbuffered file.
-    let mut line = Vec::with_capacity(4096);
-    for e in events {
-        line.clear();
-        let e = e.borrow();
-        let data = raw_event_data(e);
-        serde_json::to_writer(&mut line, &beat_line(e, &data))?;
-        line.push(b'\n');
-        w.write_all(&line)?;
-    }
-    Ok(())
+    write_json_lines(events, w, |e, data, line| {
+        serde_json::to_writer(line, &beat_line(e, data))
+    })
 }
 
 /// The raw EventData of an event as the log carries it: `Event::data` plus the script-block
