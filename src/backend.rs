@@ -76,9 +76,8 @@ impl Backend for Workbench {
                 current: String::new(),
             })
         };
-        let s = pipeline::ingest(
-            self.index(),
-            self.queries(),
+        let s = Workbench::ingest(
+            self,
             paths,
             // The TUI refreshes its hunt when the ingest commits; no separate first answer.
             &IngestOptions {

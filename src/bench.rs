@@ -94,7 +94,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
             let (mut n, mut rss) = (0u64, 0f64);
             for _ in 0..args.ingest_reps.max(1) {
                 let _ = std::fs::remove_dir_all(&idx);
-                let (wall, json) = child(&cmd, &idx, file)?;
+                let idx_arg = idx.to_string_lossy();
+                let mut full = cmd.clone();
+                full.extend(["--index", &idx_arg]);
+                let (wall, json) = child(&full, file)?;
                 let v: serde_json::Value = serde_json::from_str(&json)
                     .with_context(|| format!("ingest output was not JSON: {json}"))?;
                 n = v["events_read"].as_u64().unwrap_or(0);
@@ -145,7 +148,7 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     }
 
     if parts.contains(&"scan") {
-        let (wall, out) = child_plain(&["hunt", "--format", "json", "--input"], &ndjson)?;
+        let (wall, out) = child(&["hunt", "--format", "json", "--input"], &ndjson)?;
         let rows = serde_json::from_str::<serde_json::Value>(&out)
             .ok()
             .and_then(|v| v.as_array().map(|a| a.len()))
@@ -190,37 +193,18 @@ fn pct(times: &mut [Duration], p: usize) -> f64 {
     times[i].as_secs_f64() * 1e3
 }
 
-/// Run this binary with `args`, `--index dir`, then `file`; returns wall time and stdout.
-fn child(args: &[&str], dir: &Path, file: &Path) -> Result<(Duration, String)> {
+/// Run this binary with `args` then `file`, its config and data dirs kept apart from the
+/// user's (no saved queries or exclusions of theirs change the figures); returns wall time
+/// and stdout.
+fn child(args: &[&str], file: &Path) -> Result<(Duration, String)> {
     let exe = std::env::current_exe()?;
-    let t = Instant::now();
-    let out = Command::new(exe)
-        .args(args)
-        .arg("--index")
-        .arg(dir)
-        .arg(file)
-        .env(
-            "HUNTBENCH_CONFIG",
-            std::env::temp_dir().join("huntbench-bench-config"),
-        )
-        .output()?;
-    let wall = t.elapsed();
-    if !out.status.success() {
-        bail!("child failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok((wall, String::from_utf8_lossy(&out.stdout).into_owned()))
-}
-
-fn child_plain(args: &[&str], file: &Path) -> Result<(Duration, String)> {
-    let exe = std::env::current_exe()?;
+    let scratch = std::env::temp_dir().join(format!("huntbench-bench-{}", std::process::id()));
     let t = Instant::now();
     let out = Command::new(exe)
         .args(args)
         .arg(file)
-        .env(
-            "HUNTBENCH_DATA",
-            std::env::temp_dir().join("huntbench-bench-data"),
-        )
+        .env("HUNTBENCH_CONFIG", scratch.join("config"))
+        .env("HUNTBENCH_DATA", scratch.join("data"))
         .output()?;
     let wall = t.elapsed();
     if !out.status.success() {

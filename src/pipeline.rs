@@ -150,16 +150,26 @@ impl Tagger {
         }
     }
 
-    /// Tags for one event, and the indexes of the parity queries it matched.
-    pub fn tags(&mut self, event: &Event, matched: &mut Vec<usize>) -> Vec<String> {
-        matched.clear();
-        let mut tags = Vec::new();
-        for (i, (_, m, tag)) in self.parity.iter().enumerate() {
-            if m.matches(event) {
-                tags.push(tag.clone());
-                matched.push(i);
-            }
-        }
+    /// Indexes of the parity queries this event matches.
+    pub fn parity_matches(&self, event: &Event, out: &mut Vec<usize>) {
+        out.clear();
+        out.extend(
+            self.parity
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, m, _))| m.matches(event))
+                .map(|(i, _)| i),
+        );
+    }
+
+    /// The index tags of one event: matched parity queries and the extended layer's marks.
+    pub fn tags(&mut self, event: &Event) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .parity
+            .iter()
+            .filter(|(_, m, _)| m.matches(event))
+            .map(|(_, _, tag)| tag.clone())
+            .collect();
         if !self.extended {
             return tags;
         }
@@ -308,7 +318,6 @@ pub fn ingest(
         files: readers.files as u64,
         ..Default::default()
     };
-    let mut matched = Vec::new();
     let mut since_commit = 0u64;
     let mut occurrences = Occurrences::default();
 
@@ -322,7 +331,7 @@ pub fn ingest(
                         prepare(&mut event);
                     }
                     let uid = event.uid();
-                    let tags = tagger.tags(&event, &mut matched);
+                    let tags = tagger.tags(&event);
                     if !known.insert(uid) {
                         summary.duplicates += 1;
                         continue;
@@ -386,7 +395,7 @@ pub fn hunt_files_with(
     let tagger = Tagger::new(queries);
     let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
-    let mut seen: HashMap<u64, ()> = HashMap::new();
+    let mut seen: HashSet<u64> = HashSet::new();
     let mut errors = Vec::new();
     let mut matched = Vec::new();
     let mut occurrences = Occurrences::default();
@@ -399,13 +408,8 @@ pub fn hunt_files_with(
                         continue;
                     }
                     prepare(&mut event);
-                    matched.clear();
-                    for (i, (_, m, _)) in tagger.parity.iter().enumerate() {
-                        if m.matches(&event) {
-                            matched.push(i);
-                        }
-                    }
-                    if !matched.is_empty() && seen.insert(event.uid(), ()).is_none() {
+                    tagger.parity_matches(&event, &mut matched);
+                    if !matched.is_empty() && seen.insert(event.uid()) {
                         for &i in &matched {
                             live[i].push(event.clone());
                         }

@@ -15,8 +15,8 @@ use crate::extended::{self, Edge, ExtendedResult, SidNames};
 use crate::index::{Index, SearchHits};
 use crate::paths;
 use crate::pipeline::{
-    EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, SID_NAME_TAG,
-    WSMPROVHOST_CHILD_TAG,
+    self, EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, IngestOptions,
+    IngestSummary, Progress, SID_NAME_TAG, WSMPROVHOST_CHILD_TAG,
 };
 use crate::time::TimeRange;
 
@@ -159,6 +159,25 @@ impl Workbench {
         Ok(results)
     }
 
+    /// Ingest files into this workbench's index, tagged for its saved queries (see
+    /// `pipeline::ingest` for the callbacks).
+    pub fn ingest(
+        &self,
+        paths: Vec<PathBuf>,
+        opts: &IngestOptions,
+        on_progress: &mut dyn FnMut(&Progress),
+        on_live: &mut dyn FnMut(&[HuntResult]),
+    ) -> Result<IngestSummary> {
+        Ok(pipeline::ingest(
+            &self.index,
+            &self.queries,
+            paths,
+            opts,
+            on_progress,
+            on_live,
+        )?)
+    }
+
     /// Ad-hoc search: tantivy syntax plus Splunk `field="*x*"` clauses verified exactly.
     pub fn search(&self, query: &str, range: TimeRange, limit: usize) -> Result<SearchHits> {
         let (text, preds) = analytics::split_search(query)?;
@@ -290,19 +309,26 @@ impl Workbench {
             &sources,
             &extended::is_candidate,
         )?;
-        events.extend(self.deferred_callers(&events, range)?);
+        // One memo for both passes: the caller search analyzes the same blocks the hunt does.
+        let mut memo = extended::Memo::default();
+        events.extend(self.deferred_callers(&events, range, &mut memo)?);
         let refs: Vec<&Event> = events.iter().collect();
-        Ok(extended::hunt(&refs, &self.sid_names()?))
+        Ok(extended::hunt_with(&refs, &self.sid_names()?, &mut memo))
     }
 
     /// Script blocks that call a function whose body remotes but which its own block never
     /// calls (interactive sessions log `function go { icm -cn x {..} }` and `go` as two
     /// blocks). The caller names no trigger, so it is no candidate: find it by the name.
-    fn deferred_callers(&self, candidates: &[Event], range: TimeRange) -> Result<Vec<Event>> {
+    fn deferred_callers(
+        &self,
+        candidates: &[Event],
+        range: TimeRange,
+        memo: &mut extended::Memo,
+    ) -> Result<Vec<Event>> {
         let scripts: Vec<&Event> = candidates.iter().filter(|e| e.is_script_block()).collect();
         let mut names = std::collections::BTreeSet::new();
         for block in extended::reassemble(&scripts) {
-            for (fns, _) in extended::analyze(&block.text).dormant {
+            for (fns, _) in memo.analyze(&block.text).dormant {
                 names.extend(fns);
             }
         }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use huntbench::analytics;
 use huntbench::event::{CHANNEL_POWERSHELL, CHANNEL_SECURITY, CHANNEL_SYSMON, Event};
 use huntbench::index::Index;
-use huntbench::pipeline::{self, IngestOptions};
+use huntbench::pipeline::IngestOptions;
 use huntbench::time::{TimeRange, parse_timestamp};
 use huntbench::tui::Backend;
 use huntbench::workbench::Workbench;
@@ -83,18 +83,20 @@ fn workbench(tmp: &std::path::Path) -> Workbench {
     let file = tmp.join("lab.jsonl");
     huntbench::demo::write_ndjson_evtx_dump(story(), &mut std::fs::File::create(&file).unwrap())
         .unwrap();
-    let index = Index::open(&tmp.join("index")).unwrap();
     let queries = analytics::load_saved_queries(None).unwrap();
-    pipeline::ingest(
-        &index,
-        &queries,
+    let wb = Workbench::from_parts(
+        Index::open(&tmp.join("index")).unwrap(),
+        queries,
+        tmp.join("x.toml"),
+    );
+    wb.ingest(
         vec![file],
         &IngestOptions::default(),
         &mut |_| {},
         &mut |_| {},
     )
     .unwrap();
-    Workbench::from_parts(index, queries, tmp.join("x.toml"))
+    wb
 }
 
 #[test]

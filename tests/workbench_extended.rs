@@ -4,7 +4,7 @@
 use huntbench::analytics;
 use huntbench::event::{CHANNEL_POWERSHELL, Event};
 use huntbench::index::Index;
-use huntbench::pipeline::{self, IngestOptions};
+use huntbench::pipeline::IngestOptions;
 use huntbench::time::{TimeRange, parse_timestamp};
 use huntbench::workbench::Workbench;
 
@@ -52,18 +52,19 @@ fn a_function_defined_in_one_block_and_called_in_another_is_found() {
     let file = tmp.path().join("lab.jsonl");
     huntbench::demo::write_ndjson_evtx_dump(&events, &mut std::fs::File::create(&file).unwrap())
         .unwrap();
-    let index = Index::open(&tmp.path().join("index")).unwrap();
     let queries = analytics::load_saved_queries(None).unwrap();
-    pipeline::ingest(
-        &index,
-        &queries,
+    let wb = Workbench::from_parts(
+        Index::open(&tmp.path().join("index")).unwrap(),
+        queries,
+        tmp.path().join("x.toml"),
+    );
+    wb.ingest(
         vec![file],
         &IngestOptions::default(),
         &mut |_| {},
         &mut |_| {},
     )
     .unwrap();
-    let wb = Workbench::from_parts(index, queries, tmp.path().join("x.toml"));
     let result = wb.extended_hunt(TimeRange::ALL).unwrap();
     let row = result
         .rows

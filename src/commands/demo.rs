@@ -20,14 +20,15 @@ pub fn run(index: Option<PathBuf>, events: usize, seed: u64, no_tui: bool) -> Re
     let files = write_corpus(&corpus_dir, &opts)?;
 
     let wb = Workbench::open(&index_dir)?;
-    // The demo shows the rows itself (TUI or printed hunt), so the live table stays quiet.
-    let quiet = SummaryFormat::Json;
     let summary = super::ingest::ingest_with_progress(
-        wb.index(),
-        wb.queries(),
+        &wb,
         files,
-        &IngestOptions::default(),
-        quiet,
+        // The demo shows the rows itself (TUI or printed hunt): no separate first answer.
+        &IngestOptions {
+            live: false,
+            ..IngestOptions::default()
+        },
+        SummaryFormat::Text,
     )?;
     if no_tui || !stdout_is_terminal() {
         emit(&format!(

@@ -22,9 +22,13 @@ pub fn hunt(
     time: &TimeArgs,
 ) -> Result<ExitCode> {
     let (range, tz) = super::time_args(time)?;
-    let input_given = !input.is_empty();
-    let results: Vec<HuntResult> = if !input_given {
-        let wb = Workbench::open(dir)?;
+    // The index is opened only when the rows come from it (not for `--input`).
+    let wb = if input.is_empty() {
+        Some(Workbench::open(dir)?)
+    } else {
+        None
+    };
+    let results: Vec<HuntResult> = if let Some(wb) = &wb {
         wb.hunt(ids, range, apply_exclusions)?
     } else {
         let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
@@ -51,15 +55,15 @@ pub fn hunt(
         }
         results
     };
-    let text = match format {
-        Format::Table if !input_given => {
+    let text = match (format, &wb) {
+        (Format::Table, Some(wb)) => {
             let mut t = analytics::render_table(&results, tz, super::table_width());
-            t += &dropped_listing(dir, &results, tz)?;
+            t += &dropped_listing(wb, &results, tz)?;
             t
         }
-        Format::Table => analytics::render_table(&results, tz, super::table_width()),
-        Format::Json => rows_json(&results, tz)?,
-        Format::Csv => analytics::render_csv(&results, tz),
+        (Format::Table, None) => analytics::render_table(&results, tz, super::table_width()),
+        (Format::Json, _) => rows_json(&results, tz)?,
+        (Format::Csv, _) => analytics::render_csv(&results, tz),
     };
     emit(&text);
     Ok(ExitCode::SUCCESS)
@@ -237,7 +241,7 @@ fn rows_json(results: &[HuntResult], tz: Option<chrono_tz::Tz>) -> Result<String
 /// The matching events Splunk's stats leaves out of the rows (a missing by-field), listed so
 /// nothing is lost silently.
 fn dropped_listing(
-    dir: &Path,
+    wb: &Workbench,
     results: &[HuntResult],
     tz: Option<chrono_tz::Tz>,
 ) -> Result<String> {
@@ -248,7 +252,6 @@ fn dropped_listing(
     if dropped.is_empty() {
         return Ok(String::new());
     }
-    let wb = Workbench::open(dir)?;
     let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
     let events = wb.events(&uids)?;
     let mut out = format!(

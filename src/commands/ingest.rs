@@ -9,8 +9,8 @@ use anyhow::Result;
 
 use crate::analytics;
 use crate::cli::{SummaryFormat, emit};
-use crate::index::Index;
-use crate::pipeline::{self, IngestOptions, IngestSummary, Progress};
+use crate::pipeline::{IngestOptions, IngestSummary, Progress};
+use crate::workbench::Workbench;
 
 /// Ingest `paths`; prints live rows, then the summary.
 pub fn run(
@@ -19,9 +19,8 @@ pub fn run(
     format: SummaryFormat,
     opts: &IngestOptions,
 ) -> Result<ExitCode> {
-    let index = Index::open(dir)?;
-    let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
-    let summary = ingest_with_progress(&index, &queries, paths, opts, format)?;
+    let wb = Workbench::open(dir)?;
+    let summary = ingest_with_progress(&wb, paths, opts, format)?;
     match format {
         SummaryFormat::Json => emit(&serde_json::to_string_pretty(&summary)?),
         SummaryFormat::Text => emit(&summary_text(&summary, dir)),
@@ -31,8 +30,7 @@ pub fn run(
 
 /// The pipeline with a progress line on stderr (when it is a terminal) and live rows.
 pub fn ingest_with_progress(
-    index: &Index,
-    queries: &[analytics::SavedQuery],
+    wb: &Workbench,
     paths: Vec<PathBuf>,
     opts: &IngestOptions,
     format: SummaryFormat,
@@ -66,7 +64,7 @@ pub fn ingest_with_progress(
             emit(&text);
         }
     };
-    let summary = pipeline::ingest(index, queries, paths, opts, &mut on_progress, &mut on_live)?;
+    let summary = wb.ingest(paths, opts, &mut on_progress, &mut on_live)?;
     if show {
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }

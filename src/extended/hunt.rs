@@ -144,11 +144,6 @@ fn unquote_program(cmd: &str) -> String {
     trimmed.to_string()
 }
 
-/// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
-///
-/// Give it the candidates (see [`is_candidate`]) plus, ideally, every other 4104 of the range:
-/// a block that only calls a function defined in an earlier block (`go`) is not a candidate,
-/// and is looked at only when some block defines a dormant remoting function.
 /// Analyses by text hash, so a text seen many times is tokenized once.
 #[derive(Default)]
 pub struct Memo {
@@ -195,7 +190,17 @@ impl Memo {
     }
 }
 
+/// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
+///
+/// Give it the candidates (see [`is_candidate`]) plus, ideally, every other 4104 of the range:
+/// a block that only calls a function defined in an earlier block (`go`) is not a candidate,
+/// and is looked at only when some block defines a dormant remoting function.
 pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
+    hunt_with(events, names, &mut Memo::default())
+}
+
+/// [`hunt`] reusing the analyses in `memo` (a caller that already analyzed these texts).
+pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> ExtendedResult {
     let candidates: Vec<&Event> = events.iter().copied().filter(|e| is_candidate(e)).collect();
     let scripts: Vec<&Event> = candidates
         .iter()
@@ -209,7 +214,6 @@ pub fn hunt(events: &[&Event], names: &SidNames) -> ExtendedResult {
     let (mut blocks, part_events): (Vec<Block>, Vec<Vec<&Event>>) =
         reassemble_parts(&scripts).into_iter().unzip();
     // Admin automation repeats the same text thousands of times: analyze each text once.
-    let mut memo = Memo::default();
     let mut analyses: Vec<Analysis> = blocks.iter().map(|b| memo.analyze(&b.text)).collect();
     let own = blocks.len();
     // A block calling a dormant function need not look like remoting (`go`): find such callers
