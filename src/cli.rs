@@ -74,7 +74,8 @@ pub enum Command {
         /// Commit after this many new events (a killed ingest resumes from the last commit).
         #[arg(long, default_value_t = 250_000)]
         commit_every: u64,
-        /// Skip the extended layer's ingest work (decoding, candidate tags), to measure its cost.
+        /// Skip the extended layer's ingest work (candidate, SID-name and wsmprovhost tags), to
+        /// measure its cost.
         #[arg(long)]
         no_extended: bool,
     },

@@ -1,4 +1,5 @@
-//! The ingest pipeline: readers → prepare (decode, tag) → one index writer, with live answers.
+//! The ingest pipeline: readers (which also decode `-EncodedCommand`) → tag → one index writer,
+//! with a first answer before indexing.
 //!
 //! Parsing runs on the ingest module's worker threads; this thread only dedups, evaluates the
 //! saved queries on each event (cheap substring tests, stored as tags so hunts are one term
@@ -36,7 +37,7 @@ pub struct IngestOptions {
     pub threads: usize,
     /// Commit after this many new events, so a killed ingest keeps most of its work.
     pub commit_every: u64,
-    /// Do the extended layer's ingest work (decode `-EncodedCommand`, tag candidates). Off
+    /// Do the extended layer's ingest work (candidate, SID-name and wsmprovhost tags). Off
     /// only to measure what it costs; hunts then fall back to exact scans.
     pub extended: bool,
     /// Answer the parity analytics from a one-pass scan before indexing (`on_live`).
@@ -79,15 +80,6 @@ pub struct IngestSummary {
     pub events_per_second: f64,
     /// Peak resident memory of this process (VmHWM), when the platform tells it.
     pub peak_rss_bytes: Option<u64>,
-}
-
-/// Prepare an event for matching and indexing: derived fields every path must agree on.
-pub fn prepare(event: &mut Event) {
-    if event.decoded_command.is_none()
-        && let Some(cmd) = event.process.as_deref()
-    {
-        event.decoded_command = extended::decode_encoded_command(cmd);
-    }
 }
 
 /// Numbers records that have no record id and identical content within one file (see
@@ -327,9 +319,6 @@ pub fn ingest(
                 for mut event in events {
                     summary.events_read += 1;
                     occurrences.number(&mut event);
-                    if opts.extended {
-                        prepare(&mut event);
-                    }
                     let uid = event.uid();
                     let tags = tagger.tags(&event);
                     if !known.insert(uid) {
@@ -407,7 +396,6 @@ pub fn hunt_files_with(
                     if !range.contains(event.time) {
                         continue;
                     }
-                    prepare(&mut event);
                     tagger.parity_matches(&event, &mut matched);
                     if !matched.is_empty() && seen.insert(event.uid()) {
                         for &i in &matched {

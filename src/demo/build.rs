@@ -247,26 +247,9 @@ pub fn encode_command(script: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// The decoded text of an `-EncodedCommand` / `-enc` / `-e` argument, as ingest derives it.
+/// What a reader derives for `decoded_command` (the one rule, in the extended layer).
 pub fn decode_encoded_command(command_line: &str) -> Option<String> {
-    let mut words = command_line.split_whitespace();
-    while let Some(w) = words.next() {
-        let flag = w.trim_start_matches(['-', '/']).to_ascii_lowercase();
-        // Any prefix of -EncodedCommand, and its documented alias -ec.
-        let is_flag = w.starts_with(['-', '/'])
-            && flag.starts_with('e')
-            && ("encodedcommand".starts_with(&flag) || flag == "ec");
-        if is_flag {
-            let arg = words.next()?.trim_matches(['"', '\'']);
-            let bytes = base64::engine::general_purpose::STANDARD.decode(arg).ok()?;
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            return String::from_utf16(&units).ok();
-        }
-    }
-    None
+    crate::extended::decode_encoded_command(command_line)
 }
 
 #[cfg(test)]

@@ -51,7 +51,22 @@ fn decode_arg(arg: &str) -> Option<String> {
         .chunks_exact(2)
         .map(|p| u16::from_le_bytes([p[0], p[1]]))
         .collect();
-    String::from_utf16(&units).ok()
+    let text = String::from_utf16(&units).ok()?;
+    // Random base64 often decodes to valid UTF-16 nonsense. Any command PowerShell can run
+    // names something in ASCII letters (the shortest aliases, `ls` or `gc`, have two), so
+    // demand one such run; padding the script with other scripts' letters cannot hide it.
+    has_ascii_word(&text).then_some(text)
+}
+
+fn has_ascii_word(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c.is_ascii_alphabetic() { run + 1 } else { 0 };
+        if run >= 2 {
+            return true;
+        }
+    }
+    false
 }
 
 /// The decoded script of the first EncodedCommand flag whose argument decodes; `None` otherwise.
