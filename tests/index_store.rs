@@ -322,6 +322,49 @@ fn a_foreign_non_empty_dir_is_refused() {
 }
 
 #[test]
+fn openers_racing_to_create_one_index_all_get_it_whole() {
+    // An ingest and a `stats` started together both find no index and create one. Whoever
+    // loses must open the winner's, not take its half-made directory for a foreign one.
+    for round in 0..20 {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join(format!("idx{round}"));
+        if round % 2 == 1 {
+            std::fs::create_dir(&dir).unwrap(); // an existing empty directory, too
+        }
+        let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let opened: Vec<Result<u64, String>> = (0..6)
+            .map(|_| {
+                let (dir, start) = (dir.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Index::open(&dir)
+                        .map(|i| i.num_events())
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        assert!(
+            opened.iter().all(|r| r == &Ok(0)),
+            "round {round}: {opened:?}"
+        );
+        // One index, usable, and no building directory left beside it.
+        let mut w = Index::open(&dir).unwrap().writer().unwrap();
+        w.add(&script(1, T0, "WS01", "x"), &[]).unwrap();
+        w.commit(&no_fps()).unwrap();
+        w.finish().unwrap();
+        assert_eq!(Index::open(&dir).unwrap().num_events(), 1);
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [format!("idx{round}")], "round {round}");
+    }
+}
+
+#[test]
 fn a_second_writer_is_in_use_until_the_first_is_gone() {
     let tmp = tempfile::tempdir().unwrap();
     let index = Index::open(tmp.path()).unwrap();

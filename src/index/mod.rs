@@ -51,77 +51,45 @@ pub(crate) struct Inner {
     meta: RwLock<CommitMeta>,
 }
 
-/// Does `dir` look like an index another process is creating (no commit yet)?
-fn being_created(dir: &Path) -> bool {
-    !dir.join("meta.json").exists()
-        && (dir.join(meta::VERSION_FILE).exists() || dir.join(".tantivy-meta.lock").exists())
-}
-
 impl Index {
     /// Open the index in `dir`, creating a private (0700) directory and an empty index if absent.
+    ///
+    /// Creation is atomic: the new index is built in a sibling directory and renamed into
+    /// place, so another process (an ingest and a `stats` started together) sees either no
+    /// index or a whole one, never a half-made directory it would take for a foreign one.
     pub fn open(dir: &Path) -> Result<Index, IndexError> {
-        // Another process may be creating this index right now (an ingest started a moment
-        // ago): its half-made directory is no reason to fail, so wait for it briefly.
-        let mut tries = 0;
-        loop {
-            match Self::open_once(dir) {
-                // A creation that raced ours shows as a half-made directory, or as a finished
-                // index that was not there a moment ago: either way, look again.
-                Err(IndexError::Other(_) | IndexError::Io(_))
-                    if tries < 50 && (being_created(dir) || dir.join("meta.json").exists()) =>
-                {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                }
-                other => return other,
+        let has_index = dir.join("meta.json").exists() || dir.join(meta::VERSION_FILE).exists();
+        if !has_index {
+            if dir.is_dir() && fs::read_dir(dir)?.next().is_some() {
+                return Err(IndexError::Other(format!(
+                    "{} is not empty and holds no huntbench index: choose an empty or new directory with --index",
+                    dir.display()
+                )));
             }
+            create_atomically(dir)?;
         }
+        Self::open_existing(dir)
     }
 
-    fn open_once(dir: &Path) -> Result<Index, IndexError> {
-        create_private_dir(dir)?;
+    fn open_existing(dir: &Path) -> Result<Index, IndexError> {
         let fields = Fields::build();
-        let has_index = dir.join("meta.json").exists();
-        let has_version = dir.join(meta::VERSION_FILE).exists();
-        if has_index || has_version {
-            let found = meta::read_version(dir);
-            if found != SCHEMA_VERSION {
-                return Err(IndexError::SchemaMismatch {
-                    dir: dir.to_path_buf(),
-                    found,
-                    expected: SCHEMA_VERSION,
-                });
-            }
-        } else if fs::read_dir(dir)?.next().is_some() {
-            return Err(IndexError::Other(format!(
-                "{} is not empty and holds no huntbench index: choose an empty or new directory with --index",
-                dir.display()
-            )));
+        let found = meta::read_version(dir);
+        if found != SCHEMA_VERSION {
+            return Err(IndexError::SchemaMismatch {
+                dir: dir.to_path_buf(),
+                found,
+                expected: SCHEMA_VERSION,
+            });
         }
-        let index = if has_index {
-            let index = tantivy::Index::open_in_dir(dir).map_err(other)?;
-            if index.schema() != fields.schema {
-                // Same version number but another layout: only a development build can do this.
-                return Err(IndexError::SchemaMismatch {
-                    dir: dir.to_path_buf(),
-                    found: 0,
-                    expected: SCHEMA_VERSION,
-                });
-            }
-            index
-        } else {
-            make_private(dir)?;
-            meta::write_version(dir, SCHEMA_VERSION)?;
-            let settings = IndexSettings {
-                docstore_blocksize: DOC_STORE_BLOCK,
-                ..IndexSettings::default()
-            };
-            tantivy::Index::builder()
-                .schema(fields.schema.clone())
-                .settings(settings)
-                .create_in_dir(dir)
-                .map_err(other)?
-        };
+        let index = tantivy::Index::open_in_dir(dir).map_err(other)?;
+        if index.schema() != fields.schema {
+            // Same version number but another layout: only a development build can do this.
+            return Err(IndexError::SchemaMismatch {
+                dir: dir.to_path_buf(),
+                found: 0,
+                expected: SCHEMA_VERSION,
+            });
+        }
         schema::register_tokenizers(&index);
         let reader = index
             .reader_builder()
@@ -187,31 +155,56 @@ impl Inner {
     }
 }
 
-/// Create `dir` (and missing parents) readable by its owner only: event logs are sensitive.
-fn create_private_dir(dir: &Path) -> Result<(), IndexError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
+/// Build an empty index (version file, then tantivy's files) in a private (0700: event logs
+/// are sensitive) sibling of `dir`, then rename it to `dir`. The rename replaces a missing or
+/// empty `dir` in one step; when another process's index got there first, ours is discarded
+/// and theirs is used.
+fn create_atomically(dir: &Path) -> Result<(), IndexError> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
+    b.create(&parent)?;
+    let name = dir
+        .file_name()
+        .map_or_else(|| "index".into(), |n| n.to_string_lossy().into_owned());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = parent.join(format!(".{name}.creating-{}-{nanos}", std::process::id()));
+    let built = build_empty(&tmp).and_then(|()| {
+        fs::rename(&tmp, dir).or_else(|e| {
+            if dir.join(meta::VERSION_FILE).exists() {
+                Ok(()) // another process created it a moment ago
+            } else {
+                Err(IndexError::Io(e))
+            }
+        })
+    });
+    let _ = fs::remove_dir_all(&tmp); // gone after a successful rename
+    built
+}
+
+fn build_empty(tmp: &Path) -> Result<(), IndexError> {
+    let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir)?;
-    Ok(())
-}
-
-/// A new index in an existing empty directory gets the same owner-only mode as a created one.
-fn make_private(dir: &Path) -> Result<(), IndexError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
+    b.create(tmp)?;
+    meta::write_version(tmp, SCHEMA_VERSION)?;
+    let settings = IndexSettings {
+        docstore_blocksize: DOC_STORE_BLOCK,
+        ..IndexSettings::default()
+    };
+    tantivy::Index::builder()
+        .schema(Fields::build().schema)
+        .settings(settings)
+        .create_in_dir(tmp)
+        .map_err(other)?;
     Ok(())
 }
 
