@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
+mod layer;
+
 use crate::demo::{self, DemoOptions};
 use crate::time::TimeRange;
 use crate::workbench::Workbench;
@@ -27,14 +29,15 @@ pub struct BenchArgs {
     /// Work directory (default: a fresh folder under the system temp dir, removed afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Which parts: ingest, hunt, scan, tui (comma-separated; default all).
-    #[arg(long, default_value = "ingest,hunt,scan,tui")]
+    /// Which parts: ingest, layer, hunt, scan, tui (comma-separated; default all).
+    #[arg(long, default_value = "ingest,layer,hunt,scan,tui")]
     pub only: String,
     /// Warm repetitions per hunt.
     #[arg(long, default_value_t = 21)]
     pub reps: usize,
-    /// Runs per ingest configuration (the median is reported: single runs vary by ±5 %).
-    #[arg(long, default_value_t = 3)]
+    /// Runs per ingest configuration, in rotating order (medians are reported: single runs
+    /// vary by ±10 % on this machine kind).
+    #[arg(long, default_value_t = 5)]
     pub ingest_reps: usize,
 }
 
@@ -73,45 +76,14 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     );
 
     let index_dir = dir.join("index-ndjson");
+    let mut ingest_cpu = None;
     if parts.contains(&"ingest") {
-        report += &format!(
-            "| ingest (median of {}) | events | wall s | events/s | peak RSS MB |\n|---|---|---|---|---|\n",
-            args.ingest_reps.max(1)
-        );
-        for (name, file, idx, extra) in [
-            ("NDJSON (evtx_dump)", &ndjson, index_dir.clone(), None),
-            ("XmlWinEventLog", &xml, dir.join("index-xml"), None),
-            (
-                "NDJSON, extended layer off",
-                &ndjson,
-                dir.join("index-plain"),
-                Some("--no-extended"),
-            ),
-        ] {
-            let mut cmd = vec!["ingest", "--format", "json"];
-            cmd.extend(extra);
-            let mut walls = Vec::new();
-            let (mut n, mut rss) = (0u64, 0f64);
-            for _ in 0..args.ingest_reps.max(1) {
-                let _ = std::fs::remove_dir_all(&idx);
-                let idx_arg = idx.to_string_lossy();
-                let mut full = cmd.clone();
-                full.extend(["--index", &idx_arg]);
-                let (wall, json) = child(&full, file)?;
-                let v: serde_json::Value = serde_json::from_str(&json)
-                    .with_context(|| format!("ingest output was not JSON: {json}"))?;
-                n = v["events_read"].as_u64().unwrap_or(0);
-                rss = rss.max(v["peak_rss_bytes"].as_f64().unwrap_or(0.0));
-                walls.push(wall);
-            }
-            let wall = pct(&mut walls, 50) / 1e3;
-            report += &format!(
-                "| {name} | {n} | {wall:.2} | {:.0} | {:.0} |\n",
-                n as f64 / wall,
-                rss / 1e6
-            );
-        }
-        report.push('\n');
+        let (table, cpu) = ingest_part(args, &ndjson, &xml, &dir, &index_dir)?;
+        report += &table;
+        ingest_cpu = cpu;
+    }
+    if parts.contains(&"layer") {
+        report += &layer::report(&ndjson, ingest_cpu)?;
     }
 
     if parts.contains(&"hunt") {
@@ -174,6 +146,99 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One ingest child run: what it reported about itself.
+struct IngestRun {
+    wall: f64,
+    cpu: f64,
+    rss: f64,
+    events: u64,
+}
+
+/// The ingest table, and the median CPU seconds of the full NDJSON ingest (for `layer`).
+///
+/// Configurations run in rotating order (A B C, B C A, C A B, ...): a fixed order let page
+/// cache, the previous child's exit and the machine's drift favour whichever ran last. The
+/// extended layer's cost is the median of the per-round differences between the NDJSON
+/// ingest with and without it, in wall and in CPU time.
+fn ingest_part(
+    args: &BenchArgs,
+    ndjson: &Path,
+    xml: &Path,
+    dir: &Path,
+    index_dir: &Path,
+) -> Result<(String, Option<f64>)> {
+    let configs: [(&str, &Path, PathBuf, Option<&str>); 3] = [
+        ("NDJSON (evtx_dump)", ndjson, index_dir.to_path_buf(), None),
+        ("XmlWinEventLog", xml, dir.join("index-xml"), None),
+        (
+            "NDJSON, extended layer off",
+            ndjson,
+            dir.join("index-plain"),
+            Some("--no-extended"),
+        ),
+    ];
+    let reps = args.ingest_reps.max(1);
+    let mut runs: Vec<Vec<IngestRun>> = configs.iter().map(|_| Vec::new()).collect();
+    for round in 0..reps {
+        for k in 0..configs.len() {
+            let c = (round + k) % configs.len();
+            let (_, file, idx, extra) = &configs[c];
+            let _ = std::fs::remove_dir_all(idx);
+            let idx_arg = idx.to_string_lossy();
+            let mut cmd = vec!["ingest", "--format", "json", "--index", &idx_arg];
+            cmd.extend(extra);
+            let (wall, json) = child(&cmd, file)?;
+            let v: serde_json::Value = serde_json::from_str(&json)
+                .with_context(|| format!("ingest output was not JSON: {json}"))?;
+            runs[c].push(IngestRun {
+                wall: wall.as_secs_f64(),
+                cpu: v["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
+                rss: v["peak_rss_bytes"].as_f64().unwrap_or(0.0),
+                events: v["events_read"].as_u64().unwrap_or(0),
+            });
+        }
+    }
+    let mut report = format!(
+        "| ingest (median of {reps}, rotating order) | events | wall s | events/s | CPU s | peak RSS MB |\n|---|---|---|---|---|---|\n"
+    );
+    for ((name, ..), runs) in configs.iter().zip(&runs) {
+        let wall = median(runs.iter().map(|r| r.wall));
+        let cpu = median(runs.iter().map(|r| r.cpu));
+        let events = runs.last().map_or(0, |r| r.events);
+        let rss = runs.iter().map(|r| r.rss).fold(0.0, f64::max);
+        report += &format!(
+            "| {name} | {events} | {wall:.2} | {:.0} | {cpu:.1} | {:.0} |\n",
+            events as f64 / wall,
+            rss / 1e6
+        );
+    }
+    let diff = |on: f64, off: f64| 100.0 * (on - off) / off;
+    let (on, off) = (&runs[0], &runs[2]);
+    let rounds: Vec<String> = on
+        .iter()
+        .zip(off)
+        .map(|(a, b)| format!("{:+.1} %", diff(a.cpu, b.cpu)))
+        .collect();
+    report += &format!(
+        "\nextended layer at ingest, median of per-round differences (NDJSON on vs off): \
+         wall {:+.1} %, CPU {:+.1} % (CPU per round: {})\n\n",
+        median(on.iter().zip(off).map(|(a, b)| diff(a.wall, b.wall))),
+        median(on.iter().zip(off).map(|(a, b)| diff(a.cpu, b.cpu))),
+        rounds.join(", ")
+    );
+    Ok((report, Some(median(on.iter().map(|r| r.cpu)))))
+}
+
+/// Median of some numbers (NaN when there are none).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    v[(v.len() - 1) / 2]
 }
 
 fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {

@@ -80,6 +80,9 @@ pub struct IngestSummary {
     pub events_per_second: f64,
     /// Peak resident memory of this process (VmHWM), when the platform tells it.
     pub peak_rss_bytes: Option<u64>,
+    /// CPU time (user + system, all threads) this process used up to the end of the ingest,
+    /// when the platform tells it. Steadier than wall time on a busy machine.
+    pub cpu_seconds: Option<f64>,
 }
 
 /// Numbers records that have no record id and identical content within one file (see
@@ -114,8 +117,6 @@ pub struct Tagger {
     /// SID/name pairs already tagged in this run: one event per pair is enough.
     sid_pairs: HashSet<u64>,
     extended: bool,
-    /// Analyses of script texts seen in this run (texts repeat: automation, noise).
-    memo: extended::Memo,
     /// Candidate decisions by text hash: a repeated text is decided without scanning it again.
     decisions: HashMap<u64, bool>,
 }
@@ -137,7 +138,6 @@ impl Tagger {
             parity,
             sid_pairs: HashSet::new(),
             extended,
-            memo: extended::Memo::default(),
             decisions: HashMap::new(),
         }
     }
@@ -181,18 +181,28 @@ impl Tagger {
             .eq_ignore_ascii_case(crate::event::CHANNEL_SECURITY)
             && extended::sids::PAIR_EVENTS.contains(&event.event_code)
         {
-            // Hash the six name fields in place: this runs on every logon event.
+            // Hash the six name fields in place: this runs on every logon and logoff event.
+            // Each side's fields sit together in the sorted map: one seek and a short walk
+            // instead of six lookups.
             let mut h = xxhash_rust::xxh3::Xxh3::new();
-            for k in [
-                "SubjectUserSid",
-                "SubjectDomainName",
-                "SubjectUserName",
-                "TargetUserSid",
-                "TargetDomainName",
-                "TargetUserName",
-            ] {
-                h.update(event.data.get(k).map_or("", String::as_str).as_bytes());
-                h.update(b"|");
+            for side in ["Subject", "Target"] {
+                let mut fields = [""; 3];
+                let from = (std::ops::Bound::Included(side), std::ops::Bound::Unbounded);
+                for (k, v) in event.data.range::<str, _>(from) {
+                    let Some(rest) = k.strip_prefix(side) else {
+                        break;
+                    };
+                    match rest {
+                        "UserSid" => fields[0] = v,
+                        "DomainName" => fields[1] = v,
+                        "UserName" => fields[2] = v,
+                        _ => {}
+                    }
+                }
+                for f in fields {
+                    h.update(f.as_bytes());
+                    h.update(b"|");
+                }
             }
             if self.sid_pairs.insert(h.digest()) {
                 tags.push(SID_NAME_TAG.to_string());
@@ -230,13 +240,14 @@ impl Tagger {
         d
     }
 
-    /// Must the extended hunt read this candidate? The cheap prefilter passes most scripts
-    /// that mention `Invoke-…`; analyzing the text once here (memoized: texts repeat) keeps the
-    /// hunt to the blocks that remote, define a remoting function or hold a session. Parts of
-    /// split blocks always qualify: a name may straddle a part boundary.
-    fn extended_relevant(&mut self, e: &Event) -> bool {
+    /// Must the extended hunt read this candidate? The cheap prefilter passes many scripts
+    /// that merely mention a remoting command (a local `Invoke-Command {…}`); analyzing the
+    /// text once here (the caller keeps the answer per text) keeps the hunt to the blocks that
+    /// remote, define a remoting function or hold a session. Parts of split blocks always
+    /// qualify: a name may straddle a part boundary.
+    fn extended_relevant(&self, e: &Event) -> bool {
         if e.is_process_creation() {
-            return self.memo.is_relevant_process(e);
+            return extended::is_relevant_process(e);
         }
         if !e.is_script_block() {
             return true;
@@ -246,7 +257,7 @@ impl Tagger {
         }
         e.script_block_text
             .as_deref()
-            .is_some_and(|t| self.memo.is_relevant(t))
+            .is_some_and(extended::is_relevant)
     }
 
     /// The fingerprints a commit records, so hunts know the tags are current.
@@ -357,6 +368,7 @@ pub fn ingest(
     summary.seconds = started.elapsed().as_secs_f64();
     summary.events_per_second = summary.events_read as f64 / summary.seconds.max(1e-9);
     summary.peak_rss_bytes = peak_rss_bytes();
+    summary.cpu_seconds = cpu_seconds();
     Ok(summary)
 }
 
@@ -438,4 +450,17 @@ pub fn peak_rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+/// CPU time (user + system) of this whole process, all threads past and present, from
+/// /proc/self/stat (Linux); None elsewhere. The kernel reports it in USER_HZ ticks, which is
+/// 100 per second on every Linux architecture's user ABI.
+pub fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11); // field 3 is state; 14 and 15 follow
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }

@@ -189,3 +189,29 @@ fn real_background_raises_only_the_real_remoting() {
         }
     }
 }
+
+/// The ingest prefilter may only drop what the analysis would find irrelevant: over every
+/// real script block and command line, relevant implies candidate.
+#[test]
+fn the_prefilter_keeps_every_relevant_real_text() {
+    let Some(root) = datasets() else { return };
+    let events = load(&root);
+    let mut relevant = 0;
+    for e in &events {
+        let r = if e.is_script_block() {
+            e.script_block_text
+                .as_deref()
+                .is_some_and(huntbench::extended::is_relevant)
+        } else if e.is_process_creation() {
+            huntbench::extended::is_relevant_process(e)
+        } else {
+            false
+        };
+        if r {
+            relevant += 1;
+            assert!(is_candidate(e), "relevant but dropped: {e:?}");
+        }
+    }
+    eprintln!("{relevant} relevant events, all candidates");
+    assert!(relevant > 0, "the real remoting is relevant");
+}

@@ -345,6 +345,80 @@ fn prefilter_never_misses_a_positive() {
     assert!(!is_candidate(&plain));
 }
 
+/// Relevant (what ingest tags for the extended hunt) implies candidate, over every script
+/// block and command line of a generated corpus (the story, its evasions and near misses, and
+/// benign noise full of `Microsoft.PowerShell.*` and local `Invoke-Command`), and over every
+/// positive above wrapped the ways a child PowerShell carries it.
+#[test]
+fn the_prefilter_keeps_every_relevant_text() {
+    use huntbench::demo::{self, DemoOptions};
+    let events = demo::generate(&DemoOptions {
+        seed: 11,
+        events: 30_000,
+    });
+    let (mut relevant, mut dropped) = (0, 0);
+    for e in &events {
+        let r = if e.is_script_block() {
+            e.script_block_text
+                .as_deref()
+                .is_some_and(huntbench::extended::is_relevant)
+        } else if e.is_process_creation() {
+            huntbench::extended::is_relevant_process(e)
+        } else {
+            continue;
+        };
+        relevant += r as usize;
+        dropped += !is_candidate(e) as usize;
+        assert!(!r || is_candidate(e), "relevant but dropped: {e:?}");
+    }
+    assert!(relevant > 10, "{relevant}");
+    assert!(dropped > 1000, "the prefilter drops benign text: {dropped}");
+    let mut wrapped_relevant = 0;
+    for (text, ..) in positives() {
+        let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let b64 = base64_encode(&utf16);
+        for wrapped in [
+            format!("powershell.exe -NoProfile -EncodedCommand {b64}"),
+            format!(
+                "& \"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\" -enc {b64}"
+            ),
+            format!("Start-Process pwsh -ArgumentList '-ec {b64}'"),
+        ] {
+            if huntbench::extended::is_relevant(&wrapped) {
+                wrapped_relevant += 1;
+                let e = Event {
+                    event_code: 4104,
+                    channel: CHANNEL_POWERSHELL.into(),
+                    script_block_text: Some(wrapped.clone()),
+                    ..Default::default()
+                };
+                assert!(is_candidate(&e), "{wrapped}");
+            }
+        }
+    }
+    // At least the plain `powershell.exe -EncodedCommand` wrapping is seen through.
+    assert!(wrapped_relevant >= positives().len(), "{wrapped_relevant}");
+}
+
+/// Standard base64, written here so the test does not lean on the code under test.
+fn base64_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for c in bytes.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for k in 0..4 {
+            if k <= c.len() {
+                out.push(A[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn sessions_bind_to_the_latest_assignment_before_use() {
     let text = "$s = New-PSSession -cn early\n$t = nsn late-t\nicm -Session $s {1}\n$s = New-PSSession -cn later\nicm -Session $s {2}\nicm -Session $other {3}";

@@ -159,34 +159,29 @@ impl Memo {
             .or_insert_with(|| analyze(text))
             .clone()
     }
+}
 
-    /// Could this text matter to the hunt on its own or through another block: does it run
-    /// remoting, define a dormant remoting function, or create or use a session?
-    pub fn is_relevant(&mut self, text: &str) -> bool {
-        if self.seen.len() > 20_000 {
-            // Bound the memory of a long ingest; texts repeat within short spans.
-            self.seen.clear();
-        }
-        let key = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-        let a = self.seen.entry(key).or_insert_with(|| analyze(text));
-        !(a.detections.is_empty()
-            && a.dormant.is_empty()
-            && a.sessions.is_empty()
-            && a.session_uses.is_empty())
+/// Could this text matter to the hunt on its own or through another block: does it run
+/// remoting, define a dormant remoting function, or create or use a session? Ingest asks this
+/// once per distinct text (it keeps the answers), so nothing is memoized here.
+pub fn is_relevant(text: &str) -> bool {
+    let a = analyze(text);
+    !(a.detections.is_empty()
+        && a.dormant.is_empty()
+        && a.sessions.is_empty()
+        && a.session_uses.is_empty())
+}
+
+/// The same question for a process start: what its command line runs, or decodes to.
+pub fn is_relevant_process(e: &Event) -> bool {
+    let cmd = e.process.as_deref().unwrap_or("");
+    let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
+    if is_relevant(&runs) {
+        return true;
     }
-
-    /// The same question for a process start: what its command line runs, or decodes to.
-    pub fn is_relevant_process(&mut self, e: &Event) -> bool {
-        let cmd = e.process.as_deref().unwrap_or("");
-        let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
-        if self.is_relevant(&runs) {
-            return true;
-        }
-        let decoded = e
-            .decoded_command
-            .clone()
-            .or_else(|| decode_encoded_command(cmd));
-        decoded.is_some_and(|d| self.is_relevant(&d))
+    match &e.decoded_command {
+        Some(d) => is_relevant(d),
+        None => decode_encoded_command(cmd).is_some_and(|d| is_relevant(&d)),
     }
 }
 

@@ -98,19 +98,34 @@ fn is_var_char(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | ':' | '?' | '^')
 }
 
+/// Walks the text by byte offset, decoding characters as it goes: an index of every character
+/// up front cost more than the tokenizing (16 bytes a character, for every script analyzed).
 struct Lexer<'a> {
     src: &'a str,
-    chars: Vec<(usize, char)>,
+    /// Byte offset of the next character; past the end once the text is used up.
     i: usize,
     out: Vec<Tok>,
 }
 
 impl Lexer<'_> {
+    /// The character `k` characters ahead.
     fn peek(&self, k: usize) -> Option<char> {
-        self.chars.get(self.i + k).map(|&(_, c)| c)
+        // Script text is nearly all ASCII: there the k-th character is the k-th byte.
+        if let Some(b) = self.src.as_bytes().get(self.i..=self.i + k)
+            && b.is_ascii()
+        {
+            return Some(b[k] as char);
+        }
+        self.src.get(self.i..)?.chars().nth(k)
+    }
+    /// Step over `n` characters.
+    fn bump(&mut self, n: usize) {
+        for _ in 0..n {
+            self.i += self.peek(0).map_or(1, char::len_utf8);
+        }
     }
     fn pos(&self) -> usize {
-        self.chars.get(self.i).map_or(self.src.len(), |&(p, _)| p)
+        self.i.min(self.src.len())
     }
     fn push(&mut self, kind: Kind, text: String, start: usize, backtick: bool, dash: bool) {
         let end = self.pos();
@@ -134,9 +149,9 @@ impl Lexer<'_> {
             let next = self.peek(1);
             match c {
                 '\n' => self.punct(Kind::Sep, 1),
-                c if is_space(c) => self.i += 1,
-                '`' if matches!(next, Some('\n')) => self.i += 2,
-                '`' if matches!(next, Some('\r')) && self.peek(2) == Some('\n') => self.i += 3,
+                c if is_space(c) => self.bump(1),
+                '`' if matches!(next, Some('\n')) => self.bump(2),
+                '`' if matches!(next, Some('\r')) && self.peek(2) == Some('\n') => self.bump(3),
                 '#' => self.skip_until_newline(),
                 '<' if next == Some('#') => self.skip_block_comment(),
                 ';' => self.punct(Kind::Sep, 1),
@@ -177,37 +192,42 @@ impl Lexer<'_> {
     }
 
     fn skip_until_newline(&mut self) {
-        while let Some(c) = self.peek(0) {
-            if c == '\n' {
-                break;
-            }
-            self.i += 1;
-        }
+        let rest = self.src.get(self.i..).unwrap_or("");
+        self.i += rest.find('\n').unwrap_or(rest.len());
     }
 
     fn skip_block_comment(&mut self) {
-        self.i += 2;
-        while let Some(c) = self.peek(0) {
-            if c == '#' && self.peek(1) == Some('>') {
-                self.i += 2;
-                return;
-            }
-            self.i += 1;
-        }
+        self.bump(2);
+        let rest = self.src.get(self.i..).unwrap_or("");
+        self.i += rest.find("#>").map_or(rest.len(), |p| p + 2);
     }
 
     fn word(&mut self) {
         let start = self.pos();
-        let (mut text, mut backtick, mut dash) = (String::new(), false, false);
+        // The plain ASCII head of a word (usually all of it) is copied in one piece; backticks,
+        // dash variants and other characters go through the loop below.
+        let bytes = self.src.as_bytes();
+        let mut head = self.i.min(bytes.len());
+        while head < bytes.len()
+            && bytes[head] < 0x80
+            && bytes[head] != b'`'
+            && !ends_word(bytes[head] as char)
+        {
+            head += 1;
+        }
+        let mut text = String::with_capacity(head.saturating_sub(start) + 8);
+        text.push_str(&self.src[start..head]);
+        self.i = head;
+        let (mut backtick, mut dash) = (false, false);
         while let Some(c) = self.peek(0) {
             if c == '`' {
                 backtick = true;
-                self.i += 1;
+                self.bump(1);
                 match self.peek(0) {
                     Some(n) => text.push(n),
                     None => break,
                 }
-                self.i += 1;
+                self.bump(1);
                 continue;
             }
             if ends_word(c) {
@@ -219,11 +239,11 @@ impl Lexer<'_> {
             } else {
                 text.push(c);
             }
-            self.i += 1;
+            self.bump(1);
         }
         if self.pos() == start {
             // A stray character that starts no token: step over it.
-            self.i += 1;
+            self.bump(1);
             return;
         }
         self.push(Kind::Word, text, start, backtick, dash);
@@ -232,32 +252,32 @@ impl Lexer<'_> {
     fn parameter(&mut self) {
         let start = self.pos();
         let dash = self.peek(0) != Some('-');
-        self.i += 1;
-        let (mut text, mut backtick) = (String::new(), false);
+        self.bump(1);
+        let (mut text, mut backtick) = (String::with_capacity(16), false);
         while let Some(c) = self.peek(0) {
             if c == '`' && self.peek(1).is_some_and(|n| !n.is_whitespace()) {
                 backtick = true;
-                self.i += 1;
+                self.bump(1);
                 continue;
             }
             if c.is_alphanumeric() || c == '_' || c == '-' {
                 text.push(c);
-                self.i += 1;
+                self.bump(1);
             } else {
                 break;
             }
         }
         let attached = self.peek(0) == Some(':');
         if attached {
-            self.i += 1;
+            self.bump(1);
         }
         self.push(Kind::Param { attached }, text, start, backtick, dash);
     }
 
     fn variable(&mut self, kind: Kind) {
         let start = self.pos();
-        self.i += 1;
-        let mut text = String::new();
+        self.bump(1);
+        let mut text = String::with_capacity(16);
         while let Some(c) = self.peek(0) {
             let member = c == '.'
                 && self
@@ -265,7 +285,7 @@ impl Lexer<'_> {
                     .is_some_and(|n| n.is_alphanumeric() || n == '_');
             if is_var_char(c) || member {
                 text.push(c);
-                self.i += 1;
+                self.bump(1);
             } else {
                 break;
             }
@@ -275,10 +295,10 @@ impl Lexer<'_> {
 
     fn braced_variable(&mut self) {
         let start = self.pos();
-        self.i += 2;
-        let mut text = String::new();
+        self.bump(2);
+        let mut text = String::with_capacity(16);
         while let Some(c) = self.peek(0) {
-            self.i += 1;
+            self.bump(1);
             if c == '}' {
                 break;
             }
@@ -289,14 +309,14 @@ impl Lexer<'_> {
 
     fn single_quoted(&mut self) {
         let start = self.pos();
-        self.i += 1;
-        let mut text = String::new();
+        self.bump(1);
+        let mut text = String::with_capacity(16);
         while let Some(c) = self.peek(0) {
-            self.i += 1;
+            self.bump(1);
             if is_single_quote(c) {
                 if self.peek(0).is_some_and(is_single_quote) {
                     text.push(c);
-                    self.i += 1;
+                    self.bump(1);
                     continue;
                 }
                 break;
@@ -308,10 +328,10 @@ impl Lexer<'_> {
 
     fn double_quoted(&mut self) {
         let start = self.pos();
-        self.i += 1;
-        let (mut text, mut expandable, mut backtick) = (String::new(), false, false);
+        self.bump(1);
+        let (mut text, mut expandable, mut backtick) = (String::with_capacity(16), false, false);
         while let Some(c) = self.peek(0) {
-            self.i += 1;
+            self.bump(1);
             if c == '`' {
                 backtick = true;
                 if let Some(n) = self.peek(0) {
@@ -322,14 +342,14 @@ impl Lexer<'_> {
                         '0' => '\0',
                         other => other,
                     });
-                    self.i += 1;
+                    self.bump(1);
                 }
                 continue;
             }
             if is_double_quote(c) {
                 if self.peek(0).is_some_and(is_double_quote) {
                     text.push(c);
-                    self.i += 1;
+                    self.bump(1);
                     continue;
                 }
                 break;
@@ -344,24 +364,24 @@ impl Lexer<'_> {
     fn here_string(&mut self) {
         let start = self.pos();
         let double = self.peek(1).is_some_and(is_double_quote);
-        self.i += 2;
+        self.bump(2);
         self.skip_until_newline();
-        self.i += 1;
-        let (mut text, mut expandable) = (String::new(), false);
+        self.bump(1);
+        let (mut text, mut expandable) = (String::with_capacity(16), false);
         while let Some(c) = self.peek(0) {
-            let at_line_start = self.i == 0 || self.chars[self.i - 1].1 == '\n';
+            let at_line_start = self.i == 0 || self.src.as_bytes()[self.i - 1] == b'\n';
             let quote = if double {
                 is_double_quote(c)
             } else {
                 is_single_quote(c)
             };
             if at_line_start && quote && self.peek(1) == Some('@') {
-                self.i += 2;
+                self.bump(2);
                 break;
             }
             expandable |= double && c == '$';
             text.push(c);
-            self.i += 1;
+            self.bump(1);
         }
         if text.ends_with('\n') {
             text.pop();
@@ -374,9 +394,9 @@ impl Lexer<'_> {
 pub fn tokenize(src: &str) -> Vec<Tok> {
     let mut lx = Lexer {
         src,
-        chars: src.char_indices().collect(),
         i: 0,
-        out: Vec::new(),
+        // About one token per six bytes of script: grow once or twice, not a dozen times.
+        out: Vec::with_capacity(src.len() / 6 + 8),
     };
     lx.run();
     lx.out

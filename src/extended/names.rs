@@ -51,13 +51,21 @@ const KNOWN: &[(&str, Cmdlet, &str)] = &[
 
 /// Lower-case, without module qualifier, path, `.exe` / `.rb` suffix, or normalized dashes.
 pub fn normalize(name: &str) -> String {
-    let lower = name.replace(super::lexer::is_dash, "-").to_lowercase();
-    let base = lower.rsplit(['\\', '/']).next().unwrap_or(&lower);
-    let base = base
-        .strip_suffix(".exe")
-        .or_else(|| base.strip_suffix(".rb"))
-        .unwrap_or(base);
-    base.to_string()
+    // One allocation for the usual ASCII name: this runs on every command word of every
+    // script analyzed at ingest.
+    let base = name.rsplit(['\\', '/']).next().unwrap_or(name);
+    let mut out = if base.is_ascii() {
+        base.to_ascii_lowercase()
+    } else {
+        base.replace(super::lexer::is_dash, "-").to_lowercase()
+    };
+    if let Some(n) = [".exe", ".rb"]
+        .iter()
+        .find_map(|s| out.strip_suffix(s).map(str::len))
+    {
+        out.truncate(n);
+    }
+    out
 }
 
 /// The kind and label of a normalized name.

@@ -4,18 +4,23 @@
 use super::encoded::has_candidate_flag;
 use crate::event::Event;
 
-/// Every name detect() can act on contains one of these once lowercased with backticks,
+/// Every name detect() can act on contains one of these (or of [`PROGRAM_TRIGGERS`]) once lowercased with backticks,
 /// quotes, `+` and white space removed (so names split by backticks or built by concatenation
 /// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
+///
+/// `Invoke-` alone would be a trigger for every `Invoke-WebRequest` and `Invoke-RestMethod`, the
+/// commonest words of benign PowerShell; the detector knows only `Invoke-Command`,
+/// `Invoke-CimMethod` and `Invoke-Expression`, so the triggers go one letter further.
 const TRIGGERS: [(u64, u64); 14] = [
     pack(b"icm"),
-    pack(b"invoke"),
+    pack(b"invoke-c"),
+    pack(b"invoke-e"),
+    // `New-CimSession -ComputerName`: a session like New-PSSession's.
+    pack(b"cimsessi"),
     pack(b"pssessio"),
     pack(b"nsn"),
     pack(b"etsn"),
     pack(b"iex"),
-    pack(b"powershe"),
-    pack(b"pwsh"),
     pack(b"winrs"),
     pack(b"winrm"),
     // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
@@ -58,23 +63,69 @@ const ASCII: [u8; 128] = {
     t
 };
 
-/// Bytes that end some trigger: only there is the register compared.
-const LAST: [bool; 128] = {
-    let mut t = [false; 128];
+/// For each byte, the triggers it ends (bit k: `TRIGGERS[k]`; bit 16 + k:
+/// `PROGRAM_TRIGGERS[k]`): only those are compared, and only after such a byte.
+const BY_LAST: [u32; 128] = {
+    let mut t = [0u32; 128];
     let mut k = 0;
     while k < TRIGGERS.len() {
-        t[(TRIGGERS[k].0 & 0xff) as usize] = true;
+        t[(TRIGGERS[k].0 & 0xff) as usize] |= 1 << k;
+        k += 1;
+    }
+    k = 0;
+    while k < PROGRAM_TRIGGERS.len() {
+        t[(PROGRAM_TRIGGERS[k].0 & 0xff) as usize] |= 1 << (16 + k);
         k += 1;
     }
     t
 };
 
+/// Does the register end with one of the triggers in `set` (a [`BY_LAST`] entry)?
+fn hit(reg: u64, glue: u64, mut set: u32) -> bool {
+    while set != 0 {
+        let k = set.trailing_zeros() as usize;
+        set &= set - 1;
+        let found = if k < 16 {
+            let (v, m) = TRIGGERS[k];
+            reg & m == v
+        } else {
+            let (v, m, len) = PROGRAM_TRIGGERS[k - 16];
+            reg & m == v && (glue >> (len - 1)) & 1 == 0
+        };
+        if found {
+            return true;
+        }
+    }
+    false
+}
+
+/// Every trigger, for the characters of the slow path.
+const ALL: u32 = ((1 << TRIGGERS.len()) - 1) | (((1 << PROGRAM_TRIGGERS.len()) - 1) << 16);
+
+/// Triggers that name a program (`powershell`, `pwsh`): they count only where a command name
+/// can start. `Microsoft.PowerShell.Management`, the commonest module name of benign scripts,
+/// or `WindowsPowerShell` are no call of the program, and the detector, which strips only a
+/// `\` or `/` path from a name, would find nothing there.
+const PROGRAM_TRIGGERS: [(u64, u64, u32); 2] = [
+    (pack(b"powershe").0, pack(b"powershe").1, 8),
+    (pack(b"pwsh").0, pack(b"pwsh").1, 4),
+];
+
+/// Raw characters that glue to the next one inside a dotted or plain name. Everything else
+/// (white space, quotes, `+`, backtick, `\`, `/`, brackets, operators, non-ASCII) may end one
+/// name, so what follows may be another: kept as a boundary, to stay a superset.
+fn glues(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'.' || b == b'_'
+}
+
 /// One pass, no allocation: the last 8 normalized bytes live in a shift register; ASCII goes
 /// through a table, other characters take the slow path (dash variants, quotes, lower case).
+/// A second register has one bit per normalized byte: was it glued to the raw character
+/// before it (see [`PROGRAM_TRIGGERS`])?
 fn text_candidate(text: &str) -> bool {
-    let hit = |reg: u64| TRIGGERS.iter().any(|&(v, m)| reg & m == v);
     let bytes = text.as_bytes();
-    let mut reg = 0u64;
+    let (mut reg, mut glue) = (0u64, 0u64);
+    let mut glued = false; // the previous raw character glues to this one
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -83,12 +134,16 @@ fn text_candidate(text: &str) -> bool {
             let n = ASCII[b as usize];
             if n != 0 {
                 reg = (reg << 8) | n as u64;
-                if LAST[n as usize] && hit(reg) {
+                glue = (glue << 1) | glued as u64;
+                let set = BY_LAST[n as usize];
+                if set != 0 && hit(reg, glue, set) {
                     return true;
                 }
             }
+            glued = glues(b);
             continue;
         }
+        glued = false;
         let Some(c) = text[i..].chars().next() else {
             break;
         };
@@ -99,14 +154,16 @@ fn text_candidate(text: &str) -> bool {
         if super::lexer::is_dash(c) {
             // Typographic dashes read as `-` in names, as the tokenizer reads them.
             reg = (reg << 8) | b'-' as u64;
-            if hit(reg) {
+            glue <<= 1;
+            if hit(reg, glue, ALL) {
                 return true;
             }
             continue;
         }
         for l in c.to_lowercase() {
             reg = (reg << 8) | if l.is_ascii() { l as u64 } else { 0 };
-            if hit(reg) {
+            glue <<= 1;
+            if hit(reg, glue, ALL) {
                 return true;
             }
         }
@@ -147,4 +204,32 @@ pub(crate) fn is_powershell(e: &Event) -> bool {
             .is_some_and(|v| set.iter().any(|n| n.eq_ignore_ascii_case(v)))
     };
     is(&e.process_name, NAMES) || is(&e.original_file_name, ORIGINAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_candidate;
+
+    #[test]
+    fn a_program_name_counts_only_where_a_command_name_can_start() {
+        for text in [
+            "powershell -enc SQBFAFgA",
+            "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -e SQBFAFgA",
+            "Start-Process pwsh -ArgumentList '-c','x'",
+            "& ('power'+'shell') -enc SQBFAFgA",
+            "$p = \"pwsh.exe\"",
+            "po`wer`shell -ec SQBFAFgA",
+            "(powershell -c x)",
+        ] {
+            assert!(text_candidate(text), "{text}");
+        }
+        for text in [
+            "Import-Module -Name Microsoft.PowerShell.Management",
+            "try { Update-Help -Module Microsoft.PowerShell.Core } catch {}",
+            "Get-ChildItem $env:windir\\System32\\WindowsPowerShell",
+            "$PSHOME_pwsh = 1; Invoke-RestMethod -Uri $u; Invoke-WebRequest $v",
+        ] {
+            assert!(!text_candidate(text), "{text}");
+        }
+    }
 }

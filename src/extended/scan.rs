@@ -154,11 +154,11 @@ impl<'a> Scan<'a> {
                     pending_fn = Some(self.funcs.len() - 1);
                 }
                 Kind::Word if pos => {
-                    let lower = t.text.to_lowercase();
-                    if KEYWORDS.contains(&lower.as_str()) {
-                        expect_fn_name =
-                            matches!(lower.as_str(), "function" | "filter" | "workflow");
-                        after_keyword = matches!(lower.as_str(), "return" | "throw");
+                    // Keywords are ASCII: no lower-case copy of every command word.
+                    if let Some(&lower) = KEYWORDS.iter().find(|k| k.eq_ignore_ascii_case(&t.text))
+                    {
+                        expect_fn_name = matches!(lower, "function" | "filter" | "workflow");
+                        after_keyword = matches!(lower, "return" | "throw");
                         if lower == "param"
                             && toks.get(i + 1).map(|n| &n.kind) == Some(&Kind::Open(Bracket::Paren))
                         {
