@@ -201,15 +201,18 @@ fn ingest_part(
         }
     }
     let mut report = format!(
-        "| ingest (median of {reps}, rotating order) | events | wall s | events/s | CPU s | peak RSS MB |\n|---|---|---|---|---|---|\n"
+        "| ingest (median of {reps}, rotating order) | events | wall s | events/s | CPU s | CPU s, min–max | peak RSS MB |\n|---|---|---|---|---|---|---|\n"
     );
     for ((name, ..), runs) in configs.iter().zip(&runs) {
         let wall = median(runs.iter().map(|r| r.wall));
         let cpu = median(runs.iter().map(|r| r.cpu));
         let events = runs.last().map_or(0, |r| r.events);
         let rss = runs.iter().map(|r| r.rss).fold(0.0, f64::max);
+        let (lo, hi) = runs.iter().fold((f64::INFINITY, 0f64), |(lo, hi), r| {
+            (lo.min(r.cpu), hi.max(r.cpu))
+        });
         report += &format!(
-            "| {name} | {events} | {wall:.2} | {:.0} | {cpu:.1} | {:.0} |\n",
+            "| {name} | {events} | {wall:.2} | {:.0} | {cpu:.1} | {lo:.1}–{hi:.1} | {:.0} |\n",
             events as f64 / wall,
             rss / 1e6
         );
