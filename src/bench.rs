@@ -248,6 +248,9 @@ fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>
     let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
     f(&mut w)?;
     w.flush()?;
+    // On disk before anything is timed: the kernel writing a gigabyte back in the middle of
+    // a measurement moved hunt times by a third.
+    w.get_ref().sync_all()?;
     Ok(())
 }
 

@@ -165,14 +165,15 @@ impl Event {
         use xxhash_rust::xxh3::xxh3_64;
         match self.record_id {
             Some(rid) => {
-                let key = format!(
-                    "{}|{}|{}|{}|{}",
-                    self.channel.to_lowercase(),
-                    self.computer.to_lowercase(),
-                    rid,
-                    self.event_code,
-                    self.time
-                );
+                // `channel|computer|rid|code|time`, both names lower-cased, built with one
+                // allocation: every ingested event and every hunted one asks for its uid.
+                // The bytes (and so every stored identity) are what `format!` gave before.
+                use std::fmt::Write;
+                let mut key = String::with_capacity(self.channel.len() + self.computer.len() + 48);
+                push_lowercase(&mut key, &self.channel);
+                key.push('|');
+                push_lowercase(&mut key, &self.computer);
+                let _ = write!(key, "|{rid}|{}|{}", self.event_code, self.time);
                 xxh3_64(key.as_bytes())
             }
             None => {
@@ -206,6 +207,17 @@ fn opt(v: &Option<String>) -> Option<Cow<'_, str>> {
 
 fn s(v: &str) -> Option<Cow<'_, str>> {
     Some(v).filter(|s| !s.is_empty()).map(Cow::Borrowed)
+}
+
+/// `out.push_str(&s.to_lowercase())` without the intermediate string for ASCII text.
+fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
 }
 
 #[cfg(test)]
@@ -256,6 +268,30 @@ mod tests {
         let mut c = sample();
         c.record_id = Some(43);
         assert_ne!(a.uid(), c.uid());
+    }
+
+    #[test]
+    fn uid_keeps_the_identities_stored_in_existing_indexes() {
+        // The key as the first schema version wrote it; an index built then must still
+        // recognize its events as duplicates.
+        let stored = |e: &Event| {
+            let key = format!(
+                "{}|{}|{}|{}|{}",
+                e.channel.to_lowercase(),
+                e.computer.to_lowercase(),
+                e.record_id.unwrap(),
+                e.event_code,
+                e.time
+            );
+            xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+        };
+        for computer in ["WS01.corp.local", "ŞUBE-İSTANBUL.corp.local", "", "Ünï-Ω"] {
+            let mut e = sample();
+            e.computer = computer.into();
+            e.channel = "Microsoft-Windows-PowerShell/Operational".into();
+            e.time = -5;
+            assert_eq!(e.uid(), stored(&e), "{computer}");
+        }
     }
 
     #[test]

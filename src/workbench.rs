@@ -332,6 +332,9 @@ impl Workbench {
                 names.extend(fns);
             }
         }
+        if names.is_empty() {
+            return Ok(Vec::new()); // the usual case: nothing dormant to trigger
+        }
         let have: std::collections::HashSet<u64> = candidates.iter().map(Event::uid).collect();
         let mut out = Vec::new();
         for name in names {
@@ -353,9 +356,10 @@ impl Workbench {
             };
             out.extend(hits.events.into_iter().filter(|e| !have.contains(&e.uid())));
         }
-        out.sort_by_key(Event::uid);
-        out.dedup_by_key(|e| e.uid());
-        Ok(out)
+        let mut keyed: Vec<(u64, Event)> = out.into_iter().map(|e| (e.uid(), e)).collect();
+        keyed.sort_by_key(|(u, _)| *u);
+        keyed.dedup_by_key(|(u, _)| *u);
+        Ok(keyed.into_iter().map(|(_, e)| e).collect())
     }
 
     /// Source → target edges, linked to target-side wsmprovhost.exe children.

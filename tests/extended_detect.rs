@@ -455,3 +455,31 @@ fn crafted_inputs_stay_bounded_and_exact() {
     assert_eq!(got.len(), 5000, "h0 named twice is one target");
     assert_eq!(got[4999], lit("h4999"));
 }
+
+/// escu (would ESCU's two literals match this text?) is a case-insensitive substring test,
+/// whatever the script's alphabet.
+#[test]
+fn escu_is_a_case_insensitive_substring_test() {
+    use huntbench::extended::escu_matches;
+    let reference = |t: &str| {
+        let l = t.to_lowercase();
+        l.contains("invoke-command") && l.contains("-computername")
+    };
+    for (text, want) in [
+        ("Invoke-Command -ComputerName a {}", true),
+        ("INVOKE-COMMAND{}-COMPUTERNAME", true),
+        ("-computername x; invoke-commandX", true),
+        ("Invoke-Command -Computer a {}", false),
+        ("Invoke-Comman -ComputerName a", false),
+        ("iinvoke-command--computername", true),
+        ("invoke-command", false),
+        ("-ComputerName", false),
+        ("", false),
+        ("Invoke-Command -ComputerName ümlaut {}", true),
+        ("Invo\u{212A}e-Command -ComputerName a", true), // Kelvin sign lower-cases to k
+        ("Invoke\u{2013}Command -ComputerName a", false),
+    ] {
+        assert_eq!(escu_matches(text), want, "{text}");
+        assert_eq!(escu_matches(text), reference(text), "{text}");
+    }
+}

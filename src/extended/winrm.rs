@@ -35,8 +35,22 @@ pub struct Detection {
 
 /// ESCU's parity predicates over one event's text.
 pub fn escu_matches(text: &str) -> bool {
+    if text.is_ascii() {
+        // The same answer without a lower-case copy of every part of every hunted block.
+        return contains_ascii_ci(text.as_bytes(), b"invoke-command")
+            && contains_ascii_ci(text.as_bytes(), b"-computername");
+    }
     let lower = text.to_lowercase();
     lower.contains("invoke-command") && lower.contains("-computername")
+}
+
+/// Does `hay` contain `needle` (lower-case ASCII), ignoring ASCII case?
+fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let (first, rest) = (needle[0], &needle[1..]);
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay).any(|i| {
+        hay.get(i + 1..i + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
+    })
 }
 
 /// Sessions created in a text: (token position, targets) in text order, and by variable the
