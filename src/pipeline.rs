@@ -232,32 +232,15 @@ impl Tagger {
         if let Some(&d) = self.decisions.get(&key) {
             return d;
         }
-        let d = extended::is_candidate(e) && self.extended_relevant(e);
+        // The prefilter passes many scripts that merely mention a remoting command (a local
+        // `Invoke-Command {…}`); analyzing the text once here keeps the hunt to the blocks
+        // that remote, define a remoting function or hold a session.
+        let d = extended::is_candidate(e) && extended::is_relevant_event(e);
         if self.decisions.len() >= 200_000 {
             self.decisions.clear();
         }
         self.decisions.insert(key, d);
         d
-    }
-
-    /// Must the extended hunt read this candidate? The cheap prefilter passes many scripts
-    /// that merely mention a remoting command (a local `Invoke-Command {…}`); analyzing the
-    /// text once here (the caller keeps the answer per text) keeps the hunt to the blocks that
-    /// remote, define a remoting function or hold a session. Parts of split blocks always
-    /// qualify: a name may straddle a part boundary.
-    fn extended_relevant(&self, e: &Event) -> bool {
-        if e.is_process_creation() {
-            return extended::is_relevant_process(e);
-        }
-        if !e.is_script_block() {
-            return true;
-        }
-        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
-            return true;
-        }
-        e.script_block_text
-            .as_deref()
-            .is_some_and(extended::is_relevant)
     }
 
     /// The fingerprints a commit records, so hunts know the tags are current.

@@ -198,15 +198,7 @@ fn the_prefilter_keeps_every_relevant_real_text() {
     let events = load(&root);
     let mut relevant = 0;
     for e in &events {
-        let r = if e.is_script_block() {
-            e.script_block_text
-                .as_deref()
-                .is_some_and(huntbench::extended::is_relevant)
-        } else if e.is_process_creation() {
-            huntbench::extended::is_relevant_process(e)
-        } else {
-            false
-        };
+        let r = huntbench::extended::is_relevant_event(e);
         if r {
             relevant += 1;
             assert!(is_candidate(e), "relevant but dropped: {e:?}");

@@ -358,15 +358,10 @@ fn the_prefilter_keeps_every_relevant_text() {
     });
     let (mut relevant, mut dropped) = (0, 0);
     for e in &events {
-        let r = if e.is_script_block() {
-            e.script_block_text
-                .as_deref()
-                .is_some_and(huntbench::extended::is_relevant)
-        } else if e.is_process_creation() {
-            huntbench::extended::is_relevant_process(e)
-        } else {
+        if !e.is_script_block() && !e.is_process_creation() {
             continue;
-        };
+        }
+        let r = huntbench::extended::is_relevant_event(e);
         relevant += r as usize;
         dropped += !is_candidate(e) as usize;
         assert!(!r || is_candidate(e), "relevant but dropped: {e:?}");

@@ -172,6 +172,22 @@ pub fn is_relevant(text: &str) -> bool {
         && a.session_uses.is_empty())
 }
 
+/// The same question for an event: a script block's text, a process start's command line
+/// (what it runs, or decodes to). Parts of split blocks always qualify: a name may straddle a
+/// part boundary. Other events never do.
+pub fn is_relevant_event(e: &Event) -> bool {
+    if e.is_process_creation() {
+        return is_relevant_process(e);
+    }
+    if !e.is_script_block() {
+        return false;
+    }
+    if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+        return true;
+    }
+    e.script_block_text.as_deref().is_some_and(is_relevant)
+}
+
 /// The same question for a process start: what its command line runs, or decodes to.
 pub fn is_relevant_process(e: &Event) -> bool {
     let cmd = e.process.as_deref().unwrap_or("");

@@ -24,7 +24,8 @@ pub use cmdline::command_line_script;
 pub use edges::{Edge, edge_json, edges, host_matches};
 pub use encoded::{decode_encoded_command, has_candidate_flag};
 pub use hunt::{
-    ExtendedResult, ExtendedRow, Memo, hunt, hunt_with, is_relevant, is_relevant_process, row_json,
+    ExtendedResult, ExtendedRow, Memo, hunt, hunt_with, is_relevant, is_relevant_event,
+    is_relevant_process, row_json,
 };
 pub use prefilter::is_candidate;
 pub use reassemble::{Block, reassemble};
