@@ -4,9 +4,10 @@
 use super::encoded::has_candidate_flag;
 use crate::event::Event;
 
-/// Every name detect() can act on contains one of these (or of [`PROGRAM_TRIGGERS`]) once lowercased with backticks,
-/// quotes, `+` and white space removed (so names split by backticks or built by concatenation
-/// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
+/// Every name detect() can act on contains one of these (or of [`PROGRAM_TRIGGERS`]) once
+/// lowercased with backticks, quotes, `+` and white space removed (so names split by backticks
+/// or built by concatenation are whole again). At most 8 bytes each: `pssessio` stands for
+/// `pssession`.
 ///
 /// `Invoke-` alone would be a trigger for every `Invoke-WebRequest` and `Invoke-RestMethod`, the
 /// commonest words of benign PowerShell; the detector knows only `Invoke-Command`,
