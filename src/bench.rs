@@ -112,8 +112,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
                 wb.access(&q),
                 r.rows(),
                 r.events(),
-                pct(&mut times, 50),
-                pct(&mut times, 90)
+                percentile(ms(&times), 50),
+                percentile(ms(&times), 90)
             );
         }
         report.push('\n');
@@ -234,14 +234,23 @@ fn ingest_part(
     Ok((report, Some(median(on.iter().map(|r| r.cpu)))))
 }
 
-/// Median of some numbers (NaN when there are none).
-fn median(values: impl Iterator<Item = f64>) -> f64 {
+/// The p-th percentile (nearest rank, lower) of some numbers; NaN when there are none.
+fn percentile(values: impl Iterator<Item = f64>, p: usize) -> f64 {
     let mut v: Vec<f64> = values.collect();
     if v.is_empty() {
         return f64::NAN;
     }
     v.sort_by(f64::total_cmp);
-    v[(v.len() - 1) / 2]
+    v[(v.len() - 1) * p / 100]
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    percentile(values, 50)
+}
+
+/// Durations in milliseconds.
+fn ms(times: &[Duration]) -> impl Iterator<Item = f64> + '_ {
+    times.iter().map(|t| t.as_secs_f64() * 1e3)
 }
 
 fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
@@ -256,12 +265,6 @@ fn write_file(path: &Path, f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>
 
 fn size_mb(p: &Path) -> f64 {
     std::fs::metadata(p).map_or(0.0, |m| m.len() as f64 / 1e6)
-}
-
-fn pct(times: &mut [Duration], p: usize) -> f64 {
-    times.sort();
-    let i = ((times.len() - 1) * p) / 100;
-    times[i].as_secs_f64() * 1e3
 }
 
 /// Run this binary with `args` then `file`, its config and data dirs kept apart from the

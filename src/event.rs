@@ -194,6 +194,11 @@ impl Event {
                 || self.channel.eq_ignore_ascii_case(CHANNEL_POWERSHELL_CORE))
     }
 
+    /// One part of a script block PowerShell logged in several 4104 events (MessageTotal > 1).
+    pub fn is_split_part(&self) -> bool {
+        self.message_total.unwrap_or(1) > 1 || self.message_number.unwrap_or(1) > 1
+    }
+
     /// True for a process-creation event (Sysmon 1 or Security 4688).
     pub fn is_process_creation(&self) -> bool {
         (self.event_code == 1 && self.channel.eq_ignore_ascii_case(CHANNEL_SYSMON))

@@ -216,7 +216,7 @@ impl Tagger {
     /// text: automation and noise repeat the same scripts and command lines.
     fn extended_candidate(&mut self, e: &Event) -> bool {
         let (text, salt) = if e.is_script_block() {
-            if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+            if e.is_split_part() {
                 return true;
             }
             (e.script_block_text.as_deref(), 0x5b)

@@ -106,6 +106,11 @@ fn creates_a_private_dir_and_round_trips_events_exactly() {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700, "index dir must be private");
+        assert_eq!(
+            mode(dir.parent().unwrap()),
+            0o700,
+            "so must a parent it created"
+        );
         // An existing empty directory is made private when the index is created in it.
         let existing = tmp.path().join("existing");
         std::fs::create_dir(&existing).unwrap();

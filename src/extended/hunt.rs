@@ -182,7 +182,7 @@ pub fn is_relevant_event(e: &Event) -> bool {
     if !e.is_script_block() {
         return false;
     }
-    if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+    if e.is_split_part() {
         return true;
     }
     e.script_block_text.as_deref().is_some_and(is_relevant)

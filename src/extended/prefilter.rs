@@ -4,48 +4,82 @@
 use super::encoded::has_candidate_flag;
 use crate::event::Event;
 
-/// Every name detect() can act on contains one of these (or of [`PROGRAM_TRIGGERS`]) once
-/// lowercased with backticks, quotes, `+` and white space removed (so names split by backticks
-/// or built by concatenation are whole again). At most 8 bytes each: `pssessio` stands for
-/// `pssession`.
+/// Every name detect() can act on contains one of these once lowercased with backticks,
+/// quotes, `+` and white space removed (so names split by backticks or built by concatenation
+/// are whole again). At most 8 bytes each: `pssessio` stands for `pssession`.
 ///
 /// `Invoke-` alone would be a trigger for every `Invoke-WebRequest` and `Invoke-RestMethod`, the
 /// commonest words of benign PowerShell; the detector knows only `Invoke-Command`,
 /// `Invoke-CimMethod` and `Invoke-Expression`, so the triggers go one letter further.
-const TRIGGERS: [(u64, u64); 14] = [
-    pack(b"icm"),
-    pack(b"invoke-c"),
-    pack(b"invoke-e"),
+///
+/// The names of programs (`powershell`, `pwsh`) count only where a command name can start:
+/// `Microsoft.PowerShell.Management`, the commonest module name of benign scripts, or
+/// `WindowsPowerShell` are no call of the program, and the detector, which strips only a `\`
+/// or `/` path from a name, would find nothing there.
+const TRIGGERS: [Trigger; 16] = [
+    Trigger::anywhere(b"icm"),
+    Trigger::anywhere(b"invoke-c"),
+    Trigger::anywhere(b"invoke-e"),
     // `New-CimSession -ComputerName`: a session like New-PSSession's.
-    pack(b"cimsessi"),
-    pack(b"pssessio"),
-    pack(b"nsn"),
-    pack(b"etsn"),
-    pack(b"iex"),
-    pack(b"winrs"),
-    pack(b"winrm"),
+    Trigger::anywhere(b"cimsessi"),
+    Trigger::anywhere(b"pssessio"),
+    Trigger::anywhere(b"nsn"),
+    Trigger::anywhere(b"etsn"),
+    Trigger::anywhere(b"iex"),
+    Trigger::anywhere(b"winrs"),
+    Trigger::anywhere(b"winrm"),
     // `& (gcm *ke-comm*)`: a wildcard name only Get-Command resolves.
-    pack(b"gcm"),
-    pack(b"get-comm"),
+    Trigger::anywhere(b"gcm"),
+    Trigger::anywhere(b"get-comm"),
     // Aliases of Invoke-CimMethod and Receive-PSSession.
-    pack(b"icim"),
-    pack(b"rcsn"),
+    Trigger::anywhere(b"icim"),
+    Trigger::anywhere(b"rcsn"),
+    Trigger::at_name_start(b"powershe"),
+    Trigger::at_name_start(b"pwsh"),
 ];
 
 /// A trigger as (value, mask) over the last `len` bytes of the shift register.
-const fn pack(t: &[u8]) -> (u64, u64) {
-    let mut value = 0u64;
-    let mut i = 0;
-    while i < t.len() {
-        value = (value << 8) | t[i] as u64;
-        i += 1;
+#[derive(Clone, Copy)]
+struct Trigger {
+    value: u64,
+    mask: u64,
+    len: u32,
+    /// Counts only when its first byte is not glued to the raw character before it.
+    at_name_start: bool,
+}
+
+impl Trigger {
+    const fn anywhere(t: &[u8]) -> Self {
+        let mut value = 0u64;
+        let mut i = 0;
+        while i < t.len() {
+            value = (value << 8) | t[i] as u64;
+            i += 1;
+        }
+        let mask = if t.len() == 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * t.len())) - 1
+        };
+        Trigger {
+            value,
+            mask,
+            len: t.len() as u32,
+            at_name_start: false,
+        }
     }
-    let mask = if t.len() == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * t.len())) - 1
-    };
-    (value, mask)
+
+    const fn at_name_start(t: &[u8]) -> Self {
+        Trigger {
+            at_name_start: true,
+            ..Self::anywhere(t)
+        }
+    }
+
+    /// Does the register (with its glue bits) end with this trigger?
+    fn ends(&self, reg: u64, glue: u64) -> bool {
+        reg & self.mask == self.value && !(self.at_name_start && (glue >> (self.len - 1)) & 1 == 1)
+    }
 }
 
 /// ASCII normalization for the prefilter: lower case, and 0 for characters it skips.
@@ -64,53 +98,32 @@ const ASCII: [u8; 128] = {
     t
 };
 
-/// For each byte, the triggers it ends (bit k: `TRIGGERS[k]`; bit 16 + k:
-/// `PROGRAM_TRIGGERS[k]`): only those are compared, and only after such a byte.
+/// For each byte, the triggers it ends (bit k: `TRIGGERS[k]`): only those are compared, and
+/// only after such a byte.
 const BY_LAST: [u32; 128] = {
     let mut t = [0u32; 128];
     let mut k = 0;
     while k < TRIGGERS.len() {
-        t[(TRIGGERS[k].0 & 0xff) as usize] |= 1 << k;
-        k += 1;
-    }
-    k = 0;
-    while k < PROGRAM_TRIGGERS.len() {
-        t[(PROGRAM_TRIGGERS[k].0 & 0xff) as usize] |= 1 << (16 + k);
+        t[(TRIGGERS[k].value & 0xff) as usize] |= 1 << k;
         k += 1;
     }
     t
 };
+
+/// Every trigger, for the characters of the slow path.
+const ALL: u32 = (1 << TRIGGERS.len()) - 1;
 
 /// Does the register end with one of the triggers in `set` (a [`BY_LAST`] entry)?
 fn hit(reg: u64, glue: u64, mut set: u32) -> bool {
     while set != 0 {
         let k = set.trailing_zeros() as usize;
         set &= set - 1;
-        let found = if k < 16 {
-            let (v, m) = TRIGGERS[k];
-            reg & m == v
-        } else {
-            let (v, m, len) = PROGRAM_TRIGGERS[k - 16];
-            reg & m == v && (glue >> (len - 1)) & 1 == 0
-        };
-        if found {
+        if TRIGGERS[k].ends(reg, glue) {
             return true;
         }
     }
     false
 }
-
-/// Every trigger, for the characters of the slow path.
-const ALL: u32 = ((1 << TRIGGERS.len()) - 1) | (((1 << PROGRAM_TRIGGERS.len()) - 1) << 16);
-
-/// Triggers that name a program (`powershell`, `pwsh`): they count only where a command name
-/// can start. `Microsoft.PowerShell.Management`, the commonest module name of benign scripts,
-/// or `WindowsPowerShell` are no call of the program, and the detector, which strips only a
-/// `\` or `/` path from a name, would find nothing there.
-const PROGRAM_TRIGGERS: [(u64, u64, u32); 2] = [
-    (pack(b"powershe").0, pack(b"powershe").1, 8),
-    (pack(b"pwsh").0, pack(b"pwsh").1, 4),
-];
 
 /// Raw characters that glue to the next one inside a dotted or plain name. Everything else
 /// (white space, quotes, `+`, backtick, `\`, `/`, brackets, operators, non-ASCII) may end one
@@ -122,7 +135,7 @@ fn glues(b: u8) -> bool {
 /// One pass, no allocation: the last 8 normalized bytes live in a shift register; ASCII goes
 /// through a table, other characters take the slow path (dash variants, quotes, lower case).
 /// A second register has one bit per normalized byte: was it glued to the raw character
-/// before it (see [`PROGRAM_TRIGGERS`])?
+/// before it (see [`Trigger::at_name_start`])?
 fn text_candidate(text: &str) -> bool {
     let bytes = text.as_bytes();
     let (mut reg, mut glue) = (0u64, 0u64);
@@ -176,7 +189,7 @@ fn text_candidate(text: &str) -> bool {
 /// Multi-part 4104 parts always qualify (a name may straddle a part boundary).
 pub fn is_candidate(e: &Event) -> bool {
     if e.is_script_block() {
-        if e.message_total.unwrap_or(1) > 1 || e.message_number.unwrap_or(1) > 1 {
+        if e.is_split_part() {
             return true;
         }
         return e.script_block_text.as_deref().is_some_and(text_candidate);

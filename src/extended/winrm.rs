@@ -23,6 +23,8 @@ use super::params;
 use super::scan::{Cmd, Scan};
 pub use super::targets::Target;
 use super::targets::Values;
+use crate::analytics::Wildcard;
+use crate::analytics::wildcard::fold;
 
 /// One remote execution found in a text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -35,22 +37,15 @@ pub struct Detection {
 
 /// ESCU's parity predicates over one event's text.
 pub fn escu_matches(text: &str) -> bool {
-    if text.is_ascii() {
-        // The same answer without a lower-case copy of every part of every hunted block.
-        return contains_ascii_ci(text.as_bytes(), b"invoke-command")
-            && contains_ascii_ci(text.as_bytes(), b"-computername");
-    }
-    let lower = text.to_lowercase();
-    lower.contains("invoke-command") && lower.contains("-computername")
-}
-
-/// Does `hay` contain `needle` (lower-case ASCII), ignoring ASCII case?
-fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
-    let (first, rest) = (needle[0], &needle[1..]);
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), hay).any(|i| {
-        hay.get(i + 1..i + needle.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(rest))
-    })
+    // The parity analytics' own matcher and folding, so `escu` can never disagree with them.
+    static LITERALS: std::sync::LazyLock<[Wildcard; 2]> = std::sync::LazyLock::new(|| {
+        [
+            Wildcard::new("*Invoke-Command*"),
+            Wildcard::new("*-ComputerName*"),
+        ]
+    });
+    let folded = fold(text);
+    LITERALS.iter().all(|w| w.matches_folded(&folded))
 }
 
 /// Sessions created in a text: (token position, targets) in text order, and by variable the

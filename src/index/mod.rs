@@ -164,9 +164,9 @@ fn create_atomically(dir: &Path) -> Result<(), IndexError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut b = fs::DirBuilder::new();
-    b.recursive(true);
-    b.create(&parent)?;
+    // Missing parents (the data directory) are as private as the index: event logs are
+    // sensitive.
+    private_dir_builder().recursive(true).create(&parent)?;
     let name = dir
         .file_name()
         .map_or_else(|| "index".into(), |n| n.to_string_lossy().into_owned());
@@ -187,14 +187,19 @@ fn create_atomically(dir: &Path) -> Result<(), IndexError> {
     built
 }
 
-fn build_empty(tmp: &Path) -> Result<(), IndexError> {
+/// A directory builder whose directories only their owner can read (0700).
+fn private_dir_builder() -> fs::DirBuilder {
     let mut b = fs::DirBuilder::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(tmp)?;
+    b
+}
+
+fn build_empty(tmp: &Path) -> Result<(), IndexError> {
+    private_dir_builder().create(tmp)?;
     meta::write_version(tmp, SCHEMA_VERSION)?;
     let settings = IndexSettings {
         docstore_blocksize: DOC_STORE_BLOCK,
