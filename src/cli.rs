@@ -12,8 +12,24 @@ pub struct Cli {
     /// Index directory (default: the platform data dir; also HUNTBENCH_INDEX).
     #[arg(long, global = true, value_name = "DIR")]
     pub index: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// How tables and CSV are written (every command).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct OutputArgs {
+    /// Tables as one block per record (like psql's expanded mode), every value whole. Chosen
+    /// on its own when a table cannot keep every column readable in the terminal's width.
+    #[arg(short = 'x', long, global = true)]
+    pub expanded: bool,
+    /// CSV with the exact logged text, for machine consumers: no inert symbols for control
+    /// and bidi characters, no `'` guard on cells a spreadsheet would run as formulas. Refused
+    /// when standard output is a terminal (the raw text could drive it); redirect to a file.
+    #[arg(long, global = true)]
+    pub csv_exact: bool,
 }
 
 /// Output formats of row-producing commands.

@@ -15,6 +15,7 @@ pub mod event;
 pub mod extended;
 pub mod index;
 pub mod ingest;
+pub mod output;
 pub mod paths;
 pub mod pipeline;
 pub mod sanitize;

@@ -2,12 +2,14 @@
 //!
 //! Script text may carry ESC, BEL, C1 controls or bidi overrides. Written raw they would move the
 //! cursor, retitle the window or reorder what the analyst reads. Every string that reaches the
-//! terminal (CLI tables, the TUI) passes through here; JSON and CSV output keep the exact text.
+//! terminal (CLI tables, CSV, the TUI) passes through here; JSON keeps the exact text with these
+//! characters escaped (`crate::output::json`), and `--csv-exact` is the one opt-out.
 
 use std::borrow::Cow;
 
-/// Is this character unsafe to hand to a terminal as-is?
-fn is_hazard(c: char) -> bool {
+/// Is this character unsafe to hand to a terminal as-is? (Every control character, C0, DEL and
+/// C1, and the bidi formatting characters.)
+pub fn is_hazard(c: char) -> bool {
     c.is_control() || is_bidi(c)
 }
 
@@ -24,6 +26,11 @@ fn visible(c: char, out: &mut String) {
         '\u{7f}' => out.push('␡'),
         _ => out.push_str(&format!("<U+{:04X}>", c as u32)),
     }
+}
+
+/// Does the text hold any character `is_hazard` flags?
+pub fn has_hazard(s: &str) -> bool {
+    s.chars().any(is_hazard)
 }
 
 /// One display line: every control character (newlines and tabs too) shown as a visible symbol.

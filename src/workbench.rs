@@ -414,18 +414,19 @@ impl Workbench {
     }
 }
 
-/// One by-field of an extended row, as text (`null` when absent, as tstats fills).
+/// One by-field of an extended row, as text; empty when absent (an empty value is missing,
+/// SEMANTICS.md §3: JSON shows it as `null`, tables as an empty cell). Not tstats' `"null"`
+/// string: this analytic is huntbench's own, so it has no Splunk output to match.
 fn extended_cell(r: &extended::ExtendedRow, field: &str) -> String {
-    let null = || "null".to_string();
     match field {
         "technique" => r.technique.clone(),
         "escu" => r.escu.to_string(),
         "Computer" => r.computer.clone(),
-        "user" => r.user.clone().unwrap_or_else(null),
-        "user_source" => r.user_source.clone().unwrap_or_else(null),
-        "user_id" => r.user_id.clone().unwrap_or_else(null),
+        "user" => r.user.clone().unwrap_or_default(),
+        "user_source" => r.user_source.clone().unwrap_or_default(),
+        "user_id" => r.user_id.clone().unwrap_or_default(),
         "targets" => r.targets.join(", "),
         "text" => r.text.clone(),
-        _ => null(),
+        _ => String::new(),
     }
 }

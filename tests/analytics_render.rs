@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use huntbench::analytics::{
     AnalyticsError, Dropped, Exclusion, ExclusionOp, Group, HuntResult, Predicate, SavedQuery,
-    apply_exclusions, builtin_queries, predicates_match, render_csv, render_json, render_table,
-    row_json, split_search,
+    TableOptions, apply_exclusions, builtin_queries, predicates_match, render_csv, render_json,
+    render_table, row_json, split_search,
 };
 use huntbench::event::Event;
+use huntbench::output::{CsvMode, Layout};
 use huntbench::time::{parse_timestamp, parse_tz};
 
 const SB: &str = "remote_process_instantiation_via_winrm_and_powershell_script_block";
@@ -102,7 +103,7 @@ fn lines_of(block: &str) -> Vec<&str> {
 
 #[test]
 fn table_shows_kept_rows_and_the_summary() {
-    let out = render_table(&results(), None, 200);
+    let out = render_table(&results(), None, &TableOptions::new(200));
     let blocks: Vec<&str> = out.split("\n\n").collect();
     assert_eq!(blocks.len(), 2);
     assert_eq!(
@@ -110,8 +111,9 @@ fn table_shows_kept_rows_and_the_summary() {
         [
             "== Remote Process Instantiation via WinRM and PowerShell Script Block (remote_process_instantiation_via_winrm_and_powershell_script_block) [parity] ==",
             "EventCode  ScriptBlockText                                 Computer         user_id          count  firstTime            lastTime",
-            "─────────  ──────────────────────────────────────────────  ───────────────  ───────────────  ─────  ───────────────────  ───────────────────",
-            "4104       Invoke-Command -ComputerName srv01 {⏎ whoami⏎}  ws01.corp.local  S-1-5-21-1-1001  2      2024-10-21T11:31:57  2024-10-21T11:35:00",
+            &"─".repeat(140),
+            // count is right-aligned, and never cut.
+            "4104       Invoke-Command -ComputerName srv01 {⏎ whoami⏎}  ws01.corp.local  S-1-5-21-1-1001      2  2024-10-21T11:31:57  2024-10-21T11:35:00",
             "rows: 1  events: 2  suppressed rows: 1  dropped events: 1",
             "  exclusion x1: suppressed 1 rows, 3 events",
         ]
@@ -144,25 +146,95 @@ fn table_shows_kept_rows_and_the_summary() {
     );
 }
 
+const DOMAIN_SID: &str = "S-1-5-21-3623811015-3361044348-30300820-1104";
+
+fn sid_rows() -> Vec<HuntResult> {
+    vec![HuntResult {
+        query: query(SB),
+        groups: vec![g(
+            SB,
+            &["4104", TEXT1, "ws01.corp.local", DOMAIN_SID],
+            144,
+            "2024-10-21T11:31:57Z",
+            "2024-10-21T11:35:00Z",
+        )],
+        dropped: vec![],
+        suppressed: BTreeMap::new(),
+    }]
+}
+
+fn names(sid: &str) -> Option<String> {
+    (sid == DOMAIN_SID).then(|| "CORP\\j.miller".to_string())
+}
+
 #[test]
-fn table_fits_the_width_cutting_text_columns_first() {
-    let out = render_table(&results()[..1], None, 100);
+fn a_narrow_table_cuts_text_but_never_numbers_times_or_the_rid() {
+    let opts = TableOptions {
+        sid_name: &names,
+        ..TableOptions::new(130)
+    };
+    let out = render_table(&sid_rows(), None, &opts);
+    println!("{out}");
     let lines = lines_of(&out);
     assert!(
-        lines
+        lines[1..]
             .iter()
-            .all(|l| unicode_width::UnicodeWidthStr::width(*l) <= 100),
+            .all(|l| unicode_width::UnicodeWidthStr::width(*l) <= 130),
         "{out}"
     );
-    assert!(lines[0].ends_with('…'));
     assert_eq!(
         lines[1],
-        "EventCode  ScriptBlock…  Computer      user_id       count  firstTime            lastTime"
+        "EventCode  ScriptBlockText       Computer         user_id                          count  firstTime            lastTime"
     );
     assert_eq!(
         lines[3],
-        "4104       Invoke-Comm…  ws01.corp.l…  S-1-5-21-1-…  2      2024-10-21T11:31:57  2024-10-21T11:35:00"
+        "4104       Invoke-Command -Com…  ws01.corp.local  S-1-5-21-…-1104 (CORP\\j.miller)    144  2024-10-21T11:31:57  2024-10-21T11:35:00"
     );
+    // With room, the whole SID and the name beside it.
+    let wide = render_table(
+        &sid_rows(),
+        None,
+        &TableOptions {
+            sid_name: &names,
+            ..TableOptions::new(200)
+        },
+    );
+    assert!(
+        wide.contains(&format!("  {DOMAIN_SID} (CORP\\j.miller)  ")),
+        "{wide}"
+    );
+}
+
+#[test]
+fn at_80_columns_the_table_becomes_one_block_per_record() {
+    let opts = TableOptions {
+        sid_name: &names,
+        ..TableOptions::new(80)
+    };
+    let out = render_table(&sid_rows(), None, &opts);
+    let want = [
+        "-[ RECORD 1 ]-------",
+        "EventCode       | 4104",
+        "ScriptBlockText | Invoke-Command -ComputerName srv01 {⏎ whoami⏎}",
+        "Computer        | ws01.corp.local",
+        &format!("user_id         | {DOMAIN_SID} (CORP\\j.miller)"),
+        "count           | 144",
+        "firstTime       | 2024-10-21T11:31:57",
+        "lastTime        | 2024-10-21T11:35:00",
+        "rows: 1  events: 144  suppressed rows: 0  dropped events: 0",
+    ];
+    assert_eq!(lines_of(&out)[1..], want);
+    // `--expanded` forces the same layout at any width.
+    let forced = render_table(
+        &sid_rows(),
+        None,
+        &TableOptions {
+            layout: Layout::Expanded,
+            sid_name: &names,
+            ..TableOptions::new(300)
+        },
+    );
+    assert_eq!(forced, out);
 }
 
 #[test]
@@ -181,7 +253,11 @@ fn table_text_is_inert_and_zone_aware() {
         suppressed: BTreeMap::new(),
     };
     let berlin = parse_tz("Europe/Berlin").unwrap();
-    let out = render_table(std::slice::from_ref(&r), Some(berlin), 300);
+    let out = render_table(
+        std::slice::from_ref(&r),
+        Some(berlin),
+        &TableOptions::new(300),
+    );
     assert!(out.chars().all(|c| c == '\n' || !c.is_control()), "{out:?}");
     assert!(
         out.contains("Invoke-Command␛]0;pwned␇ -ComputerName x<U+202E>"),
@@ -196,7 +272,7 @@ fn table_text_is_inert_and_zone_aware() {
                 ..r
             }],
             None,
-            80
+            &TableOptions::new(80)
         )
         .lines()
         .nth(1),
@@ -206,7 +282,14 @@ fn table_text_is_inert_and_zone_aware() {
 
 #[test]
 fn csv_is_rfc4180_with_full_text() {
-    let csv = render_csv(&results(), None);
+    let csv = render_csv(&results(), None, CsvMode::Safe).unwrap();
+    // Safe (the default): line breaks shown as ⏎, like the table; nothing else changes here.
+    assert_eq!(
+        csv.lines().nth(1).unwrap(),
+        "remote_process_instantiation_via_winrm_and_powershell_script_block,4104,Invoke-Command -ComputerName srv01 {⏎ whoami⏎},ws01.corp.local,S-1-5-21-1-1001,2,2024-10-21T11:31:57,2024-10-21T11:35:00,,,,,,,"
+    );
+    // Exact (`--csv-exact`): the text byte for byte, the newline inside RFC 4180 quotes.
+    let csv = render_csv(&results(), None, CsvMode::Exact).unwrap();
     let want = concat!(
         "analytic,EventCode,ScriptBlockText,Computer,user_id,count,firstTime,lastTime,dest,user,parent_process_name,process_name,process,process_id,parent_process_id\r\n",
         "remote_process_instantiation_via_winrm_and_powershell_script_block,4104,\"Invoke-Command -ComputerName srv01 {\n whoami\n}\",ws01.corp.local,S-1-5-21-1-1001,2,2024-10-21T11:31:57,2024-10-21T11:35:00,,,,,,,\r\n",
@@ -217,7 +300,8 @@ fn csv_is_rfc4180_with_full_text() {
 
 #[test]
 fn json_rows_hold_exactly_the_splunk_columns() {
-    let v: serde_json::Value = serde_json::from_str(&render_json(&results(), None)).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&render_json(&results(), None).unwrap()).unwrap();
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 2, "the suppressed row is not exported");
     let a = rows[0].as_object().unwrap();

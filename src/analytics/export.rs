@@ -1,7 +1,9 @@
 //! Exclusions exported for the tools analysts already run: a Splunk `macros.conf` stanza that
 //! replaces the analytic's `_filter` macro, and a Sigma filter rule.
 
+use super::exclusions::sha256_hex;
 use super::model::{Exclusion, ExclusionOp, SavedQuery};
+use crate::sanitize::{inert_line, is_hazard};
 
 /// A `macros.conf` stanza `[<id>_filter]` holding the enabled exclusions of `q`.
 ///
@@ -17,15 +19,27 @@ use super::model::{Exclusion, ExclusionOp, SavedQuery};
 /// text. Values are quoted with `\"` and `\\` escaped; a newline inside a value is written as a
 /// `\` line continuation, which Splunk's .conf reader joins back keeping the newline.
 /// With no enabled exclusion the definition is Splunk's default, `search *`.
+///
+/// A value holding a control or bidi character (ESC, CR, a tab, U+202E; anything but a
+/// newline) has no safe spelling in a .conf line and must never reach a terminal raw. An
+/// `Equals` or `OneOf` value is exported as the SHA-256 of its exact text instead (the same
+/// rows, except that the hash is case-sensitive); a `Wildcard` pattern cannot be hashed, so it is
+/// left out. Both are said in `#` comment lines above the stanza.
 pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String {
-    let active: Vec<&Exclusion> = exclusions
+    let active: Vec<Exclusion> = exclusions
         .iter()
         .filter(|x| x.enabled && x.analytic == q.id)
+        .cloned()
         .collect();
+    let mut notes = Vec::new();
+    let mut prepared = Vec::new();
+    for x in active {
+        prepared.extend(conf_safe(x, &mut notes));
+    }
     let mut clauses = Vec::new();
     let mut literal = Vec::new();
     let mut hashed: Vec<(&str, Vec<&str>)> = Vec::new();
-    for x in &active {
+    for x in &prepared {
         let f = x.field.as_str();
         match &x.op {
             ExclusionOp::Equals(v) if v.contains('*') => literal.push(where_eq(f, [v])),
@@ -73,7 +87,83 @@ pub fn splunk_filter_stanza(q: &SavedQuery, exclusions: &[Exclusion]) -> String 
     } else {
         stages.join(" | ")
     };
-    format!("[{}_filter]\ndefinition = {definition}\n", q.id)
+    let mut out = String::new();
+    for n in notes {
+        out.push_str(&format!("# {}\n", inert_line(&n)));
+    }
+    out.push_str(&format!("[{}_filter]\ndefinition = {definition}\n", q.id));
+    out
+}
+
+/// Can this value be written into a .conf line? (A newline can: as a `\` continuation.)
+fn conf_unsafe(v: &str) -> bool {
+    v.chars().any(|c| is_hazard(c) && c != '\n')
+}
+
+/// The code points that make a value unsafe, e.g. `U+001B, U+202E`.
+fn hazards_in(vs: &[&String]) -> String {
+    let mut cs: Vec<u32> = vs
+        .iter()
+        .flat_map(|v| v.chars())
+        .filter(|c| is_hazard(*c) && *c != '\n')
+        .map(|c| c as u32)
+        .collect();
+    cs.sort_unstable();
+    cs.dedup();
+    let names: Vec<String> = cs.iter().map(|c| format!("U+{c:04X}")).collect();
+    names.join(", ")
+}
+
+/// The exclusion as it can be exported: unchanged, with its unsafe values as hashes, or
+/// nothing; `notes` says what changed and why.
+fn conf_safe(x: Exclusion, notes: &mut Vec<String>) -> Vec<Exclusion> {
+    let hashed = |x: &Exclusion, v: &str| Exclusion {
+        op: ExclusionOp::Sha256(sha256_hex(v)),
+        ..x.clone()
+    };
+    match &x.op {
+        ExclusionOp::Equals(v) if conf_unsafe(v) => {
+            notes.push(format!(
+                "{}: the {} value holds {}, which a .conf line cannot carry: exported as the \
+                 SHA-256 of its exact text (case-sensitive)",
+                x.id,
+                x.field,
+                hazards_in(&[v])
+            ));
+            vec![hashed(&x, v)]
+        }
+        ExclusionOp::OneOf(vs) if vs.iter().any(|v| conf_unsafe(v)) => {
+            let (bad, good): (Vec<&String>, Vec<&String>) = vs.iter().partition(|v| conf_unsafe(v));
+            notes.push(format!(
+                "{}: {} of its {} values hold {}, which a .conf line cannot carry: exported as \
+                 the SHA-256 of their exact text (case-sensitive)",
+                x.id,
+                bad.len(),
+                x.field,
+                hazards_in(&bad)
+            ));
+            let mut out: Vec<Exclusion> = bad.iter().map(|v| hashed(&x, v)).collect();
+            if !good.is_empty() {
+                out.push(Exclusion {
+                    op: ExclusionOp::OneOf(good.into_iter().cloned().collect()),
+                    ..x.clone()
+                });
+            }
+            out
+        }
+        ExclusionOp::Wildcard(v) if conf_unsafe(v) => {
+            notes.push(format!(
+                "{} not exported: its {} pattern holds {}, which a .conf line cannot carry and \
+                 a pattern cannot be hashed; exclude the exact text instead (`c` in the \
+                 workbench, or `sha256:HEX`) or put `*` where the character is",
+                x.id,
+                x.field,
+                hazards_in(&[v])
+            ));
+            Vec::new()
+        }
+        _ => vec![x],
+    }
 }
 
 /// `lower(f)=lower("a") OR lower(f)=lower("b")`: exact, case-insensitive, `*` taken literally.
@@ -164,7 +254,7 @@ pub fn sigma_filter(q: &SavedQuery, exclusions: &[Exclusion]) -> String {
         )),
     );
     for s in &skipped {
-        out.push_str(&format!("# not expressible in Sigma: {s}\n"));
+        out.push_str(&format!("# not expressible in Sigma: {}\n", inert_line(s)));
     }
     out.push_str(&format!("filter:\n    rules:\n        - {}\n", q.id));
     if selections.is_empty() {
@@ -224,7 +314,9 @@ fn sigma_wildcard(v: &str) -> String {
     out
 }
 
-/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML). Control and bidi characters
+/// are `\uXXXX` escapes, which YAML reads back as the exact text: a Sigma value stays exact and
+/// the file never carries them raw.
 fn yaml_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_default()
+    crate::output::to_json_compact(s).unwrap_or_default()
 }

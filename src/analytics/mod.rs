@@ -18,7 +18,7 @@ pub use export::{sigma_filter, splunk_filter_stanza};
 pub use load::{builtin_queries, load_saved_queries, validate_query};
 pub use matcher::{Matcher, fingerprint, hunt, hunt_all, tag};
 pub use model::*;
-pub use render::{render_csv, render_json, render_table, row_json};
+pub use render::{TableOptions, column_fit, render_csv, render_json, render_table, row_json};
 pub use search::{predicates_match, split_search};
 pub use stats::{group, group_by, result_of};
 pub use store::ExclusionStore;

@@ -12,7 +12,13 @@ use crate::pipeline::IngestOptions;
 use crate::workbench::Workbench;
 
 /// Generate the demo corpus as files, ingest them into the demo index, open the workbench.
-pub fn run(index: Option<PathBuf>, events: usize, seed: u64, no_tui: bool) -> Result<ExitCode> {
+pub fn run(
+    index: Option<PathBuf>,
+    events: usize,
+    seed: u64,
+    no_tui: bool,
+    out: &super::Output,
+) -> Result<ExitCode> {
     let base = crate::paths::data_dir().join("demo");
     let index_dir = index.unwrap_or_else(|| base.join("index"));
     let corpus_dir = base.join(format!("corpus-{seed}-{events}"));
@@ -29,6 +35,7 @@ pub fn run(index: Option<PathBuf>, events: usize, seed: u64, no_tui: bool) -> Re
             ..IngestOptions::default()
         },
         SummaryFormat::Text,
+        out,
     )?;
     if no_tui || !stdout_is_terminal() {
         emit(&format!(
@@ -39,11 +46,14 @@ pub fn run(index: Option<PathBuf>, events: usize, seed: u64, no_tui: bool) -> Re
             index_dir.display()
         ));
         let results = wb.hunt(&[], crate::time::TimeRange::ALL, true)?;
-        emit(&crate::analytics::render_table(
-            &results,
-            None,
-            super::table_width(),
-        ));
+        let names = wb.sid_names()?;
+        let sid_name = |sid: &str| names.resolve(sid).map(|(n, _)| n.to_string());
+        let opts = crate::analytics::TableOptions {
+            width: out.width,
+            layout: out.layout,
+            sid_name: &sid_name,
+        };
+        emit(&crate::analytics::render_table(&results, None, &opts));
         return Ok(ExitCode::SUCCESS);
     }
     crate::tui::run(Arc::new(wb), crate::tui::TuiOptions::default())?;

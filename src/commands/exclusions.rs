@@ -7,10 +7,11 @@ use anyhow::{Result, bail};
 
 use crate::analytics::{self, ExclusionOp};
 use crate::cli::{ExclusionCmd, SummaryFormat, emit};
+use crate::output::{Column, Fit, Table};
 use crate::sanitize::inert_line;
 
 /// Run one exclusions subcommand.
-pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
+pub fn run(_index_dir: &Path, cmd: ExclusionCmd, out: &super::Output) -> Result<ExitCode> {
     let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
     let path = crate::paths::exclusions_file();
     let mut store = analytics::ExclusionStore::open(&path)?.with_queries(queries.clone());
@@ -46,27 +47,29 @@ pub fn run(_index_dir: &Path, cmd: ExclusionCmd) -> Result<ExitCode> {
         ExclusionCmd::List { format } => {
             let list = store.list();
             if format == SummaryFormat::Json {
-                emit(&serde_json::to_string_pretty(list)?);
+                emit(&crate::output::to_json_pretty(list)?);
             } else if list.is_empty() {
                 emit(
                     "no exclusions (add one with `huntbench exclusions add ANALYTIC FIELD PATTERN`)",
                 );
             } else {
-                let mut out = String::new();
+                let mut table = Table::new(vec![
+                    Column::new("id", Fit::Whole),
+                    Column::new("state", Fit::Whole),
+                    Column::new("analytic", Fit::Text),
+                    Column::new("exclusion", Fit::Text),
+                    Column::new("note", Fit::Text),
+                ]);
                 for ex in list {
-                    out += &format!(
-                        "{:<5} {:<3} {:<60} {}{}\n",
-                        ex.id,
-                        if ex.enabled { "on" } else { "off" },
-                        ex.analytic,
-                        inert_line(&describe(ex)),
-                        ex.note
-                            .as_deref()
-                            .map(|n| format!("  # {}", inert_line(n)))
-                            .unwrap_or_default()
-                    );
+                    table.push([
+                        ex.id.clone(),
+                        (if ex.enabled { "on" } else { "off" }).to_string(),
+                        ex.analytic.clone(),
+                        describe(ex),
+                        ex.note.clone().unwrap_or_default(),
+                    ]);
                 }
-                emit(&out);
+                emit(&table.render(out.width, out.layout));
             }
         }
         ExclusionCmd::Enable { id } => {

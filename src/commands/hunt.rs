@@ -1,12 +1,17 @@
 //! `huntbench hunt`, `search` and `edges`: rows out of the index (or straight from files).
+//!
+//! Every table, CSV and JSON goes through `crate::output` (inert text, formula guard, hazards
+//! escaped in JSON), so no command writes attacker-controlled text raw.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::analytics::{self, HuntResult, QueryKind};
+use super::Output;
+use crate::analytics::{self, HuntResult, QueryKind, TableOptions};
 use crate::cli::{Format, TimeArgs, emit};
+use crate::output::{Column, Fit, Table, csv_text, sid_label, to_json_pretty};
 use crate::pipeline::{self, IngestOptions};
 use crate::sanitize::inert_line;
 use crate::time::{ctime, iso_micros};
@@ -20,6 +25,7 @@ pub fn hunt(
     apply_exclusions: bool,
     input: Vec<PathBuf>,
     time: &TimeArgs,
+    out: &Output,
 ) -> Result<ExitCode> {
     let (range, tz) = super::time_args(time)?;
     // The index is opened only when the rows come from it (not for `--input`).
@@ -55,15 +61,32 @@ pub fn hunt(
         }
         results
     };
-    let text = match (format, &wb) {
-        (Format::Table, Some(wb)) => {
-            let mut t = analytics::render_table(&results, tz, super::table_width());
-            t += &dropped_listing(wb, &results, tz)?;
+    let text = match format {
+        Format::Table => {
+            // Names beside SIDs come from the index's Security events (none with `--input`).
+            let names = match &wb {
+                Some(wb) => Some(wb.sid_names()?),
+                None => None,
+            };
+            let sid_name = |sid: &str| {
+                names
+                    .as_ref()
+                    .and_then(|n| n.resolve(sid))
+                    .map(|(n, _)| n.to_string())
+            };
+            let opts = TableOptions {
+                layout: out.layout,
+                sid_name: &sid_name,
+                ..TableOptions::new(out.width)
+            };
+            let mut t = analytics::render_table(&results, tz, &opts);
+            if let Some(wb) = &wb {
+                t += &dropped_listing(wb, &results, tz, out)?;
+            }
             t
         }
-        (Format::Table, None) => analytics::render_table(&results, tz, super::table_width()),
-        (Format::Json, _) => rows_json(&results, tz)?,
-        (Format::Csv, _) => analytics::render_csv(&results, tz),
+        Format::Json => analytics::render_json(&results, tz)?,
+        Format::Csv => analytics::render_csv(&results, tz, out.csv()?)?,
     };
     emit(&text);
     Ok(ExitCode::SUCCESS)
@@ -76,16 +99,16 @@ pub fn search(
     format: Format,
     limit: usize,
     time: &TimeArgs,
+    out: &Output,
 ) -> Result<ExitCode> {
     let (range, tz) = super::time_args(time)?;
     let wb = Workbench::open(dir)?;
     let hits = wb.search(query, range, limit)?;
     match format {
-        Format::Json => emit(&serde_json::to_string_pretty(&hits.events)?),
+        Format::Json => emit(&to_json_pretty(&hits.events)?),
         Format::Csv => {
-            let mut out = String::from("time,event_code,channel,computer,user_id,user,text\n");
-            for e in &hits.events {
-                let cells = [
+            let rows = hits.events.iter().map(|e| {
+                [
                     iso_micros(e.time),
                     e.event_code.to_string(),
                     e.channel.clone(),
@@ -93,92 +116,112 @@ pub fn search(
                     e.user_id.clone().unwrap_or_default(),
                     e.user.clone().unwrap_or_default(),
                     event_text(e).to_string(),
-                ];
-                let row: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-                out += &row.join(",");
-                out.push('\n');
-            }
-            emit(&out);
+                ]
+            });
+            let header = [
+                "time",
+                "event_code",
+                "channel",
+                "computer",
+                "user_id",
+                "user",
+                "text",
+            ];
+            emit(&csv_text(&header, rows, out.csv()?)?);
         }
         Format::Table => {
-            let width = super::table_width().max(60);
-            let mut out = format!(
-                "{} events match ({} shown)\n{:<19}  {:>5}  {:<24}  {:<28}  text\n",
+            let names = wb.sid_names()?;
+            let mut table = Table::new(vec![
+                Column::new("time", Fit::Whole),
+                Column::new("code", Fit::Number),
+                Column::new("computer", Fit::Text),
+                Column::new("user", Fit::Sid),
+                Column::new("text", Fit::Text),
+            ]);
+            for e in &hits.events {
+                let user = match (e.user.as_deref(), e.user_id.as_deref()) {
+                    (Some(u), _) => u.to_string(),
+                    (None, Some(sid)) => sid_label(sid, names.resolve(sid).map(|(n, _)| n)),
+                    (None, None) => "-".to_string(),
+                };
+                table.push([
+                    ctime(e.time, tz),
+                    e.event_code.to_string(),
+                    e.computer.clone(),
+                    user,
+                    event_text(e).to_string(),
+                ]);
+            }
+            emit(&format!(
+                "{} events match ({} shown)\n{}",
                 hits.total,
                 hits.events.len(),
-                "time",
-                "code",
-                "computer",
-                "user"
-            );
-            for e in &hits.events {
-                let user = e.user.as_deref().or(e.user_id.as_deref()).unwrap_or("-");
-                let head = format!(
-                    "{:<19}  {:>5}  {:<24}  {:<28}  ",
-                    ctime(e.time, tz),
-                    e.event_code,
-                    clip(&inert_line(&e.computer), 24),
-                    clip(&inert_line(user), 28)
-                );
-                let room = width.saturating_sub(head.chars().count()).max(10);
-                out += &head;
-                out += &clip(&inert_line(event_text(e)), room);
-                out.push('\n');
-            }
-            emit(&out);
+                table.render(out.width, out.layout)
+            ));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Source → target edges of the extended layer.
-pub fn edges(dir: &Path, format: Format, time: &TimeArgs) -> Result<ExitCode> {
+pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Result<ExitCode> {
     let (range, tz) = super::time_args(time)?;
     let wb = Workbench::open(dir)?;
     let edges = wb.edges(range)?;
     match format {
-        Format::Json => emit(&serde_json::to_string_pretty(
+        Format::Json => emit(&to_json_pretty(
             &edges
                 .iter()
                 .map(|e| crate::extended::edge_json(e, tz))
                 .collect::<Vec<_>>(),
         )?),
         Format::Csv => {
-            let mut out = String::from("source,target,count,firstTime,lastTime,techniques\n");
-            for e in &edges {
-                out += &format!(
-                    "{},{},{},{},{},{}\n",
-                    csv_cell(&e.source),
-                    csv_cell(&e.target),
-                    e.count,
+            let rows = edges.iter().map(|e| {
+                [
+                    e.source.clone(),
+                    e.target.clone(),
+                    e.count.to_string(),
                     ctime(e.first, tz),
                     ctime(e.last, tz),
-                    csv_cell(&e.techniques.join(";"))
-                );
-            }
-            emit(&out);
+                    e.techniques.join(";"),
+                ]
+            });
+            let header = [
+                "source",
+                "target",
+                "count",
+                "firstTime",
+                "lastTime",
+                "techniques",
+            ];
+            emit(&csv_text(&header, rows, out.csv()?)?);
         }
         Format::Table => {
-            let mut out = format!(
-                "{:<28} → {:<28} {:>6}  {:<19}  {:<19}  techniques (target-side evidence)\n",
-                "source", "target", "count", "firstTime", "lastTime"
-            );
+            if edges.is_empty() {
+                emit("(no edges: no remote execution with a literal target in range)");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut table = Table::new(vec![
+                Column::new("source", Fit::Text),
+                Column::new("target", Fit::Text),
+                Column::new("count", Fit::Number),
+                Column::new("firstTime", Fit::Whole),
+                Column::new("lastTime", Fit::Whole),
+                Column::new("techniques", Fit::Text),
+                Column::new("target-side evidence", Fit::Number),
+            ]);
             for e in &edges {
-                out += &format!(
-                    "{:<28} → {:<28} {:>6}  {:<19}  {:<19}  {} ({})\n",
-                    clip(&inert_line(&e.source), 28),
-                    clip(&inert_line(&e.target), 28),
-                    e.count,
+                table.push([
+                    e.source.clone(),
+                    e.target.clone(),
+                    e.count.to_string(),
                     ctime(e.first, tz),
                     ctime(e.last, tz),
-                    inert_line(&e.techniques.join(", ")),
-                    e.evidence.len()
-                );
+                    e.techniques.join(", "),
+                    e.evidence.len().to_string(),
+                ]);
             }
-            if edges.is_empty() {
-                out += "(no edges: no remote execution with a literal target in range)\n";
-            }
-            emit(&out);
+            emit(&table.render(out.width, out.layout));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -193,57 +236,13 @@ fn event_text(e: &crate::event::Event) -> &str {
         .unwrap_or("")
 }
 
-fn clip(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// One JSON array of row objects: `analytic` plus the Splunk output columns. The extended
-/// analytic's `escu` is a boolean and its `targets` a list, as its consumers expect.
-fn rows_json(results: &[HuntResult], tz: Option<chrono_tz::Tz>) -> Result<String> {
-    let mut rows = Vec::new();
-    for r in results {
-        for g in r.kept() {
-            let mut row = analytics::row_json(&r.query, g, tz);
-            if r.query.kind == QueryKind::Extended {
-                if let Some(v) = row.get_mut("escu") {
-                    *v = serde_json::Value::Bool(v.as_str() == Some("true"));
-                }
-                if let Some(v) = row.get_mut("targets") {
-                    let list: Vec<String> = v
-                        .as_str()
-                        .unwrap_or("")
-                        .split(", ")
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string)
-                        .collect();
-                    *v = serde_json::json!(list);
-                }
-            }
-            rows.push(serde_json::Value::Object(row));
-        }
-    }
-    Ok(serde_json::to_string_pretty(&rows)?)
-}
-
 /// The matching events Splunk's stats leaves out of the rows (a missing by-field), listed so
 /// nothing is lost silently.
 fn dropped_listing(
     wb: &Workbench,
     results: &[HuntResult],
     tz: Option<chrono_tz::Tz>,
+    out: &Output,
 ) -> Result<String> {
     let dropped: Vec<(&str, &analytics::Dropped)> = results
         .iter()
@@ -254,19 +253,25 @@ fn dropped_listing(
     }
     let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
     let events = wb.events(&uids)?;
-    let mut out = format!(
-        "\nMatching events not in the rows above (Splunk's stats drops them): {}\n",
-        dropped.len()
-    );
+    let mut table = Table::new(vec![
+        Column::new("time", Fit::Whole),
+        Column::new("computer", Fit::Text),
+        Column::new("analytic", Fit::Text),
+        Column::new("reason", Fit::Text),
+        Column::new("text", Fit::Text),
+    ]);
     for ((analytic, d), e) in dropped.iter().zip(&events) {
-        out += &format!(
-            "  {}  {:<24}  {}: {}  {}\n",
+        table.push([
             ctime(e.time, tz),
-            clip(&inert_line(&e.computer), 24),
-            analytic,
-            inert_line(&d.reason),
-            clip(&inert_line(event_text(e)), 60)
-        );
+            e.computer.clone(),
+            analytic.to_string(),
+            d.reason.clone(),
+            event_text(e).to_string(),
+        ]);
     }
-    Ok(out)
+    Ok(format!(
+        "\nMatching events not in the rows above (Splunk's stats drops them): {}\n{}",
+        dropped.len(),
+        table.render(out.width, out.layout)
+    ))
 }

@@ -18,11 +18,12 @@ pub fn run(
     paths: Vec<PathBuf>,
     format: SummaryFormat,
     opts: &IngestOptions,
+    out: &super::Output,
 ) -> Result<ExitCode> {
     let wb = Workbench::open(dir)?;
-    let summary = ingest_with_progress(&wb, paths, opts, format)?;
+    let summary = ingest_with_progress(&wb, paths, opts, format, out)?;
     match format {
-        SummaryFormat::Json => emit(&serde_json::to_string_pretty(&summary)?),
+        SummaryFormat::Json => emit(&crate::output::to_json_pretty(&summary)?),
         SummaryFormat::Text => emit(&summary_text(&summary, dir)),
     }
     Ok(ExitCode::SUCCESS)
@@ -34,6 +35,7 @@ pub fn ingest_with_progress(
     paths: Vec<PathBuf>,
     opts: &IngestOptions,
     format: SummaryFormat,
+    out: &super::Output,
 ) -> Result<IngestSummary> {
     let show = std::io::stderr().is_terminal();
     let started = Instant::now();
@@ -59,7 +61,11 @@ pub fn ingest_with_progress(
                 started.elapsed().as_secs_f64()
             );
             if n > 0 {
-                text += &analytics::render_table(results, None, super::table_width());
+                let opts = analytics::TableOptions {
+                    layout: out.layout,
+                    ..analytics::TableOptions::new(out.width)
+                };
+                text += &analytics::render_table(results, None, &opts);
             }
             emit(&text);
         }

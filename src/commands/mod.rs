@@ -10,12 +10,62 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command, TimeArgs};
+use crate::cli::{Cli, Command, OutputArgs, TimeArgs};
+use crate::output::{CsvMode, Layout};
 use crate::time::{self, TimeRange};
+
+/// How this invocation writes tables and CSV (from the global output flags).
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    /// Terminal columns for tables.
+    pub width: usize,
+    /// Grid or one block per record.
+    pub layout: Layout,
+    /// `--csv-exact` given.
+    csv_exact: bool,
+}
+
+impl Output {
+    /// From the flags.
+    fn from_args(args: OutputArgs) -> Output {
+        Output {
+            width: table_width(),
+            layout: if args.expanded {
+                Layout::Expanded
+            } else {
+                Layout::Auto
+            },
+            csv_exact: args.csv_exact,
+        }
+    }
+
+    /// The CSV mode for this run; `--csv-exact` is refused on a terminal, where the exact text
+    /// of a hostile script (ESC, OSC, C1 sequences) would drive the terminal.
+    pub fn csv(&self) -> Result<CsvMode> {
+        csv_mode(self.csv_exact, crate::cli::stdout_is_terminal())
+    }
+}
+
+/// `--csv-exact` → exact CSV, unless standard output is a terminal.
+pub fn csv_mode(exact: bool, stdout_is_terminal: bool) -> Result<CsvMode> {
+    if !exact {
+        return Ok(CsvMode::Safe);
+    }
+    if stdout_is_terminal {
+        anyhow::bail!(
+            "--csv-exact writes the logged text byte for byte, control characters included, \
+             and standard output is a terminal: redirect it to a file or a pipe \
+             (`huntbench ... --format csv --csv-exact > rows.csv`), or drop the flag for CSV \
+             that is safe to show"
+        );
+    }
+    Ok(CsvMode::Exact)
+}
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let index_dir = crate::paths::index_dir(cli.index.clone());
+    let out = Output::from_args(cli.output);
     match cli.command {
         None => demo::open_tui(&index_dir, &TimeArgs::default()),
         Some(Command::Tui(t)) => demo::open_tui(&index_dir, &t),
@@ -23,7 +73,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             events,
             seed,
             no_tui,
-        }) => demo::run(cli.index, events, seed, no_tui),
+        }) => demo::run(cli.index, events, seed, no_tui, &out),
         Some(Command::Ingest {
             paths,
             format,
@@ -39,7 +89,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(t) = threads {
                 opts.threads = t.max(1);
             }
-            ingest::run(&index_dir, paths, format, &opts)
+            ingest::run(&index_dir, paths, format, &opts, &out)
         }
         Some(Command::Stats { format }) => stats::run(&index_dir, format),
         Some(Command::Hunt {
@@ -48,15 +98,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             no_exclusions,
             input,
             time,
-        }) => hunt::hunt(&index_dir, &ids, format, !no_exclusions, input, &time),
+        }) => hunt::hunt(&index_dir, &ids, format, !no_exclusions, input, &time, &out),
         Some(Command::Search {
             query,
             format,
             limit,
             time,
-        }) => hunt::search(&index_dir, &query, format, limit, &time),
-        Some(Command::Edges { format, time }) => hunt::edges(&index_dir, format, &time),
-        Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd),
+        }) => hunt::search(&index_dir, &query, format, limit, &time, &out),
+        Some(Command::Edges { format, time }) => hunt::edges(&index_dir, format, &time, &out),
+        Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd, &out),
         Some(Command::Bench(args)) => crate::bench::run(&args),
     }
 }
