@@ -146,3 +146,77 @@ fn sigma_filter_lists_expressible_exclusions() {
         "{p}"
     );
 }
+
+// ---------- control and bidi characters never reach a .conf or a terminal raw ----------
+
+const HOSTILE: &str = "Write-Output \"\u{1b}]0;pwned\u{7}\u{9b}2J\" # \u{202E}fdp.exe\r\nexit";
+
+fn hostile_set() -> Vec<Exclusion> {
+    vec![
+        x("x1", "ScriptBlockText", ExclusionOp::Equals(HOSTILE.into())),
+        x(
+            "x2",
+            "Computer",
+            ExclusionOp::OneOf(vec!["ws\u{1b}[2J01".into(), "mgmt01".into()]),
+        ),
+        x(
+            "x3",
+            "ScriptBlockText",
+            ExclusionOp::Wildcard("*\u{1b}]52;*".into()),
+        ),
+        x("x4", "Computer", ExclusionOp::Equals("line1\nline2".into())),
+    ]
+}
+
+/// No control character but `\n`, no bidi or C1 character.
+fn assert_inert(out: &str) {
+    assert!(
+        !out.chars()
+            .any(|c| c != '\n' && huntbench::sanitize::is_hazard(c)),
+        "raw control or bidi character in {out:?}"
+    );
+}
+
+#[test]
+fn splunk_export_hashes_what_a_conf_line_cannot_carry() {
+    let got = splunk_filter_stanza(&query(SB), &hostile_set());
+    assert_inert(&got);
+    let want = format!(
+        concat!(
+            "# x1: the ScriptBlockText value holds U+0007, U+000D, U+001B, U+009B, U+202E, which a .conf line cannot carry: exported as the SHA-256 of its exact text (case-sensitive)\n",
+            "# x2: 1 of its Computer values hold U+001B, which a .conf line cannot carry: exported as the SHA-256 of their exact text (case-sensitive)\n",
+            "# x3 not exported: its ScriptBlockText pattern holds U+001B, which a .conf line cannot carry and a pattern cannot be hashed; exclude the exact text instead (`c` in the workbench, or `sha256:HEX`) or put `*` where the character is\n",
+            "[{sb}_filter]\n",
+            "definition = search NOT Computer IN (\"mgmt01\") NOT Computer=\"line1\\\n",
+            "line2\"",
+            " | eval _hb_hash=sha256(replace(replace(replace(ScriptBlockText,\"&lt;\",\"<\"),\"&gt;\",\">\"),\"&amp;\",\"&\"))",
+            " | search NOT _hb_hash IN (\"{h1}\") | fields - _hb_hash",
+            " | eval _hb_hash2=sha256(replace(replace(replace(Computer,\"&lt;\",\"<\"),\"&gt;\",\">\"),\"&amp;\",\"&\"))",
+            " | search NOT _hb_hash2 IN (\"{h2}\") | fields - _hb_hash2\n",
+        ),
+        sb = SB,
+        h1 = sha256_hex(HOSTILE),
+        h2 = sha256_hex("ws\u{1b}[2J01"),
+    );
+    assert_eq!(got, want);
+}
+
+#[test]
+fn sigma_export_keeps_exact_values_as_yaml_escapes() {
+    let y = sigma_filter(&query(SB), &hostile_set());
+    assert_inert(&y);
+    let line = y
+        .lines()
+        .find(|l| l.contains("Write-Output"))
+        .expect("x1's value")
+        .trim()
+        .trim_start_matches("- ");
+    assert_eq!(
+        line,
+        "\"Write-Output \\\"\\u001b]0;pwned\\u0007\\u009b2J\\\" # \\u202efdp.exe\\r\\nexit\""
+    );
+    // A YAML double-quoted scalar with JSON escapes: it reads back as the exact text.
+    let back: String = serde_json::from_str(line).unwrap();
+    assert_eq!(back, HOSTILE);
+    assert!(y.contains("- \"*\\u001b]52;*\"\n"), "{y}");
+}

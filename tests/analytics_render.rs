@@ -404,3 +404,175 @@ fn predicates_are_checked_on_the_event() {
     );
     assert!(predicates_match(&[], &e));
 }
+
+// ---------- hostile text in every format ----------
+
+/// OSC title, OSC 52 clipboard write, CSI, BEL, C1 CSI (U+009B), DEL and a bidi override.
+const HOSTILE: &str = "Invoke-Command -ComputerName x {\u{1b}]0;pwned\u{7}\u{1b}]52;c;cHduZWQ=\u{7}\u{1b}[2J\u{9b}31m\u{7f}} # \u{202E}fdp.exe\r\n";
+
+fn hostile_rows() -> Vec<HuntResult> {
+    vec![
+        HuntResult {
+            query: query(SB),
+            groups: vec![g(
+                SB,
+                &["4104", HOSTILE, "ws\u{1b}]0;x\u{7}01", "S-1-5-18"],
+                1,
+                "2024-10-21T11:31:57Z",
+                "2024-10-21T11:31:57Z",
+            )],
+            dropped: vec![],
+            suppressed: BTreeMap::new(),
+        },
+        HuntResult {
+            query: query(PROC),
+            groups: vec![g(
+                PROC,
+                &[
+                    "ws01",
+                    "=HYPERLINK(\"http://x\")",
+                    "cmd.exe",
+                    "powershell.exe",
+                    "-ComputerName srv01 @SUM(1)",
+                    "+1",
+                    "null",
+                ],
+                1,
+                "2024-10-21T11:31:57Z",
+                "2024-10-21T11:31:57Z",
+            )],
+            dropped: vec![],
+            suppressed: BTreeMap::new(),
+        },
+    ]
+}
+
+/// No control character but the CRLF record ends (or `\n` line ends), no bidi, no C1.
+fn assert_inert(out: &str, line_end: &str) {
+    let body = out.replace(line_end, "");
+    assert!(
+        !body.chars().any(huntbench::sanitize::is_hazard),
+        "raw control or bidi character in {out:?}"
+    );
+}
+
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn csv_is_inert_and_formula_guarded_unless_exact() {
+    let safe = render_csv(&hostile_rows(), None, CsvMode::Safe).unwrap();
+    assert_inert(&safe, "\r\n");
+    let recs = csv_records(&safe);
+    assert_eq!(
+        recs[1][2],
+        "Invoke-Command -ComputerName x {␛]0;pwned␇␛]52;c;cHduZWQ=␇␛[2J<U+009B>31m␡} # <U+202E>fdp.exe⏎"
+    );
+    assert_eq!(recs[1][3], "ws␛]0;x␇01");
+    // OWASP: cells led by = + - @ get a `'`; the rest is untouched.
+    let p = &recs[2];
+    assert_eq!(p[9], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(p[12], "'-ComputerName srv01 @SUM(1)");
+    assert_eq!(p[13], "'+1");
+    assert_eq!((p[5].as_str(), p[14].as_str()), ("1", "null"));
+
+    let exact = render_csv(&hostile_rows(), None, CsvMode::Exact).unwrap();
+    let recs = csv_records(&exact);
+    assert_eq!(recs[1][2], HOSTILE);
+    assert_eq!(recs[1][3], "ws\u{1b}]0;x\u{7}01");
+    assert_eq!(recs[2][9], "=HYPERLINK(\"http://x\")");
+    assert_eq!(recs[2][12], "-ComputerName srv01 @SUM(1)");
+}
+
+#[test]
+fn tables_in_both_layouts_are_inert() {
+    for layout in [Layout::Auto, Layout::Expanded] {
+        for width in [80, 300] {
+            let opts = TableOptions {
+                layout,
+                ..TableOptions::new(width)
+            };
+            let out = render_table(&hostile_rows(), None, &opts);
+            assert_inert(&out, "\n");
+            assert!(out.contains("␛]52;c;cHduZWQ=␇"), "{out}");
+        }
+    }
+}
+
+#[test]
+fn json_keeps_the_exact_text_with_hazards_escaped() {
+    let json = render_json(&hostile_rows(), None).unwrap();
+    assert_inert(&json, "\n");
+    assert!(json.contains("\\u001b]0;pwned\\u0007"), "{json}");
+    assert!(
+        json.contains("\\u009b31m\\u007f} # \\u202efdp.exe\\r\\n"),
+        "{json}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["ScriptBlockText"], HOSTILE);
+    assert_eq!(v[0]["Computer"], "ws\u{1b}]0;x\u{7}01");
+    assert_eq!(
+        v[1]["user"], "=HYPERLINK(\"http://x\")",
+        "JSON has no formula guard"
+    );
+}
+
+#[test]
+fn json_is_typed_missing_is_null_and_splunks_null_string_stays() {
+    let ext = builtin_queries()
+        .into_iter()
+        .find(|q| q.id == "winrm_remoting_extended")
+        .unwrap();
+    // by: technique, escu, Computer, user, user_source, user_id, targets, text
+    let r = HuntResult {
+        query: ext.clone(),
+        groups: vec![
+            g(
+                &ext.id,
+                &["icm alias", "false", "ws01", "", "", "", "", "icm srv01 {}"],
+                144,
+                "2024-10-21T11:31:57Z",
+                "2024-10-21T11:31:57Z",
+            ),
+            g(
+                &ext.id,
+                &[
+                    "Invoke-Command",
+                    "true",
+                    "ws01",
+                    "CORP\\alice",
+                    "Security 4624 on DC01",
+                    "S-1-5-21-1-2-3-1104",
+                    "srv01, srv02",
+                    "Invoke-Command -ComputerName srv01,srv02 {}",
+                ],
+                1,
+                "2024-10-21T11:31:57Z",
+                "2024-10-21T11:31:57Z",
+            ),
+        ],
+        dropped: vec![],
+        suppressed: BTreeMap::new(),
+    };
+    let v: serde_json::Value =
+        serde_json::from_str(&render_json(&[r, results().remove(1)], None).unwrap()).unwrap();
+    let a = &v[0];
+    assert_eq!(a["count"], 144);
+    assert_eq!(a["escu"], false);
+    for k in ["user", "user_source", "user_id"] {
+        assert!(a[k].is_null(), "{k}: {}", a[k]);
+    }
+    assert_eq!(a["targets"], serde_json::json!([]));
+    let b = &v[1];
+    assert_eq!(b["escu"], true);
+    assert_eq!(b["user_id"], "S-1-5-21-1-2-3-1104");
+    assert_eq!(b["targets"], serde_json::json!(["srv01", "srv02"]));
+    // The process analytic's fillnull_value=null: Splunk's string, kept as Splunk has it.
+    assert_eq!(v[2]["parent_process_id"], "null");
+}

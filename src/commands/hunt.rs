@@ -208,7 +208,8 @@ pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Resul
                 Column::new("firstTime", Fit::Whole),
                 Column::new("lastTime", Fit::Whole),
                 Column::new("techniques", Fit::Text),
-                Column::new("target-side evidence", Fit::Number),
+                // Target-side events (wsmprovhost.exe children) linked to the edge.
+                Column::new("evidence", Fit::Number),
             ]);
             for e in &edges {
                 table.push([
