@@ -34,15 +34,18 @@ pub fn has_hazard(s: &str) -> bool {
 }
 
 /// One display line: every control character (newlines and tabs too) shown as a visible symbol.
+/// A line break (LF or CR LF) is one `⏎`, a tab a space; a lone CR, which on a terminal would
+/// return to the line's start and let later text overprint earlier text, shows as `␍`.
 pub fn inert_line(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_hazard) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\n' => out.push('⏎'),
-            '\r' => {}
+            '\r' if chars.peek() == Some(&'\n') => {}
             '\t' => out.push(' '),
             c if is_hazard(c) => visible(c, &mut out),
             c => out.push(c),
@@ -97,6 +100,7 @@ mod tests {
         assert_eq!(t, "line1\n    line2␍x␛");
         assert!(t.chars().all(|c| c == '\n' || !c.is_control()));
         assert_eq!(inert_line("a\r\nb"), "a⏎b");
+        assert_eq!(inert_line("a\rb\r"), "a␍b␍", "a lone CR cannot overprint");
     }
 
     #[test]

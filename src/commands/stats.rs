@@ -19,7 +19,7 @@ pub fn run(dir: &Path, format: SummaryFormat) -> Result<ExitCode> {
         v["size_bytes"] = serde_json::json!(index.size_bytes());
         v["firstTime"] = serde_json::json!(stats.first.map(|t| ctime(t, None)));
         v["lastTime"] = serde_json::json!(stats.last.map(|t| ctime(t, None)));
-        emit(&serde_json::to_string_pretty(&v)?);
+        emit(&crate::output::to_json_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
