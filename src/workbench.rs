@@ -178,16 +178,10 @@ impl Workbench {
         )?)
     }
 
-    /// Ad-hoc search: tantivy syntax plus Splunk `field="*x*"` clauses verified exactly.
+    /// Ad-hoc search in the `huntbench search` language: the true total and up to `limit`
+    /// events, newest first.
     pub fn search(&self, query: &str, range: TimeRange, limit: usize) -> Result<SearchHits> {
-        let (text, preds) = analytics::split_search(query)?;
-        let verify = |e: &Event| analytics::predicates_match(&preds, e);
-        let verify: Option<&dyn Fn(&Event) -> bool> = if preds.is_empty() {
-            None
-        } else {
-            Some(&verify)
-        };
-        Ok(self.index.search(&text, range, limit, verify)?)
+        Ok(self.index.search(query, range, limit, None)?)
     }
 
     /// Events by uid, in the given order.

@@ -9,16 +9,15 @@ use std::ops::Bound;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::query::{
-    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
-};
-use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
 
+use super::compile::Compiler;
 use super::error::{IndexError, other};
-use super::schema::{DEFAULT_SEARCH_FIELDS, Fields, TIME, UID};
+use super::schema::{Fields, TIME, UID};
 use super::{Index, Inner};
+use crate::analytics::search::SearchExpr;
 use crate::event::Event;
 use crate::time::TimeRange;
 
@@ -109,10 +108,8 @@ impl Index {
         })
     }
 
-    /// Search with tantivy query syntax over the normalized field names (terms without a field
-    /// look in script_block_text, process, data, computer and user; all terms must match, as in
-    /// Splunk). An empty query matches everything. `verify` filters candidates exactly.
-    /// Returns the total after `verify` and up to `limit` events, newest first.
+    /// Search in the `huntbench search` language (see [`crate::analytics::search`]); relative
+    /// times in `time:` clauses count back from now. Errors quote the query.
     pub fn search(
         &self,
         query: &str,
@@ -120,20 +117,55 @@ impl Index {
         limit: usize,
         verify: Option<&dyn Fn(&Event) -> bool>,
     ) -> Result<SearchHits, IndexError> {
+        let expr = crate::analytics::search::parse(query, crate::time::now_micros())
+            .map_err(|e| IndexError::BadQuery(e.to_string().replacen("bad search: ", "", 1)))?;
+        self.search_expr(&expr, range, limit, verify)
+            .map_err(|e| match e {
+                IndexError::BadQuery(m) if !m.contains(&format!("{query:?}")) => {
+                    IndexError::BadQuery(format!("{query:?}: {m}"))
+                }
+                e => e,
+            })
+    }
+
+    /// Run a parsed search. `total` counts every match (after `verify`, an extra exact filter
+    /// of the caller's); `events` holds up to `limit` of them, newest first.
+    pub fn search_expr(
+        &self,
+        expr: &SearchExpr,
+        range: TimeRange,
+        limit: usize,
+        verify: Option<&dyn Fn(&Event) -> bool>,
+    ) -> Result<SearchHits, IndexError> {
         let f = &self.inner.fields;
-        let parsed = self.inner.parse(query)?;
-        let q = with_range(f, parsed, range);
+        let compiler = Compiler::new(&self.inner);
+        let q = with_range(f, compiler.compile(expr)?, range);
+        let hits = self.run(&*q, limit, verify)?;
+        match compiler.trouble() {
+            Some(why) => Err(IndexError::Other(format!(
+                "a stored event could not be read, so the answer would be incomplete: {why}"
+            ))),
+            None => Ok(hits),
+        }
+    }
+
+    fn run(
+        &self,
+        q: &dyn Query,
+        limit: usize,
+        verify: Option<&dyn Fn(&Event) -> bool>,
+    ) -> Result<SearchHits, IndexError> {
         let v = self.inner.view();
         let Some(verify) = verify else {
             if limit == 0 {
-                let total = v.searcher.search(&*q, &Count).map_err(other)? as u64;
+                let total = v.searcher.search(q, &Count).map_err(other)? as u64;
                 return Ok(SearchHits {
                     total,
                     events: Vec::new(),
                 });
             }
             let top = TopDocs::with_limit(limit).order_by_fast_field::<i64>(TIME, Order::Desc);
-            let (total, top) = v.searcher.search(&*q, &(Count, top)).map_err(other)?;
+            let (total, top) = v.searcher.search(q, &(Count, top)).map_err(other)?;
             let hits: Vec<Hit> = top
                 .into_iter()
                 .map(|(time, addr)| Hit {
@@ -149,7 +181,7 @@ impl Index {
         };
         // Verify every candidate (in store order, for block locality), then read back the
         // newest `limit` of those that passed.
-        let mut hits = v.collect(&*q)?;
+        let mut hits = v.collect(q)?;
         hits.sort_by_key(|h| h.addr);
         let addrs: Vec<DocAddress> = hits.iter().map(|h| h.addr).collect();
         let mut passed = Vec::new();
@@ -178,29 +210,6 @@ pub(crate) struct Hit {
 }
 
 impl Inner {
-    /// Parse query text; empty text is every event.
-    fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
-        if query.trim().is_empty() {
-            return Ok(Box::new(AllQuery));
-        }
-        let ast = query_grammar::parse_query(query).map_err(|_| {
-            let (_, errors) = query_grammar::parse_query_lenient(query);
-            let why = errors
-                .first()
-                .map(|e| format!("{} at position {}", e.message, e.pos))
-                .unwrap_or_else(|| "syntax error".into());
-            IndexError::BadQuery(format!("{query:?}: {why}"))
-        })?;
-        let f = &self.fields;
-        let defaults = DEFAULT_SEARCH_FIELDS.iter().map(|n| f.named(n)).collect();
-        let mut parser = QueryParser::for_index(&self.index, defaults);
-        parser.set_conjunction_by_default();
-        parser.allow_regexes();
-        parser
-            .build_query_from_user_input_ast(anchor_negations(ast))
-            .map_err(|e| IndexError::BadQuery(format!("{query:?}: {e}")))
-    }
-
     /// A consistent view of the latest loaded commit: every read of one call goes through one
     /// searcher, so doc addresses stay valid even if a writer commits meanwhile.
     fn view(&self) -> View<'_> {
@@ -282,31 +291,6 @@ impl View<'_> {
 const READ_CHUNK: usize = 4096;
 /// Below this many reads a second thread costs more than it saves.
 const PARALLEL_MIN: usize = 128;
-
-/// Give every all-negative clause something to subtract from: tantivy matches nothing for
-/// `a AND NOT b`'s inner `(NOT b)` and rejects a bare `NOT b`, where an analyst means
-/// "everything except b".
-fn anchor_negations(ast: UserInputAst) -> UserInputAst {
-    match ast {
-        UserInputAst::Clause(items) => {
-            let mut items: Vec<_> = items
-                .into_iter()
-                .map(|(occur, sub)| (occur, anchor_negations(sub)))
-                .collect();
-            if !items.is_empty() && items.iter().all(|(o, _)| *o == Some(Occur::MustNot)) {
-                items.push((
-                    Some(Occur::Must),
-                    UserInputAst::Leaf(Box::new(UserInputLeaf::All)),
-                ));
-            }
-            UserInputAst::Clause(items)
-        }
-        UserInputAst::Boost(sub, boost) => {
-            UserInputAst::Boost(Box::new(anchor_negations(*sub)), boost)
-        }
-        leaf => leaf,
-    }
-}
 
 /// Restrict a query to a time range, using the time fast field.
 fn with_range(f: &Fields, q: Box<dyn Query>, range: TimeRange) -> Box<dyn Query> {
