@@ -69,7 +69,7 @@ pub fn hunt(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ad-hoc search; prints events.
+/// Ad-hoc search; prints the true number of matches and up to `limit` events, newest first.
 pub fn search(
     dir: &Path,
     query: &str,
@@ -81,7 +81,7 @@ pub fn search(
     let wb = Workbench::open(dir)?;
     let hits = wb.search(query, range, limit)?;
     match format {
-        Format::Json => emit(&serde_json::to_string_pretty(&hits.events)?),
+        Format::Json => emit(&serde_json::to_string_pretty(&search_json(&hits, tz)?)?),
         Format::Csv => {
             let mut out = String::from("time,event_code,channel,computer,user_id,user,text\n");
             for e in &hits.events {
@@ -102,10 +102,13 @@ pub fn search(
         }
         Format::Table => {
             let width = super::table_width().max(60);
+            // time, code and four gaps are fixed; host and user give way to the text when
+            // the terminal is narrow, so the text never shrinks to nothing.
+            let rest = width.saturating_sub(19 + 5 + 8);
+            let (host_w, user_w) = ((rest / 5).clamp(10, 24), (rest / 5).clamp(10, 28));
             let mut out = format!(
-                "{} events match ({} shown)\n{:<19}  {:>5}  {:<24}  {:<28}  text\n",
-                hits.total,
-                hits.events.len(),
+                "{}\n{:<19}  {:>5}  {:<host_w$}  {:<user_w$}  text\n",
+                match_line(hits.total, hits.events.len()),
                 "time",
                 "code",
                 "computer",
@@ -114,21 +117,56 @@ pub fn search(
             for e in &hits.events {
                 let user = e.user.as_deref().or(e.user_id.as_deref()).unwrap_or("-");
                 let head = format!(
-                    "{:<19}  {:>5}  {:<24}  {:<28}  ",
+                    "{:<19}  {:>5}  {:<host_w$}  {:<user_w$}  ",
                     ctime(e.time, tz),
                     e.event_code,
-                    clip(&inert_line(&e.computer), 24),
-                    clip(&inert_line(user), 28)
+                    clip(&inert_line(&e.computer), host_w),
+                    clip(&inert_line(user), user_w)
                 );
                 let room = width.saturating_sub(head.chars().count()).max(10);
                 out += &head;
-                out += &clip(&inert_line(event_text(e)), room);
+                out += &clip(&inert_line(&event_text(e)), room);
                 out.push('\n');
             }
             emit(&out);
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `N match, M shown` (the count is every match; the limit only bounds what is printed).
+fn match_line(total: u64, shown: usize) -> String {
+    format!("{total} match, {shown} shown")
+}
+
+/// `search --format json`: `{"total": N, "shown": M, "events": [...]}`. Each event is the
+/// stored Event with `time` rendered as `hunt` renders times (`%Y-%m-%dT%H:%M:%S`, UTC or
+/// `--tz`) and the exact microseconds beside it as `time_us`.
+fn search_json(
+    hits: &crate::index::SearchHits,
+    tz: Option<chrono_tz::Tz>,
+) -> Result<serde_json::Value> {
+    let mut events = Vec::with_capacity(hits.events.len());
+    for e in &hits.events {
+        let serde_json::Value::Object(fields) = serde_json::to_value(e)? else {
+            anyhow::bail!("an event did not serialize to an object");
+        };
+        let mut out = serde_json::Map::new();
+        for (k, v) in fields {
+            if k == "time" {
+                out.insert("time".into(), ctime(e.time, tz).into());
+                out.insert("time_us".into(), e.time.into());
+            } else {
+                out.insert(k, v);
+            }
+        }
+        events.push(serde_json::Value::Object(out));
+    }
+    Ok(serde_json::json!({
+        "total": hits.total,
+        "shown": hits.events.len(),
+        "events": events,
+    }))
 }
 
 /// Source → target edges of the extended layer.
@@ -184,13 +222,9 @@ pub fn edges(dir: &Path, format: Format, time: &TimeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The text an analyst reads first for an event.
-fn event_text(e: &crate::event::Event) -> &str {
-    e.script_block_text
-        .as_deref()
-        .or(e.process.as_deref())
-        .or(e.data.values().next().map(|s| s.as_str()))
-        .unwrap_or("")
+/// The text an analyst reads first for an event (script, command line, or its EventData).
+fn event_text(e: &crate::event::Event) -> std::borrow::Cow<'_, str> {
+    analytics::event_summary(e)
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -265,7 +299,7 @@ fn dropped_listing(
             clip(&inert_line(&e.computer), 24),
             analytic,
             inert_line(&d.reason),
-            clip(&inert_line(event_text(e)), 60)
+            clip(&inert_line(&event_text(e)), 60)
         );
     }
     Ok(out)

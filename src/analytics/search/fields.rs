@@ -112,7 +112,7 @@ pub fn message(e: &Event) -> Option<Cow<'_, str>> {
 
 /// The text an analyst reads first for an event, not yet made safe for a terminal: the script
 /// text, else the command line, else the EventData as `Name=value` pairs (the logged `Message`
-/// first when there is one).
+/// first when there is one; unnamed values without their `Data_n` name).
 pub fn event_summary(e: &Event) -> Cow<'_, str> {
     if let Some(t) = e.script_block_text.as_deref().filter(|s| !s.is_empty()) {
         return Cow::Borrowed(t);
@@ -129,9 +129,18 @@ pub fn event_summary(e: &Event) -> Cow<'_, str> {
         pairs.push(m.1.clone());
     }
     for (k, v) in &e.data {
-        if !v.is_empty() && !k.eq_ignore_ascii_case(MESSAGE_FIELD) {
-            pairs.push(format!("{k}={v}"));
+        if v.is_empty() || k.eq_ignore_ascii_case(MESSAGE_FIELD) {
+            continue;
         }
+        // Unnamed <Data> (`Data`, `Data_1`…) has no name worth reading: the value alone.
+        let unnamed = k == "Data"
+            || k.strip_prefix("Data_")
+                .is_some_and(|n| n.parse::<u32>().is_ok());
+        pairs.push(if unnamed {
+            v.clone()
+        } else {
+            format!("{k}={v}")
+        });
     }
     Cow::Owned(pairs.join("  "))
 }
@@ -210,6 +219,11 @@ mod tests {
         e.data.insert("LogonType".into(), "3".into());
         e.data.insert("Empty".into(), String::new());
         assert_eq!(event_summary(&e), "LogonType=3  TargetUserName=bob");
+        e.data.insert("Data_1".into(), "Invoke-Command x".into());
+        assert_eq!(
+            event_summary(&e),
+            "Invoke-Command x  LogonType=3  TargetUserName=bob"
+        );
         e.process = Some("whoami".into());
         assert_eq!(event_summary(&e), "whoami");
     }
