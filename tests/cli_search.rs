@@ -164,7 +164,7 @@ fn the_table_says_how_many_match_and_shows_each_events_text() {
         lines[1..],
         [
             "time                  code  computer    user        text",
-            "2024-10-21T11:40:15   4624  DC01.corp…  -           LogonType=3  TargetUserName…",
+            "2024-10-21T11:40:15   4624  DC01.corp…  -           TargetUserName=j.miller  Lo…",
             "2024-10-21T11:30:15    800  WS-FIN-07…  -           Invoke-Command -ComputerNam…",
         ],
         "the logon's EventData, the 800's command line"

@@ -122,6 +122,10 @@ impl Index {
         self.search_expr(&expr, range, limit, verify)
             .map_err(|e| match e {
                 IndexError::BadQuery(m) if !m.contains(&format!("{query:?}")) => {
+                    // A one-clause query is not worth naming twice.
+                    let m = m
+                        .strip_prefix(&format!("`{}`: ", query.trim()))
+                        .unwrap_or(&m);
                     IndexError::BadQuery(format!("{query:?}: {m}"))
                 }
                 e => e,

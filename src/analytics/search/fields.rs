@@ -110,6 +110,23 @@ pub fn message(e: &Event) -> Option<Cow<'_, str>> {
     }
 }
 
+/// EventData names a summary puts first (Security logons, services, Sysmon network and file
+/// events): what an analyst scans a list for.
+const SUMMARY_FIRST: &[&str] = &[
+    "TargetUserName",
+    "LogonType",
+    "IpAddress",
+    "WorkstationName",
+    "SubjectUserName",
+    "ServiceName",
+    "ImagePath",
+    "Image",
+    "DestinationHostname",
+    "DestinationIp",
+    "DestinationPort",
+    "TargetFilename",
+];
+
 /// The text an analyst reads first for an event, not yet made safe for a terminal: the script
 /// text, else the command line, else the EventData as `Name=value` pairs (the logged `Message`
 /// first when there is one; unnamed values without their `Data_n` name).
@@ -128,7 +145,16 @@ pub fn event_summary(e: &Event) -> Cow<'_, str> {
     {
         pairs.push(m.1.clone());
     }
-    for (k, v) in &e.data {
+    // Who, from where and what first; the rest in name order.
+    let first = |k: &str| {
+        SUMMARY_FIRST
+            .iter()
+            .position(|f| *f == k)
+            .unwrap_or(usize::MAX)
+    };
+    let mut data: Vec<(&String, &String)> = e.data.iter().collect();
+    data.sort_by_key(|(k, _)| first(k));
+    for (k, v) in data {
         if v.is_empty() || k.eq_ignore_ascii_case(MESSAGE_FIELD) {
             continue;
         }
@@ -218,11 +244,11 @@ mod tests {
         e.data.insert("TargetUserName".into(), "bob".into());
         e.data.insert("LogonType".into(), "3".into());
         e.data.insert("Empty".into(), String::new());
-        assert_eq!(event_summary(&e), "LogonType=3  TargetUserName=bob");
+        assert_eq!(event_summary(&e), "TargetUserName=bob  LogonType=3");
         e.data.insert("Data_1".into(), "Invoke-Command x".into());
         assert_eq!(
             event_summary(&e),
-            "Invoke-Command x  LogonType=3  TargetUserName=bob"
+            "TargetUserName=bob  LogonType=3  Invoke-Command x"
         );
         e.process = Some("whoami".into());
         assert_eq!(event_summary(&e), "whoami");
