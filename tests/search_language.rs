@@ -374,3 +374,17 @@ fn an_ingested_800_event_is_found_by_its_message() {
         .unwrap();
     assert_eq!(hits.total, 1);
 }
+
+#[test]
+fn numeric_fields_take_whole_numbers_and_ranges() {
+    let (_t, index) = corpus();
+    assert_eq!(ids(&index, "event_code:[1 TO 800]"), [7, 5, 4]);
+    assert_eq!(ids(&index, "record_id:>=7"), [8, 7]);
+    assert_eq!(ids(&index, "record_id:<2 OR record_id:{6 TO 8}"), [7, 1]);
+    let m = refused(&index, "event_code:abc");
+    assert!(m.contains("event_code holds whole numbers"), "{m}");
+    let m = refused(&index, "record_id:[1 TO x]");
+    assert!(m.contains("record_id holds whole numbers"), "{m}");
+    let m = refused(&index, "computer:[a TO b]");
+    assert!(m.contains("ranges work on numbers"), "{m}");
+}

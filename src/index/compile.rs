@@ -108,6 +108,13 @@ impl<'a> Compiler<'a> {
     fn clause(&self, c: &Clause) -> Result<Box<dyn Query>, IndexError> {
         let f = &self.inner.fields;
         match c {
+            Clause::Match {
+                field: Some(field),
+                value,
+            } if kind(field) == Some(Kind::Number) => {
+                whole_number(field, value)?;
+                self.literal(Some(field), value)
+            }
             Clause::Match { field, value } => self.literal(field.as_deref(), value),
             Clause::Wildcard { field, pattern } => match kind(field) {
                 Some(Kind::Keyword) => self.keyword_wildcard(field, pattern),
@@ -141,6 +148,11 @@ impl<'a> Compiler<'a> {
                         "`{field}:` ranges work on numbers (event_code, record_id, \
                          message_number, message_total) and time"
                     )));
+                }
+                for b in [lower, upper] {
+                    if let Bound::Included(v) | Bound::Excluded(v) = b {
+                        whole_number(field, v)?;
+                    }
                 }
                 let ub = |b: &Bound<String>| match b {
                     Bound::Included(s) => UserInputBound::Inclusive(s.clone()),
@@ -217,6 +229,16 @@ impl<'a> Compiler<'a> {
         let re = wildcard_regex(&pattern.to_lowercase());
         let q = RegexQuery::from_pattern(&re, self.inner.fields.named(field)).map_err(other)?;
         Ok(Box::new(q))
+    }
+}
+
+/// Numeric fields hold whole numbers: say so rather than pass on a parse error.
+fn whole_number(field: &str, value: &str) -> Result<(), IndexError> {
+    match value.parse::<u64>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(IndexError::BadQuery(format!(
+            "`{field}:{value}`: {field} holds whole numbers"
+        ))),
     }
 }
 
