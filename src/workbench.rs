@@ -342,7 +342,11 @@ impl Workbench {
                     .as_deref()
                     .is_some_and(|t| t.to_lowercase().contains(&clean))
             };
-            let hits = match self.index.search(&query, range, 10_000, Some(&mentions)) {
+            // Every mention: a cap here would drop callers without a word.
+            let hits = match self
+                .index
+                .search(&query, range, usize::MAX, Some(&mentions))
+            {
                 Ok(h) => h,
                 // A name the query parser cannot take is skipped, not fatal to the hunt.
                 Err(crate::index::IndexError::BadQuery(_)) => continue,

@@ -261,6 +261,9 @@ fn totals_count_every_match_past_the_limit() {
         .search(r#"NOT ScriptBlockText="*invoke*""#, TimeRange::ALL, 0, None)
         .unwrap();
     assert_eq!((hits.total, hits.events.len()), (6, 0));
+    // A limit past the index size is "all of them", not a heap of that size.
+    let hits = index.search("", TimeRange::ALL, usize::MAX, None).unwrap();
+    assert_eq!((hits.total, hits.events.len()), (8, 8));
 }
 
 #[test]

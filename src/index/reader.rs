@@ -160,6 +160,9 @@ impl Index {
         verify: Option<&dyn Fn(&Event) -> bool>,
     ) -> Result<SearchHits, IndexError> {
         let v = self.inner.view();
+        // No answer holds more events than the index: `--limit` of a billion must not size a
+        // billion-slot heap.
+        let limit = limit.min(usize::try_from(v.searcher.num_docs()).unwrap_or(usize::MAX));
         let Some(verify) = verify else {
             if limit == 0 {
                 let total = v.searcher.search(q, &Count).map_err(other)? as u64;

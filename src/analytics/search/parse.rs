@@ -221,7 +221,8 @@ fn index_field(name: &str) -> Result<String, String> {
         Some(n) => Ok(n.to_string()),
         None => Err(format!(
             "unknown field `{name}` in `{name}:` (fields: {}); `{name}=\"…\"` compares the \
-             EventData field of that name, `Message=\"…\"` the event's whole text",
+             EventData field of that name, `Message=\"…\"` the event's whole text; quote a term \
+             to search its words (\"C:\\Windows\")",
             known_fields()
         )),
     }
