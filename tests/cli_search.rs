@@ -163,15 +163,20 @@ fn the_table_says_how_many_match_and_shows_each_events_text() {
     assert_eq!(
         lines[1..],
         [
-            "time                  code  computer    user        text",
-            "2024-10-21T11:40:15   4624  DC01.corp…  -           TargetUserName=j.miller  Lo…",
-            "2024-10-21T11:30:15    800  WS-FIN-07…  -           Invoke-Command -ComputerNam…",
+            "time                  code  computer   user       text",
+            "2024-10-21T11:40:15   4624  DC01.cor…  -          TargetUserName=j.miller  Logo…",
+            "2024-10-21T11:30:15    800  WS-FIN-0…  -          Invoke-Command -ComputerName …",
         ],
         "the logon's EventData, the 800's command line"
     );
     for l in &lines {
         assert!(l.chars().count() <= 80, "wider than 80: {l:?}");
     }
+    let out = env.ok(&["search", "event_code:800"], Some("60"));
+    for l in out.lines() {
+        assert!(l.chars().count() <= 60, "wider than 60: {l:?}");
+    }
+    assert!(out.contains("  -         Invoke-Comm…\n"), "{out}");
     let out = env.ok(&["search", "event_code:9999"], None);
     assert_eq!(out.lines().next(), Some("0 match, 0 shown"));
 }

@@ -320,7 +320,16 @@ fn parse_builds_the_tree_with_the_usual_precedence() {
             false
         )))
     );
-    for bad in ["(a", "a)", "a AND", "OR a", r#"x="a"#, "Computer IN ()"] {
+    for bad in [
+        "(a",
+        "a)",
+        "a AND",
+        "OR a",
+        r#"x="a"#,
+        "Computer IN ()",
+        "x= y",
+        "time:",
+    ] {
         assert!(parse(bad, 0).is_err(), "{bad}");
     }
 }

@@ -105,7 +105,7 @@ pub fn search(
             // time, code and four gaps are fixed; host and user give way to the text when
             // the terminal is narrow, so the text never shrinks to nothing.
             let rest = width.saturating_sub(19 + 5 + 8);
-            let (host_w, user_w) = ((rest / 5).clamp(10, 24), (rest / 5).clamp(10, 28));
+            let (host_w, user_w) = ((rest / 5).clamp(8, 24), (rest / 5).clamp(8, 28));
             let mut out = format!(
                 "{}\n{:<19}  {:>5}  {:<host_w$}  {:<user_w$}  text\n",
                 match_line(hits.total, hits.events.len()),

@@ -98,15 +98,3 @@ impl Compare {
         self.pattern.contains('*')
     }
 }
-
-impl SearchExpr {
-    /// True when the query needs no exact check on stored events (only index leaves).
-    pub fn is_index_only(&self) -> bool {
-        match self {
-            SearchExpr::All => true,
-            SearchExpr::And(v) | SearchExpr::Or(v) => v.iter().all(SearchExpr::is_index_only),
-            SearchExpr::Not(x) => x.is_index_only(),
-            SearchExpr::Clause(c) => !matches!(c, Clause::Compare(_)),
-        }
-    }
-}

@@ -171,7 +171,8 @@ impl Lexer<'_> {
 
     /// A term: `field:…`, `field=…`, `field!=…`, `field IN (…)`, an operator, or a bare word.
     fn term(&mut self) -> Result<Tok, String> {
-        if let Some(name) = self.ident().map(str::to_string) {
+        let operator = |n: &str| matches!(n, "AND" | "OR" | "NOT");
+        if let Some(name) = self.ident().filter(|n| !operator(n)).map(str::to_string) {
             let after = &self.rest()[name.len()..];
             if after.starts_with(':') {
                 self.pos += name.len() + 1;
@@ -186,7 +187,11 @@ impl Lexer<'_> {
             };
             if skip > 0 {
                 self.pos += name.len() + skip;
+                let at = self.pos;
                 let value = self.value()?;
+                if value.is_empty() && self.pos == at {
+                    return Err(format!("`{name}=` needs a value (position {at})"));
+                }
                 return Ok(Tok::Compare {
                     name,
                     value,
