@@ -3,6 +3,7 @@
 //! an exact test on the stored event ([`super::exact`]) evaluated where the tree needs it
 //! (only on candidates under an `AND`, on every event under a lone `NOT` or an `OR`).
 
+use std::cell::Cell;
 use std::ops::Bound;
 
 use tantivy::Term;
@@ -48,6 +49,8 @@ pub(super) struct Compiler<'a> {
     inner: &'a Inner,
     parser: QueryParser,
     trouble: Trouble,
+    /// Some leaf reads stored events (worth spreading over threads).
+    reads_stored: Cell<bool>,
 }
 
 impl<'a> Compiler<'a> {
@@ -60,12 +63,18 @@ impl<'a> Compiler<'a> {
             inner,
             parser,
             trouble: Trouble::default(),
+            reads_stored: Cell::new(false),
         }
     }
 
     /// The first stored event an exact test could not read, once the query has run.
     pub fn trouble(&self) -> Option<String> {
         self.trouble.lock().ok().and_then(|t| t.clone())
+    }
+
+    /// Does the compiled query decode stored events (an exact comparison)?
+    pub fn reads_stored(&self) -> bool {
+        self.reads_stored.get()
     }
 
     pub fn compile(&self, e: &SearchExpr) -> Result<Box<dyn Query>, IndexError> {
@@ -100,6 +109,7 @@ impl<'a> Compiler<'a> {
             } else {
                 std::sync::Arc::new(move |e| exact.iter().any(|c| c.matches(e)))
             };
+            self.reads_stored.set(true);
             subs.push((occur, exact_query(&self.inner.fields, test, &self.trouble)));
         }
         Ok(Box::new(BooleanQuery::new(subs)))
@@ -175,6 +185,7 @@ impl<'a> Compiler<'a> {
             Clause::Compare(cmp) => match self.index_compare(cmp)? {
                 Some(q) => Ok(q),
                 None => {
+                    self.reads_stored.set(true);
                     let cmp = cmp.clone();
                     Ok(exact_query(
                         f,

@@ -9,9 +9,13 @@ use std::ops::Bound;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::query::{
+    BooleanQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
+};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{
+    DocAddress, DocId, Executor, Order, Score, Searcher, SegmentOrdinal, SegmentReader, Term,
+};
 
 use super::compile::Compiler;
 use super::error::{IndexError, other};
@@ -144,7 +148,7 @@ impl Index {
         let f = &self.inner.fields;
         let compiler = Compiler::new(&self.inner);
         let q = with_range(f, compiler.compile(expr)?, range);
-        let hits = self.run(&*q, limit, verify)?;
+        let hits = self.run(&*q, limit, verify, compiler.reads_stored())?;
         match compiler.trouble() {
             Some(why) => Err(IndexError::Other(format!(
                 "a stored event could not be read, so the answer would be incomplete: {why}"
@@ -158,21 +162,23 @@ impl Index {
         q: &dyn Query,
         limit: usize,
         verify: Option<&dyn Fn(&Event) -> bool>,
+        reads_stored: bool,
     ) -> Result<SearchHits, IndexError> {
-        let v = self.inner.view();
+        let mut v = self.inner.view();
+        v.parallel = reads_stored;
         // No answer holds more events than the index: `--limit` of a billion must not size a
         // billion-slot heap.
         let limit = limit.min(usize::try_from(v.searcher.num_docs()).unwrap_or(usize::MAX));
         let Some(verify) = verify else {
             if limit == 0 {
-                let total = v.searcher.search(q, &Count).map_err(other)? as u64;
+                let total = v.search(q, &Count)? as u64;
                 return Ok(SearchHits {
                     total,
                     events: Vec::new(),
                 });
             }
             let top = TopDocs::with_limit(limit).order_by_fast_field::<i64>(TIME, Order::Desc);
-            let (total, top) = v.searcher.search(q, &(Count, top)).map_err(other)?;
+            let (total, top) = v.search(q, &(Count, top))?;
             let hits: Vec<Hit> = top
                 .into_iter()
                 .map(|(time, addr)| Hit {
@@ -223,6 +229,7 @@ impl Inner {
         View {
             searcher: self.reader.searcher(),
             fields: &self.fields,
+            parallel: false,
         }
     }
 }
@@ -231,12 +238,29 @@ impl Inner {
 struct View<'a> {
     searcher: Searcher,
     fields: &'a Fields,
+    /// Spread collection over segments on threads (see [`View::search`]).
+    parallel: bool,
 }
 
 impl View<'_> {
     /// Every match of `q` with its time and uid, in no particular order.
     fn collect(&self, q: &dyn Query) -> Result<Vec<Hit>, IndexError> {
-        self.searcher.search(q, &HitCollector).map_err(other)
+        self.search(q, &HitCollector)
+    }
+
+    /// Run a collector; segments in parallel when the query decodes stored events, where the
+    /// time goes into reading rather than into posting lists.
+    fn search<C: Collector>(&self, q: &dyn Query, c: &C) -> Result<C::Fruit, IndexError> {
+        let segments = self.searcher.segment_readers().len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if !self.parallel || segments < 2 || threads < 2 {
+            return self.searcher.search(q, c).map_err(other);
+        }
+        let pool = Executor::multi_thread(threads.min(segments), "hb-search").map_err(other)?;
+        let scoring = EnableScoring::disabled_from_searcher(&self.searcher);
+        self.searcher
+            .search_with_executor(q, c, &pool, scoring)
+            .map_err(other)
     }
 
     /// Read the events of `hits`, returned in the order of `hits`.
