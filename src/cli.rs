@@ -172,8 +172,9 @@ const SEARCH_HELP: &str = r#"Query language (also the workbench's `s`):
   field="pattern"      Splunk's comparison, exact on the stored event: * is any run of characters
                        (newlines too), the rest the whole value, case-insensitive. Any field:
                        the names below, Splunk's (ScriptBlockText, Computer, CommandLine, EventCode),
-                       raw EventData names (TargetUserName) and Message (the logged Message, else
-                       all EventData values: the text of a classic 800 event)
+                       raw EventData names (TargetUserName), data (any one EventData value) and
+                       Message (the logged Message, else all EventData values joined: the text
+                       of a classic 800 event)
   field!="pattern"     the field is present and does not match (NOT field="…" also holds when
                        the field is missing)
   field IN (a, "b c")  field="a" OR field="b c"

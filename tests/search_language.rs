@@ -175,6 +175,12 @@ fn boolean_operators_combine_with_exact_comparisons() {
     );
     // `Message` of a script block or process event without EventData is its text.
     assert_eq!(ids(&index, r#"Message="*invoke-command*""#), [7, 4, 3, 1]);
+    // `data`: any one EventData value.
+    assert_eq!(ids(&index, r#"data="10.0.0.*""#), [6]);
+    assert_eq!(ids(&index, r#"data="invoke-command*""#), [7]);
+    assert_eq!(ids(&index, r#"data!="j.miller""#), [7]);
+    let m = refused(&index, "data:*10.0*");
+    assert!(m.contains(r#"data="*10.0*""#), "{m}");
     // Raw EventData names, and `IN` lists.
     assert_eq!(ids(&index, r#"LogonType=3 TargetUserName="j.*""#), [6]);
     assert_eq!(

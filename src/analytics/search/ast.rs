@@ -4,7 +4,7 @@
 
 use std::ops::Bound;
 
-use super::fields::field_value;
+use super::fields::{DATA_FIELD, field_value};
 use crate::analytics::wildcard::{Wildcard, fold};
 use crate::event::Event;
 
@@ -57,7 +57,8 @@ pub enum Clause {
 /// `!=`), unlike `NOT field="pattern"`, which also holds when the field is missing.
 #[derive(Debug, Clone)]
 pub struct Compare {
-    /// The field: a normalized name (`script_block_text`), `Message`, or an EventData name.
+    /// The field: a normalized name (`script_block_text`), `Message`, `data` (any one EventData
+    /// value), or an EventData name.
     pub field: String,
     /// The pattern as written (unescaped).
     pub pattern: String,
@@ -87,6 +88,16 @@ impl Compare {
 
     /// Does the event satisfy the comparison?
     pub fn matches(&self, e: &Event) -> bool {
+        if self.field == DATA_FIELD {
+            // Many values: like a Splunk multivalue field, `=` holds when one of them matches,
+            // `!=` when there are values and none matches.
+            let mut values = e.data.values().filter(|v| !v.is_empty()).peekable();
+            if values.peek().is_none() {
+                return false;
+            }
+            let any = values.any(|v| self.compiled.matches_folded(&fold(v)));
+            return any != self.not_equal;
+        }
         match field_value(e, &self.field) {
             Some(v) => self.compiled.matches_folded(&fold(&v)) != self.not_equal,
             None => false,

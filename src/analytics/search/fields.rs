@@ -52,15 +52,16 @@ pub fn canonical(name: &str) -> Option<&'static str> {
         .or_else(|| ALIASES.iter().find(|(a, _)| *a == lower).map(|(_, n)| *n))
 }
 
-/// The field a `field="…"` comparison reads: a normalized name when known, `Message`, or else
-/// the EventData name as typed (looked up case-insensitively, as [`Event::get`] does).
+/// The field a `field="…"` comparison reads: a normalized name when known (`data`: any one
+/// EventData value), `Message`, or else the EventData name as typed (looked up
+/// case-insensitively, as [`Event::get`] does).
 pub fn compare_field(name: &str) -> String {
     if name.eq_ignore_ascii_case(MESSAGE_FIELD) {
         return MESSAGE_FIELD.to_string();
     }
     match canonical(name) {
-        Some(DATA_FIELD) | None => name.to_string(),
         Some(n) => n.to_string(),
+        None => name.to_string(),
     }
 }
 
@@ -218,6 +219,7 @@ mod tests {
         assert_eq!(canonical("nosuch"), None);
         assert_eq!(compare_field("TargetUserName"), "TargetUserName");
         assert_eq!(compare_field("message"), "Message");
+        assert_eq!(compare_field("Data"), "data");
     }
 
     #[test]
