@@ -440,3 +440,30 @@ fn several_segments_give_the_same_answers() {
     let got: Vec<u64> = hits.events.iter().map(|e| e.record_id.unwrap()).collect();
     assert_eq!((hits.total, got), (4, vec![7, 4, 3]));
 }
+
+#[test]
+fn parse_and_search_never_panic_on_odd_text() {
+    // Pieces that stress the lexer's byte handling: quotes, escapes, brackets, operators,
+    // multi-byte characters next to every delimiter.
+    let pieces = [
+        "\"", "\\", "(", ")", "[", "]", "{", "}", ":", "=", "!=", "-", "+", "*", "/", " ", "\t",
+        "AND", "OR", "NOT", "IN", "TO", "time", "computer", "é", "İ", "𝄞", "–", "x", ",", ">=",
+        "<", "Message",
+    ];
+    let (_t, index) = corpus();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..20_000 {
+        let mut q = String::new();
+        for _ in 0..(seed % 9) {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            q.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+        }
+        seed = seed.rotate_left(7) ^ 0xa5a5;
+        let parsed = parse(&q, 0);
+        if i % 10 == 0 && parsed.is_ok() {
+            let _ = index.search(&q, TimeRange::ALL, 5, None); // compiles and runs, or refuses
+        }
+    }
+}
