@@ -5,10 +5,14 @@ use std::path::PathBuf;
 use crate::analytics::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
 use crate::extended::Edge;
+use crate::index::SearchHits;
 use crate::pipeline::{self, IngestOptions};
 use crate::time::TimeRange;
 use crate::tui::{Backend, BackendStatus, FullText, IngestProgress};
 use crate::workbench::Workbench;
+
+/// Events of an ad-hoc search the workbench lists (the total counts every match).
+pub const SEARCH_CAP: usize = 5_000;
 
 fn text_err(e: impl std::fmt::Display) -> String {
     format!("{e:#}")
@@ -25,10 +29,8 @@ impl Backend for Workbench {
         Ok(events)
     }
 
-    fn search(&self, query: &str, range: TimeRange) -> Result<Vec<Event>, String> {
-        Workbench::search(self, query, range, 5_000)
-            .map(|hits| hits.events)
-            .map_err(text_err)
+    fn search(&self, query: &str, range: TimeRange) -> Result<SearchHits, String> {
+        Workbench::search(self, query, range, SEARCH_CAP).map_err(text_err)
     }
 
     fn exclusions(&self) -> Result<Vec<Exclusion>, String> {

@@ -115,13 +115,13 @@ pub enum Command {
         #[command(flatten)]
         time: TimeArgs,
     },
-    /// Ad-hoc search: tantivy syntax on normalized fields plus Splunk `field="*x*"`.
+    /// Ad-hoc search: boolean queries over index words and Splunk's exact `field="*x*"`.
     #[command(after_help = SEARCH_HELP)]
     Search {
         query: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
-        /// At most this many events.
+        /// Print at most this many events (the total still counts every match).
         #[arg(long, default_value_t = 100)]
         limit: usize,
         #[command(flatten)]
@@ -177,21 +177,47 @@ pub enum ExclusionCmd {
     },
 }
 
-const SEARCH_HELP: &str = "\
+const SEARCH_HELP: &str = r#"Query language (also the workbench's `s`):
+  field:value          keyword fields: the whole value, case-insensitive (computer:ws01)
+                       text fields: its words in order (script_block_text:"invoke-command srv01")
+  field:ab*cd          wildcard over a keyword field's whole value (computer:*corp.local, user:corp\*)
+  field:/regex/        regex over a keyword field's lower-cased value
+  field:[a TO b]       numbers ([] inclusive, {} exclusive, * open); also field:>=a, field:<b
+  time:[A TO B]        a time range, also time:>=A, time:<B; A and B as --earliest takes them:
+                       ISO 8601 (UTC unless it names a zone) or relative to now (-24h, -7d)
+  field="pattern"      Splunk's comparison, exact on the stored event: * is any run of characters
+                       (newlines too), the rest the whole value, case-insensitive. Any field:
+                       the names below, Splunk's (ScriptBlockText, Computer, CommandLine, EventCode),
+                       raw EventData names (TargetUserName), data (any one EventData value) and
+                       Message (the logged Message, else all EventData values joined: the text
+                       of a classic 800 event)
+  field!="pattern"     the field is present and does not match (NOT field="…" also holds when
+                       the field is missing)
+  field IN (a, "b c")  field="a" OR field="b c"
+  word  "a phrase"     words in script_block_text, process, data, computer or user
+  AND  OR  NOT  -x  ( )
+                       NOT binds tightest, then AND (also between two terms), then OR; Splunk
+                       binds OR before AND, so write the parentheses. field:(a OR b) groups.
+Quoting: inside "…" only \" and \\ are escapes, every other backslash is literal
+("CORP\j.miller"); outside quotes every backslash is literal. A wildcard on a text field
+is refused (the index knows words, not substrings): write field="*x*".
+
 Fields: time event_code channel provider computer record_id user_id user script_block_text
 script_block_id message_number message_total path process process_name process_path process_id
 parent_process parent_process_name parent_process_path parent_process_id original_file_name
-process_guid decoded_command data. Keyword fields are case-insensitive whole values.
+process_guid decoded_command data.
 
 Examples:
   huntbench search 'event_code:4104 AND computer:ws-fin-07.corp.local'
-  huntbench search 'script_block_text:invoke AND NOT user_id:\"S-1-5-18\"'
-  huntbench search 'process_name:powershell.exe process:\"-encodedcommand\"'
-  huntbench search 'ScriptBlockText=\"*Invoke-Command*\" ScriptBlockText=\"*-ComputerName*\"'
-  huntbench search 'event_code:1 process=\"*wsmprovhost*\"' --earliest -7d
+  huntbench search 'event_code:800 AND Message="*Invoke-Command*"'
+  huntbench search 'ScriptBlockText="*Invoke-Command*" NOT (Computer=mgmt01* OR user_id:S-1-5-18)'
+  huntbench search 'computer:*corp.local user:"CORP\j.miller"'
+  huntbench search 'event_code:1 process="*wsmprovhost*" time:[2024-10-21T11:00:00 TO 2024-10-21T12:00:00]'
+  huntbench search 'event_code:4624 LogonType=3 TargetUserName IN (j.miller, "svc backup")' --earliest -7d
 
-`field=\"*x*\"` clauses are Splunk wildcards (case-insensitive, exact substring, checked on the
-stored event); the rest is tantivy's query syntax (AND, OR, NOT, \"phrases\", field:value).";
+Output: the table starts with "N match, M shown" (N counts every match, --limit bounds M);
+--format json prints {"total": N, "shown": M, "events": [...]}, each event with `time` as hunt
+prints times (%Y-%m-%dT%H:%M:%S, UTC or --tz) and `time_us`, its exact microseconds."#;
 
 /// Is standard output a terminal?
 pub fn stdout_is_terminal() -> bool {

@@ -178,16 +178,10 @@ impl Workbench {
         )?)
     }
 
-    /// Ad-hoc search: tantivy syntax plus Splunk `field="*x*"` clauses verified exactly.
+    /// Ad-hoc search in the `huntbench search` language: the true total and up to `limit`
+    /// events, newest first.
     pub fn search(&self, query: &str, range: TimeRange, limit: usize) -> Result<SearchHits> {
-        let (text, preds) = analytics::split_search(query)?;
-        let verify = |e: &Event| analytics::predicates_match(&preds, e);
-        let verify: Option<&dyn Fn(&Event) -> bool> = if preds.is_empty() {
-            None
-        } else {
-            Some(&verify)
-        };
-        Ok(self.index.search(&text, range, limit, verify)?)
+        Ok(self.index.search(query, range, limit, None)?)
     }
 
     /// Events by uid, in the given order.
@@ -348,7 +342,11 @@ impl Workbench {
                     .as_deref()
                     .is_some_and(|t| t.to_lowercase().contains(&clean))
             };
-            let hits = match self.index.search(&query, range, 10_000, Some(&mentions)) {
+            // Every mention: a cap here would drop callers without a word.
+            let hits = match self
+                .index
+                .search(&query, range, usize::MAX, Some(&mentions))
+            {
                 Ok(h) => h,
                 // A name the query parser cannot take is skipped, not fatal to the hunt.
                 Err(crate::index::IndexError::BadQuery(_)) => continue,

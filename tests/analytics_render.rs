@@ -1,12 +1,10 @@
-//! Hunt results rendered: JSON rows, CSV and the terminal table, asserted cell by cell; and the
-//! ad-hoc search split.
+//! Hunt results rendered: JSON rows, CSV and the terminal table, asserted cell by cell.
 
 use std::collections::BTreeMap;
 
 use huntbench::analytics::{
-    AnalyticsError, Dropped, Exclusion, ExclusionOp, Group, HuntResult, Predicate, SavedQuery,
-    TableOptions, apply_exclusions, builtin_queries, predicates_match, render_csv, render_json,
-    render_table, row_json, split_search,
+    Dropped, Exclusion, ExclusionOp, Group, HuntResult, SavedQuery, TableOptions, apply_exclusions,
+    builtin_queries, render_csv, render_json, render_table, row_json,
 };
 use huntbench::event::Event;
 use huntbench::output::{CsvMode, Layout};
@@ -334,75 +332,6 @@ fn json_rows_hold_exactly_the_splunk_columns() {
     let row = row_json(&r.query, &r.groups[0], Some(tokyo));
     assert_eq!(row["firstTime"], "2024-10-21T20:31:57");
     assert_eq!(row["dest"], "ws01");
-}
-
-// ---------- ad-hoc search ----------
-
-fn pred(field: &str, pattern: &str) -> Predicate {
-    Predicate {
-        field: field.into(),
-        pattern: pattern.into(),
-    }
-}
-
-#[test]
-fn split_search_takes_out_wildcard_clauses() {
-    let (rest, preds) =
-        split_search(r#"computer:ws01 ScriptBlockText="*invoke-command*""#).unwrap();
-    assert_eq!(rest, "computer:ws01");
-    assert_eq!(preds, [pred("ScriptBlockText", "*invoke-command*")]);
-
-    let (rest, preds) = split_search(
-        r#"event_code:4104 ScriptBlockText="*Invoke-Command -Comp*" process="*C:\\Tools\\*\"x\"*" user_id="S-1-5-18""#,
-    )
-    .unwrap();
-    assert_eq!(
-        rest, r#"event_code:4104 user_id="S-1-5-18""#,
-        "no star: left to the index"
-    );
-    assert_eq!(
-        preds,
-        [
-            pred("ScriptBlockText", "*Invoke-Command -Comp*"),
-            pred("process", r#"*C:\Tools\*"x"*"#)
-        ]
-    );
-    let (rest, preds) = split_search("  whoami  ").unwrap();
-    assert_eq!((rest.as_str(), preds.len()), ("whoami", 0));
-    let (rest, preds) = split_search(r#"ScriptBlockText="*a*""#).unwrap();
-    assert_eq!((rest.as_str(), preds.len()), ("", 1));
-}
-
-#[test]
-fn split_search_rejects_what_it_cannot_honour() {
-    for bad in [
-        r#"NOT ScriptBlockText="*a*""#,
-        r#"ScriptBlockText="*a*" OR computer:x"#,
-        r#"computer:x OR ScriptBlockText="*a*""#,
-        r#"-ScriptBlockText="*a*""#,
-        r#"ScriptBlockText="*a*"#,
-    ] {
-        let e = split_search(bad).unwrap_err();
-        assert!(matches!(e, AnalyticsError::Search(_)), "{bad}: {e}");
-    }
-}
-
-#[test]
-fn predicates_are_checked_on_the_event() {
-    let e = Event {
-        script_block_text: Some("Invoke-Command\n-ComputerName x".into()),
-        computer: "WS01".into(),
-        ..Default::default()
-    };
-    let (_, preds) =
-        split_search(r#"ScriptBlockText="*invoke-command*-computername*" Computer="ws*""#).unwrap();
-    assert!(predicates_match(&preds, &e));
-    assert!(!predicates_match(&[pred("Computer", "ws*2")], &e));
-    assert!(
-        !predicates_match(&[pred("process", "*")], &e),
-        "missing field"
-    );
-    assert!(predicates_match(&[], &e));
 }
 
 // ---------- hostile text in every format ----------

@@ -295,7 +295,8 @@ fn search_and_extended_rows_and_edges() {
         "--format",
         "json",
     ]);
-    let hits = hits.as_array().unwrap();
+    assert_eq!(hits["total"], hits["shown"]);
+    let hits = hits["events"].as_array().unwrap();
     assert!(!hits.is_empty());
     for h in hits {
         assert_eq!(h["computer"], "WS-FIN-07.corp.local");

@@ -207,7 +207,9 @@ fn hostile_text_is_inert_in_tables_and_csv_and_exact_in_json() {
         assert!(out.contains("\\u001b]0;pwned\\u0007"), "{args:?}");
         assert!(out.contains("\\u009b31m # \\u202efdp.exe"), "{args:?}");
         let v: Value = serde_json::from_str(&out).unwrap();
-        let texts: Vec<&str> = v
+        // `hunt` prints an array of rows, `search` an object whose `events` are the hits.
+        let items = v.get("events").unwrap_or(&v);
+        let texts: Vec<&str> = items
             .as_array()
             .unwrap()
             .iter()

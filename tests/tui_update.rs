@@ -398,7 +398,7 @@ fn search_lists_events_with_the_same_drill_down() {
     drive(&mut app, &fake, fx);
     assert_eq!(app.screen(), Screen::Events);
     assert_eq!(app.events.events.len(), 2);
-    assert_eq!(app.message, "search \"get-service\": 2 events");
+    assert_eq!(app.message, "search \"get-service\": 2 match");
     let fx = act(&mut app, Action::Open);
     drive(&mut app, &fake, fx);
     assert!(app.text.lines[0].contains("Get-Service"));

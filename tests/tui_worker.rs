@@ -31,7 +31,7 @@ impl Backend for Gated {
     fn events(&self, uids: &[u64]) -> Result<Vec<Event>, String> {
         self.inner.events(uids)
     }
-    fn search(&self, q: &str, range: TimeRange) -> Result<Vec<Event>, String> {
+    fn search(&self, q: &str, range: TimeRange) -> Result<huntbench::index::SearchHits, String> {
         self.inner.search(q, range)
     }
     fn exclusions(&self) -> Result<Vec<Exclusion>, String> {

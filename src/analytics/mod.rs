@@ -19,7 +19,7 @@ pub use load::{builtin_queries, load_saved_queries, validate_query};
 pub use matcher::{Matcher, fingerprint, hunt, hunt_all, tag};
 pub use model::*;
 pub use render::{TableOptions, column_fit, render_csv, render_json, render_table, row_json};
-pub use search::{predicates_match, split_search};
+pub use search::{event_summary, predicates_match};
 pub use stats::{group, group_by, result_of};
 pub use store::ExclusionStore;
 pub use wildcard::Wildcard;

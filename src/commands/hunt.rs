@@ -92,7 +92,7 @@ pub fn hunt(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ad-hoc search; prints events.
+/// Ad-hoc search; prints the true number of matches and up to `limit` events, newest first.
 pub fn search(
     dir: &Path,
     query: &str,
@@ -105,7 +105,7 @@ pub fn search(
     let wb = Workbench::open(dir)?;
     let hits = wb.search(query, range, limit)?;
     match format {
-        Format::Json => emit(&to_json_pretty(&hits.events)?),
+        Format::Json => emit(&to_json_pretty(&search_json(&hits, tz)?)?),
         Format::Csv => {
             let rows = hits.events.iter().map(|e| {
                 [
@@ -153,14 +153,48 @@ pub fn search(
                 ]);
             }
             emit(&format!(
-                "{} events match ({} shown)\n{}",
-                hits.total,
-                hits.events.len(),
+                "{}\n{}",
+                match_line(hits.total, hits.events.len()),
                 table.render(out.width, out.layout)
             ));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `N match, M shown` (the count is every match; the limit only bounds what is printed).
+fn match_line(total: u64, shown: usize) -> String {
+    format!("{total} match, {shown} shown")
+}
+
+/// `search --format json`: `{"total": N, "shown": M, "events": [...]}`. Each event is the
+/// stored Event with `time` rendered as `hunt` renders times (`%Y-%m-%dT%H:%M:%S`, UTC or
+/// `--tz`) and the exact microseconds beside it as `time_us`.
+fn search_json(
+    hits: &crate::index::SearchHits,
+    tz: Option<chrono_tz::Tz>,
+) -> Result<serde_json::Value> {
+    let mut events = Vec::with_capacity(hits.events.len());
+    for e in &hits.events {
+        let serde_json::Value::Object(fields) = serde_json::to_value(e)? else {
+            anyhow::bail!("an event did not serialize to an object");
+        };
+        let mut out = serde_json::Map::new();
+        for (k, v) in fields {
+            if k == "time" {
+                out.insert("time".into(), ctime(e.time, tz).into());
+                out.insert("time_us".into(), e.time.into());
+            } else {
+                out.insert(k, v);
+            }
+        }
+        events.push(serde_json::Value::Object(out));
+    }
+    Ok(serde_json::json!({
+        "total": hits.total,
+        "shown": hits.events.len(),
+        "events": events,
+    }))
 }
 
 /// Source → target edges of the extended layer.
@@ -228,13 +262,9 @@ pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Resul
     Ok(ExitCode::SUCCESS)
 }
 
-/// The text an analyst reads first for an event.
-fn event_text(e: &crate::event::Event) -> &str {
-    e.script_block_text
-        .as_deref()
-        .or(e.process.as_deref())
-        .or(e.data.values().next().map(|s| s.as_str()))
-        .unwrap_or("")
+/// The text an analyst reads first for an event (script, command line, or its EventData).
+fn event_text(e: &crate::event::Event) -> std::borrow::Cow<'_, str> {
+    analytics::event_summary(e)
 }
 
 /// The matching events Splunk's stats leaves out of the rows (a missing by-field), listed so

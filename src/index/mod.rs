@@ -5,7 +5,9 @@
 //! this process or another, fail with [`IndexError::InUse`]. Commits are atomic: an ingest killed
 //! half way leaves the index at its last commit.
 
+mod compile;
 mod error;
+mod exact;
 mod meta;
 mod reader;
 mod schema;

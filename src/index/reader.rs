@@ -10,15 +10,18 @@ use std::ops::Bound;
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
-    AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+    BooleanQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery, TermSetQuery,
 };
-use tantivy::query_grammar::{self, UserInputAst, UserInputLeaf};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentOrdinal, SegmentReader, Term};
+use tantivy::{
+    DocAddress, DocId, Executor, Order, Score, Searcher, SegmentOrdinal, SegmentReader, Term,
+};
 
+use super::compile::Compiler;
 use super::error::{IndexError, other};
-use super::schema::{DEFAULT_SEARCH_FIELDS, Fields, TIME, UID};
+use super::schema::{Fields, TIME, UID};
 use super::{Index, Inner};
+use crate::analytics::search::SearchExpr;
 use crate::event::Event;
 use crate::time::TimeRange;
 
@@ -109,10 +112,8 @@ impl Index {
         })
     }
 
-    /// Search with tantivy query syntax over the normalized field names (terms without a field
-    /// look in script_block_text, process, data, computer and user; all terms must match, as in
-    /// Splunk). An empty query matches everything. `verify` filters candidates exactly.
-    /// Returns the total after `verify` and up to `limit` events, newest first.
+    /// Search in the `huntbench search` language (see [`crate::analytics::search`]); relative
+    /// times in `time:` clauses count back from now. Errors quote the query.
     pub fn search(
         &self,
         query: &str,
@@ -120,20 +121,64 @@ impl Index {
         limit: usize,
         verify: Option<&dyn Fn(&Event) -> bool>,
     ) -> Result<SearchHits, IndexError> {
+        let expr = crate::analytics::search::parse(query, crate::time::now_micros())
+            .map_err(|e| IndexError::BadQuery(e.to_string().replacen("bad search: ", "", 1)))?;
+        self.search_expr(&expr, range, limit, verify)
+            .map_err(|e| match e {
+                IndexError::BadQuery(m) if !m.contains(&format!("{query:?}")) => {
+                    // A one-clause query is not worth naming twice.
+                    let m = m
+                        .strip_prefix(&format!("`{}`: ", query.trim()))
+                        .unwrap_or(&m);
+                    IndexError::BadQuery(format!("{query:?}: {m}"))
+                }
+                e => e,
+            })
+    }
+
+    /// Run a parsed search. `total` counts every match (after `verify`, an extra exact filter
+    /// of the caller's); `events` holds up to `limit` of them, newest first.
+    pub fn search_expr(
+        &self,
+        expr: &SearchExpr,
+        range: TimeRange,
+        limit: usize,
+        verify: Option<&dyn Fn(&Event) -> bool>,
+    ) -> Result<SearchHits, IndexError> {
         let f = &self.inner.fields;
-        let parsed = self.inner.parse(query)?;
-        let q = with_range(f, parsed, range);
-        let v = self.inner.view();
+        let compiler = Compiler::new(&self.inner);
+        let q = with_range(f, compiler.compile(expr)?, range);
+        let hits = self.run(&*q, limit, verify, compiler.reads_stored())?;
+        match compiler.trouble() {
+            Some(why) => Err(IndexError::Other(format!(
+                "a stored event could not be read, so the answer would be incomplete: {why}"
+            ))),
+            None => Ok(hits),
+        }
+    }
+
+    fn run(
+        &self,
+        q: &dyn Query,
+        limit: usize,
+        verify: Option<&dyn Fn(&Event) -> bool>,
+        reads_stored: bool,
+    ) -> Result<SearchHits, IndexError> {
+        let mut v = self.inner.view();
+        v.parallel = reads_stored;
+        // No answer holds more events than the index: `--limit` of a billion must not size a
+        // billion-slot heap.
+        let limit = limit.min(usize::try_from(v.searcher.num_docs()).unwrap_or(usize::MAX));
         let Some(verify) = verify else {
             if limit == 0 {
-                let total = v.searcher.search(&*q, &Count).map_err(other)? as u64;
+                let total = v.search(q, &Count)? as u64;
                 return Ok(SearchHits {
                     total,
                     events: Vec::new(),
                 });
             }
             let top = TopDocs::with_limit(limit).order_by_fast_field::<i64>(TIME, Order::Desc);
-            let (total, top) = v.searcher.search(&*q, &(Count, top)).map_err(other)?;
+            let (total, top) = v.search(q, &(Count, top))?;
             let hits: Vec<Hit> = top
                 .into_iter()
                 .map(|(time, addr)| Hit {
@@ -149,7 +194,7 @@ impl Index {
         };
         // Verify every candidate (in store order, for block locality), then read back the
         // newest `limit` of those that passed.
-        let mut hits = v.collect(&*q)?;
+        let mut hits = v.collect(q)?;
         hits.sort_by_key(|h| h.addr);
         let addrs: Vec<DocAddress> = hits.iter().map(|h| h.addr).collect();
         let mut passed = Vec::new();
@@ -178,35 +223,13 @@ pub(crate) struct Hit {
 }
 
 impl Inner {
-    /// Parse query text; empty text is every event.
-    fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
-        if query.trim().is_empty() {
-            return Ok(Box::new(AllQuery));
-        }
-        let ast = query_grammar::parse_query(query).map_err(|_| {
-            let (_, errors) = query_grammar::parse_query_lenient(query);
-            let why = errors
-                .first()
-                .map(|e| format!("{} at position {}", e.message, e.pos))
-                .unwrap_or_else(|| "syntax error".into());
-            IndexError::BadQuery(format!("{query:?}: {why}"))
-        })?;
-        let f = &self.fields;
-        let defaults = DEFAULT_SEARCH_FIELDS.iter().map(|n| f.named(n)).collect();
-        let mut parser = QueryParser::for_index(&self.index, defaults);
-        parser.set_conjunction_by_default();
-        parser.allow_regexes();
-        parser
-            .build_query_from_user_input_ast(anchor_negations(ast))
-            .map_err(|e| IndexError::BadQuery(format!("{query:?}: {e}")))
-    }
-
     /// A consistent view of the latest loaded commit: every read of one call goes through one
     /// searcher, so doc addresses stay valid even if a writer commits meanwhile.
     fn view(&self) -> View<'_> {
         View {
             searcher: self.reader.searcher(),
             fields: &self.fields,
+            parallel: false,
         }
     }
 }
@@ -215,12 +238,29 @@ impl Inner {
 struct View<'a> {
     searcher: Searcher,
     fields: &'a Fields,
+    /// Spread collection over segments on threads (see [`View::search`]).
+    parallel: bool,
 }
 
 impl View<'_> {
     /// Every match of `q` with its time and uid, in no particular order.
     fn collect(&self, q: &dyn Query) -> Result<Vec<Hit>, IndexError> {
-        self.searcher.search(q, &HitCollector).map_err(other)
+        self.search(q, &HitCollector)
+    }
+
+    /// Run a collector; segments in parallel when the query decodes stored events, where the
+    /// time goes into reading rather than into posting lists.
+    fn search<C: Collector>(&self, q: &dyn Query, c: &C) -> Result<C::Fruit, IndexError> {
+        let segments = self.searcher.segment_readers().len();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if !self.parallel || segments < 2 || threads < 2 {
+            return self.searcher.search(q, c).map_err(other);
+        }
+        let pool = Executor::multi_thread(threads.min(segments), "hb-search").map_err(other)?;
+        let scoring = EnableScoring::disabled_from_searcher(&self.searcher);
+        self.searcher
+            .search_with_executor(q, c, &pool, scoring)
+            .map_err(other)
     }
 
     /// Read the events of `hits`, returned in the order of `hits`.
@@ -282,31 +322,6 @@ impl View<'_> {
 const READ_CHUNK: usize = 4096;
 /// Below this many reads a second thread costs more than it saves.
 const PARALLEL_MIN: usize = 128;
-
-/// Give every all-negative clause something to subtract from: tantivy matches nothing for
-/// `a AND NOT b`'s inner `(NOT b)` and rejects a bare `NOT b`, where an analyst means
-/// "everything except b".
-fn anchor_negations(ast: UserInputAst) -> UserInputAst {
-    match ast {
-        UserInputAst::Clause(items) => {
-            let mut items: Vec<_> = items
-                .into_iter()
-                .map(|(occur, sub)| (occur, anchor_negations(sub)))
-                .collect();
-            if !items.is_empty() && items.iter().all(|(o, _)| *o == Some(Occur::MustNot)) {
-                items.push((
-                    Some(Occur::Must),
-                    UserInputAst::Leaf(Box::new(UserInputLeaf::All)),
-                ));
-            }
-            UserInputAst::Clause(items)
-        }
-        UserInputAst::Boost(sub, boost) => {
-            UserInputAst::Boost(Box::new(anchor_negations(*sub)), boost)
-        }
-        leaf => leaf,
-    }
-}
 
 /// Restrict a query to a time range, using the time fast field.
 fn with_range(f: &Fields, q: Box<dyn Query>, range: TimeRange) -> Box<dyn Query> {

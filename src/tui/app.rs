@@ -186,6 +186,8 @@ pub struct EventList {
     pub selected: usize,
     pub offset: usize,
     pub loading: bool,
+    /// How many events match in all when `events` may be fewer (an ad-hoc search's cap).
+    pub total: Option<u64>,
     /// Why each event was dropped (uid → reason); only for [`EventSource::Dropped`].
     pub reasons: HashMap<u64, String>,
 }

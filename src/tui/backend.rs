@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::analytics::model::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
 use crate::extended::Edge;
+use crate::index::SearchHits;
 use crate::time::TimeRange;
 
 /// The whole text of an event as the analyst reads it.
@@ -59,8 +60,9 @@ pub trait Backend: Send + Sync + 'static {
     fn hunt(&self, range: TimeRange) -> Result<Vec<HuntResult>, String>;
     /// The events with these uids, in time order.
     fn events(&self, uids: &[u64]) -> Result<Vec<Event>, String>;
-    /// An ad-hoc search in the `huntbench search` query language.
-    fn search(&self, query: &str, range: TimeRange) -> Result<Vec<Event>, String>;
+    /// An ad-hoc search in the `huntbench search` query language: how many events match in
+    /// all, and the newest of them up to the backend's cap.
+    fn search(&self, query: &str, range: TimeRange) -> Result<SearchHits, String>;
     /// All exclusions, enabled or not.
     fn exclusions(&self) -> Result<Vec<Exclusion>, String>;
     /// Add an enabled exclusion and return it (with its new id).

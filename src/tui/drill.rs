@@ -40,6 +40,7 @@ pub fn open_events(app: &mut App, source: EventSource, uids: Vec<u64>) -> Vec<Ef
     app.events.reasons.clear();
     app.events.selected = 0;
     app.events.offset = 0;
+    app.events.total = None;
     app.events.loading = true;
     app.stack.push(Screen::Events);
     vec![Effect::LoadEvents {

@@ -14,6 +14,7 @@ use crate::analytics::model::{
     Selection, Suppression,
 };
 use crate::event::{CHANNEL_POWERSHELL, CHANNEL_SYSMON, Event};
+use crate::index::SearchHits;
 use crate::time::{TimeRange, parse_timestamp};
 
 /// In-memory events and exclusions.
@@ -25,6 +26,9 @@ pub struct FakeBackend {
     pub target_side: Vec<Event>,
     /// What `sid_names` answers (empty by default, so SIDs show bare).
     pub sid_names: Vec<(String, String, String)>,
+    /// At most this many events in a search answer (its total still counts them all), as the
+    /// real backend caps its lists.
+    pub search_cap: usize,
 }
 
 fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
@@ -218,6 +222,7 @@ impl FakeBackend {
             exclusions: Mutex::new(Vec::new()),
             target_side: super::fake_edges::target_side_events(),
             sid_names: Vec::new(),
+            search_cap: usize::MAX,
         }
     }
 
@@ -366,12 +371,12 @@ impl Backend for FakeBackend {
         Ok(v)
     }
 
-    fn search(&self, query: &str, range: TimeRange) -> Result<Vec<Event>, String> {
+    fn search(&self, query: &str, range: TimeRange) -> Result<SearchHits, String> {
         let needle = query.trim().trim_matches('"').to_lowercase();
         if needle.is_empty() {
             return Err("empty query".into());
         }
-        Ok(self
+        let mut events: Vec<Event> = self
             .events
             .iter()
             .filter(|e| range.contains(e.time))
@@ -380,7 +385,10 @@ impl Backend for FakeBackend {
                 t.unwrap_or("").to_lowercase().contains(&needle)
             })
             .cloned()
-            .collect())
+            .collect();
+        let total = events.len() as u64;
+        events.truncate(self.search_cap);
+        Ok(SearchHits { total, events })
     }
 
     fn exclusions(&self) -> Result<Vec<Exclusion>, String> {

@@ -425,6 +425,7 @@ fn search(app: &mut App, q: String) -> Effect {
     app.events.reasons.clear();
     app.events.selected = 0;
     app.events.offset = 0;
+    app.events.total = None;
     app.events.loading = true;
     Effect::Search {
         gen_id: app.gens.search,

@@ -11,6 +11,7 @@ use super::backend::{BackendStatus, FullText, IngestProgress};
 use crate::analytics::model::{Exclusion, ExclusionOp, HuntResult};
 use crate::event::Event;
 use crate::extended::Edge;
+use crate::index::SearchHits;
 use crate::time::TimeRange;
 
 /// Something that happened: input, or a worker's answer (tagged with its generation).
@@ -33,7 +34,7 @@ pub enum Msg {
     SearchDone {
         gen_id: u64,
         query: String,
-        result: Result<Vec<Event>, String>,
+        result: Result<SearchHits, String>,
     },
     TextDone {
         gen_id: u64,

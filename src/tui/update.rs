@@ -208,9 +208,11 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.rev += 1;
             app.events.loading = false;
             match result {
-                Ok(ev) => {
-                    say(app, format!("search {query:?}: {} events", ev.len()));
-                    app.events.events = ev;
+                Ok(hits) => {
+                    let counted = count_label(Some(hits.total), hits.events.len());
+                    say(app, format!("search {:?}: {counted}", inert_line(&query)));
+                    app.events.total = Some(hits.total);
+                    app.events.events = hits.events;
                 }
                 Err(e) => fail(app, format!("search failed: {e}")),
             }
@@ -481,6 +483,17 @@ pub fn say(app: &mut App, s: String) {
 pub fn fail(app: &mut App, s: String) {
     app.message = s;
     app.message_is_error = true;
+}
+
+/// How many events a list holds: `N match, M shown` when a search matched more than it
+/// lists (never the cap as if it were the total), `N match` when it lists them all, and
+/// `N events` for lists that are not searches.
+pub fn count_label(total: Option<u64>, shown: usize) -> String {
+    match total {
+        Some(t) if t > shown as u64 => format!("{t} match, {shown} shown"),
+        Some(t) => format!("{t} match"),
+        None => format!("{shown} events"),
+    }
 }
 
 /// What the event list shows, for its title (sanitized).

@@ -1,15 +1,18 @@
 //! The event list: a group's events or an ad-hoc search's.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
 use super::common::{cell, fit};
+use crate::analytics::event_summary;
 use crate::event::Event;
 use crate::time::ctime;
-use crate::tui::app::App;
-use crate::tui::update::source_label;
+use crate::tui::app::{App, EventSource};
+use crate::tui::update::{count_label, source_label};
 
 /// The "part n of m" cell of a script-block part.
 fn part(e: &Event) -> String {
@@ -19,12 +22,19 @@ fn part(e: &Event) -> String {
     }
 }
 
-/// What the last column shows: ScriptBlockId for script blocks, else the command line.
-fn detail(e: &Event) -> &str {
-    e.script_block_id
-        .as_deref()
-        .or(e.process.as_deref())
-        .unwrap_or("")
+/// What the last column shows. A group's events share their text, so the ScriptBlockId (else
+/// the command line) tells them apart; a search's events are as varied as the query, so each
+/// shows its text (script, command line, or its EventData).
+fn detail<'e>(e: &'e Event, search: bool) -> Cow<'e, str> {
+    if search {
+        return event_summary(e);
+    }
+    Cow::Borrowed(
+        e.script_block_id
+            .as_deref()
+            .or(e.process.as_deref())
+            .unwrap_or(""),
+    )
 }
 
 /// Draw the event list into `area`.
@@ -34,6 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let end = (ev.offset + shown).min(ev.events.len());
     // Dropped events say why in a column of their own; named SIDs widen the user column.
     let why = !ev.reasons.is_empty();
+    let search = matches!(ev.source, EventSource::Search(_));
     let why_w = match ev.reasons.values().map(|r| super::common::width(r)).max() {
         Some(w) => w.clamp(12, 30),
         None => 0,
@@ -60,14 +71,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             let reason = ev.reasons.get(&e.uid()).map_or("", |r| r.as_str());
             cells.push(Cell::from(cell(reason, why_w)));
         }
-        cells.push(Cell::from(cell(detail(e), detail_w)));
+        cells.push(Cell::from(cell(&detail(e, search), detail_w)));
         Row::new(cells)
     });
     let mut names = vec!["time", "host", "user", "record id", "code", "part"];
     if why {
         names.push("dropped because");
     }
-    names.push("ScriptBlockId / command line");
+    names.push(if search {
+        "text"
+    } else {
+        "ScriptBlockId / command line"
+    });
     let head = Row::new(names.into_iter().map(Cell::from).collect::<Vec<_>>())
         .style(Style::new().add_modifier(Modifier::BOLD));
     let mut widths = vec![
@@ -85,7 +100,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let status = if ev.loading {
         "loading…".to_string()
     } else {
-        format!("{} events", ev.events.len())
+        count_label(ev.total, ev.events.len())
     };
     let title = format!(
         " {} · {status} · enter: full text, esc: back ",
