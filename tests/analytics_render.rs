@@ -6,7 +6,6 @@ use huntbench::analytics::{
     Dropped, Exclusion, ExclusionOp, Group, HuntResult, SavedQuery, TableOptions, apply_exclusions,
     builtin_queries, render_csv, render_json, render_table, row_json,
 };
-use huntbench::event::Event;
 use huntbench::output::{CsvMode, Layout};
 use huntbench::time::{parse_timestamp, parse_tz};
 
