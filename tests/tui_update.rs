@@ -474,10 +474,11 @@ fn export_writes_the_visible_rows_as_csv_and_json() {
     let csv = std::fs::read_to_string(dir.path().join("rows.csv")).unwrap();
     assert_eq!(
         csv,
-        "Computer,count,firstTime,lastTime,suppressed_by\n\
-         ws02.corp.local,2,2024-10-21T11:30:00,2024-10-21T15:00:00,\n\
-         mgmt01.corp.local,2,2024-10-21T12:00:00,2024-10-21T13:15:00,\n\
-         ws01.corp.local,2,2024-10-21T09:00:00,2024-10-21T09:05:00,\n"
+        "Computer,count,firstTime,lastTime,suppressed_by\r\n\
+         ws02.corp.local,2,2024-10-21T11:30:00,2024-10-21T15:00:00,\r\n\
+         mgmt01.corp.local,2,2024-10-21T12:00:00,2024-10-21T13:15:00,\r\n\
+         ws01.corp.local,2,2024-10-21T09:00:00,2024-10-21T09:05:00,\r\n",
+        "the shared RFC 4180 writer: CRLF record ends"
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("rows.json")).unwrap())

@@ -109,15 +109,8 @@ pub fn pattern(app: &mut App, input: &str) -> Vec<Effect> {
     }]
 }
 
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// The visible rows (filtered, sorted) as CSV or JSON, exact text (no terminal escaping).
+/// The visible rows (filtered, sorted) as CSV (inert, formula-guarded) or JSON (exact text,
+/// control and bidi characters escaped).
 pub fn export_rows(app: &App, json: bool) -> String {
     let r = &app.results;
     let rows = r.visible.iter().map(|&i| &r.rows[i as usize]);
@@ -135,21 +128,19 @@ pub fn export_rows(app: &App, json: bool) -> String {
                 serde_json::Value::Object(m)
             })
             .collect();
-        return serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+        return crate::output::to_json_pretty(&v).unwrap_or_default() + "\n";
     }
-    let mut out = String::new();
-    let mut head: Vec<String> = r.columns.iter().map(|c| csv_cell(c)).collect();
-    head.extend(["count", "firstTime", "lastTime", "suppressed_by"].map(String::from));
-    out.push_str(&head.join(","));
-    out.push('\n');
-    for row in rows {
-        let mut cells: Vec<String> = row.key.iter().map(|k| csv_cell(k)).collect();
+    // The shared CSV writer: a spreadsheet opens this file, so cells are inert and
+    // formula-guarded like every CSV huntbench writes (README "Output formats").
+    let mut header: Vec<&str> = r.columns.iter().map(String::as_str).collect();
+    header.extend(["count", "firstTime", "lastTime", "suppressed_by"]);
+    let records = rows.map(|row| {
+        let mut cells: Vec<String> = row.key.clone();
         cells.push(row.count.to_string());
         cells.push(ctime(row.first, app.tz));
         cells.push(ctime(row.last, app.tz));
-        cells.push(csv_cell(&row.suppressed_by.join(" ")));
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out
+        cells.push(row.suppressed_by.join(" "));
+        cells
+    });
+    crate::output::csv_text(&header, records, crate::output::CsvMode::Safe).unwrap_or_default()
 }

@@ -37,16 +37,12 @@ impl SidNames {
     /// `S-1-5-21-…-1104 (CORP\j.miller)` when the name is known (a domain SID's middle elided:
     /// the name says who), else the SID as is. Display only: exclusions and exports keep the SID.
     pub fn display(&self, sid: &str) -> String {
-        let Some((name, _)) = self.get(sid) else {
-            return sid.to_string();
-        };
-        let sid = sid.trim();
-        let parts: Vec<&str> = sid.split('-').collect();
-        if parts.len() > 6 {
-            let rid = parts[parts.len() - 1];
-            format!("{}-…-{rid} ({name})", parts[..4].join("-"))
-        } else {
-            format!("{sid} ({name})")
+        match self.get(sid) {
+            // One rule with the CLI tables: the middle elided, never the RID.
+            Some((name, _)) => {
+                crate::output::sid_label(&crate::output::compact_sid(sid.trim()), Some(name))
+            }
+            None => sid.to_string(),
         }
     }
 }
