@@ -12,6 +12,11 @@ pub(crate) enum Format {
     JsonLines,
     /// One pretty-printed JSON value, a JSON array, or values concatenated across lines.
     JsonWhole,
+    /// EvtxECmd CSV (a header row naming `EventRecordId`, `EventId`, `TimeCreated`…).
+    EvtxECmdCsv,
+    /// Text in UTF-16 (little / big endian), announced by its BOM: transcoded, then detected.
+    Utf16Le,
+    Utf16Be,
     Empty,
     Unknown,
 }
@@ -29,6 +34,12 @@ pub(crate) fn detect(head: &[u8]) -> Format {
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         return Format::Zip;
+    }
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Format::Utf16Le;
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Format::Utf16Be;
     }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
@@ -53,7 +64,31 @@ pub(crate) fn detect(head: &[u8]) -> Format {
                 }
             }
         }
-        _ => Format::Unknown,
+        _ => {
+            let first = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
+            if super::evtxecmd::is_csv_header(first) {
+                Format::EvtxECmdCsv
+            } else {
+                Format::Unknown
+            }
+        }
+    }
+}
+
+/// What a format is called in messages.
+pub(crate) fn name(f: Format) -> &'static str {
+    match f {
+        Format::Evtx => "EVTX",
+        Format::Gzip => "gzip",
+        Format::Zip => "zip",
+        Format::Xml => "XML (XmlWinEventLog)",
+        Format::JsonLines => "JSON lines",
+        Format::JsonWhole => "JSON",
+        Format::EvtxECmdCsv => "EvtxECmd CSV",
+        Format::Utf16Le => "UTF-16LE text",
+        Format::Utf16Be => "UTF-16BE text",
+        Format::Empty => "empty",
+        Format::Unknown => "unknown",
     }
 }
 
@@ -72,5 +107,11 @@ mod tests {
         assert_eq!(detect(b"[{\"a\":1}]"), Format::JsonWhole);
         assert_eq!(detect(b"  \n "), Format::Empty);
         assert_eq!(detect(b"Hello, this is a README"), Format::Unknown);
+        assert_eq!(
+            detect(b"\xEF\xBB\xBFRecordNumber,EventRecordId,TimeCreated,EventId,Payload\r\n1,2"),
+            Format::EvtxECmdCsv
+        );
+        assert_eq!(detect(b"\xFF\xFE<\0"), Format::Utf16Le);
+        assert_eq!(detect(b"\xFE\xFF\0<"), Format::Utf16Be);
     }
 }
