@@ -5,7 +5,10 @@
 //! reading of the payload, not logged data: they are left out so the event equals the one
 //! read from the .evtx.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -61,10 +64,58 @@ pub(crate) fn raw_from_evtxecmd_json(o: &Map<String, Value>) -> Result<Raw, Stri
     raw_from_row(|k| cols.get(k).and_then(Value::as_str))
 }
 
+/// Remembers where a CRLF's LF is. Why: the csv crate ends a record at the CR and counts the
+/// LF as the start of the next one, so its line number for a record after a CRLF is one short.
+struct CrlfMarks<R> {
+    inner: R,
+    pos: u64,
+    last_was_cr: bool,
+    lfs: Rc<RefCell<VecDeque<u64>>>,
+}
+
+impl<R: Read> Read for CrlfMarks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = &buf[..n];
+        let mut lfs = self.lfs.borrow_mut();
+        for i in memchr::memchr_iter(b'\n', got) {
+            let cr_before = if i == 0 {
+                self.last_was_cr
+            } else {
+                got[i - 1] == b'\r'
+            };
+            if cr_before {
+                lfs.push_back(self.pos + i as u64);
+            }
+        }
+        if let Some(&last) = got.last() {
+            self.last_was_cr = last == b'\r';
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// The 1-based line a record starting at `p` is on.
+fn line_of(p: &csv::Position, lfs: &RefCell<VecDeque<u64>>) -> u64 {
+    let mut lfs = lfs.borrow_mut();
+    while lfs.front().is_some_and(|&b| b < p.byte()) {
+        lfs.pop_front();
+    }
+    p.line() + u64::from(lfs.front() == Some(&p.byte()))
+}
+
 /// Read an EvtxECmd CSV stream record by record (a quoted Payload may span lines).
 /// Positions are the line a record starts on.
 pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(r);
+    let lfs = Rc::new(RefCell::new(VecDeque::new()));
+    let marked = CrlfMarks {
+        inner: r,
+        pos: 0,
+        last_was_cr: false,
+        lfs: Rc::clone(&lfs),
+    };
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(marked);
     let headers: Vec<String> = match rdr.byte_headers() {
         Ok(h) => h
             .iter()
@@ -84,12 +135,12 @@ pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
         if sink.cancelled() {
             return;
         }
-        let line = rdr.position().line();
+        let line = line_of(rdr.position(), &lfs);
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => return,
             Ok(true) => {}
             Err(e) => {
-                let pos = e.position().map_or(line, csv::Position::line);
+                let pos = e.position().map_or(line, |p| line_of(p, &lfs));
                 sink.error(IngestError::new(
                     file,
                     &format!("line {pos}"),
@@ -101,7 +152,7 @@ pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
                 continue;
             }
         }
-        let pos = format!("line {}", rec.position().map_or(line, csv::Position::line));
+        let pos = format!("line {}", rec.position().map_or(line, |p| line_of(p, &lfs)));
         let cells: Vec<std::borrow::Cow<str>> = rec.iter().map(String::from_utf8_lossy).collect();
         let get = |k: &str| {
             headers
