@@ -498,6 +498,23 @@ fn all_renderings_are_one_row_and_the_crlf_hash_excludes_it_here_and_in_splunk()
     assert_eq!(pr[0]["process"], CMDLINE);
     assert_eq!(pr[0]["count"], 1);
 
+    // The one-pass path (readers with the raw-record prefilter, no index) finds the same rows.
+    let mut args = vec!["hunt", SB, PROC, "--format", "json", "--input"];
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let direct = cli.json(&args);
+    let direct = direct.as_array().unwrap();
+    assert_eq!(direct.len(), 2, "{direct:?}");
+    assert!(
+        direct
+            .iter()
+            .any(|r| r["ScriptBlockText"] == SCRIPT && r["count"] == 1)
+    );
+    assert!(
+        direct
+            .iter()
+            .any(|r| r["process"] == CMDLINE && r["count"] == 1)
+    );
+
     // The hash of the text with LFs only (what a CR-dropping reader would have stored) does
     // not match what Splunk holds, and must not match here either.
     let lf = sha256_hex(&SCRIPT.replace("\r\n", "\n"));

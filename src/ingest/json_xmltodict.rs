@@ -15,9 +15,9 @@ use serde_json::{Map, Value};
 use super::json_evtx::scalar_text;
 use super::mapping::Raw;
 
-/// `"@Name"` attribute of an element given as an object.
-fn at<'a>(elem: Option<&'a Value>, name: &str) -> Option<&'a Value> {
-    elem?.as_object()?.get(&format!("@{name}"))
+/// An attribute (`key` is `"@Name"`) of an element given as an object.
+fn at<'a>(elem: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    elem?.as_object()?.get(key)
 }
 
 /// Element text: a string, a number, or an object's `#text` (an element with attributes).
@@ -37,7 +37,8 @@ pub(crate) fn is_xmltodict_shape(o: &Map<String, Value>) -> bool {
     let Some(Value::Object(sys)) = ev.get("System") else {
         return false;
     };
-    at(sys.get("TimeCreated"), "SystemTime").is_some() || at(sys.get("Provider"), "Name").is_some()
+    at(sys.get("TimeCreated"), "@SystemTime").is_some()
+        || at(sys.get("Provider"), "@Name").is_some()
 }
 
 /// Read one xmltodict-shaped record (with or without the `Event` wrapper).
@@ -65,13 +66,13 @@ pub(crate) fn raw_from_xmltodict(o: &Map<String, Value>) -> Result<Raw, String> 
         channel: text("Channel"),
         computer: text("Computer"),
         record_id: number("EventRecordID"),
-        provider: at(sys.get("Provider"), "Name")
+        provider: at(sys.get("Provider"), "@Name")
             .and_then(scalar_text)
             .unwrap_or_default(),
-        user_id: at(sys.get("Security"), "UserID")
+        user_id: at(sys.get("Security"), "@UserID")
             .and_then(scalar_text)
             .filter(|u| !u.is_empty()),
-        time: at(sys.get("TimeCreated"), "SystemTime")
+        time: at(sys.get("TimeCreated"), "@SystemTime")
             .and_then(scalar_text)
             .and_then(|t| crate::time::parse_timestamp(&t)),
         ..Default::default()
