@@ -53,6 +53,13 @@ fn inputs_that_hold_no_event_are_reported() {
             e.reason
         );
     }
+    // Markup without any <Event>: its one error, not also "not recognized"; the same through
+    // the threaded readers, whatever worker would parse it.
+    let e = one_error("page.html", b"<html><body>hi</body></html>\n");
+    assert_eq!(
+        (e.position.as_str(), e.reason.as_str()),
+        ("line 1", "text outside any <Event> element")
+    );
     // Not a log at all: what it starts with (inert: control characters escaped), what was tried.
     let e = one_error("notes.txt", b"\x1b]0;pwned\x07 just notes, no log\n");
     assert_eq!(e.position, "byte 0");
@@ -73,6 +80,8 @@ fn files_and_zip_members_without_events_are_reported_by_the_threaded_readers() {
     std::fs::write(&empty, b"").unwrap();
     let wrapper = tmp.path().join("wrapper.xml");
     std::fs::write(&wrapper, b"<Events>\n</Events>\n").unwrap();
+    let page = tmp.path().join("page.html");
+    std::fs::write(&page, b"<html><body>hi</body></html>\n").unwrap();
     let zip_path = tmp.path().join("logs.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
     let opts = zip::write::SimpleFileOptions::default();
@@ -85,7 +94,7 @@ fn files_and_zip_members_without_events_are_reported_by_the_threaded_readers() {
     zip::ZipWriter::new(std::fs::File::create(&empty_zip).unwrap())
         .finish()
         .unwrap();
-    let (events, mut errors) = read_paths(&[empty.clone(), wrapper, zip_path, empty_zip]);
+    let (events, mut errors) = read_paths(&[empty.clone(), wrapper, page, zip_path, empty_zip]);
     assert_eq!(events.len(), 1, "the good member is read");
     errors.sort_by(|a, b| a.file.cmp(&b.file));
     let got: Vec<(String, bool)> = errors
@@ -103,6 +112,7 @@ fn files_and_zip_members_without_events_are_reported_by_the_threaded_readers() {
             ("empty.evtx.json".to_string(), true),
             ("logs.zip!blank.log".to_string(), true),
             ("none.zip".to_string(), true),
+            ("page.html".to_string(), false),
             ("wrapper.xml".to_string(), true),
         ],
         "{errors:?}"

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use super::detect::{Format, PEEK, detect};
-use super::text::{TextKind, has_record, parse_json_whole, split_stream};
+use super::text::{TextKind, has_record, parse_chunk, parse_json_whole, split_stream};
 use super::{Batch, IngestError, Sink, evtx, evtxecmd};
 
 /// Containers inside containers deeper than this are refused (zip bombs, loops).
@@ -318,8 +318,14 @@ fn read_records(
                 kind,
                 r,
                 |line, data| {
-                    seen = seen || has_record(kind, &data);
-                    ctx.chunks.submit(kind, label, line, data, sink)
+                    if has_record(kind, &data) {
+                        seen = true;
+                        ctx.chunks.submit(kind, label, line, data, sink)
+                    } else {
+                        // Nothing but junk or blanks: parsed here, so its errors are counted
+                        // and a file of only junk is reported once, not also as empty.
+                        parse_chunk(kind, label, line, &data, &|_| true, sink)
+                    }
                 },
                 &cancelled,
             );
