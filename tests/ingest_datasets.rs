@@ -395,3 +395,23 @@ fn bytes_flipped_all_over_an_evtx_never_panic_or_hang() {
     }
     assert!(flagged > 0, "the damage was noticed at least once");
 }
+
+#[test]
+fn an_evtx_without_records_is_reported_as_empty() {
+    let Some(d) = datasets() else { return };
+    // Only the file header of a real log: a valid .evtx that holds no record.
+    let orig =
+        std::fs::read(d.join("deepbluecli/Powershell-Invoke-Obfuscation-many.evtx")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("header_only.evtx");
+    std::fs::write(&p, &orig[..4096]).unwrap();
+    for (events, errors) in [
+        read_paths(std::slice::from_ref(&p)),
+        parse_bytes("header_only.evtx", &orig[..4096]),
+    ] {
+        assert!(events.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].position, "file");
+        assert_eq!(errors[0].reason, "empty: the .evtx file holds no records");
+    }
+}
