@@ -1,5 +1,7 @@
 //! Input format detection by content (magic bytes and the first characters), never by name.
 
+use std::io::Read;
+
 /// What an input holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -73,6 +75,36 @@ pub(crate) fn detect(head: &[u8]) -> Format {
             }
         }
     }
+}
+
+/// Read the first [`PEEK`] bytes, and past them while all that was read is whitespace (a file
+/// may open with any amount of it). Skipped whitespace is kept as its newlines only, so line
+/// numbers stay right. A UTF-8 BOM is dropped: every reader below sees plain UTF-8.
+pub(crate) fn read_head(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(PEEK);
+    r.take(PEEK as u64).read_to_end(&mut head)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let mut newlines = 0usize;
+    while !head.is_empty() && head.iter().all(u8::is_ascii_whitespace) {
+        newlines += memchr::memchr_iter(b'\n', &head).count();
+        head.clear();
+        if r.take(PEEK as u64).read_to_end(&mut head)? == 0 {
+            break;
+        }
+    }
+    if newlines > 0 {
+        head.splice(0..0, std::iter::repeat_n(b'\n', newlines));
+    }
+    Ok(head)
+}
+
+/// A short, inert picture of how an input starts, for "not recognized" messages.
+pub(crate) fn preview(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&head[..head.len().min(48)]);
+    // Debug formatting escapes control characters: nothing here can drive a terminal.
+    format!("{:?}", text.trim_start())
 }
 
 /// What a format is called in messages.

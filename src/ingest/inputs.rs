@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
-use super::detect::{Format, PEEK, detect};
+use super::detect::{Format, PEEK, detect, preview, read_head};
 use super::text::{TextKind, has_record, parse_chunk, parse_json_whole, split_stream};
 use super::{Batch, IngestError, Sink, evtx, evtxecmd};
 
@@ -159,36 +159,6 @@ impl Sink for Counted<'_> {
     fn cancelled(&self) -> bool {
         self.inner.cancelled()
     }
-}
-
-/// Read the first [`PEEK`] bytes, and past them while all that was read is whitespace (a file
-/// may open with any amount of it). Skipped whitespace is kept as its newlines only, so line
-/// numbers stay right. A UTF-8 BOM is dropped: every reader below sees plain UTF-8.
-fn read_head(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
-    let mut head = Vec::with_capacity(PEEK);
-    r.take(PEEK as u64).read_to_end(&mut head)?;
-    if head.starts_with(b"\xEF\xBB\xBF") {
-        head.drain(..3);
-    }
-    let mut newlines = 0usize;
-    while !head.is_empty() && head.iter().all(u8::is_ascii_whitespace) {
-        newlines += memchr::memchr_iter(b'\n', &head).count();
-        head.clear();
-        if r.take(PEEK as u64).read_to_end(&mut head)? == 0 {
-            break;
-        }
-    }
-    if newlines > 0 {
-        head.splice(0..0, std::iter::repeat_n(b'\n', newlines));
-    }
-    Ok(head)
-}
-
-/// A short, inert picture of how an input starts, for "not recognized" messages.
-fn preview(head: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&head[..head.len().min(48)]);
-    // Debug formatting escapes control characters: nothing here can drive a terminal.
-    format!("{:?}", text.trim_start())
 }
 
 const TRIED: &str = "tried EVTX, gzip, zip, XmlWinEventLog XML, JSON / NDJSON (evtx_dump, \
