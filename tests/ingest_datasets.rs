@@ -208,14 +208,51 @@ fn derived_renderings_equal_their_source_evtx() {
     assert!(errors.is_empty(), "{errors:?}");
     let want = sorted_without_source(src);
     assert_eq!(want.len(), 528);
-    for f in [
-        "remoting_selection.evtx_dump.jsonl",
-        "remoting_selection.xmlwineventlog.log",
-    ] {
-        let (got, errors) = read_paths(&[d.join("derived").join(f)]);
-        assert!(errors.is_empty(), "{f}: {errors:?}");
-        assert_same(f, got, &want);
+    // The .evtx scripts hold CRLFs, and the reader keeps them (text exactly as logged).
+    let with_cr = want
+        .iter()
+        .filter(|e| {
+            e.script_block_text
+                .as_deref()
+                .is_some_and(|t| t.contains("\r\n"))
+        })
+        .count();
+    assert!(with_cr > 100, "{with_cr} scripts with CRLF");
+    // The JSON rendering kept every CR (`\r` in its strings): equal byte for byte.
+    let f = "remoting_selection.evtx_dump.jsonl";
+    let (got, errors) = read_paths(&[d.join("derived").join(f)]);
+    assert!(errors.is_empty(), "{f}: {errors:?}");
+    assert_same(f, got, &want);
+    // The XML rendering genuinely lost its CRs (its converter wrote line ends as `&#10;` only,
+    // no `&#13;`): equal modulo line ends, and different only in them.
+    let f = "remoting_selection.xmlwineventlog.log";
+    let (got, errors) = read_paths(&[d.join("derived").join(f)]);
+    assert!(errors.is_empty(), "{f}: {errors:?}");
+    assert!(
+        got.iter()
+            .all(|e| !e.script_block_text.as_deref().unwrap_or("").contains('\r')),
+        "{f} has no CR to keep"
+    );
+    let lf_want: Vec<Event> = want.iter().map(lf_line_ends).collect();
+    assert_same(f, got.iter().map(lf_line_ends).collect(), &lf_want);
+}
+
+/// The event with XML 1.0 line ends (CRLF and a lone CR become LF) in all its text: how a
+/// rendering whose converter normalized them shows it.
+fn lf_line_ends(e: &Event) -> Event {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) if s.contains('\r') => {
+                *s = s.replace("\r\n", "\n").replace('\r', "\n")
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            serde_json::Value::Object(o) => o.values_mut().for_each(strip),
+            _ => {}
+        }
     }
+    let mut v = serde_json::to_value(e).unwrap();
+    strip(&mut v);
+    serde_json::from_value(v).unwrap()
 }
 
 #[test]
@@ -357,4 +394,24 @@ fn bytes_flipped_all_over_an_evtx_never_panic_or_hang() {
         }
     }
     assert!(flagged > 0, "the damage was noticed at least once");
+}
+
+#[test]
+fn an_evtx_without_records_is_reported_as_empty() {
+    let Some(d) = datasets() else { return };
+    // Only the file header of a real log: a valid .evtx that holds no record.
+    let orig =
+        std::fs::read(d.join("deepbluecli/Powershell-Invoke-Obfuscation-many.evtx")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("header_only.evtx");
+    std::fs::write(&p, &orig[..4096]).unwrap();
+    for (events, errors) in [
+        read_paths(std::slice::from_ref(&p)),
+        parse_bytes("header_only.evtx", &orig[..4096]),
+    ] {
+        assert!(events.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].position, "file");
+        assert_eq!(errors[0].reason, "empty: the .evtx file holds no records");
+    }
 }

@@ -35,7 +35,8 @@ fn dirty_bytes() -> Vec<u8> {
     out
 }
 
-const SCRIPT: &str = "$s = \"a & b\"\nInvoke-Command -ComputerName srv02 -ScriptBlock { whoami }\nWrite-Host \"\x1b[31mred\x07\"";
+/// The fixtures log the first line end as CRLF (`&#13;` / `\r`): kept exactly as logged.
+const SCRIPT: &str = "$s = \"a & b\"\r\nInvoke-Command -ComputerName srv02 -ScriptBlock { whoami }\nWrite-Host \"\x1b[31mred\x07\"";
 
 fn no_source(mut v: Vec<Event>) -> Vec<Event> {
     v.iter_mut().for_each(|e| e.source.clear());
@@ -61,7 +62,7 @@ fn the_same_events_in_every_format_are_equal() {
     assert_eq!(
         ps.script_block_text.as_deref(),
         Some(SCRIPT),
-        "entities decoded, CRLF → LF, ESC/BEL kept"
+        "entities decoded, CRLF kept, ESC/BEL kept"
     );
     assert_eq!(
         ps.script_block_id.as_deref(),
@@ -282,7 +283,21 @@ fn a_file_that_is_not_a_log() {
         (errors[0].file.as_str(), errors[0].position.as_str()),
         ("notes.txt", "byte 0")
     );
-    assert!(errors[0].reason.contains("not a recognized event log"));
+    assert!(
+        errors[0].reason.contains("not recognized as an event log"),
+        "{}",
+        errors[0].reason
+    );
+    assert!(
+        errors[0].reason.contains("it starts with \"Meeting notes"),
+        "{}",
+        errors[0].reason
+    );
+    assert!(
+        errors[0].reason.contains("tried EVTX"),
+        "{}",
+        errors[0].reason
+    );
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {

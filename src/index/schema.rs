@@ -24,7 +24,8 @@ use tantivy::{Index, TantivyDocument};
 use crate::event::Event;
 
 /// Bump when the schema or the blob format changes: an older index must then be rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: text is stored exactly as logged (CRs kept; version 1 had turned them into LFs).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Name of the analyzer for keyword fields: whole value, lowercased.
 const KEYWORD_ANALYZER: &str = "kw";

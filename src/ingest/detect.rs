@@ -1,5 +1,7 @@
 //! Input format detection by content (magic bytes and the first characters), never by name.
 
+use std::io::Read;
+
 /// What an input holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -12,6 +14,11 @@ pub(crate) enum Format {
     JsonLines,
     /// One pretty-printed JSON value, a JSON array, or values concatenated across lines.
     JsonWhole,
+    /// EvtxECmd CSV (a header row naming `EventRecordId`, `EventId`, `TimeCreated`…).
+    EvtxECmdCsv,
+    /// Text in UTF-16 (little / big endian), announced by its BOM: transcoded, then detected.
+    Utf16Le,
+    Utf16Be,
     Empty,
     Unknown,
 }
@@ -29,6 +36,12 @@ pub(crate) fn detect(head: &[u8]) -> Format {
     }
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
         return Format::Zip;
+    }
+    if head.starts_with(&[0xFF, 0xFE]) {
+        return Format::Utf16Le;
+    }
+    if head.starts_with(&[0xFE, 0xFF]) {
+        return Format::Utf16Be;
     }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
@@ -53,7 +66,61 @@ pub(crate) fn detect(head: &[u8]) -> Format {
                 }
             }
         }
-        _ => Format::Unknown,
+        _ => {
+            let first = &body[..memchr::memchr(b'\n', body).unwrap_or(body.len())];
+            if super::evtxecmd::is_csv_header(first) {
+                Format::EvtxECmdCsv
+            } else {
+                Format::Unknown
+            }
+        }
+    }
+}
+
+/// Read the first [`PEEK`] bytes, and past them while all that was read is whitespace (a file
+/// may open with any amount of it). Skipped whitespace is kept as its newlines only, so line
+/// numbers stay right. A UTF-8 BOM is dropped: every reader below sees plain UTF-8.
+pub(crate) fn read_head(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(PEEK);
+    r.take(PEEK as u64).read_to_end(&mut head)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let mut newlines = 0usize;
+    while !head.is_empty() && head.iter().all(u8::is_ascii_whitespace) {
+        newlines += memchr::memchr_iter(b'\n', &head).count();
+        head.clear();
+        if r.take(PEEK as u64).read_to_end(&mut head)? == 0 {
+            break;
+        }
+    }
+    if newlines > 0 {
+        head.splice(0..0, std::iter::repeat_n(b'\n', newlines));
+    }
+    Ok(head)
+}
+
+/// A short, inert picture of how an input starts, for "not recognized" messages.
+pub(crate) fn preview(head: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&head[..head.len().min(48)]);
+    // Debug formatting escapes control characters: nothing here can drive a terminal.
+    format!("{:?}", text.trim_start())
+}
+
+/// What a format is called in messages.
+pub(crate) fn name(f: Format) -> &'static str {
+    match f {
+        Format::Evtx => "EVTX",
+        Format::Gzip => "gzip",
+        Format::Zip => "zip",
+        Format::Xml => "XML (XmlWinEventLog)",
+        Format::JsonLines => "JSON lines",
+        Format::JsonWhole => "JSON",
+        Format::EvtxECmdCsv => "EvtxECmd CSV",
+        Format::Utf16Le => "UTF-16LE text",
+        Format::Utf16Be => "UTF-16BE text",
+        Format::Empty => "empty",
+        Format::Unknown => "unknown",
     }
 }
 
@@ -72,5 +139,11 @@ mod tests {
         assert_eq!(detect(b"[{\"a\":1}]"), Format::JsonWhole);
         assert_eq!(detect(b"  \n "), Format::Empty);
         assert_eq!(detect(b"Hello, this is a README"), Format::Unknown);
+        assert_eq!(
+            detect(b"\xEF\xBB\xBFRecordNumber,EventRecordId,TimeCreated,EventId,Payload\r\n1,2"),
+            Format::EvtxECmdCsv
+        );
+        assert_eq!(detect(b"\xFF\xFE<\0"), Format::Utf16Le);
+        assert_eq!(detect(b"\xFE\xFF\0<"), Format::Utf16Be);
     }
 }

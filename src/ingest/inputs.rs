@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
-use super::detect::{Format, PEEK, detect};
-use super::text::{TextKind, parse_json_whole, split_stream};
-use super::{Batch, IngestError, Sink, evtx};
+use super::detect::{Format, PEEK, detect, preview, read_head};
+use super::text::{TextKind, has_record, parse_chunk, parse_json_whole, split_stream};
+use super::{Batch, IngestError, Sink, evtx, evtxecmd};
 
 /// Containers inside containers deeper than this are refused (zip bombs, loops).
 const MAX_DEPTH: usize = 4;
@@ -108,8 +108,17 @@ pub(crate) fn read_path(path: &Path, label: &str, ctx: &Ctx, sink: &mut dyn Sink
             if let Err(e) = r.seek(SeekFrom::Start(0)) {
                 sink.error(io_err(e));
             } else if detect(&head) == Format::Evtx {
-                if let Some(p) = evtx::open(&mut r, label, sink) {
-                    evtx::parse_evtx(p, label, ctx.evtx_threads, sink);
+                let mut counted = Counted {
+                    inner: sink,
+                    outcomes: 0,
+                };
+                if let Some(p) = evtx::open(&mut r, label, &mut counted) {
+                    evtx::parse_evtx(p, label, ctx.evtx_threads, &mut counted);
+                }
+                if counted.outcomes == 0
+                    && let Some(reason) = nothing_read(Format::Evtx, counted.cancelled())
+                {
+                    counted.inner.error(IngestError::new(label, "file", reason));
                 }
             } else {
                 read_zip(label, &mut r, ctx, sink, 0);
@@ -128,19 +137,123 @@ pub(crate) fn read_bytes(label: &str, bytes: &[u8], ctx: &Ctx, sink: &mut dyn Si
     read_stream(label, &mut Cursor::new(bytes), ctx, sink, 0);
 }
 
+/// Counts what an input produced, so one that gave nothing at all can say so.
+struct Counted<'a> {
+    inner: &'a mut dyn Sink,
+    outcomes: u64,
+}
+
+impl Sink for Counted<'_> {
+    fn event(&mut self, e: crate::event::Event) {
+        self.outcomes += 1;
+        self.inner.event(e);
+    }
+    fn error(&mut self, e: IngestError) {
+        self.outcomes += 1;
+        self.inner.error(e);
+    }
+    fn skipped(&mut self, n: u64) {
+        self.outcomes += n;
+        self.inner.skipped(n);
+    }
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
+    }
+}
+
+const TRIED: &str = "tried EVTX, gzip, zip, XmlWinEventLog XML, JSON / NDJSON (evtx_dump, \
+xmltodict, EvtxECmd, winlogbeat, Splunk export, flat), EvtxECmd CSV; in UTF-8 or UTF-16 with a BOM";
+
 /// Read a non-seekable stream of any format.
 fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, depth: usize) {
-    let mut head = Vec::with_capacity(PEEK);
-    if let Err(e) = r.take(PEEK as u64).read_to_end(&mut head) {
+    let head = match read_head(r) {
+        Ok(h) => h,
+        Err(e) => {
+            sink.error(IngestError::new(
+                label,
+                "byte 0",
+                format!("cannot read: {e}"),
+            ));
+            return;
+        }
+    };
+    let format = detect(&head);
+    let mut r = Cursor::new(head).chain(r);
+    if matches!(
+        format,
+        Format::Gzip | Format::Zip | Format::Utf16Le | Format::Utf16Be
+    ) && depth >= MAX_DEPTH
+    {
         sink.error(IngestError::new(
             label,
             "byte 0",
-            format!("cannot read: {e}"),
+            "containers nested too deeply".to_string(),
         ));
         return;
     }
-    let format = detect(&head);
-    let mut r = Cursor::new(head).chain(r);
+    match format {
+        Format::Gzip => {
+            let mut gz = flate2::read::MultiGzDecoder::new(r);
+            read_stream(label, &mut gz, ctx, sink, depth + 1);
+        }
+        Format::Zip => {
+            let mut all = Vec::new();
+            match r.read_to_end(&mut all) {
+                Ok(_) => read_zip(label, Cursor::new(all), ctx, sink, depth + 1),
+                Err(e) => sink.error(IngestError::new(
+                    label,
+                    "stream",
+                    format!("cannot read: {e}"),
+                )),
+            }
+        }
+        Format::Utf16Le | Format::Utf16Be => {
+            // Only here, behind a BOM, is text transcoded: the UTF-8 path pays nothing.
+            let mut utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .strip_bom(true)
+                .build(r);
+            read_stream(label, &mut utf8, ctx, sink, depth + 1);
+        }
+        _ => {
+            let mut counted = Counted {
+                inner: sink,
+                outcomes: 0,
+            };
+            let seen = read_records(label, format, &mut r, ctx, &mut counted);
+            if counted.outcomes == 0 && !seen && !ctx.cancelled() {
+                let reason = nothing_read(format, counted.inner.cancelled());
+                if let Some(reason) = reason {
+                    counted.inner.error(IngestError::new(label, "file", reason));
+                }
+            }
+        }
+    }
+}
+
+/// Why an input gave nothing, or `None` when that is not worth saying (reading was stopped).
+fn nothing_read(format: Format, cancelled: bool) -> Option<String> {
+    if cancelled {
+        return None;
+    }
+    Some(match format {
+        Format::Empty => "empty: the input holds no bytes, or only whitespace".to_string(),
+        Format::Evtx => "empty: the .evtx file holds no records".to_string(),
+        f => format!(
+            "not recognized as an event log: read as {} but no record was found",
+            super::detect::name(f)
+        ),
+    })
+}
+
+/// Parse an input of a record format. Returns true when records went to other workers (whose
+/// outcomes this reader does not see): then something was found.
+fn read_records(
+    label: &str,
+    format: Format,
+    r: &mut dyn Read,
+    ctx: &Ctx,
+    sink: &mut dyn Sink,
+) -> bool {
     let read_all = |r: &mut dyn Read, sink: &mut dyn Sink| -> Option<Vec<u8>> {
         let mut all = Vec::new();
         match r.read_to_end(&mut all) {
@@ -155,29 +268,12 @@ fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, de
             }
         }
     };
-    if matches!(format, Format::Gzip | Format::Zip) && depth >= MAX_DEPTH {
-        sink.error(IngestError::new(
-            label,
-            "byte 0",
-            "containers nested too deeply".to_string(),
-        ));
-        return;
-    }
     match format {
         Format::Evtx => {
-            if let Some(all) = read_all(&mut r, sink)
+            if let Some(all) = read_all(r, sink)
                 && let Some(p) = evtx::open(Cursor::new(all), label, sink)
             {
                 evtx::parse_evtx(p, label, ctx.evtx_threads, sink);
-            }
-        }
-        Format::Gzip => {
-            let mut gz = flate2::read::MultiGzDecoder::new(r);
-            read_stream(label, &mut gz, ctx, sink, depth + 1);
-        }
-        Format::Zip => {
-            if let Some(all) = read_all(&mut r, sink) {
-                read_zip(label, Cursor::new(all), ctx, sink, depth + 1);
             }
         }
         Format::Xml | Format::JsonLines => {
@@ -187,29 +283,53 @@ fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, de
                 TextKind::JsonLines
             };
             let cancelled = || ctx.cancelled();
+            let mut seen = false;
             let res = split_stream(
                 kind,
-                &mut r,
-                |line, data| ctx.chunks.submit(kind, label, line, data, sink),
+                r,
+                |line, data| {
+                    if has_record(kind, &data) {
+                        seen = true;
+                        ctx.chunks.submit(kind, label, line, data, sink)
+                    } else {
+                        // Nothing but junk or blanks: parsed here, so its errors are counted
+                        // and a file of only junk is reported once, not also as empty.
+                        parse_chunk(kind, label, line, &data, &|_| true, sink)
+                    }
+                },
                 &cancelled,
             );
             if let Err(e) = res {
-                sink.error(IngestError::new(label, "stream", format!("cannot read: {e}")));
+                sink.error(IngestError::new(
+                    label,
+                    "stream",
+                    format!("cannot read: {e}"),
+                ));
             }
+            return seen;
         }
         Format::JsonWhole => {
-            if let Some(all) = read_all(&mut r, sink) {
+            if let Some(all) = read_all(r, sink) {
                 parse_json_whole(label, &all, sink);
             }
         }
+        Format::EvtxECmdCsv => evtxecmd::parse_csv(label, r, sink),
         Format::Empty => {}
-        Format::Unknown => sink.error(IngestError::new(
-            label,
-            "byte 0",
-            "not a recognized event log (expected EVTX, XmlWinEventLog XML, JSON/NDJSON, gzip or zip)"
-                .to_string(),
-        )),
+        Format::Unknown => {
+            let mut head = [0u8; 48];
+            let n = r.read(&mut head).unwrap_or(0);
+            sink.error(IngestError::new(
+                label,
+                "byte 0",
+                format!(
+                    "not recognized as an event log: it starts with {} ({TRIED})",
+                    preview(&head[..n])
+                ),
+            ))
+        }
+        Format::Gzip | Format::Zip | Format::Utf16Le | Format::Utf16Be => {}
     }
+    false
 }
 
 /// Every member of a zip archive is its own input, named `archive.zip!member`.
@@ -225,6 +345,14 @@ fn read_zip<R: Read + Seek>(label: &str, r: R, ctx: &Ctx, sink: &mut dyn Sink, d
             return;
         }
     };
+    if (0..zip.len()).all(|i| zip.by_index_raw(i).is_ok_and(|m| m.is_dir())) {
+        sink.error(IngestError::new(
+            label,
+            "zip directory",
+            "empty: the zip archive holds no files".to_string(),
+        ));
+        return;
+    }
     for i in 0..zip.len() {
         if sink.cancelled() {
             return;

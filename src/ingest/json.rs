@@ -1,11 +1,14 @@
-//! JSON documents of any supported shape → events: evtx_dump, winlogbeat/ECS, Splunk export,
-//! flat Security-Datasets. The shape is decided per record, so mixed files work.
+//! JSON documents of any supported shape → events: evtx_dump, xmltodict / xml2json, EvtxECmd,
+//! winlogbeat/ECS, Splunk export, flat Security-Datasets. The shape is decided per record, so
+//! mixed files work.
 
 use serde_json::{Map, Value};
 
+use super::evtxecmd::{is_evtxecmd_shape, raw_from_evtxecmd_json};
 use super::json_ecs::{fill_from_ecs, is_ecs_shape, raw_from_ecs};
 use super::json_evtx::{is_evtx_shape, raw_from_evtx_json};
 use super::json_flat::{is_flat_shape, raw_from_flat};
+use super::json_xmltodict::{is_xmltodict_shape, raw_from_xmltodict};
 use super::xml::{raw_from_xml, unescape};
 use super::{IngestError, Sink};
 use crate::event::Event;
@@ -36,6 +39,13 @@ pub(crate) fn emit_value(v: &Value, file: &str, pos: &str, sink: &mut dyn Sink) 
                 for (i, r) in results.iter().enumerate() {
                     emit_value(r, file, &format!("{pos} result {}", i + 1), sink);
                 }
+                return;
+            }
+            // xmltodict of a whole `<Events>` document: `{"Events":{"Event":[…]}}`.
+            if let Some(Value::Object(events)) = o.get("Events")
+                && let Some(inner) = events.get("Event")
+            {
+                emit_value(inner, file, pos, sink);
                 return;
             }
             match event_from_object(o, format!("{file}:{pos}")) {
@@ -70,6 +80,10 @@ pub(crate) fn event_from_object(o: &Map<String, Value>, source: String) -> Resul
     if o.contains_key("_raw") {
         return splunk_result(o, source);
     }
+    // Before evtx_dump: both have `Event.System`, xmltodict spells attributes `@Name`.
+    if is_xmltodict_shape(o) {
+        return raw_from_xmltodict(o)?.into_event(source);
+    }
     if is_evtx_shape(o) {
         return raw_from_evtx_json(o)?.into_event(source);
     }
@@ -78,12 +92,16 @@ pub(crate) fn event_from_object(o: &Map<String, Value>, source: String) -> Resul
         fill_from_ecs(&mut e, o);
         return Ok(e);
     }
+    if is_evtxecmd_shape(o) {
+        return raw_from_evtxecmd_json(o)?.into_event(source);
+    }
     if is_flat_shape(o) {
         return raw_from_flat(o).into_event(source);
     }
     Err(
-        "unrecognized JSON record: expected evtx_dump (Event.System), winlogbeat/ECS (winlog.*), \
-         a Splunk export (result/_raw) or a flat record (EventID + Channel/Hostname)"
+        "unrecognized JSON record: expected evtx_dump or xmltodict (Event.System), EvtxECmd \
+         (EventRecordId + EventId), winlogbeat/ECS (winlog.*), a Splunk export (result/_raw) or \
+         a flat record (EventID + Channel/Hostname)"
             .into(),
     )
 }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::json_evtx::scalar_text;
-use super::mapping::{Raw, normalize_owned};
+use super::mapping::Raw;
 use crate::event::Event;
 
 /// A nested field by path, also accepting flattened dotted keys (`"winlog.event_id": 4104`).
@@ -72,7 +72,7 @@ pub(crate) fn raw_from_ecs(o: &Map<String, Value>) -> Raw {
 pub(crate) fn fill_from_ecs(e: &mut Event, o: &Map<String, Value>) {
     let fill = |slot: &mut Option<String>, path: &[&str]| {
         if slot.is_none() {
-            *slot = text(o, path).map(normalize_owned);
+            *slot = text(o, path);
         }
     };
     fill(

@@ -24,25 +24,6 @@ pub(crate) struct Raw {
     pub unnamed: Vec<String>,
 }
 
-/// XML 1.0 end-of-line handling (CRLF and lone CR become LF), applied to every text value in
-/// every format. Why: an XML rendering of a record has had its CRLFs normalized by the XML
-/// parser that produced it, while the .evtx and its JSON keep them; one rule makes all agree.
-pub(crate) fn normalize_text(s: &str) -> String {
-    if !s.contains('\r') {
-        return s.to_owned();
-    }
-    s.replace("\r\n", "\n").replace('\r', "\n")
-}
-
-/// Same as [`normalize_text`], reusing the allocation when nothing changes.
-pub(crate) fn normalize_owned(s: String) -> String {
-    if s.contains('\r') {
-        normalize_text(&s)
-    } else {
-        s
-    }
-}
-
 /// One spelling for values whose rendering differs between renderers (GUIDs, FILETIMEs).
 pub(crate) fn canonical_value(v: String) -> String {
     canonical_filetime(canonical_guid(v))
@@ -97,8 +78,7 @@ impl Raw {
         if value.is_empty() || key.is_empty() {
             return;
         }
-        self.data
-            .insert(key.to_owned(), canonical_value(normalize_owned(value)));
+        self.data.insert(key.to_owned(), canonical_value(value));
     }
 
     /// Apply the §4 mapping. Errors name what is missing.
@@ -113,7 +93,7 @@ impl Raw {
         let mut e = Event {
             time,
             event_code,
-            channel: normalize_owned(self.channel),
+            channel: self.channel,
             provider: self.provider,
             computer: self.computer,
             record_id: self.record_id,
@@ -267,11 +247,11 @@ mod tests {
     }
 
     #[test]
-    fn unnamed_data_numbering_and_crlf() {
+    fn unnamed_data_numbering_keeps_crlf() {
         let mut r = raw(800, "Windows PowerShell", &[]);
         r.unnamed = vec!["a\r\nb".into(), String::new(), "c".into()];
         let e = r.into_event(String::new()).unwrap();
-        assert_eq!(e.data.get("Data_1").map(String::as_str), Some("a\nb"));
+        assert_eq!(e.data.get("Data_1").map(String::as_str), Some("a\r\nb"));
         assert_eq!(e.data.get("Data_2"), None);
         assert_eq!(e.data.get("Data_3").map(String::as_str), Some("c"));
         assert_eq!(basename("a/b\\c.exe"), "c.exe");

@@ -2,8 +2,10 @@
 //!
 //! Formats are recognized by content, never by name: .evtx (the `evtx` crate), Splunk
 //! XmlWinEventLog (one `<Event>` per line or spanning lines, with or without `<Events>`), JSON
-//! and NDJSON (evtx_dump, winlogbeat/ECS, Splunk exports, flat Security-Datasets), and .gz /
-//! .zip containers of any of these. Every reader fills the same intermediate record and one
+//! and NDJSON (evtx_dump, xmltodict / xml2json, EvtxECmd, winlogbeat/ECS, Splunk exports, flat
+//! Security-Datasets), EvtxECmd CSV, and .gz / .zip containers of any of these. Text inputs
+//! may be UTF-8 (with or without a BOM) or UTF-16LE/BE with a BOM. Values are kept exactly as
+//! the source holds them (a CR stays a CR, SEMANTICS.md §3). Every reader fills the same intermediate record and one
 //! mapping (SEMANTICS.md §4, in `mapping.rs`) builds the Event, so one record gives the same
 //! Event whatever file format it came in (except `source`).
 //!
@@ -14,11 +16,13 @@ mod decode;
 mod detect;
 mod discover;
 mod evtx;
+mod evtxecmd;
 mod inputs;
 mod json;
 mod json_ecs;
 mod json_evtx;
 mod json_flat;
+mod json_xmltodict;
 mod mapping;
 mod parallel;
 mod prefilter;

@@ -11,7 +11,8 @@
 //!    the value (itself or its uppercase), and consecutive ones from consecutive characters:
 //!    the value holds the needle ASCII-case-insensitively.
 //! 2. Rendering. The readers build a value from the record's bytes by decoding JSON escapes
-//!    and XML references, joining parts with `\n` or `\`, CRLF → LF, GUID/FILETIME
+//!    and XML references (also a second level of JSON escapes: EvtxECmd's `Payload` is JSON
+//!    inside a JSON string), joining parts with `\n` or `\`, GUID/FILETIME
 //!    respelling (case, braces, digits), and number rendering. Each replaces, inserts or drops
 //!    only characters outside the safe set next to characters outside it, except `\uXXXX`
 //!    escapes, `&#..;` character references to non-control characters, and XML comments /

@@ -71,6 +71,18 @@ fn boundary(kind: TextKind, buf: &[u8]) -> Option<usize> {
     }
 }
 
+/// True when a chunk holds something its parser will turn into an event, an error or a skip
+/// (an `<Event>` element; a line that is more than whitespace and empty arrays). Cheap: it stops
+/// at the first such byte, which in a real log is the first record.
+pub(crate) fn has_record(kind: TextKind, chunk: &[u8]) -> bool {
+    match kind {
+        TextKind::Xml => find_event_start(chunk, 0).is_some(),
+        TextKind::JsonLines => chunk
+            .iter()
+            .any(|b| !b.is_ascii_whitespace() && !matches!(b, b'[' | b']' | b',')),
+    }
+}
+
 /// Parse one chunk whose first byte is on line `first_line`.
 pub(crate) fn parse_chunk(
     kind: TextKind,
