@@ -12,12 +12,22 @@ use crate::sanitize::inert_line;
 use crate::time::{ctime, iso_micros};
 use crate::workbench::Workbench;
 
-/// Run saved queries over the index, or over `input` files with no index.
+/// Which exclusions a hunt applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exclusions {
+    /// None (`--no-exclusions`, or `--input` with no index named).
+    None,
+    /// Those of the index in this directory (which must exist).
+    OfIndex(PathBuf),
+}
+
+/// Run saved queries over the index, or over `input` files with no index. With `--input`
+/// the exit status says how reading went, as `ingest`'s does.
 pub fn hunt(
     dir: &Path,
     ids: &[String],
     format: Format,
-    apply_exclusions: bool,
+    exclusions: Exclusions,
     input: Vec<PathBuf>,
     time: &TimeArgs,
 ) -> Result<ExitCode> {
@@ -28,8 +38,9 @@ pub fn hunt(
     } else {
         None
     };
+    let mut status = ExitCode::SUCCESS;
     let results: Vec<HuntResult> = if let Some(wb) = &wb {
-        wb.hunt(ids, range, apply_exclusions)?
+        wb.hunt(ids, range, exclusions != Exclusions::None)?
     } else {
         let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
         let chosen: Vec<_> = queries
@@ -42,17 +53,22 @@ pub fn hunt(
                 "--input runs the parity analytics only; no such saved query among {ids:?}"
             );
         }
-        let (mut results, errors) =
-            pipeline::hunt_files(&chosen, input, range, &IngestOptions::default());
-        for e in &errors {
+        // Before reading: a named index that is missing fails fast, not after the scan.
+        let store = match &exclusions {
+            Exclusions::None => None,
+            Exclusions::OfIndex(d) => Some(Workbench::open(d)?.exclusions()?),
+        };
+        let (mut results, report) =
+            pipeline::hunt_files_report(&chosen, input, range, &IngestOptions::default());
+        for e in &report.errors {
             eprintln!("warning: {}", inert_line(&e.to_string()));
         }
-        if apply_exclusions {
-            let store = analytics::ExclusionStore::open(crate::paths::exclusions_file())?;
+        if let Some(store) = &store {
             for r in &mut results {
                 analytics::apply_exclusions(r, store.list());
             }
         }
+        status = super::outcome_status(report.outcome, report.unreadable.len(), report.rejected);
         results
     };
     let text = match (format, &wb) {
@@ -66,7 +82,7 @@ pub fn hunt(
         (Format::Csv, _) => analytics::render_csv(&results, tz),
     };
     emit(&text);
-    Ok(ExitCode::SUCCESS)
+    Ok(status)
 }
 
 /// Ad-hoc search; prints events.
