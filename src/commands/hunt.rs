@@ -255,34 +255,45 @@ fn rows_json(results: &[HuntResult], tz: Option<chrono_tz::Tz>) -> Result<String
 }
 
 /// The matching events Splunk's stats leaves out of the rows (a missing by-field), listed so
-/// nothing is lost silently.
+/// nothing is lost silently. A parity analytic's rows lack them; the extended rows keep them
+/// (with `escu` false, since ESCU raises no row for them), and the heading says which.
 fn dropped_listing(
     wb: &Workbench,
     results: &[HuntResult],
     tz: Option<chrono_tz::Tz>,
 ) -> Result<String> {
-    let dropped: Vec<(&str, &analytics::Dropped)> = results
-        .iter()
-        .flat_map(|r| r.dropped.iter().map(|d| (r.query.id.as_str(), d)))
-        .collect();
-    if dropped.is_empty() {
-        return Ok(String::new());
-    }
-    let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
-    let events = wb.events(&uids)?;
-    let mut out = format!(
-        "\nMatching events not in the rows above (Splunk's stats drops them): {}\n",
-        dropped.len()
-    );
-    for ((analytic, d), e) in dropped.iter().zip(&events) {
-        out += &format!(
-            "  {}  {:<24}  {}: {}  {}\n",
-            ctime(e.time, tz),
-            clip(&inert_line(&e.computer), 24),
-            analytic,
-            inert_line(&d.reason),
-            clip(&inert_line(event_text(e)), 60)
-        );
+    let mut out = String::new();
+    for (kind, heading) in [
+        (
+            QueryKind::Parity,
+            "Matching events not in the rows above (Splunk's stats drops them)",
+        ),
+        (
+            QueryKind::Extended,
+            "Events of the extended rows above that ESCU matches but its stats drops (no ESCU row for them)",
+        ),
+    ] {
+        let dropped: Vec<(&str, &analytics::Dropped)> = results
+            .iter()
+            .filter(|r| r.query.kind == kind)
+            .flat_map(|r| r.dropped.iter().map(|d| (r.query.id.as_str(), d)))
+            .collect();
+        if dropped.is_empty() {
+            continue;
+        }
+        let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
+        let events = wb.events(&uids)?;
+        out += &format!("\n{heading}: {}\n", dropped.len());
+        for ((analytic, d), e) in dropped.iter().zip(&events) {
+            out += &format!(
+                "  {}  {:<24}  {}: {}  {}\n",
+                ctime(e.time, tz),
+                clip(&inert_line(&e.computer), 24),
+                analytic,
+                inert_line(&d.reason),
+                clip(&inert_line(event_text(e)), 60)
+            );
+        }
     }
     Ok(out)
 }

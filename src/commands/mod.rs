@@ -55,8 +55,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             } else if input.is_empty() {
                 hunt::Exclusions::OfIndex(index_dir.clone())
             } else {
-                // Files are no index: only an index named on purpose lends its exclusions.
-                crate::paths::explicit_index(cli.index.clone())
+                // Files are no index: only an index named on this command line lends its
+                // exclusions (HUNTBENCH_INDEX says where the index lives for the commands
+                // that read one, not that these files should be tuned like it).
+                cli.index
+                    .clone()
                     .map_or(hunt::Exclusions::None, hunt::Exclusions::OfIndex)
             };
             hunt::hunt(&index_dir, &ids, format, exclusions, input, &time)
