@@ -19,7 +19,7 @@ pub enum IndexError {
     Missing(PathBuf),
     /// The index on disk was built by a huntbench with another schema.
     #[error(
-        "index {} has schema version {found}, this huntbench needs version {expected}: delete {} or use --index to choose another directory, then ingest again",
+        "index {} has schema version {found}, this huntbench needs version {expected}: delete {} (keep a copy of its exclusions.toml to put back) or use --index to choose another directory, then ingest again",
         dir.display(),
         dir.display()
     )]
