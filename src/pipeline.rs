@@ -303,6 +303,7 @@ pub fn ingest(
     let mut known = index.known_uids()?;
     let mut tagger = Tagger::with_extended(queries, opts.extended);
     let fingerprints = tagger.fingerprints();
+    let mut tally = Tally::with_inputs(&paths);
     let readers = ingest::spawn(paths, opts.threads.max(1));
 
     let mut summary = IngestSummary {
@@ -316,7 +317,6 @@ pub fn ingest(
     };
     let mut since_commit = 0u64;
     let mut occurrences = Occurrences::default();
-    let mut tally = Tally::default();
 
     for batch in readers.rx {
         match batch {
@@ -416,10 +416,10 @@ fn scan_files(
     keep: ingest::Keep,
 ) -> (Vec<HuntResult>, ReadReport) {
     let tagger = Tagger::new(queries);
+    let mut tally = Tally::with_inputs(&paths);
     let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
     let mut seen: HashSet<u64> = HashSet::new();
-    let mut tally = Tally::default();
     let mut matched = Vec::new();
     let mut occurrences = Occurrences::default();
     for batch in readers.rx {

@@ -261,9 +261,15 @@ fn ingest_exit_status_says_complete_rejected_or_unreadable() {
     assert_eq!(r.code, 3);
     assert!(r.out.contains("unreadable inputs   2"), "{}", r.out);
     assert!(r.out.contains("No event could be read from"), "{}", r.out);
-    // A missing path is an input that gave nothing, too.
+    // A missing path is an input that gave nothing, too, and so is an empty folder.
     let r = env.run(&["ingest", s(&env.path("nope.evtx"))]);
     assert_eq!(r.code, 3, "{}", r.err);
+    let folder = env.path("nothing-here");
+    std::fs::create_dir(&folder).unwrap();
+    let r = env.run(&["ingest", "--format", "json", s(&good_file), s(&folder)]);
+    assert_eq!(r.code, 3, "{}", r.err);
+    assert_eq!(r.json()["unreadable"], serde_json::json!([s(&folder)]));
+    assert_eq!(env.run(&["hunt", "--input", s(&folder)]).code, 3);
     // Everything read earlier is still there.
     let stats: Value = serde_json::from_str(&env.ok(&["stats", "--format", "json"]).out).unwrap();
     assert_eq!(stats["events"], 50);

@@ -1,6 +1,8 @@
 //! The outcome of reading inputs, from what the readers report: which inputs gave no event,
 //! how many records were rejected inside the others, and the exit status that follows.
 
+use std::path::PathBuf;
+
 use huntbench::ingest::IngestError;
 use huntbench::pipeline::{Outcome, Tally};
 
@@ -115,4 +117,26 @@ fn the_outcome_serializes_as_the_summary_shows_it() {
             "\"input_unreadable\""
         ]
     );
+}
+
+#[test]
+fn a_folder_that_yields_no_file_is_an_unreadable_input() {
+    let inputs = vec![PathBuf::from("case/host1"), PathBuf::from("case/empty/")];
+    let mut t = Tally::with_inputs(&inputs);
+    t.file_done("case/host1/Security.evtx".into(), 10);
+    t.error(err("case/host1/logs.zip!a.evtx", "record 2", "bad record"));
+    t.file_done("case/host1/logs.zip".into(), 5);
+    let r = t.finish();
+    assert_eq!(r.outcome, Outcome::InputUnreadable);
+    assert_eq!(r.unreadable, vec!["case/empty/"]);
+    assert_eq!(r.rejected, 1);
+    let e = r.errors.last().unwrap();
+    assert_eq!(
+        (e.file.as_str(), e.position.as_str()),
+        ("case/empty/", "path")
+    );
+    // A folder whose files were all heard from is no problem of its own.
+    let mut t = Tally::with_inputs(&inputs[..1]);
+    t.file_done("case/host1/Security.evtx".into(), 10);
+    assert_eq!(t.finish().outcome, Outcome::Complete);
 }

@@ -7,6 +7,7 @@
 //! the two apart from "everything was read".
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -60,9 +61,19 @@ pub struct Tally {
     /// when there are any, a file that gave no parsed event may still have held records:
     /// it then counts as unreadable only if the readers reported a problem with it.
     skipped: u64,
+    /// The paths as given (files, folders), to notice a folder that held no file at all.
+    inputs: Vec<PathBuf>,
 }
 
 impl Tally {
+    /// A tally for these inputs (a folder among them that yields no file is unreadable too).
+    pub fn with_inputs(inputs: &[PathBuf]) -> Tally {
+        Tally {
+            inputs: inputs.to_vec(),
+            ..Tally::default()
+        }
+    }
+
     /// A file is fully read; `events` were parsed from it.
     pub fn file_done(&mut self, file: String, events: u64) {
         *self.done.entry(file).or_default() += events;
@@ -84,6 +95,7 @@ impl Tally {
             done,
             mut errors,
             skipped,
+            inputs,
         } = self;
         // The finished file an error is about: the file itself or a member of it
         // (`archive.zip!inner.evtx`).
@@ -125,6 +137,25 @@ impl Tally {
                 position: "file".into(),
                 reason: "no event could be read from this file".into(),
             });
+        }
+        // A folder (or anything else given) that no file or problem came from: an empty
+        // folder, or one holding only subfolders.
+        let from = |input: &Path, label: &str| {
+            let file = label.split_once('!').map_or(label, |(f, _)| f);
+            Path::new(file).starts_with(input)
+        };
+        for input in &inputs {
+            let heard =
+                done.keys().any(|f| from(input, f)) || errors.iter().any(|e| from(input, &e.file));
+            if !heard {
+                let label = input.display().to_string();
+                note(&label);
+                errors.push(IngestError {
+                    file: label,
+                    position: "path".into(),
+                    reason: "no event log file found here".into(),
+                });
+            }
         }
         let rejected = errors
             .iter()
