@@ -120,8 +120,14 @@ pub fn summary_text(s: &IngestSummary, dir: &Path) -> String {
     );
     if !s.unreadable.is_empty() {
         out += "No event could be read from (see the reasons below):\n";
-        for f in &s.unreadable {
+        for f in s.unreadable.iter().take(50) {
             out += &format!("  {}\n", crate::sanitize::inert_line(f));
+        }
+        if s.unreadable.len() > 50 {
+            out += &format!(
+                "  ... and {} more (use --format json for all)\n",
+                s.unreadable.len() - 50
+            );
         }
     }
     if !s.errors.is_empty() {
