@@ -94,6 +94,9 @@ impl Backend for Workbench {
             "ingested {} files: {} events read, {} indexed, {} duplicates, {} rejected",
             s.files, s.events_read, s.indexed, s.duplicates, s.rejected
         );
+        if !s.unreadable.is_empty() {
+            line += &format!(", no event read from {}", s.unreadable.join(", "));
+        }
         if let Some(e) = s.errors.first() {
             line += &format!(" (first: {e})");
         }

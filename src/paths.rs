@@ -4,7 +4,7 @@
 //! `HUNTBENCH_INDEX` variable move the index, `HUNTBENCH_DATA` and `HUNTBENCH_CONFIG` move the
 //! rest (tests and scripted runs use them to stay out of the user's real state).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use directories::ProjectDirs;
 
@@ -12,7 +12,7 @@ fn project_dirs() -> Option<ProjectDirs> {
     ProjectDirs::from("dev", "huntbench", "huntbench")
 }
 
-/// The data directory: exclusions, the demo corpus and (by default) the index.
+/// The data directory: the default index (with its exclusions) and the demo.
 pub fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("HUNTBENCH_DATA") {
         return PathBuf::from(dir);
@@ -34,14 +34,33 @@ pub fn config_dir() -> PathBuf {
 
 /// The index directory: `--index` wins, then `HUNTBENCH_INDEX`, then `<data dir>/index`.
 pub fn index_dir(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| std::env::var_os("HUNTBENCH_INDEX").map(PathBuf::from))
-        .unwrap_or_else(|| data_dir().join("index"))
+    explicit_index(flag).unwrap_or_else(default_index_dir)
 }
 
-/// The exclusions file.
-pub fn exclusions_file() -> PathBuf {
-    data_dir().join("exclusions.toml")
+/// The index named by `--index` or `HUNTBENCH_INDEX`, if any: the one the user pointed at.
+pub fn explicit_index(flag: Option<PathBuf>) -> Option<PathBuf> {
+    flag.or_else(|| std::env::var_os("HUNTBENCH_INDEX").map(PathBuf::from))
 }
+
+/// `<data dir>/index`, the index used when none is named.
+pub fn default_index_dir() -> PathBuf {
+    data_dir().join("index")
+}
+
+/// The exclusions file of the index in `index_dir`. It lives inside that directory, so an
+/// index's tuning travels with it and two indexes never share (or silently borrow) one;
+/// tantivy only ever deletes the files it manages there.
+pub fn exclusions_file(index_dir: &Path) -> PathBuf {
+    index_dir.join(EXCLUSIONS_FILE)
+}
+
+/// Where exclusions lived before they belonged to an index: `<data dir>/exclusions.toml`,
+/// the default index's (see `Workbench::open`, which moves it there once).
+pub fn legacy_exclusions_file() -> PathBuf {
+    data_dir().join(EXCLUSIONS_FILE)
+}
+
+const EXCLUSIONS_FILE: &str = "exclusions.toml";
 
 /// Where the user's own saved queries live.
 pub fn user_analytics_dir() -> PathBuf {

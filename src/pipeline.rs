@@ -20,6 +20,10 @@ use crate::index::{Index, IndexError};
 use crate::ingest::{self, Batch, IngestError};
 use crate::time::TimeRange;
 
+mod outcome;
+
+pub use outcome::{Outcome, ReadReport, Tally};
+
 /// Tag on events the extended analytic must look at (its cheap superset prefilter).
 pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
 /// Tag on the first Security event of an ingest that pairs a SID with an account name.
@@ -74,8 +78,14 @@ pub struct IngestSummary {
     pub events_read: u64,
     pub indexed: u64,
     pub duplicates: u64,
+    /// Records rejected inside inputs that gave events.
     pub rejected: u64,
+    /// Inputs from which no event could be read (not recognized, empty, missing).
+    pub unreadable: Vec<String>,
+    /// Every problem, file and position first (see [`ReadReport::errors`]).
     pub errors: Vec<IngestError>,
+    /// What the exit status says: complete, records_rejected or input_unreadable.
+    pub outcome: Outcome,
     pub seconds: f64,
     pub events_per_second: f64,
     /// Peak resident memory of this process (VmHWM), when the platform tells it.
@@ -293,6 +303,7 @@ pub fn ingest(
     let mut known = index.known_uids()?;
     let mut tagger = Tagger::with_extended(queries, opts.extended);
     let fingerprints = tagger.fingerprints();
+    let mut tally = Tally::with_inputs(&paths);
     let readers = ingest::spawn(paths, opts.threads.max(1));
 
     let mut summary = IngestSummary {
@@ -328,14 +339,14 @@ pub fn ingest(
                     since_commit = 0;
                 }
             }
-            Batch::Error(e) => {
-                summary.rejected += 1;
-                summary.errors.push(e);
-            }
+            Batch::Error(e) => tally.error(e),
             Batch::Progress { bytes } => {
                 progress.bytes += bytes;
             }
-            Batch::FileDone { .. } => progress.files_done += 1,
+            Batch::FileDone { file, events } => {
+                tally.file_done(file, events);
+                progress.files_done += 1;
+            }
             Batch::Skipped { records } => summary.events_read += records, // never: no filter here
         }
         progress.events_read = summary.events_read;
@@ -347,6 +358,11 @@ pub fn ingest(
     writer.finish()?;
     index.reload()?;
 
+    let report = tally.finish();
+    summary.rejected = report.rejected;
+    summary.unreadable = report.unreadable;
+    summary.errors = report.errors;
+    summary.outcome = report.outcome;
     summary.bytes = progress.bytes.max(readers.total_bytes);
     summary.seconds = started.elapsed().as_secs_f64();
     summary.events_per_second = summary.events_read as f64 / summary.seconds.max(1e-9);
@@ -376,11 +392,34 @@ pub fn hunt_files_with(
     opts: &IngestOptions,
     keep: ingest::Keep,
 ) -> (Vec<HuntResult>, Vec<IngestError>) {
+    let (results, report) = scan_files(queries, paths, range, opts, keep);
+    (results, report.errors)
+}
+
+/// [`hunt_files`], also saying which inputs gave no event and the outcome (the exit status
+/// of `hunt --input`, by the same rule as `ingest`'s).
+pub fn hunt_files_report(
+    queries: &[SavedQuery],
+    paths: Vec<PathBuf>,
+    range: TimeRange,
+    opts: &IngestOptions,
+) -> (Vec<HuntResult>, ReadReport) {
+    let keep = parity_prefilter(queries).unwrap_or_else(ingest::keep_all);
+    scan_files(queries, paths, range, opts, keep)
+}
+
+fn scan_files(
+    queries: &[SavedQuery],
+    paths: Vec<PathBuf>,
+    range: TimeRange,
+    opts: &IngestOptions,
+    keep: ingest::Keep,
+) -> (Vec<HuntResult>, ReadReport) {
     let tagger = Tagger::new(queries);
+    let mut tally = Tally::with_inputs(&paths);
     let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
     let mut seen: HashSet<u64> = HashSet::new();
-    let mut errors = Vec::new();
     let mut matched = Vec::new();
     let mut occurrences = Occurrences::default();
     for batch in readers.rx {
@@ -399,11 +438,13 @@ pub fn hunt_files_with(
                     }
                 }
             }
-            Batch::Error(e) => errors.push(e),
-            Batch::Progress { .. } | Batch::FileDone { .. } | Batch::Skipped { .. } => {}
+            Batch::Error(e) => tally.error(e),
+            Batch::FileDone { file, events } => tally.file_done(file, events),
+            Batch::Skipped { records } => tally.skipped(records),
+            Batch::Progress { .. } => {}
         }
     }
-    (tagger.live_results(&live), errors)
+    (tagger.live_results(&live), tally.finish())
 }
 
 /// A raw-record test that keeps every record any parity query can match (a superset), or

@@ -38,14 +38,24 @@ pub struct Workbench {
 }
 
 impl Workbench {
-    /// Open the index at `dir` with the built-in and the user's saved queries.
+    /// Open the existing index at `dir` with the built-in and the user's saved queries and the
+    /// index's own exclusions. Creates nothing: no index there is an error naming `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
-        let index = Index::open(dir)?;
+        Self::with_index(Index::open_existing(dir)?)
+    }
+
+    /// As [`Workbench::open`], creating an empty index when there is none (ingest, demo).
+    pub fn create_or_open(dir: &Path) -> Result<Self> {
+        Self::with_index(Index::create_or_open(dir)?)
+    }
+
+    fn with_index(index: Index) -> Result<Self> {
         let queries = analytics::load_saved_queries(Some(&paths::user_analytics_dir()))?;
+        let exclusions_path = exclusions_of(index.dir())?;
         Ok(Workbench {
             index,
             queries,
-            exclusions_path: paths::exclusions_file(),
+            exclusions_path,
         })
     }
 
@@ -409,6 +419,37 @@ impl Workbench {
             dropped,
             suppressed: BTreeMap::new(),
         })
+    }
+}
+
+/// The exclusions file of the (existing) index at `dir`. The default index first adopts the
+/// file earlier versions kept in the data directory: moved once, not read as a fallback, so
+/// the two can never disagree and no other index ever sees it.
+pub fn exclusions_of(dir: &Path) -> Result<PathBuf> {
+    let path = paths::exclusions_file(dir);
+    let legacy = paths::legacy_exclusions_file();
+    if path.exists() || !legacy.is_file() || !same_dir(dir, &paths::default_index_dir()) {
+        return Ok(path);
+    }
+    let moved = std::fs::rename(&legacy, &path).or_else(|_| {
+        // Another file system (a mounted index): copy, then drop the old one.
+        std::fs::copy(&legacy, &path).and_then(|_| std::fs::remove_file(&legacy))
+    });
+    moved.with_context(|| {
+        format!(
+            "moving the exclusions {} into the index as {}",
+            legacy.display(),
+            path.display()
+        )
+    })?;
+    Ok(path)
+}
+
+/// Do two paths name the same existing directory (whatever their spelling)?
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
     }
 }
 

@@ -255,7 +255,7 @@ fn bad_input_is_reported_with_file_and_position_and_loses_nothing_else() {
     let junk = env.path("junk.bin");
     std::fs::write(&junk, [0u8, 159, 146, 150, 255, 1, 2, 3]).unwrap();
 
-    let s = env.json(&[
+    let (code, out, err) = env.run(&[
         "ingest",
         "--format",
         "json",
@@ -263,9 +263,26 @@ fn bad_input_is_reported_with_file_and_position_and_loses_nothing_else() {
         junk.to_str().unwrap(),
         env.path("missing.evtx").to_str().unwrap(),
     ]);
+    // Two inputs gave nothing: exit 3, and the JSON summary is still printed.
+    assert_eq!(code, 3, "{err}");
+    let s: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["indexed"], 49, "{s}");
+    assert_eq!(s["outcome"], "input_unreadable", "{s}");
     let errors = s["errors"].as_array().unwrap();
-    assert!(s["rejected"].as_u64().unwrap() >= 4, "{s}");
+    // The two broken lines of bad.jsonl; the unreadable inputs are listed apart.
+    assert_eq!(s["rejected"], 2, "{s}");
+    let unreadable: Vec<&str> = s["unreadable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(unreadable.len(), 2, "{s}");
+    assert!(unreadable.iter().any(|f| f.ends_with("junk.bin")), "{s}");
+    assert!(
+        unreadable.iter().any(|f| f.ends_with("missing.evtx")),
+        "{s}"
+    );
     let line3 = errors
         .iter()
         .find(|e| e["file"].as_str().unwrap().ends_with("bad.jsonl") && e["position"] == "line 3")

@@ -277,7 +277,7 @@ fn stats_count_by_channel_code_host_user_and_span() {
         m(&[
             (CHANNEL_POWERSHELL, 3),
             (CHANNEL_SYSMON, 1),
-            ("SECURITY", 1)
+            ("Security", 1)
         ])
     );
     assert_eq!(

@@ -25,7 +25,7 @@ pub fn run(
     let opts = DemoOptions { seed, events };
     let files = write_corpus(&corpus_dir, &opts)?;
 
-    let wb = Workbench::open(&index_dir)?;
+    let wb = Workbench::create_or_open(&index_dir)?;
     let summary = super::ingest::ingest_with_progress(
         &wb,
         files,

@@ -9,12 +9,15 @@ use crate::analytics::{self, ExclusionOp};
 use crate::cli::{ExclusionCmd, SummaryFormat, emit};
 use crate::output::{Column, Fit, Table};
 use crate::sanitize::inert_line;
+use crate::workbench::Workbench;
 
-/// Run one exclusions subcommand.
-pub fn run(_index_dir: &Path, cmd: ExclusionCmd, out: &super::Output) -> Result<ExitCode> {
-    let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
-    let path = crate::paths::exclusions_file();
-    let mut store = analytics::ExclusionStore::open(&path)?.with_queries(queries.clone());
+/// Run one exclusions subcommand on the exclusions of the index at `index_dir`. They belong
+/// to that index (they tune its rows), so every subcommand needs it to exist; none creates it.
+pub fn run(index_dir: &Path, cmd: ExclusionCmd, out: &super::Output) -> Result<ExitCode> {
+    let wb = Workbench::open(index_dir)?;
+    let queries = wb.queries().to_vec();
+    let path = wb.exclusions_path().to_path_buf();
+    let mut store = wb.exclusions()?;
     match cmd {
         ExclusionCmd::Add {
             analytic,

@@ -17,12 +17,22 @@ use crate::sanitize::inert_line;
 use crate::time::{ctime, iso_micros};
 use crate::workbench::Workbench;
 
-/// Run saved queries over the index, or over `input` files with no index.
+/// Which exclusions a hunt applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exclusions {
+    /// None (`--no-exclusions`, or `--input` with no index named).
+    None,
+    /// Those of the index in this directory (which must exist).
+    OfIndex(PathBuf),
+}
+
+/// Run saved queries over the index, or over `input` files with no index. With `--input`
+/// the exit status says how reading went, as `ingest`'s does.
 pub fn hunt(
     dir: &Path,
     ids: &[String],
     format: Format,
-    apply_exclusions: bool,
+    exclusions: Exclusions,
     input: Vec<PathBuf>,
     time: &TimeArgs,
     out: &Output,
@@ -34,8 +44,9 @@ pub fn hunt(
     } else {
         None
     };
+    let mut status = ExitCode::SUCCESS;
     let results: Vec<HuntResult> = if let Some(wb) = &wb {
-        wb.hunt(ids, range, apply_exclusions)?
+        wb.hunt(ids, range, exclusions != Exclusions::None)?
     } else {
         let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
         let chosen: Vec<_> = queries
@@ -48,17 +59,22 @@ pub fn hunt(
                 "--input runs the parity analytics only; no such saved query among {ids:?}"
             );
         }
-        let (mut results, errors) =
-            pipeline::hunt_files(&chosen, input, range, &IngestOptions::default());
-        for e in &errors {
+        // Before reading: a named index that is missing fails fast, not after the scan.
+        let store = match &exclusions {
+            Exclusions::None => None,
+            Exclusions::OfIndex(d) => Some(Workbench::open(d)?.exclusions()?),
+        };
+        let (mut results, report) =
+            pipeline::hunt_files_report(&chosen, input, range, &IngestOptions::default());
+        for e in &report.errors {
             eprintln!("warning: {}", inert_line(&e.to_string()));
         }
-        if apply_exclusions {
-            let store = analytics::ExclusionStore::open(crate::paths::exclusions_file())?;
+        if let Some(store) = &store {
             for r in &mut results {
                 analytics::apply_exclusions(r, store.list());
             }
         }
+        status = super::outcome_status(report.outcome, report.unreadable.len(), report.rejected);
         results
     };
     let text = match format {
@@ -89,7 +105,7 @@ pub fn hunt(
         Format::Csv => analytics::render_csv(&results, tz, out.csv()?)?,
     };
     emit(&text);
-    Ok(ExitCode::SUCCESS)
+    Ok(status)
 }
 
 /// Ad-hoc search; prints the true number of matches and up to `limit` events, newest first.
@@ -139,7 +155,10 @@ pub fn search(
                 Column::new("text", Fit::Text),
             ]);
             for e in &hits.events {
-                let user = match (e.user.as_deref(), e.user_id.as_deref()) {
+                // A process event's UserID is the logging service (Sysmon: S-1-5-18), not
+                // the process's user: only its own User/subject may stand here.
+                let sid = e.user_id.as_deref().filter(|_| !e.is_process_creation());
+                let user = match (e.user.as_deref(), sid) {
                     (Some(u), _) => u.to_string(),
                     (None, Some(sid)) => sid_label(sid, names.resolve(sid).map(|(n, _)| n)),
                     (None, None) => "-".to_string(),
@@ -268,41 +287,56 @@ fn event_text(e: &crate::event::Event) -> std::borrow::Cow<'_, str> {
 }
 
 /// The matching events Splunk's stats leaves out of the rows (a missing by-field), listed so
-/// nothing is lost silently.
+/// nothing is lost silently. A parity analytic's rows lack them; the extended rows keep them
+/// (with `escu` false, since ESCU raises no row for them), and the heading says which.
 fn dropped_listing(
     wb: &Workbench,
     results: &[HuntResult],
     tz: Option<chrono_tz::Tz>,
     out: &Output,
 ) -> Result<String> {
-    let dropped: Vec<(&str, &analytics::Dropped)> = results
-        .iter()
-        .flat_map(|r| r.dropped.iter().map(|d| (r.query.id.as_str(), d)))
-        .collect();
-    if dropped.is_empty() {
-        return Ok(String::new());
-    }
-    let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
-    let events = wb.events(&uids)?;
-    let mut table = Table::new(vec![
-        Column::new("time", Fit::Whole),
-        Column::new("computer", Fit::Text),
-        Column::new("analytic", Fit::Text),
-        Column::new("reason", Fit::Text),
-        Column::new("text", Fit::Text),
-    ]);
-    for ((analytic, d), e) in dropped.iter().zip(&events) {
-        table.push([
-            ctime(e.time, tz),
-            e.computer.clone(),
-            analytic.to_string(),
-            d.reason.clone(),
-            event_text(e).to_string(),
+    let mut text = String::new();
+    for (kind, heading) in [
+        (
+            QueryKind::Parity,
+            "Matching events not in the rows above (Splunk's stats drops them)",
+        ),
+        (
+            QueryKind::Extended,
+            "Events of the extended rows above that ESCU matches but its stats drops (no ESCU row for them)",
+        ),
+    ] {
+        let dropped: Vec<(&str, &analytics::Dropped)> = results
+            .iter()
+            .filter(|r| r.query.kind == kind)
+            .flat_map(|r| r.dropped.iter().map(|d| (r.query.id.as_str(), d)))
+            .collect();
+        if dropped.is_empty() {
+            continue;
+        }
+        let uids: Vec<u64> = dropped.iter().map(|(_, d)| d.uid).collect();
+        let events = wb.events(&uids)?;
+        let mut table = Table::new(vec![
+            Column::new("time", Fit::Whole),
+            Column::new("computer", Fit::Text),
+            Column::new("analytic", Fit::Text),
+            Column::new("reason", Fit::Text),
+            Column::new("text", Fit::Text),
         ]);
+        for ((analytic, d), e) in dropped.iter().zip(&events) {
+            table.push([
+                ctime(e.time, tz),
+                e.computer.clone(),
+                analytic.to_string(),
+                d.reason.clone(),
+                event_text(e).to_string(),
+            ]);
+        }
+        text += &format!(
+            "\n{heading}: {}\n{}",
+            dropped.len(),
+            table.render(out.width, out.layout)
+        );
     }
-    Ok(format!(
-        "\nMatching events not in the rows above (Splunk's stats drops them): {}\n{}",
-        dropped.len(),
-        table.render(out.width, out.layout)
-    ))
+    Ok(text)
 }

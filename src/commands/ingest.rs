@@ -12,7 +12,8 @@ use crate::cli::{SummaryFormat, emit};
 use crate::pipeline::{IngestOptions, IngestSummary, Progress};
 use crate::workbench::Workbench;
 
-/// Ingest `paths`; prints live rows, then the summary.
+/// Ingest `paths`; prints live rows, then the summary (JSON whatever the outcome). Exits with
+/// the outcome's status: 0 all read, 1 records rejected, 3 an input gave no event.
 pub fn run(
     dir: &Path,
     paths: Vec<PathBuf>,
@@ -20,13 +21,17 @@ pub fn run(
     opts: &IngestOptions,
     out: &super::Output,
 ) -> Result<ExitCode> {
-    let wb = Workbench::open(dir)?;
+    let wb = Workbench::create_or_open(dir)?;
     let summary = ingest_with_progress(&wb, paths, opts, format, out)?;
     match format {
         SummaryFormat::Json => emit(&crate::output::to_json_pretty(&summary)?),
         SummaryFormat::Text => emit(&summary_text(&summary, dir)),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(super::outcome_status(
+        summary.outcome,
+        summary.unreadable.len(),
+        summary.rejected,
+    ))
 }
 
 /// The pipeline with a progress line on stderr (when it is a terminal) and live rows.
@@ -108,16 +113,29 @@ fn progress_line(p: &Progress, elapsed: Duration) -> String {
 /// The human summary.
 pub fn summary_text(s: &IngestSummary, dir: &Path) -> String {
     let mut out = format!(
-        "Ingested into {}\n  files read          {}\n  events read         {}\n  indexed             {}\n  duplicates skipped  {}\n  rejected            {}\n  time                {:.2} s ({:.0} events/s)\n",
+        "Ingested into {}\n  files read          {}\n  events read         {}\n  indexed             {}\n  duplicates skipped  {}\n  rejected records    {}\n  unreadable inputs   {}\n  time                {:.2} s ({:.0} events/s)\n",
         dir.display(),
         s.files,
         s.events_read,
         s.indexed,
         s.duplicates,
         s.rejected,
+        s.unreadable.len(),
         s.seconds,
         s.events_per_second
     );
+    if !s.unreadable.is_empty() {
+        out += "No event could be read from (see the reasons below):\n";
+        for f in s.unreadable.iter().take(50) {
+            out += &format!("  {}\n", crate::sanitize::inert_line(f));
+        }
+        if s.unreadable.len() > 50 {
+            out += &format!(
+                "  ... and {} more (use --format json for all)\n",
+                s.unreadable.len() - 50
+            );
+        }
+    }
     if !s.errors.is_empty() {
         out += "Rejected input (file: position: reason):\n";
         for e in s.errors.iter().take(50) {

@@ -12,6 +12,7 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command, OutputArgs, TimeArgs};
 use crate::output::{CsvMode, Layout};
+use crate::pipeline::Outcome;
 use crate::time::{self, TimeRange};
 
 /// How this invocation writes tables and CSV (from the global output flags).
@@ -98,7 +99,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             no_exclusions,
             input,
             time,
-        }) => hunt::hunt(&index_dir, &ids, format, !no_exclusions, input, &time, &out),
+        }) => {
+            let exclusions = if no_exclusions {
+                hunt::Exclusions::None
+            } else if input.is_empty() {
+                hunt::Exclusions::OfIndex(index_dir.clone())
+            } else {
+                // Files are no index: only an index named on this command line lends its
+                // exclusions (HUNTBENCH_INDEX says where the index lives for the commands
+                // that read one, not that these files should be tuned like it).
+                cli.index
+                    .clone()
+                    .map_or(hunt::Exclusions::None, hunt::Exclusions::OfIndex)
+            };
+            hunt::hunt(&index_dir, &ids, format, exclusions, input, &time, &out)
+        }
         Some(Command::Search {
             query,
             format,
@@ -109,6 +124,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd, &out),
         Some(Command::Bench(args)) => crate::bench::run(&args),
     }
+}
+
+/// The exit status of a run that read inputs, with one line on stderr saying why when it is
+/// not 0 (stdout may be a JSON summary or rows a script reads).
+fn outcome_status(outcome: Outcome, unreadable: usize, rejected: u64) -> ExitCode {
+    let why = match outcome {
+        Outcome::Complete => return ExitCode::SUCCESS,
+        Outcome::RecordsRejected => format!("{rejected} records rejected"),
+        Outcome::InputUnreadable => format!("no event could be read from {unreadable} input(s)"),
+    };
+    eprintln!("huntbench: {why} (exit status {})", outcome.exit_code());
+    ExitCode::from(outcome.exit_code())
 }
 
 /// The time range and zone of `--earliest/--latest/--tz`.

@@ -11,7 +11,7 @@ use crate::time::ctime;
 
 /// Print counts by channel and event code, hosts, users, first and last time.
 pub fn run(dir: &Path, format: SummaryFormat) -> Result<ExitCode> {
-    let index = Index::open(dir)?;
+    let index = Index::open_existing(dir)?;
     let stats = index.stats()?;
     if format == SummaryFormat::Json {
         let mut v = serde_json::to_value(&stats)?;

@@ -20,11 +20,15 @@ use crate::time::ctime;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtendedRow {
     pub technique: String,
-    /// Would ESCU have raised this (its two predicates match one event's own text)?
+    /// Would ESCU have raised this in one of its rows (its two predicates match one event's
+    /// own text, and its stats keep that event)? A dropped event is in `dropped` instead.
     pub escu: bool,
     pub computer: String,
+    /// A script block's user SID (System/Security/@UserID); none for process rows, where
+    /// that SID is the logging service's own account.
     pub user_id: Option<String>,
-    /// Resolved account name (Sysmon/4688 `user`, else the SID's name).
+    /// Account name: a process's own user (Sysmon `User`, 4688's target or subject), or the
+    /// name of a script block's SID.
     pub user: Option<String>,
     /// Where `user` came from: `event`, `well-known`, `Security 4624 on DC01`.
     pub user_source: Option<String>,
@@ -50,7 +54,8 @@ pub struct ExtendedResult {
     pub rows: Vec<ExtendedRow>,
     /// Candidate script blocks missing parts (detection still ran on what is present).
     pub incomplete_blocks: Vec<Block>,
-    /// Matching events Splunk's `stats ... by user_id` would drop, with the reason.
+    /// Events ESCU's script-block search matches and its `stats ... by EventCode
+    /// ScriptBlockText Computer user_id` then drops (a by-field missing), with the reason.
     pub dropped: Vec<(u64, String)>,
 }
 
@@ -130,6 +135,21 @@ impl Sink {
         row.complete &= h.complete;
         row.events.extend_from_slice(h.events);
         merge_unique(&mut row.targets, h.targets.into_iter());
+    }
+}
+
+/// The first by-field of the script-block analytic (`stats ... by EventCode ScriptBlockText
+/// Computer user_id`) a 4104 part lacks (empty counts as missing), if any.
+fn missing_by_field(e: &Event) -> Option<&'static str> {
+    let empty = |v: Option<&str>| v.is_none_or(|v| v.is_empty());
+    if empty(e.script_block_text.as_deref()) {
+        Some("ScriptBlockText")
+    } else if e.computer.is_empty() {
+        Some("Computer")
+    } else if empty(e.user_id.as_deref()) {
+        Some("user_id")
+    } else {
+        None
     }
 }
 
@@ -260,15 +280,20 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
         if found.is_empty() {
             continue;
         }
-        // Parity tests each part on its own: escu only if one part alone matches.
-        let escu = part_events[k]
-            .iter()
-            .any(|e| e.script_block_text.as_deref().is_some_and(escu_matches));
-        if block.user_id.is_none() {
-            for &u in &block.parts {
-                result
-                    .dropped
-                    .push((u, "no user_id: Splunk's stats by user_id drops it".into()));
+        // Parity tests each part on its own, then its stats drop a part that lacks a by-field:
+        // escu only if one part alone matches and is kept; a matching part that is dropped is
+        // listed as such, never also counted as raised.
+        let mut escu = false;
+        for e in &part_events[k] {
+            if !e.script_block_text.as_deref().is_some_and(escu_matches) {
+                continue;
+            }
+            match missing_by_field(e) {
+                Some(field) => result.dropped.push((
+                    e.uid(),
+                    format!("no {field}: Splunk's stats by {field} drops it"),
+                )),
+                None => escu = true,
             }
         }
         let user = block.user_id.as_deref().and_then(|sid| {
@@ -305,14 +330,14 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
             .decoded_command
             .clone()
             .or_else(|| decode_encoded_command(cmd));
-        let user = match e.user.as_deref().filter(|u| !u.is_empty()) {
-            Some(u) => Some((u.to_string(), "event".to_string())),
-            None => e.user_id.as_deref().and_then(|sid| {
-                names
-                    .resolve(sid)
-                    .map(|(n, s)| (n.to_string(), s.to_string()))
-            }),
-        };
+        // The process's own user (Sysmon `User`, 4688's target or subject). Its
+        // System/Security/@UserID is the account of the logging service (Sysmon runs as
+        // S-1-5-18), not of the process: it neither names the user nor keys the row.
+        let user = e
+            .user
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(|u| (u.to_string(), "event".to_string()));
         let uid = [e.uid()];
         // What runs: a PowerShell host's inline script, else the program's own command line
         // (its quoted executable path unquoted so it reads as a command name).
@@ -334,7 +359,7 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
                     escu,
                     targets,
                     computer: &e.computer,
-                    user_id: e.user_id.clone(),
+                    user_id: None,
                     user: user.clone(),
                     text,
                     events: &uid,

@@ -11,9 +11,15 @@ pub enum IndexError {
         .0.display()
     )]
     InUse(PathBuf),
+    /// A command that reads the index was pointed at a directory that holds none.
+    #[error(
+        "no huntbench index at {}: run `huntbench ingest FILE...` (or `huntbench demo`) first, or check --index / HUNTBENCH_INDEX",
+        .0.display()
+    )]
+    Missing(PathBuf),
     /// The index on disk was built by a huntbench with another schema.
     #[error(
-        "index {} has schema version {found}, this huntbench needs version {expected}: delete {} or use --index to choose another directory, then ingest again",
+        "index {} has schema version {found}, this huntbench needs version {expected}: delete {} (keep a copy of its exclusions.toml to put back) or use --index to choose another directory, then ingest again",
         dir.display(),
         dir.display()
     )]

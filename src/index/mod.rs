@@ -54,14 +54,14 @@ pub(crate) struct Inner {
 }
 
 impl Index {
-    /// Open the index in `dir`, creating a private (0700) directory and an empty index if absent.
+    /// Open the index in `dir`, creating a private (0700) directory and an empty index if
+    /// absent: only the commands that add events (`ingest`, `demo`) may create one.
     ///
     /// Creation is atomic: the new index is built in a sibling directory and renamed into
     /// place, so another process (an ingest and a `stats` started together) sees either no
     /// index or a whole one, never a half-made directory it would take for a foreign one.
-    pub fn open(dir: &Path) -> Result<Index, IndexError> {
-        let has_index = dir.join("meta.json").exists() || dir.join(meta::VERSION_FILE).exists();
-        if !has_index {
+    pub fn create_or_open(dir: &Path) -> Result<Index, IndexError> {
+        if !holds_index(dir) {
             if dir.is_dir() && fs::read_dir(dir)?.next().is_some() {
                 return Err(IndexError::Other(format!(
                     "{} is not empty and holds no huntbench index: choose an empty or new directory with --index",
@@ -70,10 +70,29 @@ impl Index {
             }
             create_atomically(dir)?;
         }
-        Self::open_existing(dir)
+        Self::open_dir(dir)
     }
 
-    fn open_existing(dir: &Path) -> Result<Index, IndexError> {
+    /// Open the index in `dir`, which must exist: creates nothing (no directory, no parent),
+    /// so a mistyped `--index` is an error naming the path rather than an empty answer.
+    pub fn open_existing(dir: &Path) -> Result<Index, IndexError> {
+        if !holds_index(dir) {
+            return Err(IndexError::Missing(dir.to_path_buf()));
+        }
+        Self::open_dir(dir)
+    }
+
+    /// [`Index::create_or_open`] under its older name (tests build their indexes with it).
+    pub fn open(dir: &Path) -> Result<Index, IndexError> {
+        Self::create_or_open(dir)
+    }
+
+    /// Does `dir` hold a huntbench index (of any schema version)?
+    pub fn exists(dir: &Path) -> bool {
+        holds_index(dir)
+    }
+
+    fn open_dir(dir: &Path) -> Result<Index, IndexError> {
         let fields = Fields::build();
         let found = meta::read_version(dir);
         if found != SCHEMA_VERSION {
@@ -155,6 +174,12 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// An index directory has tantivy's meta or our version file (an index from before
+/// versioning has only the former; it is refused later with the schema advice).
+fn holds_index(dir: &Path) -> bool {
+    dir.join("meta.json").exists() || dir.join(meta::VERSION_FILE).exists()
 }
 
 /// Build an empty index (version file, then tantivy's files) in a private (0700: event logs

@@ -14,7 +14,9 @@ use super::schema::{EVENT_CODE, STAT_CHANNEL, STAT_COMPUTER, STAT_USER, TIME};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IndexStats {
     pub events: u64,
-    /// Events per channel, as logged (case preserved).
+    /// Events per channel. Windows channel names ignore case and logs differ in it
+    /// (`Security` / `security` in one data set), so each channel is one entry, spelled as
+    /// Windows names it when it is a known channel, else as most of its events do.
     pub by_channel: BTreeMap<String, u64>,
     pub by_event_code: BTreeMap<u32, u64>,
     /// Events per computer, as logged.
@@ -53,12 +55,58 @@ impl Index {
                 }
             }
         }
+        s.by_channel = fold_case(std::mem::take(&mut s.by_channel));
         s.by_event_code = codes
             .into_iter()
             .map(|(c, n)| (u32::try_from(c).unwrap_or(u32::MAX), n))
             .collect();
         Ok(s)
     }
+}
+
+/// Channels whose spelling Windows fixes; any other channel takes its most frequent one.
+const KNOWN_CHANNELS: &[&str] = &[
+    crate::event::CHANNEL_POWERSHELL,
+    crate::event::CHANNEL_POWERSHELL_CORE,
+    crate::event::CHANNEL_SYSMON,
+    crate::event::CHANNEL_SECURITY,
+    "System",
+    "Application",
+    "Windows PowerShell",
+    "Microsoft-Windows-WinRM/Operational",
+    "ForwardedEvents",
+];
+
+/// Merge counts whose names differ only in case, under one canonical spelling: the known
+/// channel's, else the most frequent (ties: the first in byte order, so it is reproducible).
+fn fold_case(counts: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    let mut groups: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
+    for (name, n) in counts {
+        groups
+            .entry(name.to_lowercase())
+            .or_default()
+            .push((name, n));
+    }
+    groups
+        .into_iter()
+        .map(|(lower, spellings)| {
+            let total = spellings.iter().map(|(_, n)| n).sum();
+            let known = KNOWN_CHANNELS.iter().find(|k| k.to_lowercase() == lower);
+            let name = match known {
+                Some(k) => k.to_string(),
+                // BTreeMap order: among equal counts the byte-order first is kept.
+                None => spellings
+                    .iter()
+                    .fold(None::<&(String, u64)>, |best, s| match best {
+                        Some(b) if b.1 >= s.1 => Some(b),
+                        _ => Some(s),
+                    })
+                    .map(|(name, _)| name.clone())
+                    .unwrap_or(lower),
+            };
+            (name, total)
+        })
+        .collect()
 }
 
 /// Add the per-value counts of one string fast field of one segment into `out`.

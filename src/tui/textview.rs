@@ -32,11 +32,7 @@ pub fn open_event(app: &mut App, event: Event) -> Vec<Effect> {
     let when = crate::time::ctime(event.time, app.tz);
     app.text.search.clear();
     app.text.matches.clear();
-    app.text.who = event.user_id.as_deref().and_then(|sid| {
-        let (name, source) = app.sid_names.get(sid)?;
-        let who = format!("{} = {name} (from {source})", sid.trim());
-        Some(inert_line(&who).into_owned())
-    });
+    app.text.who = who(app, &event);
     if event.is_script_block() {
         let sbid = event.script_block_id.as_deref().unwrap_or("-");
         app.text.title = format!("script block {} · {host} · {when}", inert_line(sbid));
@@ -54,6 +50,22 @@ pub fn open_event(app: &mut App, event: Event) -> Vec<Effect> {
     app.text.title = format!("event {} · {host} · {when}", event.event_code);
     set_text(&mut app.text, &describe(&event), None);
     vec![]
+}
+
+/// Who ran it, for the header: a process's own user (its UserID is the logging service's
+/// account, Sysmon's S-1-5-18), or a script block's SID with the name learned for it.
+fn who(app: &App, event: &Event) -> Option<String> {
+    let who = if event.is_process_creation() {
+        format!(
+            "{} (process user)",
+            event.user.as_deref().filter(|u| !u.is_empty())?
+        )
+    } else {
+        let sid = event.user_id.as_deref()?;
+        let (name, source) = app.sid_names.get(sid)?;
+        format!("{} = {name} (from {source})", sid.trim())
+    };
+    Some(inert_line(&who).into_owned())
 }
 
 /// The fields of a non-script event as `name: value` lines (process events first).

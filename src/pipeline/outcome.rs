@@ -1,0 +1,181 @@
+//! How reading a set of inputs went, as one of three outcomes an exit status can carry.
+//!
+//! The readers report problems as `IngestError`s and each finished file with its event count;
+//! neither alone says whether a whole input was lost. A tally of both does: an input that
+//! yielded no event (not recognized, empty, missing, unreadable) is worse than a few records
+//! rejected inside a file whose other records were read, and a script must be able to tell
+//! the two apart from "everything was read".
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::ingest::IngestError;
+
+/// The outcome of reading inputs (`ingest`, `hunt --input`), worst first when combined.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every input was read and no record was rejected.
+    #[default]
+    Complete,
+    /// Every input gave events, but some records inside them were rejected.
+    RecordsRejected,
+    /// At least one input gave no event at all (listed in `unreadable`); the others were read.
+    InputUnreadable,
+}
+
+impl Outcome {
+    /// The process exit status of this outcome (README, "Exit status"): 0, 1 or 3; 2 is
+    /// left to usage and fatal errors.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Complete => 0,
+            Outcome::RecordsRejected => 1,
+            Outcome::InputUnreadable => 3,
+        }
+    }
+}
+
+/// What the readers said about the inputs, summed up (see [`Tally::finish`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadReport {
+    /// Inputs from which no event could be read, in the order first reported.
+    pub unreadable: Vec<String>,
+    /// Records rejected inside inputs that gave events.
+    pub rejected: u64,
+    /// Every problem, with one "no event could be read" entry for an unreadable input the
+    /// readers said nothing about (an empty file), so a JSON summary shows each of them.
+    pub errors: Vec<IngestError>,
+    pub outcome: Outcome,
+}
+
+/// Collects the readers' per-file event counts and errors while batches stream in.
+#[derive(Debug, Default)]
+pub struct Tally {
+    /// Events per finished file (`Batch::FileDone`).
+    done: BTreeMap<String, u64>,
+    errors: Vec<IngestError>,
+    /// Records a raw prefilter skipped unparsed. The readers do not say from which file, so
+    /// when there are any, a file that gave no parsed event may still have held records:
+    /// it then counts as unreadable only if the readers reported a problem with it.
+    skipped: u64,
+    /// The paths as given (files, folders), to notice a folder that held no file at all.
+    inputs: Vec<PathBuf>,
+}
+
+impl Tally {
+    /// A tally for these inputs (a folder among them that yields no file is unreadable too).
+    pub fn with_inputs(inputs: &[PathBuf]) -> Tally {
+        Tally {
+            inputs: inputs.to_vec(),
+            ..Tally::default()
+        }
+    }
+
+    /// A file is fully read; `events` were parsed from it.
+    pub fn file_done(&mut self, file: String, events: u64) {
+        *self.done.entry(file).or_default() += events;
+    }
+
+    /// The readers reported a problem.
+    pub fn error(&mut self, e: IngestError) {
+        self.errors.push(e);
+    }
+
+    /// The prefilter skipped `records` unparsed.
+    pub fn skipped(&mut self, records: u64) {
+        self.skipped += records;
+    }
+
+    /// Decide which inputs were lost and what the outcome is.
+    pub fn finish(self) -> ReadReport {
+        let Tally {
+            done,
+            mut errors,
+            skipped,
+            inputs,
+        } = self;
+        // The finished file an error is about: the file itself or a member of it
+        // (`archive.zip!inner.evtx`).
+        let owner = |e: &IngestError| -> Option<&str> {
+            done.keys()
+                .find(|f| {
+                    e.file == **f
+                        || e.file
+                            .strip_prefix(f.as_str())
+                            .is_some_and(|rest| rest.starts_with('!'))
+                })
+                .map(String::as_str)
+        };
+        let mut unreadable: Vec<String> = Vec::new();
+        let mut note = |f: &str| {
+            if !unreadable.iter().any(|u| u == f) {
+                unreadable.push(f.to_string());
+            }
+        };
+        let mut silent = Vec::new();
+        for e in &errors {
+            match owner(e) {
+                // A path that never became a file to read (missing, unreadable folder).
+                None => note(&e.file),
+                Some(f) if done[f] == 0 => note(f),
+                Some(_) => {}
+            }
+        }
+        for (f, &n) in &done {
+            let reported = errors.iter().any(|e| owner(e) == Some(f.as_str()));
+            if n == 0 && !reported && skipped == 0 {
+                note(f);
+                silent.push(f.clone());
+            }
+        }
+        for f in silent {
+            errors.push(IngestError {
+                file: f,
+                position: "file".into(),
+                reason: "no event could be read from this file".into(),
+            });
+        }
+        // A folder (or anything else given) that no file or problem came from: an empty
+        // folder, or one holding only subfolders.
+        let from = |input: &Path, label: &str| {
+            let file = label.split_once('!').map_or(label, |(f, _)| f);
+            Path::new(file).starts_with(input)
+        };
+        for input in &inputs {
+            let heard =
+                done.keys().any(|f| from(input, f)) || errors.iter().any(|e| from(input, &e.file));
+            if !heard {
+                let label = input.display().to_string();
+                note(&label);
+                errors.push(IngestError {
+                    file: label,
+                    position: "path".into(),
+                    reason: "no event log file found here".into(),
+                });
+            }
+        }
+        let rejected = errors
+            .iter()
+            .filter(|e| {
+                let input = owner(e).unwrap_or(e.file.as_str());
+                !unreadable.iter().any(|u| u == input)
+            })
+            .count() as u64;
+        let outcome = if !unreadable.is_empty() {
+            Outcome::InputUnreadable
+        } else if rejected > 0 {
+            Outcome::RecordsRejected
+        } else {
+            Outcome::Complete
+        };
+        ReadReport {
+            unreadable,
+            rejected,
+            errors,
+            outcome,
+        }
+    }
+}
