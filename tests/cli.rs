@@ -1,5 +1,7 @@
 //! The binary as users script it: ingest, stats, hunt, search, exclusions, edges.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,12 +23,8 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        let out = cli_support::huntbench(self.tmp.path())
             .args(args)
-            .env("HUNTBENCH_DATA", self.tmp.path().join("data"))
-            .env("HUNTBENCH_CONFIG", self.tmp.path().join("config"))
-            .env("HUNTBENCH_INDEX", self.tmp.path().join("index"))
-            .env_remove("COLUMNS")
             .output()
             .unwrap();
         (

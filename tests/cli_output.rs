@@ -3,6 +3,8 @@
 //! exactly (escaped); CSV formula cells are guarded unless `--csv-exact`; narrow tables keep
 //! numbers and RIDs whole or switch to one block per record.
 
+mod cli_support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -27,12 +29,8 @@ struct Env {
 
 impl Env {
     fn run_with(&self, args: &[&str], columns: Option<&str>) -> (i32, Vec<u8>, String) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_huntbench"));
-        cmd.args(args)
-            .env("HUNTBENCH_DATA", self.tmp.path().join("data"))
-            .env("HUNTBENCH_CONFIG", self.tmp.path().join("config"))
-            .env("HUNTBENCH_INDEX", self.tmp.path().join("index"))
-            .env_remove("COLUMNS");
+        let mut cmd = cli_support::huntbench(self.tmp.path());
+        cmd.args(args);
         if let Some(c) = columns {
             cmd.env("COLUMNS", c);
         }

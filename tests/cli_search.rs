@@ -1,6 +1,8 @@
 //! `huntbench search` as users script it: true totals, JSON with hunt's times, a table that
 //! shows each event's text, and refusals that say why.
 
+mod cli_support;
+
 use std::collections::BTreeMap;
 use std::process::Command;
 
@@ -77,12 +79,8 @@ impl Env {
     }
 
     fn run(&self, args: &[&str], columns: Option<&str>) -> (i32, String, String) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_huntbench"));
-        cmd.args(args)
-            .env("HUNTBENCH_DATA", self.tmp.path().join("data"))
-            .env("HUNTBENCH_CONFIG", self.tmp.path().join("config"))
-            .env("HUNTBENCH_INDEX", self.tmp.path().join("index"))
-            .env_remove("COLUMNS");
+        let mut cmd = cli_support::huntbench(self.tmp.path());
+        cmd.args(args);
         if let Some(c) = columns {
             cmd.env("COLUMNS", c);
         }

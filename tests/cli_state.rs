@@ -2,6 +2,8 @@
 //! command takes its exclusions from the index it was pointed at, and `ingest` / `hunt
 //! --input` say through their exit status whether everything was read.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,14 +49,10 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_huntbench"));
-        cmd.args(args)
-            .env("HUNTBENCH_DATA", self.path("data"))
-            .env("HUNTBENCH_CONFIG", self.path("config"))
-            .env_remove("HUNTBENCH_INDEX")
-            .env_remove("COLUMNS");
-        if !self.default_index {
-            cmd.env("HUNTBENCH_INDEX", self.path("index"));
+        let mut cmd = cli_support::huntbench(self.tmp.path());
+        cmd.args(args);
+        if self.default_index {
+            cmd.env_remove("HUNTBENCH_INDEX");
         }
         let out = cmd.output().unwrap();
         Run {
@@ -484,7 +482,7 @@ fn extended_rows_never_say_escu_for_an_event_escu_drops() {
         .collect();
     assert_eq!(hop.len(), 1, "{rows:?}");
     assert_eq!(hop[0]["escu"], false);
-    assert_eq!(hop[0]["user_id"], "null");
+    assert_eq!(hop[0]["user_id"], Value::Null, "missing is JSON null");
     let table = env.ok(&["hunt", EXT]).out;
     assert!(
         table.contains("that ESCU matches but its stats drops (no ESCU row for them): 1"),

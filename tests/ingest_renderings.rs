@@ -6,6 +6,8 @@
 //! together they are one row per analytic; the sha256 of the CRLF text excludes that row and is
 //! the hash the Splunk export writes.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -433,12 +435,8 @@ struct Cli {
 
 impl Cli {
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        let out = cli_support::huntbench(self.tmp.path())
             .args(args)
-            .env("HUNTBENCH_DATA", self.tmp.path().join("data"))
-            .env("HUNTBENCH_CONFIG", self.tmp.path().join("config"))
-            .env("HUNTBENCH_INDEX", self.tmp.path().join("index"))
-            .env_remove("COLUMNS")
             .output()
             .unwrap();
         let (stdout, stderr) = (
