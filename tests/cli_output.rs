@@ -6,7 +6,6 @@
 mod cli_support;
 
 use std::path::Path;
-use std::process::Command;
 
 use huntbench::demo::{self, DemoOptions};
 use huntbench::event::Event;

@@ -4,7 +4,6 @@
 mod cli_support;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use huntbench::event::{CHANNEL_POWERSHELL, CHANNEL_SECURITY, Event};
 use huntbench::time::parse_timestamp;

@@ -5,7 +5,6 @@
 mod cli_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use huntbench::demo::{self, DemoOptions};
 use serde_json::Value;

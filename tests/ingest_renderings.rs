@@ -9,7 +9,6 @@
 mod cli_support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use huntbench::analytics::sha256_hex;
 use huntbench::event::Event;
