@@ -15,11 +15,16 @@ use crate::event::Event;
 
 /// Parse one JSON text (a line, or a whole document) and emit what it holds.
 pub(crate) fn parse_json_text(bytes: &[u8], file: &str, pos: &str, sink: &mut dyn Sink) {
-    let parsed = match std::str::from_utf8(bytes) {
-        Ok(s) => serde_json::from_str::<Value>(s),
-        // Invalid UTF-8 is repaired (U+FFFD) rather than losing the record.
-        Err(_) => serde_json::from_str::<Value>(&String::from_utf8_lossy(bytes)),
-    };
+    // Invalid UTF-8 is repaired (U+FFFD) rather than losing the record.
+    let text = String::from_utf8_lossy(bytes);
+    let mut parsed = serde_json::from_str::<Value>(&text);
+    // So is a lone surrogate escape; looked for only when the record was refused, so good
+    // records pay nothing.
+    if parsed.is_err()
+        && let Some(fixed) = super::surrogates::repair_lone_surrogates(&text)
+    {
+        parsed = serde_json::from_str::<Value>(&fixed);
+    }
     match parsed {
         Ok(v) => emit_value(&v, file, pos, sink),
         Err(e) => sink.error(IngestError::new(file, pos, format!("invalid JSON: {e}"))),

@@ -26,6 +26,7 @@ mod json_xmltodict;
 mod mapping;
 mod parallel;
 mod prefilter;
+mod surrogates;
 mod text;
 mod xml;
 

@@ -269,6 +269,9 @@ fn junk_offset(gap: &[u8]) -> Option<usize> {
 pub(crate) fn parse_json_whole(file: &str, bytes: &[u8], sink: &mut dyn Sink) {
     let text = String::from_utf8_lossy(bytes);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Lone surrogate escapes become U+FFFD before parsing: a stream cannot retry one value.
+    let repaired = super::surrogates::repair_lone_surrogates(text);
+    let text = repaired.as_deref().unwrap_or(text);
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
     let mut line: u64 = 1;
     let mut counted = 0usize;
