@@ -120,8 +120,23 @@ fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
         .then(|| &s[prefix.len()..])
 }
 
-/// Check an operation is usable: non-empty values, a well-formed sha256.
+/// The longest wildcard pattern an exclusion may hold. Why a limit: matching a pattern of many
+/// `*`-separated pieces against every row's text costs their product, and a pasted multi-MB
+/// pattern ran a hunt for minutes with no feedback. An exact value (or its hash) has no limit.
+pub const MAX_WILDCARD_BYTES: usize = 8 * 1024;
+
+/// Check an operation is usable: non-empty values, a well-formed sha256, a wildcard of at most
+/// [`MAX_WILDCARD_BYTES`].
 pub fn validate_op(op: &ExclusionOp) -> Result<(), String> {
+    if let ExclusionOp::Wildcard(v) = op
+        && v.len() > MAX_WILDCARD_BYTES
+    {
+        return Err(format!(
+            "a wildcard pattern may be at most {MAX_WILDCARD_BYTES} bytes (this one has {}): \
+             to exclude one exact text, use sha256:<hex of the text> or the value itself",
+            v.len()
+        ));
+    }
     match op {
         ExclusionOp::Equals(v) | ExclusionOp::Wildcard(v) if v.is_empty() => {
             Err("empty value".into())

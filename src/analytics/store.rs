@@ -125,11 +125,7 @@ impl ExclusionStore {
         }
         validate_op(&op).map_err(AnalyticsError::BadPattern)?;
         self.reload()?;
-        let n = self
-            .data
-            .next_id
-            .max(max_id(&self.data.exclusions) + 1)
-            .max(1);
+        let n = next_id(&self.path, &self.data)?;
         let x = Exclusion {
             id: format!("x{n}"),
             analytic: analytic.to_string(),
@@ -139,6 +135,7 @@ impl ExclusionStore {
             enabled: true,
             created: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         };
+        // `n` is below u64::MAX (next_id says so), so this cannot wrap.
         self.data.next_id = n + 1;
         self.data.exclusions.push(x.clone());
         self.write()?;
@@ -167,7 +164,7 @@ impl ExclusionStore {
             .iter()
             .position(|x| x.id == id)
             .ok_or_else(|| AnalyticsError::UnknownExclusion(id.to_string()))?;
-        let next = self.data.next_id.max(max_id(&self.data.exclusions) + 1);
+        let next = next_id(&self.path, &self.data)?;
         let x = self.data.exclusions.remove(i);
         self.data.next_id = next;
         self.write()?;
@@ -189,6 +186,24 @@ fn max_id(xs: &[Exclusion]) -> u64 {
         .filter_map(|x| x.id.strip_prefix('x')?.parse::<u64>().ok())
         .max()
         .unwrap_or(0)
+}
+
+/// The number the next id gets: past every id in use and past `next_id`. An error, never a
+/// wrapped number, when the ids are used up (a hand-edited file near the 64-bit limit): a
+/// wrapped id would repeat one in use, and a store with a duplicate id cannot be read back.
+fn next_id(path: &Path, data: &StoreFile) -> Result<u64, AnalyticsError> {
+    let past_max = max_id(&data.exclusions).checked_add(1);
+    match past_max.map(|m| m.max(data.next_id).max(1)) {
+        Some(n) if n < u64::MAX => Ok(n),
+        _ => Err(AnalyticsError::Store {
+            file: path.display().to_string(),
+            message: format!(
+                "no exclusion id is left after x{}: renumber the ids (and next_id) to smaller \
+                 numbers",
+                max_id(&data.exclusions).max(data.next_id.saturating_sub(1))
+            ),
+        }),
+    }
 }
 
 fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
@@ -216,8 +231,12 @@ fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
             data.version
         )));
     }
-    for (i, x) in data.exclusions.iter().enumerate() {
-        let line = line_of(&text, &x.id);
+    // One pass over the lines and a set of ids: reading stays linear in the file's size
+    // (a store of 20,000 entries used to take most of a minute).
+    let lines = id_lines(&text);
+    let mut ids = std::collections::HashSet::with_capacity(data.exclusions.len());
+    for x in &data.exclusions {
+        let line = lines.get(x.id.as_str()).copied().unwrap_or(0);
         let at = format!("exclusion {} (line {line})", x.id);
         if x.id
             .strip_prefix('x')
@@ -226,7 +245,7 @@ fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
         {
             return Err(bad(format!("{at}: id must look like x1, x2, ...")));
         }
-        if data.exclusions[..i].iter().any(|y| y.id == x.id) {
+        if !ids.insert(x.id.as_str()) {
             return Err(bad(format!("{at}: duplicate id")));
         }
         validate_op(&x.op).map_err(|m| bad(format!("{at}: {m}")))?;
@@ -234,12 +253,22 @@ fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
     Ok(data)
 }
 
-/// The line of the `id = "<id>"` entry, for error messages (0 when not found).
-fn line_of(text: &str, id: &str) -> usize {
-    let needle = format!("\"{id}\"");
-    text.lines()
-        .position(|l| l.trim_start().starts_with("id") && l.contains(&needle))
-        .map_or(0, |i| i + 1)
+/// The line of each `id = "<id>"` entry (the first, when an id repeats), for error messages.
+fn id_lines(text: &str) -> std::collections::HashMap<&str, usize> {
+    let mut out = std::collections::HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let Some(rest) = l.trim_start().strip_prefix("id") else {
+            continue;
+        };
+        let Some(value) = rest.trim_start().strip_prefix('=') else {
+            continue;
+        };
+        let value = value.trim();
+        if let Some(id) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            out.entry(id).or_insert(i + 1);
+        }
+    }
+    out
 }
 
 /// Write via a temp file in the same directory, then rename over the target.
