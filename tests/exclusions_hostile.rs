@@ -106,3 +106,53 @@ fn a_wildcard_pattern_past_the_limit_is_refused_with_its_size() {
     );
     assert!(err.contains("at most 8192 bytes"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_store_stays_private_and_a_symlinked_store_is_written_through_its_link() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let add = |store: &mut ExclusionStore, host: &str| {
+        store
+            .add(SB, "Computer", ExclusionOp::Equals(host.into()), None)
+            .unwrap();
+    };
+
+    // A new file in a new folder: 0600 in 0700, whatever the umask lets through.
+    let path = dir.path().join("new").join("exclusions.toml");
+    let mut store = ExclusionStore::open(&path).unwrap();
+    add(&mut store, "a");
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    // A mode the user chose survives the next write (it used to be reset to 0644).
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400 | 0o200)).unwrap();
+    add(&mut store, "b");
+    assert_eq!(mode(&path), 0o600);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    add(&mut store, "c");
+    assert_eq!(mode(&path), 0o640);
+
+    // The store is a link to a file kept elsewhere: the link stays, its target is updated.
+    let real = dir.path().join("kept").join("case42.toml");
+    std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+    let link = dir.path().join("linked.toml");
+    symlink(&real, &link).unwrap();
+    let mut store = ExclusionStore::open(&link).unwrap();
+    add(&mut store, "d");
+    add(&mut store, "e");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let reread = ExclusionStore::open(&real).unwrap();
+    let ops: Vec<String> = reread
+        .list()
+        .iter()
+        .map(|x| format!("{:?}", x.op))
+        .collect();
+    assert_eq!(ops, [r#"Equals("d")"#, r#"Equals("e")"#]);
+    assert_eq!(mode(&real), 0o600);
+}
