@@ -19,6 +19,15 @@ pub struct Key {
 }
 
 impl Key {
+    /// Ctrl-C: always quit.
+    pub fn ctrl_c() -> Key {
+        Key {
+            code: KeyCode::Char('c'),
+            ctrl: true,
+            alt: false,
+        }
+    }
+
     /// From a terminal key event (shift is folded into the character).
     pub fn from_event(ev: &KeyEvent) -> Key {
         // Shift is already in the character (`G`), so only ctrl and alt are kept.
@@ -103,6 +112,20 @@ impl Key {
     }
 }
 
+/// The 1-based line of the TOML entry for key `k` (0 when not found), for error messages.
+fn line_of_key(text: &str, k: &str) -> usize {
+    let quoted = [format!("\"{k}\""), format!("'{k}'"), k.to_string()];
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            quoted.iter().any(|q| {
+                l.strip_prefix(q.as_str())
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+        })
+        .map_or(0, |i| i + 1)
+}
+
 #[derive(Deserialize)]
 struct KeyFile {
     #[serde(default)]
@@ -141,13 +164,25 @@ impl KeyMap {
         Ok(km)
     }
 
-    /// Merge a TOML key file over this map: a key it names gets its new action.
+    /// Merge a TOML key file over this map: a key it names gets its new action. An unknown
+    /// key name, or Ctrl-C bound to anything but quit, is an error naming its line.
     pub fn merge_str(&mut self, text: &str) -> Result<(), String> {
         let file: KeyFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut parsed = Vec::with_capacity(file.keys.len());
         for (k, action) in file.keys {
-            let key = Key::parse(&k)?;
-            self.map.insert(key, action);
+            let at = || format!("line {}: key {k:?}", line_of_key(text, &k));
+            let key = Key::parse(&k).map_err(|e| format!("{}: {e}", at()))?;
+            if key == Key::ctrl_c() && action != Action::Quit {
+                return Err(format!(
+                    "{}: ctrl-c always quits (so a key map can never lock you in); bind {action:?} \
+                     to another key",
+                    at()
+                ));
+            }
+            parsed.push((key, action));
         }
+        // Nothing is applied unless the whole file is good.
+        self.map.extend(parsed);
         self.rebuild_labels();
         Ok(())
     }
@@ -166,9 +201,13 @@ impl KeyMap {
         }
     }
 
-    /// The action bound to a key event.
+    /// The action bound to a key event; Ctrl-C is always quit, whatever the map says.
     pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
-        self.map.get(&Key::from_event(ev)).copied()
+        let key = Key::from_event(ev);
+        if key == Key::ctrl_c() {
+            return Some(Action::Quit);
+        }
+        self.map.get(&key).copied()
     }
 
     /// (keys, description) for every bound action, in the help order.
@@ -222,5 +261,26 @@ mod tests {
         std::fs::write(&file, "[keys]\n\"q\" = 3\n").unwrap();
         let err = KeyMap::load(&file).unwrap_err();
         assert!(err.starts_with(&file.display().to_string()), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_names_its_line_and_ctrl_c_always_quits() {
+        let mut km = KeyMap::defaults();
+        let err = km
+            .merge_str("[keys]\n\"f5\" = \"refresh\"\n\n\"hyper-q\" = \"help\"\n")
+            .unwrap_err();
+        assert!(err.starts_with("line 4: key \"hyper-q\": "), "{err}");
+        let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
+        assert_eq!(km.action(&f5), None, "a bad file changes nothing");
+
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        let err = km.merge_str("[keys]\n\"ctrl-c\" = \"help\"\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2: key \"ctrl-c\": ctrl-c always quits"),
+            "{err}"
+        );
+        // Unbinding every other quit key still leaves Ctrl-C.
+        km.merge_str("[keys]\n\"q\" = \"help\"\n").unwrap();
+        assert_eq!(km.action(&ctrl_c), Some(Action::Quit));
     }
 }
