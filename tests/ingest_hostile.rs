@@ -77,3 +77,52 @@ fn a_lone_surrogate_escape_keeps_its_record_with_a_replacement_character() {
         );
     }
 }
+
+/// Enough NDJSON that a read error falls past the first 64 KiB the format is detected from.
+fn many_records() -> Vec<u8> {
+    let lines: Vec<String> = (0..4000).map(|n| record(n % 10, "x")).collect();
+    (lines.join("\n") + "\n").into_bytes()
+}
+
+#[test]
+fn a_broken_gz_or_zip_member_names_the_member_and_the_byte_it_broke_at() {
+    use std::io::Write;
+    let content = many_records();
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&content).unwrap();
+    let gz = enc.finish().unwrap();
+    let cut = &gz[..gz.len() * 2 / 3];
+    let (events, errors) = parse_bytes("case.jsonl.gz", cut);
+    assert!(!events.is_empty(), "the records before the break are kept");
+    // The line the break cut in half, and the break itself at the byte it happened.
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].position.starts_with("line "), "{errors:?}");
+    let broke = &errors[1];
+    assert!(broke.reason.starts_with("cannot read"), "{errors:?}");
+    let at: u64 = broke
+        .position
+        .strip_prefix("byte ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a byte position, not {:?}", broke.position));
+    assert!(at > 64 * 1024 && at < content.len() as u64, "{at}");
+    assert_eq!(broke.file, "case.jsonl.gz");
+
+    // A stored zip member whose bytes were altered: its CRC fails at the end of the member.
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("logs/a.jsonl", stored).unwrap();
+    w.write_all(&content).unwrap();
+    let mut zipped = w.finish().unwrap().into_inner();
+    let x = zipped
+        .windows(3)
+        .position(|w| w == b"\"x\"")
+        .expect("the member's text is stored as is");
+    zipped[x + 1] = b'y';
+    let (events, errors) = parse_bytes("triage.zip", &zipped);
+    assert!(!events.is_empty());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, "triage.zip!logs/a.jsonl");
+    assert!(errors[0].position.starts_with("byte "), "{errors:?}");
+    assert_ne!(errors[0].position, "stream");
+}

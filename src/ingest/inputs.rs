@@ -202,7 +202,7 @@ fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, de
                 Ok(_) => read_zip(label, Cursor::new(all), ctx, sink, depth + 1),
                 Err(e) => sink.error(IngestError::new(
                     label,
-                    "stream",
+                    &format!("byte {}", all.len()),
                     format!("cannot read: {e}"),
                 )),
             }
@@ -254,16 +254,27 @@ fn read_records(
     ctx: &Ctx,
     sink: &mut dyn Sink,
 ) -> bool {
+    // Bytes of content delivered so far (decompressed, inside a .gz or a zip member): where a
+    // read error is, since a broken stream has no line or record to name.
+    let read = std::cell::Cell::new(0u64);
+    let mut r = Offset {
+        inner: r,
+        read: &read,
+    };
+    let r = &mut r;
+    let broken = |e: std::io::Error| {
+        IngestError::new(
+            label,
+            &format!("byte {}", read.get()),
+            format!("cannot read: {e}"),
+        )
+    };
     let read_all = |r: &mut dyn Read, sink: &mut dyn Sink| -> Option<Vec<u8>> {
         let mut all = Vec::new();
         match r.read_to_end(&mut all) {
             Ok(_) => Some(all),
             Err(e) => {
-                sink.error(IngestError::new(
-                    label,
-                    "stream",
-                    format!("cannot read: {e}"),
-                ));
+                sink.error(broken(e));
                 None
             }
         }
@@ -300,11 +311,7 @@ fn read_records(
                 &cancelled,
             );
             if let Err(e) = res {
-                sink.error(IngestError::new(
-                    label,
-                    "stream",
-                    format!("cannot read: {e}"),
-                ));
+                sink.error(broken(e));
             }
             return seen;
         }
@@ -373,5 +380,19 @@ fn read_zip<R: Read + Seek>(label: &str, r: R, ctx: &Ctx, sink: &mut dyn Sink, d
         }
         let name = format!("{label}!{}", member.name());
         read_stream(&name, &mut member, ctx, sink, depth + 1);
+    }
+}
+
+/// Counts the bytes read through it, for the position of a read error.
+struct Offset<'a, R: ?Sized> {
+    inner: &'a mut R,
+    read: &'a std::cell::Cell<u64>,
+}
+
+impl<R: Read + ?Sized> Read for Offset<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
     }
 }
