@@ -21,7 +21,7 @@ fn datasets() -> Option<PathBuf> {
 
 fn ingest(paths: Vec<PathBuf>) -> (tempfile::TempDir, Workbench, pipeline::IngestSummary) {
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(&tmp.path().join("index")).unwrap();
+    let index = Index::create_or_open(&tmp.path().join("index")).unwrap();
     let queries = analytics::load_saved_queries(None).unwrap();
     let summary = pipeline::ingest(
         &index,

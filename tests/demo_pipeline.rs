@@ -31,7 +31,7 @@ fn ingest_into(
     paths: Vec<PathBuf>,
     queries: &[analytics::SavedQuery],
 ) -> Workbench {
-    let index = Index::open(&dir.join("index")).unwrap();
+    let index = Index::create_or_open(&dir.join("index")).unwrap();
     pipeline::ingest(
         &index,
         queries,
@@ -283,7 +283,7 @@ fn live_rows_at_ingest_and_one_pass_equal_the_index() {
     let tmp = tempfile::tempdir().unwrap();
     let path = write(tmp.path(), "c.log", &events);
     let queries = analytics::load_saved_queries(None).unwrap();
-    let index = Index::open(&tmp.path().join("index")).unwrap();
+    let index = Index::create_or_open(&tmp.path().join("index")).unwrap();
     let mut live = Vec::new();
     pipeline::ingest(
         &index,

@@ -44,7 +44,7 @@ fn process(n: u64, computer: &str, user: &str, cmd: &str) -> Event {
 /// Ten events; record ids equal their time offset in seconds.
 fn corpus() -> (tempfile::TempDir, Index) {
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(tmp.path()).unwrap();
+    let index = Index::create_or_open(tmp.path()).unwrap();
     let mut w = index.writer().unwrap();
     let events = [
         script(

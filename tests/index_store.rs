@@ -65,7 +65,7 @@ fn tags(t: &[&str]) -> Vec<String> {
 
 /// Open an index in `dir`, add `events` (each with its tags) and commit once.
 fn build(dir: &Path, events: &[(Event, Vec<String>)]) -> Index {
-    let index = Index::open(dir).unwrap();
+    let index = Index::create_or_open(dir).unwrap();
     let mut w = index.writer().unwrap();
     for (e, t) in events {
         w.add(e, t).unwrap();
@@ -115,11 +115,11 @@ fn creates_a_private_dir_and_round_trips_events_exactly() {
         let existing = tmp.path().join("existing");
         std::fs::create_dir(&existing).unwrap();
         std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o755)).unwrap();
-        Index::open(&existing).unwrap();
+        Index::create_or_open(&existing).unwrap();
         assert_eq!(mode(&existing), 0o700);
     }
     // A fresh open (as a new process would) sees the same events, source included.
-    let index = Index::open(&dir).unwrap();
+    let index = Index::create_or_open(&dir).unwrap();
     assert_eq!(index.num_events(), 2);
     assert_eq!(index.dir(), dir.as_path());
     assert!(index.size_bytes() > 0);
@@ -159,7 +159,7 @@ fn known_uids_and_get_in_caller_order() {
 fn tagged_in_time_order_within_the_range() {
     let tmp = tempfile::tempdir().unwrap();
     // Added out of time order, across two commits (two segments).
-    let index = Index::open(tmp.path()).unwrap();
+    let index = Index::create_or_open(tmp.path()).unwrap();
     let mut w = index.writer().unwrap();
     w.add(&script(3, T0 + 30 * SEC, "WS01", "c"), &tags(&["winrm"]))
         .unwrap();
@@ -292,7 +292,10 @@ fn stats_count_by_channel_code_host_user_and_span() {
     assert_eq!(s.first, Some(T0));
     assert_eq!(s.last, Some(T0 + 9 * SEC));
     let empty = tempfile::tempdir().unwrap();
-    let s = Index::open(empty.path()).unwrap().stats().unwrap();
+    let s = Index::create_or_open(empty.path())
+        .unwrap()
+        .stats()
+        .unwrap();
     assert_eq!((s.events, s.first, s.last), (0, None, None));
 }
 
@@ -306,7 +309,9 @@ fn another_schema_version_is_refused_with_rebuild_advice() {
         format!("{{\"schema\":{older}}}"),
     )
     .unwrap();
-    let err = Index::open(tmp.path()).err().expect("must refuse");
+    let err = Index::create_or_open(tmp.path())
+        .err()
+        .expect("must refuse");
     match &err {
         IndexError::SchemaMismatch {
             found, expected, ..
@@ -322,7 +327,9 @@ fn another_schema_version_is_refused_with_rebuild_advice() {
 fn a_foreign_non_empty_dir_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
-    let err = Index::open(tmp.path()).err().expect("must refuse");
+    let err = Index::create_or_open(tmp.path())
+        .err()
+        .expect("must refuse");
     assert!(err.to_string().contains("not empty"), "{err}");
 }
 
@@ -342,7 +349,7 @@ fn openers_racing_to_create_one_index_all_get_it_whole() {
                 let (dir, start) = (dir.clone(), start.clone());
                 std::thread::spawn(move || {
                     start.wait();
-                    Index::open(&dir)
+                    Index::create_or_open(&dir)
                         .map(|i| i.num_events())
                         .map_err(|e| e.to_string())
                 })
@@ -356,11 +363,11 @@ fn openers_racing_to_create_one_index_all_get_it_whole() {
             "round {round}: {opened:?}"
         );
         // One index, usable, and no building directory left beside it.
-        let mut w = Index::open(&dir).unwrap().writer().unwrap();
+        let mut w = Index::create_or_open(&dir).unwrap().writer().unwrap();
         w.add(&script(1, T0, "WS01", "x"), &[]).unwrap();
         w.commit(&no_fps()).unwrap();
         w.finish().unwrap();
-        assert_eq!(Index::open(&dir).unwrap().num_events(), 1);
+        assert_eq!(Index::create_or_open(&dir).unwrap().num_events(), 1);
         let names: Vec<String> = std::fs::read_dir(tmp.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -372,10 +379,10 @@ fn openers_racing_to_create_one_index_all_get_it_whole() {
 #[test]
 fn a_second_writer_is_in_use_until_the_first_is_gone() {
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(tmp.path()).unwrap();
+    let index = Index::create_or_open(tmp.path()).unwrap();
     let first = index.writer().unwrap();
     // Another Index on the same directory stands for another process.
-    let other = Index::open(tmp.path()).unwrap();
+    let other = Index::create_or_open(tmp.path()).unwrap();
     let err = other.writer().err().expect("second writer must fail");
     assert!(matches!(err, IndexError::InUse(ref d) if d == tmp.path()));
     let msg = err.to_string();
@@ -391,7 +398,7 @@ fn a_second_writer_is_in_use_until_the_first_is_gone() {
 #[test]
 fn payload_fingerprints_merge_to_mixed() {
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(tmp.path()).unwrap();
+    let index = Index::create_or_open(tmp.path()).unwrap();
     let fp = |pairs: &[(&str, &str)]| {
         pairs
             .iter()
@@ -405,7 +412,7 @@ fn payload_fingerprints_merge_to_mixed() {
     w.commit(&fp(&[("a1", "f1")])).unwrap();
     w.finish().unwrap();
     // A later ingest (new writer, new process) with another version of a2.
-    let again = Index::open(tmp.path()).unwrap();
+    let again = Index::create_or_open(tmp.path()).unwrap();
     assert_eq!(again.tag_fingerprints(), fp(&[("a1", "f1"), ("a2", "g1")]));
     let mut w = again.writer().unwrap();
     w.commit(&fp(&[("a2", "g2"), ("a3", "h1")])).unwrap();
@@ -420,7 +427,7 @@ fn payload_fingerprints_merge_to_mixed() {
 #[test]
 fn an_uncommitted_writer_leaves_the_last_commit() {
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(tmp.path()).unwrap();
+    let index = Index::create_or_open(tmp.path()).unwrap();
     let mut w = index.writer().unwrap();
     w.add(&script(1, T0, "WS01", "a"), &[]).unwrap();
     w.add(&script(2, T0 + SEC, "WS01", "b"), &[]).unwrap();
@@ -430,7 +437,7 @@ fn an_uncommitted_writer_leaves_the_last_commit() {
             .unwrap();
     }
     drop(w);
-    let reopened = Index::open(tmp.path()).unwrap();
+    let reopened = Index::create_or_open(tmp.path()).unwrap();
     assert_eq!(reopened.num_events(), 2);
     let ids: HashSet<u64> = reopened.known_uids().unwrap();
     let want: HashSet<u64> = [

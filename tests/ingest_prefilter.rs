@@ -141,7 +141,7 @@ fn filtered_one_pass_rows_equal_unfiltered_and_index_rows() {
     );
     assert!(errors.is_empty(), "{errors:?}");
 
-    let index = Index::open(&tmp.path().join("index")).unwrap();
+    let index = Index::create_or_open(&tmp.path().join("index")).unwrap();
     let summary =
         pipeline::ingest(&index, &queries, paths, &opts, &mut |_| {}, &mut |_| {}).unwrap();
     assert_eq!(summary.events_read, events.len() as u64);

@@ -33,7 +33,7 @@ fn answers_equal_a_brute_force_filter_on_real_logs() {
         d.join("evtx-to-mitre-attack/ID800-4103-4104-LSASS_dump_with_LSASSY_PowerShell.evtx"),
     ];
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(&tmp.path().join("index")).unwrap();
+    let index = Index::create_or_open(&tmp.path().join("index")).unwrap();
     ingest(
         &index,
         &builtin_queries(),

@@ -98,7 +98,7 @@ fn corpus_in(parts: usize) -> (tempfile::TempDir, Index) {
         script(8, "WS01", "S-1-5-18", "whoami"),
     ];
     let tmp = tempfile::tempdir().unwrap();
-    let index = Index::open(&tmp.path().join("index")).unwrap();
+    let index = Index::create_or_open(&tmp.path().join("index")).unwrap();
     let mut w = index.writer().unwrap();
     for chunk in events.chunks(events.len().div_ceil(parts)) {
         for e in chunk {
@@ -366,7 +366,7 @@ fn an_ingested_800_event_is_found_by_its_message() {
     let (a, b) = (tmp.path().join("ps.xml"), tmp.path().join("nx.json"));
     std::fs::write(&a, xml).unwrap();
     std::fs::write(&b, format!("{flat}\n")).unwrap();
-    let index = Index::open(&tmp.path().join("index")).unwrap();
+    let index = Index::create_or_open(&tmp.path().join("index")).unwrap();
     let s = ingest(
         &index,
         &builtin_queries(),

@@ -85,7 +85,7 @@ fn workbench(tmp: &std::path::Path) -> Workbench {
         .unwrap();
     let queries = analytics::load_saved_queries(None).unwrap();
     let wb = Workbench::from_parts(
-        Index::open(&tmp.join("index")).unwrap(),
+        Index::create_or_open(&tmp.join("index")).unwrap(),
         queries,
         tmp.join("x.toml"),
     );

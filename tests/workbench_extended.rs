@@ -54,7 +54,7 @@ fn a_function_defined_in_one_block_and_called_in_another_is_found() {
         .unwrap();
     let queries = analytics::load_saved_queries(None).unwrap();
     let wb = Workbench::from_parts(
-        Index::open(&tmp.path().join("index")).unwrap(),
+        Index::create_or_open(&tmp.path().join("index")).unwrap(),
         queries,
         tmp.path().join("x.toml"),
     );

@@ -62,7 +62,9 @@ impl Index {
     /// index or a whole one, never a half-made directory it would take for a foreign one.
     pub fn create_or_open(dir: &Path) -> Result<Index, IndexError> {
         if !holds_index(dir) {
-            if dir.is_dir() && fs::read_dir(dir)?.next().is_some() {
+            // Not empty: a foreign directory, unless another opener's index was renamed into
+            // place between the two looks (the rename is atomic, so a second look tells).
+            if dir.is_dir() && fs::read_dir(dir)?.next().is_some() && !holds_index(dir) {
                 return Err(IndexError::Other(format!(
                     "{} is not empty and holds no huntbench index: choose an empty or new directory with --index",
                     dir.display()
@@ -80,11 +82,6 @@ impl Index {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
         Self::open_dir(dir)
-    }
-
-    /// [`Index::create_or_open`] under its older name (tests build their indexes with it).
-    pub fn open(dir: &Path) -> Result<Index, IndexError> {
-        Self::create_or_open(dir)
     }
 
     /// Does `dir` hold a huntbench index (of any schema version)?
@@ -197,10 +194,18 @@ fn create_atomically(dir: &Path) -> Result<(), IndexError> {
     let name = dir
         .file_name()
         .map_or_else(|| "index".into(), |n| n.to_string_lossy().into_owned());
+    // Unique per process and per call: two threads of one process creating at the same
+    // moment must not build into one directory.
+    static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // The time too, so a directory a killed process with the same pid left is never reused.
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
-    let tmp = parent.join(format!(".{name}.creating-{}-{nanos}", std::process::id()));
+    let tmp = parent.join(format!(
+        ".{name}.creating-{}-{n}-{nanos}",
+        std::process::id()
+    ));
     let built = build_empty(&tmp).and_then(|()| {
         fs::rename(&tmp, dir).or_else(|e| {
             if dir.join(meta::VERSION_FILE).exists() {
