@@ -2,9 +2,10 @@
 
 mod cli_support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
+use cli_support::write_demo;
 use huntbench::demo::{self, DemoOptions};
 use serde_json::Value;
 
@@ -48,17 +49,6 @@ impl Env {
     fn path(&self, name: &str) -> PathBuf {
         self.tmp.path().join(name)
     }
-}
-
-fn write_demo(dir: &Path) -> (PathBuf, PathBuf) {
-    let events = demo::generate(&DemoOptions::default());
-    let half = events.len() / 2;
-    let xml = dir.join("a.log");
-    let json = dir.join("b.jsonl");
-    demo::write_xml_lines(&events[..half], &mut std::fs::File::create(&xml).unwrap()).unwrap();
-    demo::write_ndjson_evtx_dump(&events[half..], &mut std::fs::File::create(&json).unwrap())
-        .unwrap();
-    (xml, json)
 }
 
 fn rows_of<'a>(rows: &'a Value, id: &str) -> Vec<&'a Value> {

@@ -28,17 +28,7 @@ struct Env {
 
 impl Env {
     fn run_with(&self, args: &[&str], columns: Option<&str>) -> (i32, Vec<u8>, String) {
-        let mut cmd = cli_support::huntbench(self.tmp.path());
-        cmd.args(args);
-        if let Some(c) = columns {
-            cmd.env("COLUMNS", c);
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            out.stdout,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        cli_support::run(self.tmp.path(), args, columns)
     }
 
     fn ok_with(&self, args: &[&str], columns: Option<&str>) -> String {

@@ -78,17 +78,8 @@ impl Env {
     }
 
     fn run(&self, args: &[&str], columns: Option<&str>) -> (i32, String, String) {
-        let mut cmd = cli_support::huntbench(self.tmp.path());
-        cmd.args(args);
-        if let Some(c) = columns {
-            cmd.env("COLUMNS", c);
-        }
-        let out = cmd.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let (code, out, err) = cli_support::run(self.tmp.path(), args, columns);
+        (code, String::from_utf8_lossy(&out).into_owned(), err)
     }
 
     fn ok(&self, args: &[&str], columns: Option<&str>) -> String {

@@ -88,16 +88,7 @@ fn s(p: &Path) -> &str {
 
 /// The demo corpus as two files in `dir` (under `inputs/`, so the listing stays readable).
 fn write_demo(env: &Env) -> (PathBuf, PathBuf) {
-    let dir = env.path("inputs");
-    std::fs::create_dir_all(&dir).unwrap();
-    let events = demo::generate(&DemoOptions::default());
-    let half = events.len() / 2;
-    let xml = dir.join("a.log");
-    let json = dir.join("b.jsonl");
-    demo::write_xml_lines(&events[..half], &mut std::fs::File::create(&xml).unwrap()).unwrap();
-    demo::write_ndjson_evtx_dump(&events[half..], &mut std::fs::File::create(&json).unwrap())
-        .unwrap();
-    (xml, json)
+    cli_support::write_demo(&env.path("inputs"))
 }
 
 /// Script-block rows of a `--format json` hunt on this computer.
