@@ -199,6 +199,15 @@ impl Event {
         self.message_total.unwrap_or(1) > 1 || self.message_number.unwrap_or(1) > 1
     }
 
+    /// The SID that names this event's user. A process event has none: its UserID is the
+    /// logging service's account (Sysmon's S-1-5-18), its user is `user` (Sysmon `User`, 4688's
+    /// target or subject).
+    pub fn user_sid(&self) -> Option<&str> {
+        self.user_id
+            .as_deref()
+            .filter(|_| !self.is_process_creation())
+    }
+
     /// True for a process-creation event (Sysmon 1 or Security 4688).
     pub fn is_process_creation(&self) -> bool {
         (self.event_code == 1 && self.channel.eq_ignore_ascii_case(CHANNEL_SYSMON))

@@ -155,10 +155,7 @@ pub fn search(
                 Column::new("text", Fit::Text),
             ]);
             for e in &hits.events {
-                // A process event's UserID is the logging service (Sysmon: S-1-5-18), not
-                // the process's user: only its own User/subject may stand here.
-                let sid = e.user_id.as_deref().filter(|_| !e.is_process_creation());
-                let user = match (e.user.as_deref(), sid) {
+                let user = match (e.user.as_deref(), e.user_sid()) {
                     (Some(u), _) => u.to_string(),
                     (None, Some(sid)) => sid_label(sid, names.resolve(sid).map(|(n, _)| n)),
                     (None, None) => "-".to_string(),

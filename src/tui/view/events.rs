@@ -54,9 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .saturating_sub(19 + 24 + user_w + 2 + 10 + 8 + 10 + why_w + usize::from(why))
         .max(10);
     let rows = ev.events[ev.offset.min(end)..end].iter().map(|e| {
-        // A process's UserID is the logging service's account (Sysmon's SYSTEM), never its user.
-        let sid = e.user_id.as_deref().filter(|_| !e.is_process_creation());
-        let user = match (e.user.as_deref(), sid) {
+        let user = match (e.user.as_deref(), e.user_sid()) {
             (Some(u), _) => u.to_string(),
             (None, Some(sid)) => app.sid_names.display(sid),
             (None, None) => "-".into(),
