@@ -48,7 +48,8 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("huntbench-bench-{}", std::process::id()))
     });
-    std::fs::create_dir_all(&dir)?;
+    // Its corpora and indexes are event logs like any other: private however the folder is made.
+    crate::paths::create_private_dir(&dir)?;
     let mut report = format!(
         "## huntbench bench: {} events, seed {}, {} cores\n\n",
         args.events,

@@ -137,6 +137,18 @@ pub enum Command {
         #[command(flatten)]
         time: TimeArgs,
     },
+    /// Check every file of every segment of the index (existence, size, checksum) and list
+    /// each segment with its events: exit 0 when whole, 1 when damaged.
+    Verify {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
+    /// Recover a damaged index: drop its damaged segments into a new commit, keeping every
+    /// intact event (and the exclusions); says how many events were lost.
+    Reindex {
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
+    },
     /// Measure ingest, hunt and render speed on a generated corpus (figures for BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
 }

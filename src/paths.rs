@@ -62,6 +62,18 @@ pub fn legacy_exclusions_file() -> PathBuf {
 
 const EXCLUSIONS_FILE: &str = "exclusions.toml";
 
+/// `create_dir_all`, with every folder it makes private (0700): the data directory holds event
+/// logs and tuning rules, so however it first comes to exist (`demo`, `ingest`, `bench`, the
+/// exclusions store) nobody else may list or read it. A folder that already exists keeps the
+/// mode its owner gave it.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
 /// Where the user's own saved queries live.
 pub fn user_analytics_dir() -> PathBuf {
     config_dir().join("analytics")

@@ -285,7 +285,7 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), AnalyticsError> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    create_private_dir(dir).map_err(|e| AnalyticsError::io(dir, e))?;
+    crate::paths::create_private_dir(dir).map_err(|e| AnalyticsError::io(dir, e))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -358,13 +358,4 @@ fn create_with_mode(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
 #[cfg(not(unix))]
 fn create_with_mode(path: &Path, _mode: u32) -> std::io::Result<std::fs::File> {
     std::fs::File::create(path)
-}
-
-/// `create_dir_all`, with every folder it makes private (0700).
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-    b.create(dir)
 }

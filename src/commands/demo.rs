@@ -62,7 +62,8 @@ pub fn run(
 
 /// The demo corpus in two real formats (so the demo exercises the real readers).
 fn write_corpus(dir: &Path, opts: &DemoOptions) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // The data directory may be born here: private, as when an ingest creates it.
+    crate::paths::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
     let events = demo::generate(opts);
     let half = events.len() / 2;
     let xml = dir.join("forwarded.xmlwineventlog.log");

@@ -5,6 +5,7 @@ mod exclusions;
 mod hunt;
 mod ingest;
 mod stats;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -122,6 +123,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }) => hunt::search(&index_dir, &query, format, limit, &time, &out),
         Some(Command::Edges { format, time }) => hunt::edges(&index_dir, format, &time, &out),
         Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd, &out),
+        Some(Command::Verify { format }) => verify::verify(&index_dir, format),
+        Some(Command::Reindex { format }) => verify::reindex(&index_dir, format),
         Some(Command::Bench(args)) => crate::bench::run(&args),
     }
 }

@@ -28,6 +28,19 @@ pub enum IndexError {
         found: u32,
         expected: u32,
     },
+    /// A committed segment's file is missing, too short or fails its checksum: the index would
+    /// answer wrongly, so it answers nothing and takes no new events.
+    #[error(
+        "index {} is damaged: {summary}. Nothing was read from it or written to it. `huntbench verify --index {}` checks every file; `huntbench reindex --index {}` drops the damaged segment(s) into a new commit and keeps every intact event ({lost} events would be lost: ingest their original logs again to get them back, events still in the index are skipped as duplicates)",
+        dir.display(),
+        dir.display(),
+        dir.display()
+    )]
+    Damaged {
+        dir: PathBuf,
+        summary: String,
+        lost: u64,
+    },
     /// The search text is not valid query syntax.
     #[error("bad query: {0}")]
     BadQuery(String),

@@ -10,8 +10,11 @@ mod error;
 mod exact;
 mod meta;
 mod reader;
+mod repair;
 mod schema;
 mod stats;
+mod verified;
+mod verify;
 mod writer;
 
 use std::collections::BTreeMap;
@@ -24,8 +27,10 @@ use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 pub use error::IndexError;
 pub use meta::MIXED;
 pub use reader::SearchHits;
+pub use repair::Repair;
 pub use schema::SCHEMA_VERSION;
 pub use stats::IndexStats;
+pub use verify::{FileProblem, Health, SegmentHealth};
 pub use writer::Writer;
 
 use error::other;
@@ -84,6 +89,17 @@ impl Index {
         Self::open_dir(dir)
     }
 
+    /// Check every file of every committed segment of the index in `dir` (existence, size,
+    /// checksum), ignoring what earlier checks remembered. Works on a damaged index, which
+    /// [`Index::open_existing`] refuses.
+    pub fn verify(dir: &Path) -> Result<Health, IndexError> {
+        if !holds_index(dir) {
+            return Err(IndexError::Missing(dir.to_path_buf()));
+        }
+        let index = tantivy::Index::open_in_dir(dir).map_err(|e| unreadable_meta(dir, e))?;
+        verify::check(&index, dir, verify::Depth::Full)
+    }
+
     /// Does `dir` hold a huntbench index (of any schema version)?
     pub fn exists(dir: &Path) -> bool {
         holds_index(dir)
@@ -99,7 +115,7 @@ impl Index {
                 expected: SCHEMA_VERSION,
             });
         }
-        let index = tantivy::Index::open_in_dir(dir).map_err(other)?;
+        let index = tantivy::Index::open_in_dir(dir).map_err(|e| unreadable_meta(dir, e))?;
         if index.schema() != fields.schema {
             // Same version number but another layout: only a development build can do this.
             return Err(IndexError::SchemaMismatch {
@@ -107,6 +123,13 @@ impl Index {
                 found: 0,
                 expected: SCHEMA_VERSION,
             });
+        }
+        // Before any segment is opened: a damaged one would answer wrongly (garbage in a fast
+        // field reads as other times) or fail naming no file. Only changed files are
+        // checksummed, so an unchanged index opens in a few stats and one small read.
+        let health = verify::check(&index, dir, verify::Depth::Changed)?;
+        if !health.is_whole() {
+            return Err(health.into_error());
         }
         schema::register_tokenizers(&index);
         let reader = index
@@ -125,6 +148,16 @@ impl Index {
                 meta: RwLock::new(CommitMeta::parse(payload.as_deref())),
             }),
         })
+    }
+
+    /// Run `read`; when it fails inside the engine, check every file and, if the index is
+    /// damaged, say which segment and file instead of the engine's message (which often names
+    /// neither).
+    pub(crate) fn checked<T>(
+        &self,
+        read: impl FnOnce() -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        read().map_err(|e| self.inner.diagnose(e))
     }
 
     /// Take the single writer of this index; `InUse` when another one is alive.
@@ -163,8 +196,19 @@ impl Index {
 }
 
 impl Inner {
+    /// An engine or I/O error may be damage: run the full check and name it when it is.
+    pub(crate) fn diagnose(&self, e: IndexError) -> IndexError {
+        if !matches!(e, IndexError::Other(_) | IndexError::Io(_)) {
+            return e;
+        }
+        match verify::check(&self.index, &self.dir, verify::Depth::Full) {
+            Ok(health) if !health.is_whole() => health.into_error(),
+            _ => e,
+        }
+    }
+
     fn reload(&self) -> Result<(), IndexError> {
-        self.reader.reload().map_err(other)?;
+        self.reader.reload().map_err(|e| self.diagnose(other(e)))?;
         let payload = self.index.load_metas().map_err(other)?.payload;
         if let Ok(mut m) = self.meta.write() {
             *m = CommitMeta::parse(payload.as_deref());
@@ -190,7 +234,7 @@ fn create_atomically(dir: &Path) -> Result<(), IndexError> {
     };
     // Missing parents (the data directory) are as private as the index: event logs are
     // sensitive.
-    private_dir_builder().recursive(true).create(&parent)?;
+    crate::paths::create_private_dir(&parent)?;
     let name = dir
         .file_name()
         .map_or_else(|| "index".into(), |n| n.to_string_lossy().into_owned());
@@ -219,19 +263,8 @@ fn create_atomically(dir: &Path) -> Result<(), IndexError> {
     built
 }
 
-/// A directory builder whose directories only their owner can read (0700).
-fn private_dir_builder() -> fs::DirBuilder {
-    let mut b = fs::DirBuilder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b
-}
-
 fn build_empty(tmp: &Path) -> Result<(), IndexError> {
-    private_dir_builder().create(tmp)?;
+    crate::paths::create_private_dir(tmp)?;
     meta::write_version(tmp, SCHEMA_VERSION)?;
     let settings = IndexSettings {
         docstore_blocksize: DOC_STORE_BLOCK,
@@ -243,6 +276,15 @@ fn build_empty(tmp: &Path) -> Result<(), IndexError> {
         .create_in_dir(tmp)
         .map_err(other)?;
     Ok(())
+}
+
+/// tantivy could not read the commit itself (meta.json): no segment can be named.
+fn unreadable_meta(dir: &Path, e: impl std::fmt::Display) -> IndexError {
+    IndexError::Other(format!(
+        "index {} is damaged: its commit file {} cannot be read ({e}); the segments it listed are unknown, so the events must be ingested again into a new index",
+        dir.display(),
+        dir.join("meta.json").display()
+    ))
 }
 
 fn dir_size(dir: &Path) -> u64 {

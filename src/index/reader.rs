@@ -37,37 +37,50 @@ pub struct SearchHits {
 impl Index {
     /// Uids of every indexed event, read from the uid fast field (no stored docs are touched).
     pub fn known_uids(&self) -> Result<HashSet<u64>, IndexError> {
-        let searcher = self.inner.reader.searcher();
-        let mut out = HashSet::with_capacity(searcher.num_docs() as usize);
-        for seg in searcher.segment_readers() {
-            let uids: Column<u64> = seg.fast_fields().u64(UID).map_err(other)?;
-            out.extend(seg.doc_ids_alive().filter_map(|d| uids.first(d)));
-        }
-        Ok(out)
+        self.checked(|| {
+            self.checked(|| {
+                let searcher = self.inner.reader.searcher();
+                let mut out = HashSet::with_capacity(searcher.num_docs() as usize);
+                for seg in searcher.segment_readers() {
+                    let uids: Column<u64> = seg.fast_fields().u64(UID).map_err(other)?;
+                    out.extend(seg.doc_ids_alive().filter_map(|d| uids.first(d)));
+                }
+                Ok(out)
+            })
+        })
     }
 
     /// Events with these uids, in the given order; unknown uids are skipped.
     pub fn get(&self, uids: &[u64]) -> Result<Vec<Event>, IndexError> {
-        if uids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let f = &self.inner.fields;
-        let terms = uids.iter().map(|u| Term::from_field_u64(f.uid, *u));
-        let v = self.inner.view();
-        let hits = v.collect(&TermSetQuery::new(terms))?;
-        let events = v.load(&hits)?;
-        let by_uid: HashMap<u64, Event> = hits.iter().map(|h| h.uid).zip(events).collect();
-        Ok(uids.iter().filter_map(|u| by_uid.get(u).cloned()).collect())
+        self.checked(|| {
+            self.checked(|| {
+                if uids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let f = &self.inner.fields;
+                let terms = uids.iter().map(|u| Term::from_field_u64(f.uid, *u));
+                let v = self.inner.view();
+                let hits = v.collect(&TermSetQuery::new(terms))?;
+                let events = v.load(&hits)?;
+                let by_uid: HashMap<u64, Event> = hits.iter().map(|h| h.uid).zip(events).collect();
+                Ok(uids.iter().filter_map(|u| by_uid.get(u).cloned()).collect())
+            })
+        })
     }
 
     /// All events carrying `tag` inside `range`, oldest first.
     pub fn tagged(&self, tag: &str, range: TimeRange) -> Result<Vec<Event>, IndexError> {
-        let f = &self.inner.fields;
-        let q = TermQuery::new(Term::from_field_text(f.tags, tag), IndexRecordOption::Basic);
-        let v = self.inner.view();
-        let mut hits = v.collect(&*with_range(f, Box::new(q), range))?;
-        hits.sort_by_key(|h| (h.time, h.addr));
-        v.load(&hits)
+        self.checked(|| {
+            self.checked(|| {
+                let f = &self.inner.fields;
+                let q =
+                    TermQuery::new(Term::from_field_text(f.tags, tag), IndexRecordOption::Basic);
+                let v = self.inner.view();
+                let mut hits = v.collect(&*with_range(f, Box::new(q), range))?;
+                hits.sort_by_key(|h| (h.time, h.addr));
+                v.load(&hits)
+            })
+        })
     }
 
     /// Visit every event whose channel (case-insensitive) and event code match one of the
@@ -79,36 +92,40 @@ impl Index {
         range: TimeRange,
         visit: &mut dyn FnMut(Event),
     ) -> Result<(), IndexError> {
-        let f = &self.inner.fields;
-        let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (channel, codes) in sources {
-            let chan: Box<dyn Query> = Box::new(TermQuery::new(
-                Term::from_field_text(f.channel, &channel.to_lowercase()),
-                IndexRecordOption::Basic,
-            ));
-            let pair = if codes.is_empty() {
-                chan
-            } else {
-                let terms = codes
-                    .iter()
-                    .map(|c| Term::from_field_u64(f.event_code, u64::from(*c)));
-                Box::new(BooleanQuery::intersection(vec![
-                    chan,
-                    Box::new(TermSetQuery::new(terms)),
-                ]))
-            };
-            any.push((Occur::Should, pair));
-        }
-        if any.is_empty() {
-            return Ok(());
-        }
-        let q = with_range(f, Box::new(BooleanQuery::new(any)), range);
-        let v = self.inner.view();
-        let mut addrs: Vec<DocAddress> = v.collect(&*q)?.iter().map(|h| h.addr).collect();
-        addrs.sort();
-        v.read_each(&addrs, &mut |e| {
-            visit(e);
-            Ok(())
+        self.checked(|| {
+            self.checked(|| {
+                let f = &self.inner.fields;
+                let mut any: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for (channel, codes) in sources {
+                    let chan: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(f.channel, &channel.to_lowercase()),
+                        IndexRecordOption::Basic,
+                    ));
+                    let pair = if codes.is_empty() {
+                        chan
+                    } else {
+                        let terms = codes
+                            .iter()
+                            .map(|c| Term::from_field_u64(f.event_code, u64::from(*c)));
+                        Box::new(BooleanQuery::intersection(vec![
+                            chan,
+                            Box::new(TermSetQuery::new(terms)),
+                        ]))
+                    };
+                    any.push((Occur::Should, pair));
+                }
+                if any.is_empty() {
+                    return Ok(());
+                }
+                let q = with_range(f, Box::new(BooleanQuery::new(any)), range);
+                let v = self.inner.view();
+                let mut addrs: Vec<DocAddress> = v.collect(&*q)?.iter().map(|h| h.addr).collect();
+                addrs.sort();
+                v.read_each(&addrs, &mut |e| {
+                    visit(e);
+                    Ok(())
+                })
+            })
         })
     }
 
@@ -145,16 +162,20 @@ impl Index {
         limit: usize,
         verify: Option<&dyn Fn(&Event) -> bool>,
     ) -> Result<SearchHits, IndexError> {
-        let f = &self.inner.fields;
-        let compiler = Compiler::new(&self.inner);
-        let q = with_range(f, compiler.compile(expr)?, range);
-        let hits = self.run(&*q, limit, verify, compiler.reads_stored())?;
-        match compiler.trouble() {
-            Some(why) => Err(IndexError::Other(format!(
-                "a stored event could not be read, so the answer would be incomplete: {why}"
-            ))),
-            None => Ok(hits),
-        }
+        self.checked(|| {
+            self.checked(|| {
+                let f = &self.inner.fields;
+                let compiler = Compiler::new(&self.inner);
+                let q = with_range(f, compiler.compile(expr)?, range);
+                let hits = self.run(&*q, limit, verify, compiler.reads_stored())?;
+                match compiler.trouble() {
+                    Some(why) => Err(IndexError::Other(format!(
+                        "a stored event could not be read, so the answer would be incomplete: {why}"
+                    ))),
+                    None => Ok(hits),
+                }
+            })
+        })
     }
 
     fn run(

@@ -32,35 +32,39 @@ pub struct IndexStats {
 impl Index {
     /// Count events by channel, event code, host and user, and find the time span.
     pub fn stats(&self) -> Result<IndexStats, IndexError> {
-        let searcher = self.inner.reader.searcher();
-        let mut s = IndexStats {
-            events: searcher.num_docs(),
-            ..Default::default()
-        };
-        let mut codes: HashMap<u64, u64> = HashMap::new();
-        for seg in searcher.segment_readers() {
-            count_strings(seg, STAT_CHANNEL, &mut s.by_channel)?;
-            count_strings(seg, STAT_COMPUTER, &mut s.hosts)?;
-            count_strings(seg, STAT_USER, &mut s.users)?;
-            let ff = seg.fast_fields();
-            let code = ff.u64(EVENT_CODE).map_err(other)?;
-            let time = ff.i64(TIME).map_err(other)?;
-            for doc in seg.doc_ids_alive() {
-                if let Some(c) = code.first(doc) {
-                    *codes.entry(c).or_default() += 1;
+        self.checked(|| {
+            self.checked(|| {
+                let searcher = self.inner.reader.searcher();
+                let mut s = IndexStats {
+                    events: searcher.num_docs(),
+                    ..Default::default()
+                };
+                let mut codes: HashMap<u64, u64> = HashMap::new();
+                for seg in searcher.segment_readers() {
+                    count_strings(seg, STAT_CHANNEL, &mut s.by_channel)?;
+                    count_strings(seg, STAT_COMPUTER, &mut s.hosts)?;
+                    count_strings(seg, STAT_USER, &mut s.users)?;
+                    let ff = seg.fast_fields();
+                    let code = ff.u64(EVENT_CODE).map_err(other)?;
+                    let time = ff.i64(TIME).map_err(other)?;
+                    for doc in seg.doc_ids_alive() {
+                        if let Some(c) = code.first(doc) {
+                            *codes.entry(c).or_default() += 1;
+                        }
+                        if let Some(t) = time.first(doc) {
+                            s.first = Some(s.first.map_or(t, |f| f.min(t)));
+                            s.last = Some(s.last.map_or(t, |l| l.max(t)));
+                        }
+                    }
                 }
-                if let Some(t) = time.first(doc) {
-                    s.first = Some(s.first.map_or(t, |f| f.min(t)));
-                    s.last = Some(s.last.map_or(t, |l| l.max(t)));
-                }
-            }
-        }
-        s.by_channel = fold_case(std::mem::take(&mut s.by_channel));
-        s.by_event_code = codes
-            .into_iter()
-            .map(|(c, n)| (u32::try_from(c).unwrap_or(u32::MAX), n))
-            .collect();
-        Ok(s)
+                s.by_channel = fold_case(std::mem::take(&mut s.by_channel));
+                s.by_event_code = codes
+                    .into_iter()
+                    .map(|(c, n)| (u32::try_from(c).unwrap_or(u32::MAX), n))
+                    .collect();
+                Ok(s)
+            })
+        })
     }
 }
 

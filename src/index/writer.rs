@@ -82,9 +82,14 @@ impl Writer {
             .writer
             .as_mut()
             .expect("the writer lives until finish consumes it");
-        let mut prepared = writer.prepare_commit().map_err(other)?;
+        // A commit can fail on damage an open could not see (a merge reads old segments):
+        // the message names the damaged file then, not just the engine's complaint.
+        let inner = &self.inner;
+        let mut prepared = writer
+            .prepare_commit()
+            .map_err(|e| inner.diagnose(other(e)))?;
         prepared.set_payload(&meta.to_payload());
-        prepared.commit().map_err(other)?;
+        prepared.commit().map_err(|e| inner.diagnose(other(e)))?;
         self.inner.reload()
     }
 
@@ -92,7 +97,8 @@ impl Writer {
     /// discarded: commit first.
     pub fn finish(mut self) -> Result<(), IndexError> {
         if let Some(w) = self.writer.take() {
-            w.wait_merging_threads().map_err(other)?;
+            w.wait_merging_threads()
+                .map_err(|e| self.inner.diagnose(other(e)))?;
         }
         self.inner.reload()
     }
