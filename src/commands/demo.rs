@@ -23,9 +23,9 @@ pub fn run(
     let index_dir = index.unwrap_or_else(|| base.join("index"));
     let corpus_dir = base.join(format!("corpus-{seed}-{events}"));
     let opts = DemoOptions { seed, events };
-    let files = write_corpus(&corpus_dir, &opts)?;
-
+    // The index first: a damaged one is refused before anything is generated or written.
     let wb = Workbench::create_or_open(&index_dir)?;
+    let files = write_corpus(&corpus_dir, &opts)?;
     let summary = super::ingest::ingest_with_progress(
         &wb,
         files,
