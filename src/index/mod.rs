@@ -96,6 +96,15 @@ impl Index {
         if !holds_index(dir) {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
+        let found = meta::read_version(dir);
+        if found != SCHEMA_VERSION {
+            // An older layout is not damage: it needs a new index whatever its files say.
+            return Err(IndexError::SchemaMismatch {
+                dir: dir.to_path_buf(),
+                found,
+                expected: SCHEMA_VERSION,
+            });
+        }
         let index = tantivy::Index::open_in_dir(dir).map_err(|e| unreadable_meta(dir, e))?;
         verify::check(&index, dir, verify::Depth::Full)
     }

@@ -115,3 +115,52 @@ impl Verified {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(len: u64, at_s: u64) -> Stamp {
+        Stamp {
+            len,
+            modified_ns: u128::from(at_s) * 1_000_000_000,
+            changed_ns: u128::from(at_s) * 1_000_000_000,
+            inode: 7,
+        }
+    }
+
+    #[test]
+    fn a_file_passes_only_as_it_was_and_only_once_settled() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut v = Verified::default();
+        // Changed in the last second: not remembered, checked again next time.
+        v.record("a.fast", stamp(10, 1_000), now);
+        assert!(!v.passed("a.fast", &stamp(10, 1_000)));
+        v.record("a.fast", stamp(10, 990), now);
+        assert!(v.passed("a.fast", &stamp(10, 990)));
+        // Any other length, time or inode is another file.
+        assert!(!v.passed("a.fast", &stamp(11, 990)));
+        assert!(!v.passed("a.fast", &stamp(10, 991)));
+        assert!(!v.passed(
+            "a.fast",
+            &Stamp {
+                inode: 8,
+                ..stamp(10, 990)
+            }
+        ));
+        v.retain(&["b.fast".to_string()]);
+        assert!(!v.passed("a.fast", &stamp(10, 990)));
+    }
+
+    #[test]
+    fn the_sidecar_round_trips_and_a_broken_one_means_check_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut v = Verified::default();
+        v.record("a.store", stamp(99, 10), now);
+        v.save(dir.path());
+        assert!(Verified::load(dir.path()).passed("a.store", &stamp(99, 10)));
+        fs::write(dir.path().join(VERIFIED_FILE), b"{not json").unwrap();
+        assert!(!Verified::load(dir.path()).passed("a.store", &stamp(99, 10)));
+    }
+}
