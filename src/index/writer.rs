@@ -39,7 +39,7 @@ impl Writer {
             Err(TantivyError::LockFailure(LockError::LockBusy, _)) => {
                 return Err(IndexError::InUse(inner.dir.clone()));
             }
-            Err(e) => return Err(other(e)),
+            Err(e) => return Err(inner.diagnose(other(e))),
         };
         // Merging segments of a million events holds their columns in memory: cap the size a
         // segment may reach by merging, so an ingest's peak memory does not grow with its size.
@@ -65,7 +65,9 @@ impl Writer {
             .fields
             .document(event, tags)
             .map_err(IndexError::Other)?;
-        self.w().add_document(doc).map_err(other)?;
+        self.w()
+            .add_document(doc)
+            .map_err(|e| self.inner.diagnose(other(e)))?;
         Ok(())
     }
 
