@@ -31,7 +31,7 @@ pub enum IndexError {
     /// A committed segment's file is missing, too short or fails its checksum: the index would
     /// answer wrongly, so it answers nothing and takes no new events.
     #[error(
-        "index {} is damaged: {summary}. Nothing was read from it or written to it. `huntbench verify --index {}` checks every file; `huntbench reindex --index {}` drops the damaged segment(s) into a new commit and keeps every intact event ({lost} events would be lost: ingest their original logs again to get them back, events still in the index are skipped as duplicates)",
+        "index {} is damaged: {summary}. No answer was served from it and nothing was written to it. `huntbench verify --index {}` checks every file; `huntbench reindex --index {}` drops the damaged segment(s) into a new commit and keeps every intact event ({lost} events would be lost: ingest their original logs again to get them back, events still in the index are skipped as duplicates)",
         dir.display(),
         dir.display(),
         dir.display()

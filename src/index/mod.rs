@@ -4,6 +4,10 @@
 //! `Arc`). One `Writer` at a time may add events; tantivy's lock file makes a second writer, in
 //! this process or another, fail with [`IndexError::InUse`]. Commits are atomic: an ingest killed
 //! half way leaves the index at its last commit.
+//!
+//! A damaged index is refused, not served: every open checks the committed segments' files
+//! (`verify.rs`, remembering what passed in `verified.rs`), an engine error runs the full
+//! check to name the damaged segment, and `reindex` (`repair.rs`) drops damaged segments.
 
 mod compile;
 mod error;
