@@ -296,3 +296,38 @@ fn ingest_counts_lost_records_as_rejected_and_recovered_ones_as_events() {
             .contains("53 cut off (records 478–530)")
     );
 }
+
+#[test]
+fn a_zeroed_last_record_of_a_chunk_is_named_lost_not_dropped_silently() {
+    let Some(orig) = intact(module_path!()) else {
+        return;
+    };
+    let (all, _) = read(&orig);
+    // The crate takes a zeroed magic with no record after it for the chunk's free space and
+    // says nothing. The last record of chunk 2, and of the last chunk holding records (the
+    // file's other chunks are empty), read last.
+    let chunks = (orig.len() - HEADER) / CHUNK;
+    let last = (0..chunks)
+        .rev()
+        .find(|&n| !record_offsets(&orig, n).is_empty())
+        .unwrap();
+    let mut bad = orig.clone();
+    let mut expected = Vec::new();
+    let mut lost = Vec::new();
+    for n in [2, last] {
+        let at = *record_offsets(&orig, n).last().unwrap();
+        let id = id_at(&orig, at);
+        assert_eq!(id, chunk_ids(&orig, n).1);
+        bad[at..at + 4].fill(0);
+        lost.push(id);
+        expected.push(format!(
+            "chunk {n} record {id}: the record at offset {:#x} is damaged (its header magic is \
+             zeroed): 1 lost (record {id}), the chunk's other records are read",
+            at - chunk_at(n)
+        ));
+    }
+    assert_eq!(lost, [260, 2261]);
+    let (got, errors) = read(&bad);
+    assert_eq!(lines(&errors), expected);
+    assert_all_but(&all, &got, &lost);
+}

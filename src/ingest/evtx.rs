@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::json_evtx::raw_from_evtx_json;
 use super::{IngestError, Sink};
-use gaps::{ChunkKey, Gaps};
+use gaps::{ChunkKey, Gaps, Seen};
 use recover::{CHUNK, Damage, recover_chunk};
 
 /// Read every record of an opened .evtx parser. Chunks whose header is damaged and the
@@ -31,14 +31,23 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
     let mut gaps = Gaps::default();
     // Chunks the crate refused whole, read again record by record once the rest is read.
     let mut damaged: Vec<u64> = Vec::new();
-    // Each record with the ID range of its chunk's header, to name what a damaged spot took.
+    // Each record with what its chunk says about the records around it.
     let records = parser.serialized_records(|r| {
         r.and_then(|r| {
+            let header = r.chunk.header;
             let key = ChunkKey {
-                first: r.chunk.header.first_event_record_id,
-                last: r.chunk.header.last_event_record_id,
+                first: header.first_event_record_id,
+                last: header.last_event_record_id,
             };
-            r.into_json_value().map(|v| (v, key))
+            let end = r.binxml_offset + u64::from(r.binxml_size) + 4;
+            let seen = Seen::new(
+                key,
+                r.event_record_id,
+                r.chunk.data,
+                end,
+                header.free_space_offset,
+            );
+            r.into_json_value().map(|v| (v, seen))
         })
     });
     for rec in records {
@@ -46,9 +55,9 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
             return;
         }
         match rec {
-            Ok((rec, key)) => {
+            Ok((rec, seen)) => {
                 last_id = Some(rec.event_record_id);
-                gaps.record(key, rec.event_record_id, file, sink);
+                gaps.record(seen, file, sink);
                 emit_record(rec, file, sink);
             }
             Err(EvtxError::FailedToParseChunk { chunk_id, source })
@@ -73,19 +82,33 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
         }
     }
     gaps.finish(file, sink);
-    if damaged.is_empty() {
+    if damaged.is_empty() && gaps.silent.is_empty() {
         return;
     }
+    // Read the chunks again for the ones refused whole and for the numbers of the chunks that
+    // lost records silently (a record knows its chunk's header, not its number).
+    let mut numbers: Vec<Option<u64>> = vec![None; gaps.silent.len()];
     for chunk in parser.chunks() {
         if sink.cancelled() {
             return;
         }
-        if let Ok(chunk) = chunk
-            && let Some(n) = chunk.number
-            && damaged.contains(&n)
-        {
+        let Ok(chunk) = chunk else { continue };
+        let Some(n) = chunk.number else { continue };
+        for (s, number) in gaps.silent.iter().zip(numbers.iter_mut()) {
+            let key = ChunkKey {
+                first: chunk.header.first_event_record_id,
+                last: chunk.header.last_event_record_id,
+            };
+            if s.key == key && number.is_none() {
+                *number = Some(n);
+            }
+        }
+        if damaged.contains(&n) {
             recover_chunk(chunk.data, CHUNK, n, Damage::StringTable, file, sink);
         }
+    }
+    for (s, number) in gaps.silent.iter().zip(numbers) {
+        s.report(file, number, sink);
     }
 }
 
