@@ -5,6 +5,7 @@
 
 mod cli_support;
 mod datasets_support;
+mod evtx_support;
 
 use std::collections::BTreeMap;
 
@@ -330,4 +331,80 @@ fn a_zeroed_last_record_of_a_chunk_is_named_lost_not_dropped_silently() {
     let (got, errors) = read(&bad);
     assert_eq!(lines(&errors), expected);
     assert_all_but(&all, &got, &lost);
+}
+
+/// Three chunks of 40 generated 4104 records each (IDs 1 to 120).
+fn synthesized() -> Vec<u8> {
+    let chunks: Vec<Vec<evtx_support::Rec>> = (0..3u64)
+        .map(|c| {
+            (1..=40u64)
+                .map(|i| {
+                    let id = c * 40 + i;
+                    evtx_support::Rec {
+                        id,
+                        unix: 1_729_510_000 + id * 60,
+                        computer: format!("ws{c}.corp.local"),
+                        script: format!("Invoke-Command -ComputerName srv{id} {{ whoami }}\r\n✓"),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    evtx_support::evtx(&chunks)
+}
+
+#[test]
+fn a_generated_log_damaged_four_ways_keeps_every_untouched_record() {
+    // Runs without ../shared: the log is written by the test.
+    let orig = synthesized();
+    let (all, errors) = read(&orig);
+    assert_eq!((all.len(), errors.len()), (120, 0));
+    assert_eq!(
+        all[&7].script_block_text.as_deref(),
+        Some("Invoke-Command -ComputerName srv7 { whoami }\r\n✓")
+    );
+    let mut bad = orig.clone();
+    // Chunk 0: its last record's magic zeroed (the crate would drop it without a word).
+    let last0 = *evtx_support::record_offsets(&orig, 0).last().unwrap();
+    bad[last0..last0 + 4].fill(0);
+    // Chunk 1: a garbage string table, and its 6th record's magic zeroed.
+    bad[chunk_at(1) + 128..chunk_at(1) + 384].fill(0xAB);
+    let sixth = evtx_support::record_offsets(&orig, 1)[5];
+    bad[sixth..sixth + 4].fill(0);
+    // Chunk 2: the copy ends in the middle of its 21st record.
+    let cut_at = evtx_support::record_offsets(&orig, 2)[20] + 100;
+    bad.truncate(cut_at);
+    let (got, errors) = read(&bad);
+    let mut expected = vec![format!(
+        "chunk 2 record 101: truncated at byte {cut_at}, {} bytes into the chunk; 20 records \
+         recovered, 20 cut off (records 101–120)",
+        cut_at - chunk_at(2)
+    )];
+    expected.extend(
+        (102..=120).map(|id| format!("chunk 2 record {id}: lost with record 101 (see there)")),
+    );
+    expected.push(
+        "chunk 1 record 46: string table damaged; 39 records recovered one by one, 1 lost \
+         (record 46)"
+            .into(),
+    );
+    expected.push(format!(
+        "chunk 0 record 40: the record at offset {:#x} is damaged (its header magic is \
+         zeroed): 1 lost (record 40), the chunk's other records are read",
+        last0 - chunk_at(0)
+    ));
+    assert_eq!(lines(&errors), expected);
+    let lost: Vec<u64> = [40, 46].into_iter().chain(101..=120).collect();
+    assert_all_but(&all, &got, &lost);
+}
+
+#[test]
+fn a_generated_log_with_a_garbage_chunk_header_loses_nothing() {
+    let orig = synthesized();
+    let (all, _) = read(&orig);
+    let mut bad = orig.clone();
+    bad[chunk_at(1)..chunk_at(1) + 64].fill(0x55);
+    let (got, errors) = read(&bad);
+    assert_eq!(lines(&errors), Vec::<String>::new());
+    assert_all_but(&all, &got, &[]);
 }
