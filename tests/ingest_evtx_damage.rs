@@ -408,3 +408,33 @@ fn a_generated_log_with_a_garbage_chunk_header_loses_nothing() {
     assert_eq!(lines(&errors), Vec::<String>::new());
     assert_all_but(&all, &got, &[]);
 }
+
+#[test]
+fn stale_records_in_a_damaged_chunks_free_space_are_not_read() {
+    // A chunk the log wrapped over keeps records of its previous pass after its free space.
+    // The crate never reads them from an intact chunk; read record by record, they must stay
+    // out too (their names point to where they were first written, so they would render
+    // wrong). Here record 5 of chunk 0 is copied after chunk 1's last record.
+    let orig = synthesized();
+    let (all, _) = read(&orig);
+    let fifth = evtx_support::record_offsets(&orig, 0)[4];
+    let size = u32::from_le_bytes(orig[fifth + 4..fifth + 8].try_into().unwrap()) as usize;
+    let free = u32::from_le_bytes(orig[chunk_at(1) + 48..chunk_at(1) + 52].try_into().unwrap());
+    let stale_at = chunk_at(1) + free as usize + 64;
+    let mut wrapped = orig.clone();
+    wrapped.copy_within(fifth..fifth + size, stale_at);
+    assert_eq!(id_at(&wrapped, stale_at), 5);
+    let (got, errors) = read(&wrapped);
+    assert_eq!(
+        (got.len(), errors.len()),
+        (120, 0),
+        "intact: the crate skips it"
+    );
+    for (what, at, len) in [("string table", 128, 256), ("header", 0, 64)] {
+        let mut bad = wrapped.clone();
+        bad[chunk_at(1) + at..chunk_at(1) + at + len].fill(0x55);
+        let (got, errors) = read(&bad);
+        assert_eq!(lines(&errors), Vec::<String>::new(), "{what}");
+        assert_all_but(&all, &got, &[]);
+    }
+}

@@ -12,6 +12,7 @@
 //! so the summary counts each as rejected.
 
 use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use evtx::{EvtxChunkData, EvtxChunkHeader, EvtxRecordHeader, ParserSettings};
@@ -61,7 +62,18 @@ pub(super) fn recover_chunk(
     let original = EvtxChunkHeader::from_bytes(&data)
         .ok()
         .filter(|_| valid >= CHUNK_HEADER);
-    let found = walk(&data, valid);
+    // Records past the header's free space, or outside its ID range, are stale ones of an
+    // earlier pass of the log over the chunk: the crate does not read them from an intact
+    // copy, so neither do we.
+    let live_end = original
+        .as_ref()
+        .map(|h| h.free_space_offset as usize)
+        .filter(|&free| (CHUNK_HEADER..=CHUNK).contains(&free))
+        .map_or(valid, |free| free.min(valid));
+    let ids = original
+        .as_ref()
+        .map(|h| h.first_event_record_id..=h.last_event_record_id);
+    let found = walk(&data, live_end, ids);
     let mut recovered: BTreeSet<u64> = BTreeSet::new();
     if let (Some(first), Some(last)) = (found.first(), found.last()) {
         let mut copy = data.clone();
@@ -89,16 +101,16 @@ pub(super) fn recover_chunk(
     let lost = lost_ids(&found, &recovered, original.as_ref());
     let told = match damage {
         Damage::StringTable => format!(
-            "string table damaged; {} records recovered one by one",
-            recovered.len()
+            "string table damaged; {} recovered one by one",
+            records(recovered.len())
         ),
         Damage::Header => format!(
-            "chunk header damaged; {} records recovered one by one",
-            recovered.len()
+            "chunk header damaged; {} recovered one by one",
+            records(recovered.len())
         ),
         Damage::Truncated { at, into } => format!(
-            "truncated at byte {at}, {into} bytes into the chunk; {} records recovered",
-            recovered.len()
+            "truncated at byte {at}, {into} bytes into the chunk; {} recovered",
+            records(recovered.len())
         ),
     };
     match lost {
@@ -168,13 +180,18 @@ fn lost_ids(
 
 /// The records of `data[..valid]` whose header (magic, size) and trailing size copy check out,
 /// walking from one to the next by size and, past a damaged one, to the next magic that does.
-fn walk(data: &[u8], valid: usize) -> Vec<Found> {
-    let mut found = Vec::new();
+/// Only IDs in `ids` (when known) and rising along the chunk count: a lower one is a stale
+/// record of the log's previous pass over the chunk.
+fn walk(data: &[u8], valid: usize, ids: Option<RangeInclusive<u64>>) -> Vec<Found> {
+    let mut found: Vec<Found> = Vec::new();
     let mut pos = CHUNK_HEADER;
     while pos + MIN_RECORD as usize <= valid {
         if let Some(f) = record_at(data, valid, pos) {
             pos += f.size as usize;
-            found.push(f);
+            let in_range = ids.as_ref().is_none_or(|r| r.contains(&f.id));
+            if in_range && found.last().is_none_or(|l| f.id > l.id) {
+                found.push(f);
+            }
             continue;
         }
         match memchr::memmem::find(&data[pos + 1..valid], b"**\0\0") {
@@ -208,8 +225,9 @@ fn rebuild_header(chunk: &mut [u8], first: &Found, last: &Found) {
         chunk[at..at + bytes.len()].copy_from_slice(bytes);
     };
     put(chunk, 0, b"ElfChnk\0");
-    put(chunk, 24, &first.id.min(last.id).to_le_bytes());
-    put(chunk, 32, &last.id.max(first.id).to_le_bytes());
+    // The walk keeps rising IDs only, so `first` has the lowest and `last` the highest.
+    put(chunk, 24, &first.id.to_le_bytes());
+    put(chunk, 32, &last.id.to_le_bytes());
     put(chunk, 40, &128u32.to_le_bytes());
     put(chunk, 44, &(last.offset as u32).to_le_bytes());
     put(
@@ -218,6 +236,15 @@ fn rebuild_header(chunk: &mut [u8], first: &Found, last: &Found) {
         &((last.offset + last.size as usize) as u32).to_le_bytes(),
     );
     chunk[128..CHUNK_HEADER].fill(0);
+}
+
+/// "1 record", "2 records".
+fn records(n: usize) -> String {
+    if n == 1 {
+        "1 record".into()
+    } else {
+        format!("{n} records")
+    }
 }
 
 /// `ids` as ranges: `4410–4411, 4415`.
