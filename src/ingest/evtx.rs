@@ -1,14 +1,22 @@
 //! .evtx files through the `evtx` crate, rendered to JSON and mapped by the same code as
-//! evtx_dump JSON files (so both agree). A bad record or chunk is reported and skipped.
+//! evtx_dump JSON files (so both agree). What damage leaves whole is still read: a chunk the
+//! crate refuses (string table, header, the cut-off end of a truncated copy) record by record
+//! (`recover`), and each lost record is reported by ID (`gaps` inside chunks the crate reads).
 
-use evtx::err::EvtxError;
-use evtx::{EvtxParser, ParserSettings};
+mod gaps;
+mod recover;
+
+use evtx::err::{ChunkError, EvtxError};
+use evtx::{EvtxChunkHeader, EvtxParser, ParserSettings, SerializedEvtxRecord};
 use serde_json::Value;
 
 use super::json_evtx::raw_from_evtx_json;
 use super::{IngestError, Sink};
+use gaps::{ChunkKey, Gaps, Seen};
+use recover::{CHUNK, Damage, recover_chunk};
 
-/// Read every record of an opened .evtx parser.
+/// Read every record of an opened .evtx parser. Chunks whose header is damaged and the
+/// cut-off end of a truncated copy were read by [`open`]; this reads the rest.
 pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
     parser: EvtxParser<T>,
     file: &str,
@@ -20,35 +28,106 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
         .validate_checksums(false);
     let mut parser = parser.with_configuration(settings);
     let mut last_id: Option<u64> = None;
-    for rec in parser.records_json_value() {
+    let mut gaps = Gaps::default();
+    // Chunks the crate refused whole, read again record by record once the rest is read.
+    let mut damaged: Vec<u64> = Vec::new();
+    // Each record with what its chunk says about the records around it.
+    let records = parser.serialized_records(|r| {
+        r.and_then(|r| {
+            let header = r.chunk.header;
+            let key = ChunkKey {
+                first: header.first_event_record_id,
+                last: header.last_event_record_id,
+            };
+            let end = r.binxml_offset + u64::from(r.binxml_size) + 4;
+            let seen = Seen::new(
+                key,
+                r.event_record_id,
+                r.chunk.data,
+                end,
+                header.free_space_offset,
+            );
+            r.into_json_value().map(|v| (v, seen))
+        })
+    });
+    for rec in records {
         if sink.cancelled() {
             return;
         }
         match rec {
-            Ok(rec) => {
+            Ok((rec, seen)) => {
                 last_id = Some(rec.event_record_id);
-                // Position by the logged EventRecordID (what analysts see), else the header's.
-                let raw = match &rec.data {
-                    Value::Object(o) => raw_from_evtx_json(o),
-                    _ => Err("the record did not render to a JSON object".into()),
-                };
-                let id = raw
-                    .as_ref()
-                    .ok()
-                    .and_then(|r| r.record_id)
-                    .unwrap_or(rec.event_record_id);
-                let pos = format!("record {id}");
-                let result = raw.and_then(|raw| raw.into_event(format!("{file}:{pos}")));
-                match result {
-                    Ok(e) => sink.event(e),
-                    Err(reason) => sink.error(IngestError::new(file, &pos, reason)),
-                }
+                gaps.record(seen, file, sink);
+                emit_record(rec, file, sink);
             }
-            Err(err) => {
-                let pos = error_position(&err, last_id);
-                sink.error(IngestError::new(file, &pos, error_chain(&err)));
+            Err(EvtxError::FailedToParseChunk { chunk_id, source })
+                if matches!(*source, ChunkError::FailedToBuildStringCache { .. }) =>
+            {
+                damaged.push(chunk_id);
+            }
+            // `open` read this chunk's records already (the same header check).
+            Err(EvtxError::FailedToParseChunk { source, .. })
+                if matches!(*source, ChunkError::FailedToParseChunkHeader(_)) => {}
+            Err(err) => match &err {
+                EvtxError::FailedToReadRecordAt {
+                    chunk: Some(chunk),
+                    offset,
+                    source,
+                } => gaps.damaged(*chunk, *offset, root_cause(&**source), error_chain(&err)),
+                _ => {
+                    let pos = error_position(&err, last_id);
+                    sink.error(IngestError::new(file, &pos, error_chain(&err)));
+                }
+            },
+        }
+    }
+    gaps.finish(file, sink);
+    if damaged.is_empty() && gaps.silent.is_empty() {
+        return;
+    }
+    // Read the chunks again for the ones refused whole and for the numbers of the chunks that
+    // lost records silently (a record knows its chunk's header, not its number).
+    let mut numbers: Vec<Option<u64>> = vec![None; gaps.silent.len()];
+    for chunk in parser.chunks() {
+        if sink.cancelled() {
+            return;
+        }
+        let Ok(chunk) = chunk else { continue };
+        let Some(n) = chunk.number else { continue };
+        for (s, number) in gaps.silent.iter().zip(numbers.iter_mut()) {
+            let key = ChunkKey {
+                first: chunk.header.first_event_record_id,
+                last: chunk.header.last_event_record_id,
+            };
+            if s.key == key && number.is_none() {
+                *number = Some(n);
             }
         }
+        if damaged.contains(&n) {
+            recover_chunk(chunk.data, CHUNK, n, Damage::StringTable, file, sink);
+        }
+    }
+    for (s, number) in gaps.silent.iter().zip(numbers) {
+        s.report(file, number, sink);
+    }
+}
+
+/// Map one rendered record to an Event and send it (or why it is not one).
+fn emit_record(rec: SerializedEvtxRecord<Value>, file: &str, sink: &mut dyn Sink) {
+    // Position by the logged EventRecordID (what analysts see), else the header's.
+    let raw = match &rec.data {
+        Value::Object(o) => raw_from_evtx_json(o),
+        _ => Err("the record did not render to a JSON object".into()),
+    };
+    let id = raw
+        .as_ref()
+        .ok()
+        .and_then(|r| r.record_id)
+        .unwrap_or(rec.event_record_id);
+    let pos = format!("record {id}");
+    match raw.and_then(|raw| raw.into_event(format!("{file}:{pos}"))) {
+        Ok(e) => sink.event(e),
+        Err(reason) => sink.error(IngestError::new(file, &pos, reason)),
     }
 }
 
@@ -80,12 +159,22 @@ fn error_chain(err: &dyn std::error::Error) -> String {
     s
 }
 
-/// Size of the file header and of each chunk: an .evtx is always one header and whole chunks.
-const HEADER: u64 = 4096;
-const CHUNK: u64 = 65536;
+/// The innermost cause: what is wrong, without the crate's generic wrappers.
+fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut cur = err;
+    while let Some(c) = cur.source() {
+        cur = c;
+    }
+    cur.to_string()
+}
 
-/// Open an .evtx from any seekable reader, reporting a bad header as an error, and a file that
-/// ends inside a chunk (a truncated copy), whose last records the crate skips silently.
+/// Size of the file header: an .evtx is one header and whole chunks.
+const HEADER: u64 = 4096;
+
+/// Open an .evtx from any seekable reader, reporting a bad file header as an error. The
+/// chunks the crate cannot read at all are read here, record by record, while the reader is
+/// at hand: those whose header is damaged, and the cut-off last chunk of a truncated copy
+/// (whose records the crate skips silently); their records go to `sink` before the others.
 pub(crate) fn open<T: std::io::Read + std::io::Seek>(
     mut r: T,
     file: &str,
@@ -96,19 +185,16 @@ pub(crate) fn open<T: std::io::Read + std::io::Seek>(
         r.seek(SeekFrom::Start(0))?;
         Ok(len)
     });
+    // Only a file that starts as an .evtx has chunks to look at.
     if let Ok(len) = len
         && len > HEADER
-        && !(len - HEADER).is_multiple_of(CHUNK)
+        && EvtxParser::from_read_seek(&mut r).is_ok()
     {
-        let chunk = (len - HEADER) / CHUNK;
-        sink.error(IngestError::new(
-            file,
-            &format!("chunk {chunk}"),
-            format!(
-                "the file ends {} bytes into this chunk (truncated copy?): its records are not read",
-                (len - HEADER) % CHUNK
-            ),
-        ));
+        read_damaged_chunks(&mut r, len, file, sink);
+    }
+    if r.seek(SeekFrom::Start(0)).is_err() {
+        sink.error(IngestError::new(file, "file header", "cannot seek".into()));
+        return None;
     }
     match EvtxParser::from_read_seek(r) {
         Ok(p) => Some(p),
@@ -117,4 +203,48 @@ pub(crate) fn open<T: std::io::Read + std::io::Seek>(
             None
         }
     }
+}
+
+/// Read, record by record, every chunk whose header does not parse (the crate refuses it
+/// with the same check) and the part of a last chunk the file's end cuts off.
+fn read_damaged_chunks<T: std::io::Read + std::io::Seek>(
+    r: &mut T,
+    len: u64,
+    file: &str,
+    sink: &mut dyn Sink,
+) {
+    use std::io::{Read, SeekFrom};
+    let whole = (len - HEADER) / CHUNK as u64;
+    let mut header = [0u8; 512];
+    for n in 0..whole {
+        if sink.cancelled() {
+            return;
+        }
+        let at = HEADER + n * CHUNK as u64;
+        if r.seek(SeekFrom::Start(at)).is_err() || r.read_exact(&mut header).is_err() {
+            return;
+        }
+        if EvtxChunkHeader::from_bytes(&header).is_ok() {
+            continue;
+        }
+        let mut data = vec![0u8; CHUNK];
+        if r.seek(SeekFrom::Start(at)).is_err() || r.read_exact(&mut data).is_err() {
+            return;
+        }
+        // The crate skips an all-zero chunk (free space in a log), and so do we.
+        if data.iter().any(|&b| b != 0) {
+            recover_chunk(data, CHUNK, n, Damage::Header, file, sink);
+        }
+    }
+    let into = ((len - HEADER) % CHUNK as u64) as usize;
+    if into == 0 {
+        return;
+    }
+    let mut data = Vec::with_capacity(CHUNK);
+    let at = HEADER + whole * CHUNK as u64;
+    if r.seek(SeekFrom::Start(at)).is_err() || r.take(into as u64).read_to_end(&mut data).is_err() {
+        return;
+    }
+    let damage = Damage::Truncated { at: len, into };
+    recover_chunk(data, into, whole, damage, file, sink);
 }
