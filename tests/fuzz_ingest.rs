@@ -8,77 +8,15 @@
 
 mod fuzz_support;
 
+use std::cell::Cell;
+
+use fuzz_support::props::read;
 use fuzz_support::seeds::{self, SCRIPT};
-use fuzz_support::{config, inert, mutated};
+use fuzz_support::{config, mutated};
 use huntbench::event::Event;
-use huntbench::ingest::{IngestError, parse_bytes};
-use huntbench::output::{Column, CsvMode, Fit, Layout, Table, csv_text, to_json_compact};
-use huntbench::sanitize::inert_text;
+use huntbench::ingest::parse_bytes;
 use proptest::prelude::*;
-
-/// Everything a reader may say about one input that the properties check.
-fn read(name: &str, bytes: &[u8]) -> Result<(Vec<Event>, Vec<IngestError>), TestCaseError> {
-    let (events, errors) = parse_bytes(name, bytes);
-    if let Some(p) = errors
-        .iter()
-        .find(|e| e.reason.contains("internal parser failure"))
-    {
-        return Err(TestCaseError::fail(format!("a reader panicked: {p}")));
-    }
-    if !bytes.iter().all(u8::is_ascii_whitespace) {
-        prop_assert!(
-            !events.is_empty() || !errors.is_empty(),
-            "a non-blank input gave neither an event nor an error"
-        );
-    }
-    let again = parse_bytes(name, bytes);
-    prop_assert_eq!(
-        &(events.clone(), errors.clone()),
-        &again,
-        "two reads differ"
-    );
-    for e in &events {
-        rendered_inert(e).map_err(TestCaseError::fail)?;
-    }
-    Ok((events, errors))
-}
-
-/// The attacker-controlled fields of an event as the CLI shows them (table in both layouts,
-/// CSV in its safe mode, JSON, the TUI's text view) hold no control or bidi character but the
-/// layout's own line ends.
-fn rendered_inert(e: &Event) -> Result<(), String> {
-    let summary = huntbench::analytics::event_summary(e);
-    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let cells = [
-        e.computer.clone(),
-        e.channel.clone(),
-        e.provider.clone(),
-        opt(&e.user),
-        opt(&e.user_id),
-        opt(&e.process_name),
-        opt(&e.decoded_command),
-        summary.to_string(),
-    ];
-    let names = [
-        "computer", "channel", "provider", "user", "user_id", "name", "decoded", "text",
-    ];
-    let mut table = Table::new(names.iter().map(|n| Column::new(n, Fit::Text)).collect());
-    table.push(cells.iter());
-    for (width, layout) in [
-        (200, Layout::Auto),
-        (60, Layout::Auto),
-        (80, Layout::Expanded),
-    ] {
-        inert(&table.render(width, layout), &['\n'])?;
-    }
-    let csv = csv_text(&names, [cells.iter()], CsvMode::Safe).map_err(|x| x.to_string())?;
-    inert(&csv, &['\r', '\n'])?;
-    if csv.replace("\r\n", "").contains(['\r', '\n']) {
-        return Err(format!("a CSV record spans lines: {csv:?}"));
-    }
-    inert(&to_json_compact(e).map_err(|x| x.to_string())?, &[])?;
-    inert(&inert_text(&summary), &['\n'])
-}
+use proptest::test_runner::TestRunner;
 
 /// An event without where it was read from (`source` names the position, which junk moves).
 fn placeless(mut e: Event) -> Event {
@@ -100,13 +38,31 @@ fn every_seed_reads_cleanly() {
     }
 }
 
+/// Seeds changed by up to six mutations each. The run also checks the mutations reach both
+/// paths: records still read, and damage reported.
+#[test]
+fn mutated_renderings() {
+    let mut runner = TestRunner::new(config(384));
+    let (kept, reported) = (Cell::new(0), Cell::new(0));
+    runner
+        .run(&mutated(seeds::ingest_seeds(), 6), |(name, bytes)| {
+            let (events, errors) = read(&name, &bytes)?;
+            kept.set(kept.get() + usize::from(!events.is_empty()));
+            reported.set(reported.get() + usize::from(!errors.is_empty()));
+            Ok(())
+        })
+        .unwrap();
+    let cases = runner.config().cases as usize;
+    assert!(
+        kept.get() > cases / 10 && reported.get() > cases / 10,
+        "kept {} reported {} of {cases}",
+        kept.get(),
+        reported.get()
+    );
+}
+
 proptest! {
     #![proptest_config(config(384))]
-
-    #[test]
-    fn mutated_renderings((name, bytes) in mutated(seeds::ingest_seeds(), 6)) {
-        read(&name, &bytes)?;
-    }
 
     #[test]
     fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
@@ -152,6 +108,78 @@ proptest! {
         let blank = junk.iter().all(|j| j.iter().all(u8::is_ascii_whitespace));
         if kind == 1 && !blank {
             prop_assert!(!errors.is_empty(), "junk lines read without a word");
+        }
+    }
+}
+
+/// Shapes random mutation rarely builds: deep nesting in each syntax, containers nested past
+/// their limit, a BOM alone, a header alone. Each is read or reported, never a crash or silence.
+#[test]
+fn hostile_shapes_are_read_or_reported() {
+    let deep = 100_000;
+    let xml_open = seeds::xml_line(1, SCRIPT);
+    let xml_open = &xml_open[..xml_open.find("<EventData>").unwrap()];
+    let csv = seeds::text_renderings()
+        .into_iter()
+        .find(|(n, _)| n == "evtxecmd_csv")
+        .unwrap()
+        .1;
+    let csv_header = &csv[..csv.iter().position(|&b| b == b'\n').unwrap() + 1];
+    let mut nested_gz = seeds::xml_line(2, SCRIPT).into_bytes();
+    for _ in 0..8 {
+        nested_gz = seeds::gzip(&nested_gz);
+    }
+    let shapes: Vec<(&str, Vec<u8>)> = vec![
+        ("deep json object", "{\"Event\":".repeat(deep).into_bytes()),
+        ("deep json array", "[".repeat(deep).into_bytes()),
+        (
+            "deep json line",
+            format!("{}\n", "{\"a\":".repeat(deep) + &"}".repeat(deep)).into_bytes(),
+        ),
+        (
+            "deep xml",
+            format!("{xml_open}<EventData>{}", "<Data>".repeat(deep)).into_bytes(),
+        ),
+        (
+            "deep xml closed",
+            format!(
+                "{xml_open}<EventData>{}{}</EventData></Event>\n",
+                "<x>".repeat(deep),
+                "</x>".repeat(deep)
+            )
+            .into_bytes(),
+        ),
+        ("gzip nested 8 deep", nested_gz),
+        ("bom alone", b"\xEF\xBB\xBF".to_vec()),
+        ("utf16 bom alone", b"\xFF\xFE".to_vec()),
+        ("utf16 odd byte", b"\xFF\xFE<\0E".to_vec()),
+        ("csv header alone", csv_header.to_vec()),
+        (
+            "csv wide row",
+            [csv_header, ",".repeat(deep).as_bytes()].concat(),
+        ),
+        (
+            "truncated gzip",
+            seeds::gzip(SCRIPT.as_bytes())[..12].to_vec(),
+        ),
+        ("zip signature alone", b"PK\x03\x04".to_vec()),
+    ];
+    for (name, bytes) in shapes {
+        let (events, errors) = read(name, &bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(errors.iter().all(|e| e.file == name), "{name}: {errors:?}");
+        if name == "deep xml closed" {
+            // Well-formed: its System part is the event; the nested elements are no Data.
+            assert_eq!(events.len(), 1, "{name}");
+            assert_eq!(
+                (events[0].record_id, events[0].computer.as_str()),
+                (Some(1), seeds::HOST)
+            );
+        } else {
+            assert!(events.is_empty(), "{name}: {events:?}");
+            assert!(!errors.is_empty(), "{name}");
+        }
+        if name == "gzip nested 8 deep" {
+            assert!(errors[0].reason.contains("nested too deeply"), "{errors:?}");
         }
     }
 }

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)] // each fuzz_* binary uses its own part of this module
 
+pub mod props;
 pub mod seeds;
 
 use proptest::prelude::*;

@@ -280,3 +280,17 @@ pub const QUERIES: &[&str] = &[
     "time:[2024-10-21T11:00:00 TO 2024-10-21T12:00:00] time:>=-24h",
     "computer:(ws01 OR ws02) TargetUserName=\"adm*\"",
 ];
+
+/// A valid 4096-byte EVTX file header announcing one chunk (the evtx crate reads it even with
+/// a wrong checksum, so none is computed), so fuzzed bytes after it reach the chunk parser.
+pub fn evtx_header() -> Vec<u8> {
+    let mut h = vec![0u8; 4096];
+    h[..8].copy_from_slice(b"ElfFile\0");
+    h[24..32].copy_from_slice(&1u64.to_le_bytes()); // next record id
+    h[32..36].copy_from_slice(&128u32.to_le_bytes()); // header size
+    h[36..38].copy_from_slice(&1u16.to_le_bytes()); // minor version
+    h[38..40].copy_from_slice(&3u16.to_le_bytes()); // major version
+    h[40..42].copy_from_slice(&4096u16.to_le_bytes()); // header block size
+    h[42..44].copy_from_slice(&1u16.to_le_bytes()); // chunk count
+    h
+}
