@@ -8,10 +8,11 @@ mod fuzz_support;
 
 use huntbench::analytics::exclusions::validate_op;
 use huntbench::analytics::search::parse;
-use huntbench::analytics::{ExclusionStore, Wildcard, parse_op};
+use huntbench::analytics::{Exclusion, ExclusionOp, ExclusionStore, Wildcard, parse_op};
 use huntbench::extended::{analyze, command_line_script, decode_encoded_command};
 use huntbench::fuzzing::{match_brackets, tokenize};
 use proptest::prelude::*;
+use proptest::test_runner::TestRunner;
 
 use fuzz_support::seeds::{self, PATTERNS, QUERIES, SCRIPTS};
 use fuzz_support::{config, mutated};
@@ -119,28 +120,21 @@ proptest! {
         prop_assert_eq!(decode_encoded_command(&line), Some(script));
     }
 
-    /// A valid pattern is stored and read back as the same operation (the store file is its
-    /// written form: TOML, with the pattern's quotes, newlines and control characters).
+    /// A valid pattern, written the way the store file writes it (TOML, with the pattern's
+    /// quotes, newlines and control characters), reads back as the same operation.
     #[test]
-    fn exclusion_patterns_round_trip_through_the_store(
+    fn exclusion_patterns_round_trip_through_toml(
         pattern in mutated_text(PATTERNS.iter().map(|s| s.to_string()).collect(), 6),
     ) {
         let op = parse_op(&pattern);
         prop_assert_eq!(&parse_op(&pattern), &op);
         if validate_op(&op).is_ok() {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("exclusions.toml");
-            let mut store = ExclusionStore::open(&path).unwrap();
-            let added = store.add(SB, "ScriptBlockText", op.clone(), Some(&pattern));
-            let added = added.map_err(|e| TestCaseError::fail(format!("{e}")))?;
-            prop_assert_eq!(&added.op, &op);
-            let back = ExclusionStore::open(&path).unwrap();
-            prop_assert_eq!(back.list().len(), 1);
-            prop_assert_eq!(&back.list()[0].op, &op);
-            prop_assert_eq!(back.list()[0].note.as_deref(), added.note.as_deref());
+            let x = exclusion(op, &pattern);
+            let text = toml::to_string(&x).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let back: Exclusion = toml::from_str(&text).map_err(|e| TestCaseError::fail(format!("{e}: {text}")))?;
+            prop_assert_eq!(back, x);
         }
     }
-
     /// A pattern matches any text made by filling its `*`s, in any ASCII case.
     #[test]
     fn wildcard_matches_its_fillings(
@@ -169,6 +163,52 @@ proptest! {
             prop_assert!(!why.is_empty());
         }
     }
+}
+
+fn exclusion(op: ExclusionOp, note: &str) -> Exclusion {
+    Exclusion {
+        id: "x1".into(),
+        analytic: SB.into(),
+        field: "ScriptBlockText".into(),
+        op,
+        note: Some(note.into()),
+        enabled: true,
+        created: "2024-10-21T11:31:56Z".into(),
+    }
+}
+
+/// The store itself, end to end, on a few mutated patterns. Each add is an atomic, synced
+/// write (milliseconds on an idle disk, up to a second on a busy one), so this runs a handful
+/// of cases, a 32nd of `HUNTBENCH_FUZZ_CASES`; the TOML property above runs the many.
+#[test]
+fn exclusion_patterns_round_trip_through_the_store() {
+    let mut cfg = config(6 * 32);
+    cfg.cases /= 32;
+    let mut runner = TestRunner::new(cfg);
+    let patterns = proptest::collection::vec(
+        mutated_text(PATTERNS.iter().map(|s| s.to_string()).collect(), 6),
+        1..6,
+    );
+    runner
+        .run(&patterns, |patterns| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("exclusions.toml");
+            let mut store = ExclusionStore::open(&path).unwrap();
+            let mut added = Vec::new();
+            for p in &patterns {
+                let op = parse_op(p);
+                if validate_op(&op).is_ok() {
+                    let x = store.add(SB, "ScriptBlockText", op.clone(), Some(p));
+                    let x = x.map_err(|e| TestCaseError::fail(format!("{e}")))?;
+                    prop_assert_eq!(&x.op, &op);
+                    added.push(x);
+                }
+            }
+            let back = ExclusionStore::open(&path).unwrap();
+            prop_assert_eq!(back.list(), added.as_slice());
+            Ok(())
+        })
+        .unwrap();
 }
 
 #[test]
