@@ -13,6 +13,8 @@ pub mod commands;
 pub mod demo;
 pub mod event;
 pub mod extended;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod ingest;
 pub mod output;

@@ -10,7 +10,7 @@ mod deferred;
 pub mod edges;
 pub mod encoded;
 pub mod hunt;
-mod lexer;
+pub(crate) mod lexer;
 mod names;
 mod params;
 mod prefilter;

@@ -23,6 +23,7 @@ pub fn parse(query: &str, now: i64) -> Result<SearchExpr, AnalyticsError> {
         at: 0,
         now,
         len: query.len(),
+        depth: 0,
     };
     let e = p.or(None).map_err(bad)?;
     if let Some((pos, t)) = p.toks.get(p.at) {
@@ -36,14 +37,33 @@ pub fn parse(query: &str, now: i64) -> Result<SearchExpr, AnalyticsError> {
     Ok(e)
 }
 
+/// How deep `(`, `field:(` and `NOT` may nest. Why a limit: parsing (and compiling and
+/// dropping the tree) recurses once per level, so a pasted run of thousands overflowed the stack
+/// and aborted the process; no real query comes near this.
+const MAX_NESTING: usize = 64;
+
 struct Parser {
     toks: Vec<(usize, Tok)>,
     at: usize,
     now: i64,
     len: usize,
+    /// Open `(` and `NOT` levels around the current token.
+    depth: usize,
 }
 
 impl Parser {
+    /// One level deeper; an error past [`MAX_NESTING`].
+    fn deeper(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(format!(
+                "parentheses and NOT nest more than {MAX_NESTING} deep (position {})",
+                self.pos()
+            ));
+        }
+        Ok(())
+    }
+
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.at).map(|(_, t)| t)
     }
@@ -76,7 +96,10 @@ impl Parser {
     fn unary(&mut self, field: Option<&str>) -> Result<SearchExpr, String> {
         if self.peek() == Some(&Tok::Not) {
             self.at += 1;
-            return Ok(SearchExpr::Not(Box::new(self.unary(field)?)));
+            self.deeper()?;
+            let inner = self.unary(field)?;
+            self.depth -= 1;
+            return Ok(SearchExpr::Not(Box::new(inner)));
         }
         self.primary(field)
     }
@@ -93,7 +116,9 @@ impl Parser {
                     Tok::FieldOpen(f) => Some(index_field(f)?),
                     _ => field.map(str::to_string),
                 };
+                self.deeper()?;
                 let e = self.or(inner.as_deref())?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(format!("the `(` at position {pos} is never closed"));
                 }
