@@ -46,6 +46,9 @@ pub struct IngestOptions {
     pub extended: bool,
     /// Answer the parity analytics from a one-pass scan before indexing (`on_live`).
     pub live: bool,
+    /// Largest record held in memory and nested document spooled to disk; the first-answer
+    /// scan reads under the same limits as the indexing pass.
+    pub limits: ingest::Limits,
 }
 
 impl Default for IngestOptions {
@@ -55,6 +58,7 @@ impl Default for IngestOptions {
             commit_every: 250_000,
             extended: true,
             live: true,
+            limits: ingest::Limits::default(),
         }
     }
 }
@@ -304,7 +308,8 @@ pub fn ingest(
     let mut tagger = Tagger::with_extended(queries, opts.extended);
     let fingerprints = tagger.fingerprints();
     let mut tally = Tally::with_inputs(&paths);
-    let readers = ingest::spawn(paths, opts.threads.max(1));
+    let readers =
+        ingest::spawn_limited(paths, opts.threads.max(1), ingest::keep_all(), opts.limits);
 
     let mut summary = IngestSummary {
         files: readers.files as u64,
@@ -417,7 +422,7 @@ fn scan_files(
 ) -> (Vec<HuntResult>, ReadReport) {
     let tagger = Tagger::new(queries);
     let mut tally = Tally::with_inputs(&paths);
-    let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep);
+    let readers = ingest::spawn_limited(paths, opts.threads.max(1), keep, opts.limits);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
     let mut seen: HashSet<u64> = HashSet::new();
     let mut matched = Vec::new();
