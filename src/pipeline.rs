@@ -102,9 +102,11 @@ pub struct IngestSummary {
 /// Numbers records that have no record id and identical content within one file (see
 /// `Event::occurrence`), so their identities differ. Identical records are interchangeable,
 /// so the order in which parallel readers deliver them does not change the set of identities.
+/// Keyed by a hash of the file name, not the name: one entry per id-less record of a run, so
+/// a 2 M-element array of them must not cost 2 M strings.
 #[derive(Default)]
 pub struct Occurrences {
-    seen: HashMap<(String, u64), u32>,
+    seen: HashMap<(u64, u64), u32>,
 }
 
 impl Occurrences {
@@ -117,8 +119,8 @@ impl Occurrences {
         let file = event
             .source
             .rsplit_once(':')
-            .map_or(event.source.as_str(), |(f, _)| f)
-            .to_string();
+            .map_or(event.source.as_str(), |(f, _)| f);
+        let file = xxhash_rust::xxh3::xxh3_64(file.as_bytes());
         let n = self.seen.entry((file, event.uid())).or_insert(0);
         event.occurrence = *n;
         *n += 1;
