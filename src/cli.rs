@@ -64,8 +64,9 @@ pub struct TimeArgs {
 /// `--max-record-size`, `--max-document-size`: how much of one input may be held at once.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct LimitArgs {
-    /// Largest record held in memory to be parsed (an NDJSON line, an `<Event>`, a JSON array
-    /// element or a JSON document that is not an array, an EvtxECmd CSV row). A longer one is
+    /// Largest record held in memory to be parsed (an NDJSON line, an `<Event>`, one element of
+    /// a JSON array or of a Splunk `results` / xmltodict `Events.Event` list, any other JSON
+    /// document, an EvtxECmd CSV row). A longer one is
     /// skipped up to the next record and reported with its line. An .evtx record is under
     /// 64 KiB and a 4104 script block part about 32 K UTF-16 characters, so the default leaves
     /// room for any real event. Binary units: 64M, 2G, 512K.

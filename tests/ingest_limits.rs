@@ -458,3 +458,54 @@ fn the_limit_flags_take_units_and_are_documented_in_help() {
     assert!(err.contains("\"lots\" is not a size"), "{err}");
     assert_eq!(ingest::parse_size("64M"), Ok(64 * MIB));
 }
+
+#[test]
+fn a_splunk_export_and_an_xmltodict_document_over_the_cap_are_read_result_by_result() {
+    let cap = 64 * 1024;
+    let flat = |i: u64| format!("{{\"EventID\":1,\"Hostname\":\"h\",\"_time\":{i}}}");
+    let huge = format!(
+        "{{\"EventID\":1,\"Hostname\":\"h\",\"_time\":1,\"x\":\"{}\"}}",
+        "G".repeat(cap)
+    );
+    let items = |n: u64| -> String {
+        let mut v: Vec<String> = (0..n).map(flat).collect();
+        v.insert(2, huge.clone());
+        v.join(",\n    ")
+    };
+    // 10,000 results (about 380 KB) after keys that are not events.
+    let export = format!(
+        "\n{{\n  \"preview\": false,\n  \"fields\": [{{\"name\": \"results\"}}],\n  \"results\": [\n    {}\n  ],\n  \"messages\": []\n}}\n",
+        items(10_000)
+    );
+    let (events, errors) =
+        parse_bytes_limited("export.json", export.as_bytes(), small(cap as u64, MIB));
+    assert_eq!(events.len(), 10_000, "{errors:?}");
+    assert_eq!(events[0].source, "export.json:line 2 result 1");
+    assert_eq!(events[2].source, "export.json:line 2 result 4");
+    let reason = |what: &str| {
+        format!(
+            "record too large: {} bytes of this {what} skipped; the limit is 64 KiB (raise it \
+             with --max-record-size)",
+            huge.len()
+        )
+    };
+    assert_eq!(
+        positions(&errors),
+        vec![("line 2 result 3".to_string(), reason("array element"))]
+    );
+
+    let xmltodict = format!("{{\"Events\": {{\"Event\": [\n{}\n]}}}}", items(10_000));
+    let (events, errors) =
+        parse_bytes_limited("events.json", xmltodict.as_bytes(), small(cap as u64, MIB));
+    assert_eq!(events.len(), 10_000, "{errors:?}");
+    assert_eq!(events[9_999].source, "events.json:line 1 element 10001");
+    assert_eq!(
+        positions(&errors),
+        vec![("line 1 element 3".to_string(), reason("array element"))]
+    );
+
+    // Under the cap the document is read whole, as before: the same events and positions.
+    let (whole, errors) = parse_bytes_limited("export.json", export.as_bytes(), small(MIB, MIB));
+    assert_eq!(whole.len(), 10_001, "{errors:?}");
+    assert_eq!(whole[3].source, "export.json:line 2 result 4");
+}

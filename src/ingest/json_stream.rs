@@ -1,7 +1,10 @@
 //! Whole JSON documents (`[…]`, pretty-printed objects, objects concatenated across lines) in
 //! bounded memory. A document up to the record cap is parsed in one piece, as always. A larger
 //! one is cut into its top-level values, and a top-level array into its elements, each parsed
-//! on its own: a 2 GB array of small events needs no more memory than one of them.
+//! on its own: a 2 GB array of small events needs no more memory than one of them. So are the
+//! two arrays wrapped in an object that `json.rs` reads as lists of events: a Splunk export's
+//! `{"results":[…]}` and xmltodict's `{"Events":{"Event":[…]}}` (their other keys are not
+//! events and are passed over, as `emit_value` does).
 //!
 //! Why a small byte scanner rather than serde_json's `SeqAccess`: an element over the cap must
 //! be *skipped* and the elements after it still read, which a deserializer that has failed
@@ -39,6 +42,10 @@ pub(crate) fn read_json_whole(
         line: 1,
         top: None,
         cur: None,
+        str_start: None,
+        last_str: None,
+        key: None,
+        in_events: false,
     };
     doc.feed(&first);
     drop(first);
@@ -67,13 +74,32 @@ struct Doc<'a> {
     in_str: bool,
     esc: bool,
     line: u64,
-    /// The top-level array being read: the line it opens on and its elements so far.
-    top: Option<(u64, u64)>,
+    /// The array whose elements are read one by one.
+    top: Option<Streamed>,
     cur: Option<Value>,
+    /// Only while a top-level object is collected, to find `results` / `Events.Event`: where
+    /// the open string started in this read, the last short string closed (its depth and
+    /// bytes), the key of the value about to start, and whether `Events` is open.
+    str_start: Option<usize>,
+    last_str: Option<(usize, Vec<u8>)>,
+    key: Option<(usize, Vec<u8>)>,
+    in_events: bool,
+}
+
+/// An array read element by element: the line of the value it belongs to (the document's
+/// position, as `emit_value` names it), what its items are called there, their count so far,
+/// and `depth` inside it.
+struct Streamed {
+    line: u64,
+    label: &'static str,
+    n: u64,
+    depth: usize,
 }
 
 /// The value being collected (a top-level value, or one element of the top-level array).
 struct Value {
+    /// The line it starts on.
+    line: u64,
     pos: String,
     /// `depth` outside the value: it ends when a bracket brings `depth` back to this.
     base: usize,
@@ -99,6 +125,7 @@ impl Doc<'_> {
         if let Some(v) = &mut self.cur {
             v.from = 0;
         }
+        self.str_start = None;
         let mut i = 0;
         while i < data.len() {
             let b = data[i];
@@ -109,6 +136,11 @@ impl Doc<'_> {
                     self.esc = true;
                 } else if b == b'"' {
                     self.in_str = false;
+                    if let Some(s) = self.str_start.take() {
+                        // A key cut by a read is not seen: the object is then read whole.
+                        self.last_str =
+                            (i - s <= 16).then(|| (self.depth, data[s + 1..i].to_vec()));
+                    }
                     if self.cur_is(Shape::Quoted) {
                         self.finish(data, i + 1);
                     }
@@ -127,31 +159,46 @@ impl Doc<'_> {
             if b == b'\n' {
                 self.line += 1;
             }
+            let in_items = self.top.as_ref().is_some_and(|t| t.depth == self.depth);
             let starts = self.cur.is_none()
                 && !b.is_ascii_whitespace()
-                && (self.depth == 0 || (self.depth == 1 && self.top.is_some()))
-                && !(self.depth == 1 && matches!(b, b',' | b']'));
+                && (self.depth == 0 || in_items)
+                && !(in_items && matches!(b, b',' | b']'));
+            let wrapper = self
+                .cur
+                .as_ref()
+                .is_some_and(|v| v.base == 0 && v.shape == Shape::Container);
             match b {
                 b'"' => {
                     if starts {
                         self.start(i, Shape::Quoted);
                     }
                     self.in_str = true;
+                    if wrapper && self.depth <= 2 {
+                        self.str_start = Some(i);
+                        self.last_str = None;
+                    }
                 }
+                b':' if wrapper => self.key = self.last_str.take().filter(|k| k.0 == self.depth),
                 b'[' if starts && self.depth == 0 => {
-                    self.top = Some((self.line, 0));
+                    self.stream("element");
                     self.depth = 1;
                 }
                 b'{' | b'[' => {
                     if starts {
                         self.start(i, Shape::Container);
+                    } else if wrapper {
+                        self.wrapped_value(b);
                     }
                     self.depth += 1;
                 }
                 b'}' | b']' if self.depth > 0 && !starts => {
                     self.depth -= 1;
-                    if self.depth == 0 {
+                    if self.top.as_ref().is_some_and(|t| self.depth < t.depth) {
                         self.top = None;
+                    }
+                    if self.depth < 2 {
+                        self.in_events = false;
                     }
                     if self.cur.as_ref().is_some_and(|v| v.base == self.depth) {
                         self.finish(data, i + 1);
@@ -168,6 +215,30 @@ impl Doc<'_> {
         }
     }
 
+    /// The elements of the array opening here are read one by one.
+    fn stream(&mut self, label: &'static str) {
+        let line = self.cur.take().map_or(self.line, |v| v.line);
+        self.top = Some(Streamed {
+            line,
+            label,
+            n: 0,
+            depth: self.depth + 1,
+        });
+    }
+
+    /// A value opens (`b`) inside the top-level object being collected: is it one of the
+    /// arrays of events `emit_value` reads out of such an object?
+    fn wrapped_value(&mut self, b: u8) {
+        let key = self.key.take();
+        let named = |k: &[u8]| key.as_ref().is_some_and(|(_, got)| got == k);
+        match (self.depth, b) {
+            (1, b'[') if named(b"results") => self.stream("result"),
+            (1, b'{') if named(b"Events") => self.in_events = true,
+            (2, b'[') if self.in_events && named(b"Event") => self.stream("element"),
+            _ => {}
+        }
+    }
+
     fn cur_is(&self, shape: Shape) -> bool {
         self.cur
             .as_ref()
@@ -176,13 +247,14 @@ impl Doc<'_> {
 
     fn start(&mut self, at: usize, shape: Shape) {
         let pos = match &mut self.top {
-            Some((line, n)) => {
-                *n += 1;
-                format!("line {line} element {n}")
+            Some(t) => {
+                t.n += 1;
+                format!("line {} {} {}", t.line, t.label, t.n)
             }
             None => format!("line {}", self.line),
         };
         self.cur = Some(Value {
+            line: self.line,
             pos,
             base: self.depth,
             shape,
@@ -203,10 +275,10 @@ impl Doc<'_> {
 
     fn emit(&mut self, v: Value, to_eof: bool) {
         if v.skipping {
-            let what = if self.top.is_some() || v.pos.contains("element") {
+            let what = if self.top.is_some() {
                 "array element"
             } else {
-                "JSON value (a document that is not an array is read as one record)"
+                "JSON value (a document that is not a list of events is read as one record)"
             };
             let tail = if to_eof {
                 ", to the end of the input (it never ends)"
@@ -232,7 +304,7 @@ impl Doc<'_> {
     fn end(&mut self) {
         if let Some(v) = self.cur.take() {
             self.emit(v, true);
-        } else if let Some((line, _)) = self.top {
+        } else if let Some(Streamed { line, .. }) = self.top {
             self.sink.error(IngestError::new(
                 self.file,
                 &format!("line {line}"),

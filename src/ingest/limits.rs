@@ -2,8 +2,9 @@
 //! input (a 4 MB .gz that expands to gigabytes of one record, a member with no record end).
 //!
 //! Two sizes, both raisable on the command line:
-//! - a **record** (an NDJSON line, an `<Event>` element, one element of a JSON array, a JSON
-//!   document that is not an array, an EvtxECmd CSV row) is held whole in memory to be parsed.
+//! - a **record** (an NDJSON line, an `<Event>` element, one element of a JSON array or of a
+//!   Splunk `results` / xmltodict `Events.Event` list, any other JSON document, an EvtxECmd CSV
+//!   row) is held whole in memory to be parsed.
 //!   An .evtx record is < 64 KiB and a 4104 script block part ≤ ~32 K UTF-16 characters, so
 //!   even verbose renderings of one event stay far below the 16 MiB default; a record over the
 //!   cap is skipped up to the next record boundary and reported with where it starts.
