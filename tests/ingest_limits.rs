@@ -509,3 +509,50 @@ fn a_splunk_export_and_an_xmltodict_document_over_the_cap_are_read_result_by_res
     assert_eq!(whole.len(), 10_001, "{errors:?}");
     assert_eq!(whole[3].source, "export.json:line 2 result 4");
 }
+
+#[test]
+fn the_first_answer_pass_reads_under_the_same_limits() {
+    // A matching event of 2 MiB: over a 1 MiB cap it must be in neither the live rows nor the
+    // index (under the default cap the live scan would have shown its row).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.jsonl");
+    let padded = json_event(2).replacen('{', &format!("{{\"pad\":\"{}\",", "P".repeat(2 << 20)), 1);
+    let quiet = json_event(1).replace("Invoke-Command", "Get-Date");
+    std::fs::write(&file, format!("{quiet}\n{padded}\n")).unwrap();
+    let index = dir.path().join("index");
+    let run = |cap: &str| {
+        let _ = std::fs::remove_dir_all(&index);
+        cli_support::run(
+            dir.path(),
+            &[
+                "ingest",
+                "--index",
+                index.to_str().unwrap(),
+                "--max-record-size",
+                cap,
+                file.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let (code, out, err) = run("1M");
+    assert_eq!(code, 1, "{err}");
+    let out = String::from_utf8_lossy(&out);
+    let live = out
+        .lines()
+        .find(|l| l.starts_with("Analytics over these files"))
+        .unwrap();
+    assert!(live.ends_with("indexing follows): 0 rows"), "{live}");
+    assert!(out.contains("indexed             1\n"), "{out}");
+    assert!(out.contains("big.jsonl: line 2: record too large"), "{out}");
+    // The same file under a cap that holds it: both events, in the live rows too.
+    let (code, out, err) = run("4M");
+    assert_eq!(code, 0, "{err}");
+    let out = String::from_utf8_lossy(&out);
+    let live = out
+        .lines()
+        .find(|l| l.starts_with("Analytics over these files"))
+        .unwrap();
+    assert!(live.ends_with("indexing follows): 1 rows"), "{live}");
+    assert!(out.contains("indexed             2\n"), "{out}");
+}

@@ -295,4 +295,28 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn an_end_tag_cut_by_a_read_still_ends_the_skipped_record() {
+        // `</Event>` starts 3 bytes before the second read's end: only the carry finds it.
+        let end_at = 2 * CHUNK - 3;
+        let mut input = b"<Event>".to_vec();
+        input.resize(end_at, b'x');
+        input.extend(b"</Event>\n<Event>ok</Event>\n");
+        let got = pieces(TextKind::Xml, &input, 1000);
+        assert_eq!(
+            got,
+            vec![
+                Piece::TooLarge {
+                    line: 1,
+                    bytes: (end_at + 8) as u64,
+                    to_eof: false
+                },
+                Piece::Chunk {
+                    line: 1,
+                    data: b"\n<Event>ok</Event>\n".to_vec()
+                },
+            ]
+        );
+    }
 }
