@@ -170,7 +170,7 @@ xmltodict, EvtxECmd, winlogbeat, Splunk export, flat), EvtxECmd CSV; in UTF-8 or
 
 /// Read a non-seekable stream of any format.
 fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, depth: usize) {
-    let head = match read_head(r) {
+    let (head, blank_lines) = match read_head(r) {
         Ok(h) => h,
         Err(e) => {
             sink.error(IngestError::new(
@@ -182,7 +182,11 @@ fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, de
         }
     };
     let format = detect(&head);
-    let mut r = Cursor::new(head).chain(r);
+    // The leading blank lines are given back as a stream, never as a buffer.
+    let mut r = std::io::repeat(b'\n')
+        .take(blank_lines)
+        .chain(Cursor::new(head))
+        .chain(r);
     if matches!(
         format,
         Format::Gzip | Format::Zip | Format::Utf16Le | Format::Utf16Be

@@ -59,7 +59,13 @@ pub(crate) fn split_stream(
         }
         s.emit_until(s.rec_start, emit);
         if s.pending.len() > s.max_record {
-            s.skip(r, emit, cancelled)?;
+            if record_offset(kind, &s.pending) == s.pending.len() {
+                // Only white space so far (no record has started): nothing to keep.
+                let all = s.pending.len();
+                s.emit_until(all, emit);
+            } else {
+                s.skip(r, emit, cancelled)?;
+            }
         }
     }
 }
