@@ -61,6 +61,38 @@ pub struct TimeArgs {
     pub tz: Option<String>,
 }
 
+/// `--max-record-size`, `--max-document-size`: how much of one input may be held at once.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct LimitArgs {
+    /// Largest record held in memory to be parsed (an NDJSON line, an `<Event>`, one element of
+    /// a JSON array or of a Splunk `results` / xmltodict `Events.Event` list, any other JSON
+    /// document, an EvtxECmd CSV row). A longer one is
+    /// skipped up to the next record and reported with its line. An .evtx record is under
+    /// 64 KiB and a 4104 script block part about 32 K UTF-16 characters, so the default leaves
+    /// room for any real event. Binary units: 64M, 2G, 512K.
+    #[arg(long, value_name = "SIZE", default_value = "16M", value_parser = parse_limit)]
+    pub max_record_size: u64,
+    /// Largest .evtx or zip found inside a .gz or zip: it is spooled to an anonymous temporary
+    /// file (disk, not memory) to be read; a bigger one is reported with how far it got and
+    /// skipped, and the next member is read.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_limit)]
+    pub max_document_size: u64,
+}
+
+impl LimitArgs {
+    /// The readers' limits.
+    pub fn limits(&self) -> crate::ingest::Limits {
+        crate::ingest::Limits {
+            max_record: self.max_record_size,
+            max_document: self.max_document_size,
+        }
+    }
+}
+
+fn parse_limit(s: &str) -> Result<u64, String> {
+    crate::ingest::parse_size(s)
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -94,6 +126,8 @@ pub enum Command {
         /// measure its cost.
         #[arg(long)]
         no_extended: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// What the index holds.
     Stats {
@@ -112,6 +146,9 @@ pub enum Command {
         /// Run straight over these files instead of the index (one pass, nothing stored).
         #[arg(long, num_args = 1.., value_name = "PATH")]
         input: Vec<PathBuf>,
+        /// Limits of the `--input` readers.
+        #[command(flatten)]
+        limits: LimitArgs,
         #[command(flatten)]
         time: TimeArgs,
     },

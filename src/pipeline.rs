@@ -46,6 +46,9 @@ pub struct IngestOptions {
     pub extended: bool,
     /// Answer the parity analytics from a one-pass scan before indexing (`on_live`).
     pub live: bool,
+    /// Largest record held in memory and nested document spooled to disk; the first-answer
+    /// scan reads under the same limits as the indexing pass.
+    pub limits: ingest::Limits,
 }
 
 impl Default for IngestOptions {
@@ -55,6 +58,7 @@ impl Default for IngestOptions {
             commit_every: 250_000,
             extended: true,
             live: true,
+            limits: ingest::Limits::default(),
         }
     }
 }
@@ -98,9 +102,11 @@ pub struct IngestSummary {
 /// Numbers records that have no record id and identical content within one file (see
 /// `Event::occurrence`), so their identities differ. Identical records are interchangeable,
 /// so the order in which parallel readers deliver them does not change the set of identities.
+/// Keyed by a hash of the file name, not the name: one entry per id-less record of a run, so
+/// a 2 M-element array of them must not cost 2 M strings.
 #[derive(Default)]
 pub struct Occurrences {
-    seen: HashMap<(String, u64), u32>,
+    seen: HashMap<(u64, u64), u32>,
 }
 
 impl Occurrences {
@@ -113,8 +119,8 @@ impl Occurrences {
         let file = event
             .source
             .rsplit_once(':')
-            .map_or(event.source.as_str(), |(f, _)| f)
-            .to_string();
+            .map_or(event.source.as_str(), |(f, _)| f);
+        let file = xxhash_rust::xxh3::xxh3_64(file.as_bytes());
         let n = self.seen.entry((file, event.uid())).or_insert(0);
         event.occurrence = *n;
         *n += 1;
@@ -304,7 +310,8 @@ pub fn ingest(
     let mut tagger = Tagger::with_extended(queries, opts.extended);
     let fingerprints = tagger.fingerprints();
     let mut tally = Tally::with_inputs(&paths);
-    let readers = ingest::spawn(paths, opts.threads.max(1));
+    let readers =
+        ingest::spawn_limited(paths, opts.threads.max(1), ingest::keep_all(), opts.limits);
 
     let mut summary = IngestSummary {
         files: readers.files as u64,
@@ -417,7 +424,7 @@ fn scan_files(
 ) -> (Vec<HuntResult>, ReadReport) {
     let tagger = Tagger::new(queries);
     let mut tally = Tally::with_inputs(&paths);
-    let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep);
+    let readers = ingest::spawn_limited(paths, opts.threads.max(1), keep, opts.limits);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
     let mut seen: HashSet<u64> = HashSet::new();
     let mut matched = Vec::new();

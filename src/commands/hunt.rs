@@ -26,6 +26,12 @@ pub enum Exclusions {
     OfIndex(PathBuf),
 }
 
+/// `--input` files and the limits to read them under.
+pub struct Input {
+    pub paths: Vec<PathBuf>,
+    pub limits: crate::ingest::Limits,
+}
+
 /// Run saved queries over the index, or over `input` files with no index. With `--input`
 /// the exit status says how reading went, as `ingest`'s does.
 pub fn hunt(
@@ -33,10 +39,14 @@ pub fn hunt(
     ids: &[String],
     format: Format,
     exclusions: Exclusions,
-    input: Vec<PathBuf>,
+    input: Input,
     time: &TimeArgs,
     out: &Output,
 ) -> Result<ExitCode> {
+    let Input {
+        paths: input,
+        limits,
+    } = input;
     let (range, tz) = super::time_args(time)?;
     // The index is opened only when the rows come from it (not for `--input`).
     let wb = if input.is_empty() {
@@ -64,8 +74,11 @@ pub fn hunt(
             Exclusions::None => None,
             Exclusions::OfIndex(d) => Some(Workbench::open(d)?.exclusions()?),
         };
-        let (mut results, report) =
-            pipeline::hunt_files_report(&chosen, input, range, &IngestOptions::default());
+        let opts = IngestOptions {
+            limits,
+            ..IngestOptions::default()
+        };
+        let (mut results, report) = pipeline::hunt_files_report(&chosen, input, range, &opts);
         for e in &report.errors {
             eprintln!("warning: {}", inert_line(&e.to_string()));
         }

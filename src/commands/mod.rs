@@ -82,10 +82,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             threads,
             commit_every,
             no_extended,
+            limits,
         }) => {
             let mut opts = crate::pipeline::IngestOptions {
                 commit_every: commit_every.max(1),
                 extended: !no_extended,
+                limits: limits.limits(),
                 ..Default::default()
             };
             if let Some(t) = threads {
@@ -99,6 +101,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             format,
             no_exclusions,
             input,
+            limits,
             time,
         }) => {
             let exclusions = if no_exclusions {
@@ -112,6 +115,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 cli.index
                     .clone()
                     .map_or(hunt::Exclusions::None, hunt::Exclusions::OfIndex)
+            };
+            let input = hunt::Input {
+                paths: input,
+                limits: limits.limits(),
             };
             hunt::hunt(&index_dir, &ids, format, exclusions, input, &time, &out)
         }

@@ -79,25 +79,23 @@ pub(crate) fn detect(head: &[u8]) -> Format {
 
 /// Read the first [`PEEK`] bytes, and past them while all that was read is whitespace (a file
 /// may open with any amount of it). Skipped whitespace is kept as its newlines only, so line
-/// numbers stay right. A UTF-8 BOM is dropped: every reader below sees plain UTF-8.
-pub(crate) fn read_head(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+/// numbers stay right; they are counted, not kept (the second value), so a gigabyte of them
+/// costs no memory. A UTF-8 BOM is dropped: every reader below sees plain UTF-8.
+pub(crate) fn read_head(r: &mut dyn Read) -> std::io::Result<(Vec<u8>, u64)> {
     let mut head = Vec::with_capacity(PEEK);
     r.take(PEEK as u64).read_to_end(&mut head)?;
     if head.starts_with(b"\xEF\xBB\xBF") {
         head.drain(..3);
     }
-    let mut newlines = 0usize;
+    let mut newlines = 0u64;
     while !head.is_empty() && head.iter().all(u8::is_ascii_whitespace) {
-        newlines += memchr::memchr_iter(b'\n', &head).count();
+        newlines += memchr::memchr_iter(b'\n', &head).count() as u64;
         head.clear();
         if r.take(PEEK as u64).read_to_end(&mut head)? == 0 {
             break;
         }
     }
-    if newlines > 0 {
-        head.splice(0..0, std::iter::repeat_n(b'\n', newlines));
-    }
-    Ok(head)
+    Ok((head, newlines))
 }
 
 /// A short, inert picture of how an input starts, for "not recognized" messages.

@@ -106,11 +106,27 @@ fn line_of(p: &csv::Position, lfs: &RefCell<VecDeque<u64>>) -> u64 {
 }
 
 /// Read an EvtxECmd CSV stream record by record (a quoted Payload may span lines).
-/// Positions are the line a record starts on.
-pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
+/// Positions are the line a record starts on. A record over `max_record` bytes is reported
+/// with its line and skipped; the records after it are read.
+pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, max_record: u64, sink: &mut dyn Sink) {
     let lfs = Rc::new(RefCell::new(VecDeque::new()));
-    let marked = CrlfMarks {
+    let flags = Rc::new(RefCell::new(VecDeque::new()));
+    let capped = RecordCap {
         inner: r,
+        max: max_record,
+        in_quotes: false,
+        len: 0,
+        dropping: false,
+        out: 0,
+        rec_start: 0,
+        last_was_cr: false,
+        flags: Rc::clone(&flags),
+        input: vec![0; 64 * 1024],
+        at: 0,
+        filled: 0,
+    };
+    let marked = CrlfMarks {
+        inner: capped,
         pos: 0,
         last_was_cr: false,
         lfs: Rc::clone(&lfs),
@@ -131,16 +147,47 @@ pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
         }
     };
     let mut rec = csv::ByteRecord::new();
+    // Over-long records seen, reported once their skipped length is known: (line, flag).
+    let mut too_long: Vec<(u64, usize)> = Vec::new();
+    let mut flags_seen = 0usize;
+    let mut shift = Shift {
+        flags: &flags,
+        counted: 0,
+        lines: 0,
+    };
+    let report = |too_long: &mut Vec<(u64, usize)>, sink: &mut dyn Sink, all: bool| {
+        let flags = flags.borrow();
+        too_long.retain(|&(line, i)| {
+            let f = &flags[i];
+            if !(f.done || all) {
+                return true;
+            }
+            sink.error(IngestError::new(
+                file,
+                &format!("line {line}"),
+                format!(
+                    "record too large: {} bytes skipped up to the next record; the limit is {} \
+                     (raise it with --max-record-size)",
+                    f.bytes,
+                    super::limits::human(max_record)
+                ),
+            ));
+            false
+        });
+    };
     loop {
+        report(&mut too_long, sink, false);
         if sink.cancelled() {
             return;
         }
-        let line = line_of(rdr.position(), &lfs);
+        let line = line_of(rdr.position(), &lfs) + shift.get(flags_seen);
         match rdr.read_byte_record(&mut rec) {
-            Ok(false) => return,
+            Ok(false) => return report(&mut too_long, sink, true),
             Ok(true) => {}
             Err(e) => {
-                let pos = e.position().map_or(line, |p| line_of(p, &lfs));
+                let pos = e
+                    .position()
+                    .map_or(line, |p| line_of(p, &lfs) + shift.get(flags_seen));
                 sink.error(IngestError::new(
                     file,
                     &format!("line {pos}"),
@@ -152,7 +199,21 @@ pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
                 continue;
             }
         }
-        let pos = format!("line {}", rec.position().map_or(line, |p| line_of(p, &lfs)));
+        let rec_line = rec
+            .position()
+            .map_or(line, |p| line_of(p, &lfs) + shift.get(flags_seen));
+        // The record cut short by `RecordCap` is not read: its text is not all there.
+        let end = rdr.position().byte();
+        if flags
+            .borrow()
+            .get(flags_seen)
+            .is_some_and(|f| f.start < end)
+        {
+            too_long.push((rec_line, flags_seen));
+            flags_seen += 1;
+            continue;
+        }
+        let pos = format!("line {rec_line}");
         let cells: Vec<std::borrow::Cow<str>> = rec.iter().map(String::from_utf8_lossy).collect();
         let get = |k: &str| {
             headers
@@ -165,6 +226,133 @@ pub(crate) fn parse_csv(file: &str, r: &mut dyn Read, sink: &mut dyn Sink) {
             Ok(e) => sink.event(e),
             Err(reason) => sink.error(IngestError::new(file, &pos, reason)),
         }
+    }
+}
+
+/// Line ends inside the over-long records already passed, which the csv reader never saw.
+struct Shift<'a> {
+    flags: &'a RefCell<VecDeque<Flag>>,
+    counted: usize,
+    lines: u64,
+}
+
+impl Shift<'_> {
+    /// The shift for a record after the first `seen` flagged ones (counted once each).
+    fn get(&mut self, seen: usize) -> u64 {
+        let flags = self.flags.borrow();
+        while self.counted < seen && flags[self.counted].done {
+            self.lines += flags[self.counted].newlines;
+            self.counted += 1;
+        }
+        self.lines
+    }
+}
+
+/// A record `RecordCap` cut short: where it starts in the stream the csv reader sees, and
+/// how many bytes it had in all (final once `done`).
+struct Flag {
+    start: u64,
+    bytes: u64,
+    /// Line ends inside it that the csv reader did not see (its line numbers are that short).
+    newlines: u64,
+    done: bool,
+}
+
+/// Passes a CSV stream through, but never more than `max` bytes of one record: the rest of
+/// an over-long record is dropped up to its line end (a quote is closed first so that ends
+/// the record) and the record is flagged with the line ends dropped, so the csv reader's
+/// ByteRecord never grows past the cap and line numbers can be put right. Records end at a newline outside quotes
+/// (RFC 4180: `""` inside quotes toggles twice, so counting quotes is enough).
+struct RecordCap<R> {
+    inner: R,
+    max: u64,
+    in_quotes: bool,
+    /// Bytes of the current record so far.
+    len: u64,
+    dropping: bool,
+    /// Bytes handed to the csv reader so far, and where its current record starts.
+    out: u64,
+    rec_start: u64,
+    last_was_cr: bool,
+    flags: Rc<RefCell<VecDeque<Flag>>>,
+    input: Vec<u8>,
+    at: usize,
+    filled: usize,
+}
+
+impl<R: Read> Read for RecordCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() {
+            if self.at == self.filled {
+                if n > 0 {
+                    break;
+                }
+                self.at = 0;
+                self.filled = self.inner.read(&mut self.input)?;
+                if self.filled == 0 {
+                    if let Some(f) = self.flags.borrow_mut().back_mut() {
+                        f.done = true;
+                    }
+                    return Ok(0);
+                }
+            }
+            let b = self.input[self.at];
+            self.at += 1;
+            let was_in = self.in_quotes;
+            if b == b'"' {
+                self.in_quotes = !self.in_quotes;
+            }
+            let ends = b == b'\n' && !self.in_quotes;
+            let after_cr = std::mem::replace(&mut self.last_was_cr, b == b'\r');
+            if self.dropping {
+                if ends {
+                    self.dropping = false;
+                    self.len = 0;
+                    if let Some(f) = self.flags.borrow_mut().back_mut() {
+                        // The record's size, like its text, leaves out its line end.
+                        f.bytes -= u64::from(after_cr);
+                        f.done = true;
+                    }
+                } else {
+                    if let Some(f) = self.flags.borrow_mut().back_mut() {
+                        f.bytes += 1;
+                        f.newlines += u64::from(b == b'\n');
+                    }
+                    continue;
+                }
+            } else if ends {
+                self.len = 0;
+            } else {
+                self.len += 1;
+                if self.len > self.max {
+                    self.dropping = true;
+                    self.flags.borrow_mut().push_back(Flag {
+                        start: self.rec_start,
+                        bytes: self.len,
+                        newlines: 0,
+                        done: false,
+                    });
+                    // Everything before this byte was handed on: the csv reader is inside
+                    // quotes exactly when the stream was before it.
+                    if !was_in {
+                        continue;
+                    }
+                    // Close the quoted field for the csv reader (this byte is dropped).
+                    buf[n] = b'"';
+                    n += 1;
+                    self.out += 1;
+                    continue;
+                }
+            }
+            buf[n] = b;
+            n += 1;
+            self.out += 1;
+            if ends {
+                self.rec_start = self.out;
+            }
+        }
+        Ok(n)
     }
 }
 

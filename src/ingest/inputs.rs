@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 
 use super::detect::{Format, PEEK, detect, preview, read_head};
-use super::text::{TextKind, has_record, parse_chunk, parse_json_whole, split_stream};
-use super::{Batch, IngestError, Sink, evtx, evtxecmd};
+use super::limits::{Limits, human};
+use super::split::{Piece, split_stream};
+use super::text::{TextKind, has_record, parse_chunk};
+use super::{Batch, IngestError, Sink, evtx, evtxecmd, json_stream};
 
 /// Containers inside containers deeper than this are refused (zip bombs, loops).
 const MAX_DEPTH: usize = 4;
@@ -33,6 +35,8 @@ pub(crate) struct Ctx<'a> {
     pub progress: Option<&'a SyncSender<Batch>>,
     /// Set when the consumer went away: stop reading.
     pub cancel: Option<&'a AtomicBool>,
+    /// How much of one record or nested document may be held.
+    pub limits: Limits,
 }
 
 impl Ctx<'_> {
@@ -166,7 +170,7 @@ xmltodict, EvtxECmd, winlogbeat, Splunk export, flat), EvtxECmd CSV; in UTF-8 or
 
 /// Read a non-seekable stream of any format.
 fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, depth: usize) {
-    let head = match read_head(r) {
+    let (head, blank_lines) = match read_head(r) {
         Ok(h) => h,
         Err(e) => {
             sink.error(IngestError::new(
@@ -178,7 +182,11 @@ fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, de
         }
     };
     let format = detect(&head);
-    let mut r = Cursor::new(head).chain(r);
+    // The leading blank lines are given back as a stream, never as a buffer.
+    let mut r = std::io::repeat(b'\n')
+        .take(blank_lines)
+        .chain(Cursor::new(head))
+        .chain(r);
     if matches!(
         format,
         Format::Gzip | Format::Zip | Format::Utf16Le | Format::Utf16Be
@@ -197,14 +205,8 @@ fn read_stream(label: &str, r: &mut dyn Read, ctx: &Ctx, sink: &mut dyn Sink, de
             read_stream(label, &mut gz, ctx, sink, depth + 1);
         }
         Format::Zip => {
-            let mut all = Vec::new();
-            match r.read_to_end(&mut all) {
-                Ok(_) => read_zip(label, Cursor::new(all), ctx, sink, depth + 1),
-                Err(e) => sink.error(IngestError::new(
-                    label,
-                    &format!("byte {}", all.len()),
-                    format!("cannot read: {e}"),
-                )),
+            if let Some(file) = spool(label, "zip archive", &mut r, ctx.limits, sink) {
+                read_zip(label, file, ctx, sink, depth + 1);
             }
         }
         Format::Utf16Le | Format::Utf16Be => {
@@ -269,20 +271,10 @@ fn read_records(
             format!("cannot read: {e}"),
         )
     };
-    let read_all = |r: &mut dyn Read, sink: &mut dyn Sink| -> Option<Vec<u8>> {
-        let mut all = Vec::new();
-        match r.read_to_end(&mut all) {
-            Ok(_) => Some(all),
-            Err(e) => {
-                sink.error(broken(e));
-                None
-            }
-        }
-    };
     match format {
         Format::Evtx => {
-            if let Some(all) = read_all(r, sink)
-                && let Some(p) = evtx::open(Cursor::new(all), label, sink)
+            if let Some(file) = spool(label, ".evtx", r, ctx.limits, sink)
+                && let Some(p) = evtx::open(file, label, sink)
             {
                 evtx::parse_evtx(p, label, ctx.evtx_threads, sink);
             }
@@ -295,18 +287,26 @@ fn read_records(
             };
             let cancelled = || ctx.cancelled();
             let mut seen = false;
+            let max = ctx.limits.max_record;
             let res = split_stream(
                 kind,
                 r,
-                |line, data| {
-                    if has_record(kind, &data) {
+                ctx.limits.record(),
+                &mut |piece| match piece {
+                    Piece::Chunk { line, data } if has_record(kind, &data) => {
                         seen = true;
                         ctx.chunks.submit(kind, label, line, data, sink)
-                    } else {
-                        // Nothing but junk or blanks: parsed here, so its errors are counted
-                        // and a file of only junk is reported once, not also as empty.
+                    }
+                    // Nothing but junk or blanks: parsed here, so its errors are counted
+                    // and a file of only junk is reported once, not also as empty.
+                    Piece::Chunk { line, data } => {
                         parse_chunk(kind, label, line, &data, &|_| true, sink)
                     }
+                    Piece::TooLarge {
+                        line,
+                        bytes,
+                        to_eof,
+                    } => sink.error(too_large(label, line, bytes, to_eof, max)),
                 },
                 &cancelled,
             );
@@ -316,11 +316,11 @@ fn read_records(
             return seen;
         }
         Format::JsonWhole => {
-            if let Some(all) = read_all(r, sink) {
-                parse_json_whole(label, &all, sink);
+            if let Err(e) = json_stream::read_json_whole(label, r, ctx.limits.record(), sink) {
+                sink.error(broken(e));
             }
         }
-        Format::EvtxECmdCsv => evtxecmd::parse_csv(label, r, sink),
+        Format::EvtxECmdCsv => evtxecmd::parse_csv(label, r, ctx.limits.max_record, sink),
         Format::Empty => {}
         Format::Unknown => {
             let mut head = [0u8; 48];
@@ -337,6 +337,90 @@ fn read_records(
         Format::Gzip | Format::Zip | Format::Utf16Le | Format::Utf16Be => {}
     }
     false
+}
+
+/// The error for a line-oriented record over the cap.
+fn too_large(label: &str, line: u64, bytes: u64, to_eof: bool, max: u64) -> IngestError {
+    let how = if to_eof {
+        "skipped to the end of the input (no record boundary came)"
+    } else {
+        "skipped up to the next record"
+    };
+    IngestError::new(
+        label,
+        &format!("line {line}"),
+        format!(
+            "record too large: {bytes} bytes {how}; the limit is {} (raise it with \
+             --max-record-size)",
+            human(max)
+        ),
+    )
+}
+
+/// Copy a nested document the readers must seek in (an .evtx or a zip inside a .gz or a zip)
+/// to an anonymous temporary file, never to memory, up to the document cap. Over the cap it is
+/// reported with how far it got, and skipped.
+fn spool(
+    label: &str,
+    what: &str,
+    r: &mut dyn Read,
+    limits: Limits,
+    sink: &mut dyn Sink,
+) -> Option<File> {
+    let mut file = match tempfile::tempfile() {
+        Ok(f) => f,
+        Err(e) => {
+            sink.error(IngestError::new(
+                label,
+                "byte 0",
+                format!("cannot create a temporary file to read this {what} from: {e}"),
+            ));
+            return None;
+        }
+    };
+    let read = std::cell::Cell::new(0u64);
+    let cap = limits.max_document;
+    let copied = std::io::copy(
+        &mut Offset {
+            inner: r,
+            read: &read,
+        }
+        .take(cap.saturating_add(1)),
+        &mut file,
+    );
+    match copied {
+        Ok(n) if n > cap => {
+            sink.error(IngestError::new(
+                label,
+                &format!("byte {cap}"),
+                format!(
+                    "document too large: this {what} is bigger than the limit of {} (raise it \
+                     with --max-document-size); skipped after {cap} bytes",
+                    human(cap)
+                ),
+            ));
+            None
+        }
+        Ok(_) => match file.seek(SeekFrom::Start(0)) {
+            Ok(_) => Some(file),
+            Err(e) => {
+                sink.error(IngestError::new(
+                    label,
+                    "byte 0",
+                    format!("cannot read back the temporary copy of this {what}: {e}"),
+                ));
+                None
+            }
+        },
+        Err(e) => {
+            sink.error(IngestError::new(
+                label,
+                &format!("byte {}", read.get()),
+                format!("cannot read: {e}"),
+            ));
+            None
+        }
+    }
 }
 
 /// Every member of a zip archive is its own input, named `archive.zip!member`.

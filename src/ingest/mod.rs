@@ -22,10 +22,13 @@ mod json;
 mod json_ecs;
 mod json_evtx;
 mod json_flat;
+mod json_stream;
 mod json_xmltodict;
+mod limits;
 mod mapping;
 mod parallel;
 mod prefilter;
+mod split;
 mod surrogates;
 mod text;
 mod xml;
@@ -37,6 +40,7 @@ use serde::Serialize;
 
 use crate::event::Event;
 
+pub use limits::{DEFAULT_MAX_DOCUMENT, DEFAULT_MAX_RECORD, Limits, parse_size};
 pub use prefilter::{Keep, LiteralPrefilter, keep_all, needle_of_pattern};
 
 /// A problem with one input, at one position; the rest of the input is still read.
@@ -115,13 +119,20 @@ pub fn spawn(paths: Vec<PathBuf>, threads: usize) -> Readers {
 /// is always parsed, so truncated lines are still reported; other bad records that fail
 /// `keep` are skipped without an error. EVTX and whole JSON documents ignore `keep`.
 pub fn spawn_filtered(paths: Vec<PathBuf>, threads: usize, keep: Keep) -> Readers {
+    spawn_limited(paths, threads, keep, Limits::default())
+}
+
+/// As [`spawn_filtered`], holding no record over `limits.max_record` in memory and spooling
+/// no nested document over `limits.max_document` to disk (each such one is reported, with
+/// its file and position, and skipped).
+pub fn spawn_limited(paths: Vec<PathBuf>, threads: usize, keep: Keep, limits: Limits) -> Readers {
     let threads = if threads == 0 {
         default_threads()
     } else {
         threads
     };
     let (files, errors) = discover::discover(&paths);
-    parallel::start(files, errors, threads, keep)
+    parallel::start(files, errors, threads, keep, limits)
 }
 
 /// Convenience for tests and one-shot use: read everything synchronously.
@@ -142,6 +153,15 @@ pub fn read_paths(paths: &[PathBuf]) -> (Vec<Event>, Vec<IngestError>) {
 /// Parse an in-memory input of any supported format (content-detected). `name` is used in
 /// `source` and errors. Runs on the calling thread; events come in input order.
 pub fn parse_bytes(name: &str, bytes: &[u8]) -> (Vec<Event>, Vec<IngestError>) {
+    parse_bytes_limited(name, bytes, Limits::default())
+}
+
+/// As [`parse_bytes`], under `limits`.
+pub fn parse_bytes_limited(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+) -> (Vec<Event>, Vec<IngestError>) {
     let mut sink = Collect::default();
     let inline = Inline;
     let ctx = inputs::Ctx {
@@ -149,6 +169,7 @@ pub fn parse_bytes(name: &str, bytes: &[u8]) -> (Vec<Event>, Vec<IngestError>) {
         chunks: &inline,
         progress: None,
         cancel: None,
+        limits,
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         inputs::read_bytes(name, bytes, &ctx, &mut sink)

@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use super::inputs::{Chunks, Ctx, read_path};
 use super::text::{TextKind, parse_chunk};
-use super::{Batch, IngestError, Keep, Readers, Sink};
+use super::{Batch, IngestError, Keep, Limits, Readers, Sink};
 use crate::event::Event;
 
 /// Events per `Batch::Events`.
@@ -61,6 +61,7 @@ struct Shared {
     evtx_threads: usize,
     /// The raw-record prefilter of line-oriented chunks.
     keep: Keep,
+    limits: Limits,
 }
 
 /// Sends events in batches, counting them for the file's `FileDone`.
@@ -172,6 +173,7 @@ pub(crate) fn start(
     errors: Vec<IngestError>,
     threads: usize,
     keep: Keep,
+    limits: Limits,
 ) -> Readers {
     let threads = threads.max(1);
     let total_bytes = files
@@ -192,6 +194,7 @@ pub(crate) fn start(
         cancel: AtomicBool::new(false),
         max_chunks: threads * 2,
         keep,
+        limits,
     });
     for i in 0..threads {
         let shared = Arc::clone(&shared);
@@ -271,6 +274,7 @@ fn worker(shared: &Shared) {
                     chunks: &sched,
                     progress: Some(&shared.tx),
                     cancel: Some(&shared.cancel),
+                    limits: shared.limits,
                 };
                 let mut em = Emitter::new(shared, track);
                 // A parser panic on hostile input must not kill the worker (the pool would

@@ -1,7 +1,5 @@
-//! Line-oriented inputs (NDJSON, XmlWinEventLog): splitting a stream into chunks that workers
-//! parse independently, and parsing one chunk. Positions are 1-based line numbers.
-
-use std::io::Read;
+//! Line-oriented inputs (NDJSON, XmlWinEventLog): parsing one chunk (`split.rs` cuts a stream
+//! into chunks that workers parse independently). Positions are 1-based line numbers.
 
 use memchr::memmem;
 
@@ -18,58 +16,6 @@ pub(crate) enum TextKind {
 
 /// Target chunk size handed to one worker.
 pub(crate) const CHUNK: usize = 4 * 1024 * 1024;
-
-/// Read `r` in chunks cut at record boundaries, calling `submit(first_line, bytes)` for each.
-/// `cancelled` lets the caller stop early (the consumer went away).
-pub(crate) fn split_stream(
-    kind: TextKind,
-    r: &mut dyn Read,
-    mut submit: impl FnMut(u64, Vec<u8>),
-    cancelled: &dyn Fn() -> bool,
-) -> std::io::Result<()> {
-    let mut pending: Vec<u8> = Vec::with_capacity(CHUNK + 64 * 1024);
-    let mut line: u64 = 1;
-    let mut eof = false;
-    while !eof {
-        if cancelled() {
-            return Ok(());
-        }
-        // `take` + `read_to_end` fills without zeroing the buffer first.
-        match r.take(CHUNK as u64).read_to_end(&mut pending) {
-            Ok(n) => eof = n < CHUNK,
-            Err(e) => {
-                if !pending.is_empty() {
-                    submit(line, pending);
-                }
-                return Err(e);
-            }
-        }
-        let cut = if eof {
-            pending.len()
-        } else {
-            match boundary(kind, &pending) {
-                Some(c) => c,
-                None => continue, // one record larger than a chunk: read more
-            }
-        };
-        let rest = pending.split_off(cut);
-        let chunk = std::mem::replace(&mut pending, rest);
-        let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
-        if !chunk.is_empty() {
-            submit(line, chunk);
-        }
-        line += lines;
-    }
-    Ok(())
-}
-
-/// End of the last complete record in `buf`.
-fn boundary(kind: TextKind, buf: &[u8]) -> Option<usize> {
-    match kind {
-        TextKind::JsonLines => memchr::memrchr(b'\n', buf).map(|i| i + 1),
-        TextKind::Xml => memmem::rfind(buf, b"</Event>").map(|i| i + b"</Event>".len()),
-    }
-}
 
 /// True when a chunk holds something its parser will turn into an event, an error or a skip
 /// (an `<Event>` element; a line that is more than whitespace and empty arrays). Cheap: it stops
@@ -135,7 +81,7 @@ fn parse_json_lines(
 }
 
 /// Find `<Event` followed by whitespace, `>` or `/` (not `<Events>`), from `from`.
-fn find_event_start(chunk: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find_event_start(chunk: &[u8], from: usize) -> Option<usize> {
     let finder = memmem::Finder::new(b"<Event");
     let mut at = from;
     while let Some(i) = finder.find(&chunk[at..]) {
