@@ -352,6 +352,7 @@ fn a_json_array_of_two_million_events_is_streamed_and_an_element_over_the_cap_sk
                  1 MiB (raise it with --max-record-size)",
                 big.len()
             ),
+            records: 1,
         }]
     );
 }
@@ -433,6 +434,7 @@ fn a_nested_evtx_is_spooled_and_one_over_the_document_cap_is_skipped() {
                 "document too large: this .evtx is bigger than the limit of 64 KiB (raise it \
                  with --max-document-size); skipped after {cap} bytes"
             ),
+            records: 1,
         }]
     );
 }

@@ -11,6 +11,7 @@ fn err(file: &str, position: &str, reason: &str) -> IngestError {
         file: file.into(),
         position: position.into(),
         reason: reason.into(),
+        records: 1,
     }
 }
 

@@ -53,6 +53,10 @@ pub struct IngestError {
     pub position: String,
     /// What is wrong, in words.
     pub reason: String,
+    /// How many records the summary counts as rejected for it: 1, or more for a damaged
+    /// stretch of an .evtx chunk, which is one report (not one line per lost record) so it
+    /// cannot push the reports of other damage out of the summary.
+    pub records: u64,
 }
 
 impl IngestError {
@@ -61,7 +65,14 @@ impl IngestError {
             file: file.to_owned(),
             position: position.to_owned(),
             reason,
+            records: 1,
         }
+    }
+
+    /// The same problem, standing for `n` lost records.
+    pub(crate) fn lost(mut self, n: u64) -> Self {
+        self.records = n;
+        self
     }
 }
 

@@ -141,6 +141,7 @@ impl Tally {
                 file: f,
                 position: "file".into(),
                 reason: "no event could be read from this file".into(),
+                records: 1,
             });
         }
         // A folder (or anything else given) that no file or problem came from: an empty
@@ -159,13 +160,15 @@ impl Tally {
                     file: label,
                     position: "path".into(),
                     reason: "no event log file found here".into(),
+                    records: 1,
                 });
             }
         }
         let rejected = errors
             .iter()
             .filter(|e| !lost.contains(owner(&e.file).unwrap_or(e.file.as_str())))
-            .count() as u64;
+            .map(|e| e.records)
+            .sum();
         let outcome = if !unreadable.is_empty() {
             Outcome::InputUnreadable
         } else if rejected > 0 {

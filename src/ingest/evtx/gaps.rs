@@ -86,12 +86,11 @@ impl Silent {
         match number {
             Some(n) => report_lost(file, n, &self.lost, &reason, sink),
             None => {
-                for id in &self.lost {
-                    sink.error(IngestError::new(
-                        file,
-                        &format!("record {id}"),
-                        reason.clone(),
-                    ));
+                if let Some(first) = self.lost.first() {
+                    sink.error(
+                        IngestError::new(file, &format!("record {first}"), reason)
+                            .lost(self.lost.len() as u64),
+                    );
                 }
             }
         }

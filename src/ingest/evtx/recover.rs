@@ -272,8 +272,9 @@ pub(super) fn records_phrase(ids: &BTreeSet<u64>) -> String {
     format!("{noun} {}", id_ranges(ids))
 }
 
-/// One error per lost record (the summary counts each as rejected): the first tells the
-/// chunk's whole story, the others point to it.
+/// One error for the records one damage lost, counted as that many rejected: the reason names
+/// them all, so one damaged chunk is one line of the summary, not a screenful that hides the
+/// next chunk's report.
 pub(super) fn report_lost(
     file: &str,
     number: u64,
@@ -282,16 +283,12 @@ pub(super) fn report_lost(
     sink: &mut dyn Sink,
 ) {
     let Some(&first) = lost.first() else { return };
-    for &id in lost {
-        let reason = if id == first {
-            reason.to_string()
-        } else {
-            format!("lost with record {first} (see there)")
-        };
-        sink.error(IngestError::new(
+    sink.error(
+        IngestError::new(
             file,
-            &format!("chunk {number} record {id}"),
-            reason,
-        ));
-    }
+            &format!("chunk {number} record {first}"),
+            reason.to_string(),
+        )
+        .lost(lost.len() as u64),
+    );
 }
