@@ -100,16 +100,7 @@ impl Index {
         if !holds_index(dir) {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let found = meta::read_version(dir);
-        if found != SCHEMA_VERSION {
-            // An older layout is not damage: it needs a new index whatever its files say.
-            return Err(IndexError::SchemaMismatch {
-                dir: dir.to_path_buf(),
-                found,
-                expected: SCHEMA_VERSION,
-            });
-        }
-        let index = tantivy::Index::open_in_dir(dir).map_err(|e| unreadable_meta(dir, e))?;
+        let index = open_engine(dir)?;
         verify::check(&index, dir, verify::Depth::Full)
     }
 
@@ -120,15 +111,7 @@ impl Index {
 
     fn open_dir(dir: &Path) -> Result<Index, IndexError> {
         let fields = Fields::build();
-        let found = meta::read_version(dir);
-        if found != SCHEMA_VERSION {
-            return Err(IndexError::SchemaMismatch {
-                dir: dir.to_path_buf(),
-                found,
-                expected: SCHEMA_VERSION,
-            });
-        }
-        let index = tantivy::Index::open_in_dir(dir).map_err(|e| unreadable_meta(dir, e))?;
+        let index = open_engine(dir)?;
         if index.schema() != fields.schema {
             // Same version number but another layout: only a development build can do this.
             return Err(IndexError::SchemaMismatch {
@@ -228,6 +211,20 @@ impl Inner {
         }
         Ok(())
     }
+}
+
+/// The tantivy index in `dir`, if it is of this schema version: an older layout is not damage,
+/// it needs a new index whatever its files say, so it is told apart before any file is read.
+pub(crate) fn open_engine(dir: &Path) -> Result<tantivy::Index, IndexError> {
+    let found = meta::read_version(dir);
+    if found != SCHEMA_VERSION {
+        return Err(IndexError::SchemaMismatch {
+            dir: dir.to_path_buf(),
+            found,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    tantivy::Index::open_in_dir(dir).map_err(|e| unreadable_meta(dir, e))
 }
 
 /// An index directory has tantivy's meta or our version file (an index from before

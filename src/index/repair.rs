@@ -16,7 +16,7 @@ use tantivy::directory::{Directory, INDEX_WRITER_LOCK};
 
 use super::error::{IndexError, other};
 use super::verify::{self, Depth, Health, SegmentHealth};
-use super::{Index, holds_index, meta, schema::SCHEMA_VERSION};
+use super::{Index, holds_index};
 
 /// What `reindex` did.
 #[derive(Debug, Clone, Serialize)]
@@ -41,16 +41,7 @@ impl Index {
         if !holds_index(dir) {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let found = meta::read_version(dir);
-        if found != SCHEMA_VERSION {
-            // Another schema needs a new index whatever the state of its files.
-            return Err(IndexError::SchemaMismatch {
-                dir: dir.to_path_buf(),
-                found,
-                expected: SCHEMA_VERSION,
-            });
-        }
-        let mut index = tantivy::Index::open_in_dir(dir).map_err(other)?;
+        let mut index = super::open_engine(dir)?;
         let _writer = match index.directory().acquire_lock(&INDEX_WRITER_LOCK) {
             Ok(lock) => lock,
             Err(LockError::LockBusy) => return Err(IndexError::InUse(dir.to_path_buf())),
