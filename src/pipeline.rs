@@ -311,7 +311,7 @@ pub fn ingest(
     let fingerprints = tagger.fingerprints();
     let mut tally = Tally::with_inputs(&paths);
     let readers =
-        ingest::spawn_limited(paths, opts.threads.max(1), ingest::keep_all(), opts.limits);
+        ingest::spawn_filtered(paths, opts.threads.max(1), ingest::keep_all(), opts.limits);
 
     let mut summary = IngestSummary {
         files: readers.files as u64,
@@ -424,7 +424,7 @@ fn scan_files(
 ) -> (Vec<HuntResult>, ReadReport) {
     let tagger = Tagger::new(queries);
     let mut tally = Tally::with_inputs(&paths);
-    let readers = ingest::spawn_limited(paths, opts.threads.max(1), keep, opts.limits);
+    let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep, opts.limits);
     let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
     let mut seen: HashSet<u64> = HashSet::new();
     let mut matched = Vec::new();

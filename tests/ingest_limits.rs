@@ -306,7 +306,7 @@ fn a_zip_with_huge_members_then_a_good_one_still_gives_the_good_ones_events() {
 
 /// Count what the readers send for `path` without keeping the events.
 fn count(path: PathBuf, limits: Limits) -> (u64, Vec<IngestError>) {
-    let readers = ingest::spawn_limited(vec![path], 2, ingest::keep_all(), limits);
+    let readers = ingest::spawn_filtered(vec![path], 2, ingest::keep_all(), limits);
     let (mut events, mut errors) = (0u64, Vec::new());
     for batch in readers.rx {
         match batch {

@@ -178,7 +178,7 @@ fn the_prefilter_skips_most_records_and_counts_them() {
     let paths = write_files(tmp.path(), &events);
     let queries = analytics::load_saved_queries(None).unwrap();
     let keep = pipeline::parity_prefilter(&queries).expect("the built-in queries have literals");
-    let readers = ingest::spawn_filtered(paths, 2, keep);
+    let readers = ingest::spawn_filtered(paths, 2, keep, ingest::Limits::default());
     let (mut parsed, mut skipped, mut done) = (0u64, 0u64, 0u64);
     for b in readers.rx {
         match b {

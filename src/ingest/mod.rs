@@ -121,22 +121,21 @@ pub(crate) trait Sink {
 /// problems (missing path, unreadable file) become `Batch::Error`. Returns immediately;
 /// readers run in the background; the channel closes when all are done.
 pub fn spawn(paths: Vec<PathBuf>, threads: usize) -> Readers {
-    spawn_filtered(paths, threads, keep_all())
+    spawn_filtered(paths, threads, keep_all(), Limits::default())
 }
 
-/// As [`spawn`], but in line-oriented inputs (NDJSON, XmlWinEventLog, also `<Event>` elements
-/// spanning lines) a record whose raw bytes fail `keep` is skipped unparsed and counted in
-/// `Batch::Skipped`. A record that does not look whole (an NDJSON line not `{…}` / `[…]`)
-/// is always parsed, so truncated lines are still reported; other bad records that fail
-/// `keep` are skipped without an error. EVTX and whole JSON documents ignore `keep`.
-pub fn spawn_filtered(paths: Vec<PathBuf>, threads: usize, keep: Keep) -> Readers {
-    spawn_limited(paths, threads, keep, Limits::default())
-}
-
-/// As [`spawn_filtered`], holding no record over `limits.max_record` in memory and spooling
-/// no nested document over `limits.max_document` to disk (each such one is reported, with
-/// its file and position, and skipped).
-pub fn spawn_limited(paths: Vec<PathBuf>, threads: usize, keep: Keep, limits: Limits) -> Readers {
+/// As [`spawn`], with a prefilter and caps.
+///
+/// In line-oriented inputs (NDJSON, XmlWinEventLog, also `<Event>` elements spanning lines) a
+/// record whose raw bytes fail `keep` is skipped unparsed and counted in `Batch::Skipped`. A
+/// record that does not look whole (an NDJSON line not `{…}` / `[…]`) is always parsed, so
+/// truncated lines are still reported; other bad records that fail `keep` are skipped without
+/// an error. EVTX and whole JSON documents ignore `keep`.
+///
+/// No record over `limits.max_record` is held in memory and no nested document over
+/// `limits.max_document` is spooled to disk: each such one is reported, with its file and
+/// position, and skipped.
+pub fn spawn_filtered(paths: Vec<PathBuf>, threads: usize, keep: Keep, limits: Limits) -> Readers {
     let threads = if threads == 0 {
         default_threads()
     } else {
