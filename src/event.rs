@@ -24,6 +24,11 @@ pub struct Event {
     pub computer: String,
     /// System/EventRecordID.
     pub record_id: Option<u64>,
+    /// System/Execution/@ProcessID: the process that wrote the event (a PowerShell host for
+    /// its own logs). Not part of the identity of a record without a record id, so an index
+    /// built before it was read still recognizes those records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
     /// System/Security/@UserID: a SID (Splunk `user_id`).
     pub user_id: Option<String>,
     /// Process events: DOMAIN\name (Splunk `user`).
@@ -179,6 +184,7 @@ impl Event {
             None => {
                 let mut copy = self.clone();
                 copy.source.clear();
+                copy.pid = None;
                 copy.channel = copy.channel.to_lowercase();
                 copy.computer = copy.computer.to_lowercase();
                 let json = serde_json::to_vec(&copy).unwrap_or_default();

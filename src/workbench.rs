@@ -370,6 +370,12 @@ impl Workbench {
         Ok(keyed.into_iter().map(|(_, e)| e).collect())
     }
 
+    /// Inbound remoting sessions on the receiving hosts (`winrm_remoting_inbound`).
+    pub fn inbound_hunt(&self, range: TimeRange) -> Result<Vec<extended::InboundRow>> {
+        let _ = range;
+        Ok(Vec::new())
+    }
+
     /// Source → target edges, linked to target-side wsmprovhost.exe children.
     pub fn edges(&self, range: TimeRange) -> Result<Vec<Edge>> {
         let result = self.extended_hunt(range)?;

@@ -10,6 +10,7 @@ mod deferred;
 pub mod edges;
 pub mod encoded;
 pub mod hunt;
+pub mod inbound;
 pub(crate) mod lexer;
 mod names;
 mod params;
@@ -27,6 +28,7 @@ pub use hunt::{
     ExtendedResult, ExtendedRow, Memo, hunt, hunt_with, is_relevant, is_relevant_event,
     is_relevant_process, row_json,
 };
+pub use inbound::{Evidence, InboundRow, inbound};
 pub use prefilter::is_candidate;
 pub use reassemble::{Block, reassemble};
 pub use sids::SidNames;
