@@ -30,9 +30,24 @@ pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
 pub const SID_NAME_TAG: &str = "x:sid";
 /// Tag on process starts whose parent is wsmprovhost.exe: WinRM's target-side evidence.
 pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
-/// Fingerprint key and version of the three extended tags; bump when what they mark changes.
+/// Tag on the inbound analytic's evidence (see `extended::inbound::classify`) other than
+/// logons: sessions open from these.
+pub const INBOUND_TAG: &str = "x:inbound";
+/// Fingerprint key and version of the extended layer's tags; bump when what they mark changes.
 pub const EXTENDED_TAGS_KEY: &str = "x:extended";
-pub const EXTENDED_TAGS_VERSION: &str = "3";
+pub const EXTENDED_TAGS_VERSION: &str = "4";
+
+/// Tag on one host's network logons and 4672s: a session looks up only its host's, in its
+/// minutes (a domain controller logs them by the million).
+pub fn logon_tag(computer: &str) -> String {
+    format!("x:logon:{}", computer.to_lowercase())
+}
+
+/// Tag on the PowerShell/Operational events one process of one host wrote: a plugin host's
+/// script blocks are found by its process id, without reading every other 4104.
+pub fn host_written_tag(computer: &str, pid: u32) -> String {
+    format!("x:psw:{}|{pid}", computer.to_lowercase())
+}
 
 /// Knobs of one ingest run.
 #[derive(Debug, Clone)]
@@ -191,6 +206,19 @@ impl Tagger {
                 .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
         {
             tags.push(WSMPROVHOST_CHILD_TAG.to_string());
+        }
+        if extended::inbound::is_host_written(event) {
+            if let Some(pid) = event.pid {
+                tags.push(host_written_tag(&event.computer, pid));
+            }
+        } else {
+            match extended::inbound::classify(event) {
+                Some(extended::Evidence::NetworkLogon | extended::Evidence::AdminLogon) => {
+                    tags.push(logon_tag(&event.computer))
+                }
+                Some(_) => tags.push(INBOUND_TAG.to_string()),
+                None => {}
+            }
         }
         if event
             .channel

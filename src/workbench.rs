@@ -20,6 +20,8 @@ use crate::pipeline::{
 };
 use crate::time::TimeRange;
 
+mod inbound;
+
 /// How a saved query's events were found (reported by `hunt --explain` and the bench).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -101,7 +103,7 @@ impl Workbench {
         let fps = self.index.tag_fingerprints();
         let current = match q.kind {
             QueryKind::Parity => fps.get(&q.id) == Some(&analytics::fingerprint(q)),
-            QueryKind::Extended => self.extended_tags_current(),
+            QueryKind::Extended | QueryKind::Inbound => self.extended_tags_current(),
         };
         if current {
             Access::Tagged
@@ -162,6 +164,7 @@ impl Workbench {
                     analytics::result_of(q, &refs)
                 }
                 QueryKind::Extended => self.extended_result(q, range)?,
+                QueryKind::Inbound => self.inbound_result(q, range)?,
             };
             analytics::apply_exclusions(&mut result, &exclusions);
             results.push(result);
@@ -368,12 +371,6 @@ impl Workbench {
         keyed.sort_by_key(|(u, _)| *u);
         keyed.dedup_by_key(|(u, _)| *u);
         Ok(keyed.into_iter().map(|(_, e)| e).collect())
-    }
-
-    /// Inbound remoting sessions on the receiving hosts (`winrm_remoting_inbound`).
-    pub fn inbound_hunt(&self, range: TimeRange) -> Result<Vec<extended::InboundRow>> {
-        let _ = range;
-        Ok(Vec::new())
     }
 
     /// Source → target edges, linked to target-side wsmprovhost.exe children.

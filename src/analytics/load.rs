@@ -26,6 +26,10 @@ const BUILTIN: &[(&str, &str)] = &[
         "winrm_remoting_extended.toml",
         include_str!("../../assets/analytics/winrm_remoting_extended.toml"),
     ),
+    (
+        "winrm_remoting_inbound.toml",
+        include_str!("../../assets/analytics/winrm_remoting_inbound.toml"),
+    ),
 ];
 
 /// Splunk names `Event::get` understands besides the snake names of `FIELD_NAMES`.

@@ -16,6 +16,9 @@ pub enum QueryKind {
     Parity,
     /// Beyond ESCU: always labelled and kept apart from parity rows.
     Extended,
+    /// The target side of a hop (huntbench's own, like `Extended`): sessions on the
+    /// receiving host.
+    Inbound,
 }
 
 /// How a group treats an event that lacks a by-field.

@@ -18,6 +18,7 @@ pub fn row_json(q: &SavedQuery, g: &Group, tz: Option<Tz>) -> Map<String, Value>
     let mut m = Map::new();
     m.insert("analytic".into(), Value::String(q.id.clone()));
     let extended = q.kind == QueryKind::Extended;
+    let inbound = q.kind == QueryKind::Inbound;
     for c in &q.columns {
         let text = column_value(q, g, c, tz).filter(|v| !v.is_empty());
         let v = match (c.as_str(), text) {
@@ -30,6 +31,17 @@ pub fn row_json(q: &SavedQuery, g: &Group, tz: Option<Tz>) -> Map<String, Value>
                     .filter(|s| !s.is_empty())
                     .collect::<Vec<_>>(),
             ),
+            ("evidence", t) if inbound => Value::from(
+                t.as_deref()
+                    .unwrap_or("")
+                    .split(", ")
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>(),
+            ),
+            // The cell holds the list as JSON text: commands contain commas and newlines.
+            ("commands", t) if inbound => {
+                serde_json::from_str(t.as_deref().unwrap_or("[]")).unwrap_or(Value::Array(vec![]))
+            }
             (_, Some(t)) => Value::String(t),
             (_, None) => Value::Null,
         };
@@ -133,6 +145,7 @@ pub fn render_table(results: &[HuntResult], tz: Option<Tz>, opts: &TableOptions)
         let kind = match q.kind {
             QueryKind::Parity => "parity",
             QueryKind::Extended => "extended",
+            QueryKind::Inbound => "inbound",
         };
         out.push_str(&inert_line(&format!(
             "== {} ({}) [{kind}] ==",
@@ -148,7 +161,10 @@ pub fn render_table(results: &[HuntResult], tz: Option<Tz>, opts: &TableOptions)
         for g in r.kept() {
             table.push(q.columns.iter().map(|c| {
                 let v = column_value(q, g, c, tz).unwrap_or_default();
-                if column_fit(c) == Fit::Sid {
+                if q.kind == QueryKind::Inbound && c == "commands" {
+                    // One command per line (the cell is a JSON list, for CSV and JSON).
+                    serde_json::from_str::<Vec<String>>(&v).map_or(v, |list| list.join("\n"))
+                } else if column_fit(c) == Fit::Sid {
                     sid_label(&v, (opts.sid_name)(&v).as_deref())
                 } else {
                     v

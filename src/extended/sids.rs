@@ -80,6 +80,13 @@ impl SidNames {
             .map(|(n, s)| (n.as_str(), s.as_str()))
     }
 
+    /// These names, with `other`'s for the SIDs these lack.
+    pub fn or(&self, other: &SidNames) -> SidNames {
+        let mut map = other.map.clone();
+        map.extend(self.map.iter().map(|(k, v)| (k.clone(), v.clone())));
+        SidNames { map }
+    }
+
     /// Every known (SID, account name, source), in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.map

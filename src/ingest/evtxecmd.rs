@@ -38,6 +38,7 @@ fn raw_from_row<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Raw, String
         channel: text("Channel"),
         computer: text("Computer"),
         provider: text("Provider"),
+        pid: get("ProcessId").and_then(|p| p.trim().parse().ok()),
         user_id: get("UserId")
             .map(str::trim)
             .filter(|u| !u.is_empty())

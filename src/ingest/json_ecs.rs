@@ -54,6 +54,8 @@ pub(crate) fn raw_from_ecs(o: &Map<String, Value>) -> Raw {
         computer: text(o, &["winlog", "computer_name"]).unwrap_or_default(),
         record_id: text(o, &["winlog", "record_id"]).and_then(|r| r.trim().parse().ok()),
         user_id: text(o, &["winlog", "user", "identifier"]).or_else(|| text(o, &["user", "id"])),
+        // winlog.process.pid is System/Execution/@ProcessID; process.pid is the event's subject.
+        pid: text(o, &["winlog", "process", "pid"]).and_then(|p| p.trim().parse().ok()),
         ..Default::default()
     };
     for section in ["event_data", "user_data"] {

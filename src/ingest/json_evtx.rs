@@ -74,6 +74,7 @@ pub(crate) fn raw_from_evtx_json(o: &Map<String, Value>) -> Result<Raw, String> 
             .and_then(scalar_text)
             .unwrap_or_default(),
         user_id: attr(sys, "Security", "UserID").and_then(scalar_text),
+        pid: number(attr(sys, "Execution", "ProcessID")).and_then(|n| u32::try_from(n).ok()),
         time: attr(sys, "TimeCreated", "SystemTime")
             .and_then(scalar_text)
             .and_then(|t| crate::time::parse_timestamp(&t)),

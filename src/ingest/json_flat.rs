@@ -83,6 +83,7 @@ pub(crate) fn raw_from_flat(o: &Map<String, Value>) -> Raw {
         computer: first(o, COMPUTER_KEYS).unwrap_or_default(),
         record_id: first(o, RECORD_KEYS).and_then(|r| r.trim().parse().ok()),
         user_id: first(o, USER_ID_KEYS),
+        pid: first(o, &["ExecutionProcessID"]).and_then(|p| p.trim().parse().ok()),
         provider: first(o, PROVIDER_KEYS).unwrap_or_default(),
         ..Default::default()
     };

@@ -69,6 +69,9 @@ pub(crate) fn raw_from_xmltodict(o: &Map<String, Value>) -> Result<Raw, String> 
         provider: at(sys.get("Provider"), "@Name")
             .and_then(scalar_text)
             .unwrap_or_default(),
+        pid: at(sys.get("Execution"), "@ProcessID")
+            .and_then(scalar_text)
+            .and_then(|p| p.trim().parse().ok()),
         user_id: at(sys.get("Security"), "@UserID")
             .and_then(scalar_text)
             .filter(|u| !u.is_empty()),

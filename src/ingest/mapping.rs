@@ -18,6 +18,8 @@ pub(crate) struct Raw {
     pub computer: String,
     pub record_id: Option<u64>,
     pub user_id: Option<String>,
+    /// System/Execution/@ProcessID.
+    pub pid: Option<u32>,
     pub data: BTreeMap<String, String>,
     /// Values of `<Data>` elements without a `Name`, in document order (empty ones included so
     /// the numbering is the same in every rendering).
@@ -98,6 +100,9 @@ impl Raw {
             computer: self.computer,
             record_id: self.record_id,
             user_id: self.user_id.filter(|s| !s.is_empty()),
+            // Process 0 writes nothing: flat exports put 0 where the writer is unknown (the
+            // classic Windows PowerShell log).
+            pid: self.pid.filter(|p| *p != 0),
             source,
             ..Default::default()
         };

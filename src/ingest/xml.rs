@@ -151,6 +151,7 @@ fn open(
                 raw.time = attr(s, "SystemTime").and_then(|t| crate::time::parse_timestamp(&t))
             }
             "Security" => raw.user_id = attr(s, "UserID").filter(|u| !u.is_empty()),
+            "Execution" => raw.pid = attr(s, "ProcessID").and_then(|p| p.trim().parse().ok()),
             _ => {}
         }
     }

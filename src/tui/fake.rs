@@ -276,6 +276,7 @@ fn excludes(x: &Exclusion, value: &str) -> bool {
 fn matches(q: &SavedQuery, e: &Event) -> bool {
     let text = match q.kind {
         QueryKind::Extended => return e.is_script_block() && e.message_total.unwrap_or(1) > 1,
+        QueryKind::Inbound => return crate::extended::inbound::classify(e).is_some(),
         QueryKind::Parity if q.by.iter().any(|b| b == "ScriptBlockText") => {
             if !e.is_script_block() {
                 return false;

@@ -98,6 +98,7 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             let kind = match h.query.kind {
                 QueryKind::Parity => Span::styled("parity  ", Style::new().fg(Color::Green)),
                 QueryKind::Extended => Span::styled("extended", Style::new().fg(Color::Magenta)),
+                QueryKind::Inbound => Span::styled("inbound ", Style::new().fg(Color::Cyan)),
             };
             let sel = if i == app.analytic { "▶ " } else { "  " };
             // Dropped events are never silent: their count rides on the name, D lists them.

@@ -1,0 +1,147 @@
+//! The inbound analytic's reads: evidence by tag, then only the logons of the hosts and
+//! minutes it needs and only the script blocks of the plugin host processes it found.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+
+use super::Workbench;
+use crate::analytics::{self, HuntResult, SavedQuery};
+use crate::event::Event;
+use crate::extended::inbound::{self as ib, Evidence, WINDOW};
+use crate::extended::{self, InboundRow};
+use crate::pipeline::{INBOUND_TAG, host_written_tag, logon_tag};
+use crate::time::TimeRange;
+
+impl Workbench {
+    /// Inbound remoting sessions on the receiving hosts (`winrm_remoting_inbound`), oldest
+    /// first: evidence inside `range`, with the logons and connections that name the source.
+    pub fn inbound_hunt(&self, range: TimeRange) -> Result<Vec<InboundRow>> {
+        let events = self.inbound_events(range)?;
+        let refs: Vec<&Event> = events.iter().collect();
+        let names = self.sid_names()?;
+        Ok(extended::inbound(&refs, &names))
+    }
+
+    /// The events the inbound analytic reads: tagged at ingest, or (tags stale) an exact scan.
+    fn inbound_events(&self, range: TimeRange) -> Result<Vec<Event>> {
+        if self.index.num_events() == 0 {
+            return Ok(Vec::new());
+        }
+        if !self.extended_tags_current() {
+            let q = self.inbound_query()?;
+            let sources: Vec<(String, Vec<u32>)> = q
+                .selection
+                .sources
+                .iter()
+                .map(|s| (s.channel.clone(), s.event_codes.clone()))
+                .collect();
+            let mut out = Vec::new();
+            // Logons and plugin-host writes may sit a window outside the range, as the
+            // tagged path reads them.
+            let wide = widen(range);
+            self.index.select(&sources, wide, &mut |e| {
+                let wanted = ib::is_host_written(&e) || ib::classify(&e).is_some();
+                if wanted {
+                    out.push(e);
+                }
+            })?;
+            // The range bounds the evidence that opens sessions, not what attaches to it.
+            let opens = |e: &Event| {
+                ib::classify(e).is_some_and(Evidence::opens_session) && !ib::is_host_written(e)
+            };
+            out.retain(|e| !opens(e) || range.contains(e.time));
+            return Ok(out);
+        }
+        let mut out = self.index.tagged(INBOUND_TAG, range)?;
+        // Per host, the minutes its evidence spans (a window either side), and its plugin
+        // host processes.
+        let mut spans: BTreeMap<String, (String, i64, i64)> = BTreeMap::new();
+        let mut pids: BTreeSet<(String, u32)> = BTreeSet::new();
+        for e in &out {
+            let key = e.computer.to_lowercase();
+            let span = spans
+                .entry(key.clone())
+                .or_insert((e.computer.clone(), e.time, e.time));
+            span.1 = span.1.min(e.time);
+            span.2 = span.2.max(e.time);
+            if let Some(kind) = ib::classify(e)
+                && let Some(pid) = ib::plugin_pid(e, kind)
+            {
+                pids.insert((key, pid));
+            }
+        }
+        let mut extra = Vec::new();
+        for (computer, first, last) in spans.values() {
+            let around = TimeRange {
+                earliest: Some(first - WINDOW),
+                latest: Some(last + WINDOW + 1),
+            };
+            extra.extend(self.index.tagged(&logon_tag(computer), around)?);
+        }
+        for (host, pid) in &pids {
+            // A session's script blocks may run long after its last child: the whole range
+            // (the analytic keeps only those its process was still alive for).
+            extra.extend(
+                self.index
+                    .tagged(&host_written_tag(host, *pid), widen(range))?,
+            );
+        }
+        out.extend(extra);
+        Ok(out)
+    }
+
+    fn inbound_query(&self) -> Result<&SavedQuery> {
+        self.queries
+            .iter()
+            .find(|q| q.kind == analytics::QueryKind::Inbound)
+            .ok_or_else(|| anyhow::anyhow!("the inbound analytic is not loaded"))
+    }
+
+    /// The inbound analytic as a HuntResult (lists, exclusions and the TUI treat it like the
+    /// others). Its key follows the saved query's by-list.
+    pub(super) fn inbound_result(&self, q: &SavedQuery, range: TimeRange) -> Result<HuntResult> {
+        let groups = self
+            .inbound_hunt(range)?
+            .iter()
+            .map(|r| analytics::Group {
+                analytic: q.id.clone(),
+                key: q.by.iter().map(|f| inbound_cell(r, f)).collect(),
+                count: r.count,
+                first: r.first,
+                last: r.last,
+                events: r.events.clone(),
+                suppressed_by: Vec::new(),
+            })
+            .collect();
+        Ok(HuntResult {
+            query: q.clone(),
+            groups,
+            dropped: Vec::new(),
+            suppressed: BTreeMap::new(),
+        })
+    }
+}
+
+/// `range` a window wider on both ends (unbounded ends stay unbounded).
+fn widen(range: TimeRange) -> TimeRange {
+    TimeRange {
+        earliest: range.earliest.map(|t| t - WINDOW),
+        latest: range.latest.map(|t| t + WINDOW),
+    }
+}
+
+/// One by-field of an inbound row as text; empty when absent. `commands` is a JSON array
+/// (script text holds commas and newlines; the JSON rendering turns it back into a list).
+fn inbound_cell(r: &InboundRow, field: &str) -> String {
+    match field {
+        "Computer" => r.computer.clone(),
+        "user" => r.user.clone().unwrap_or_default(),
+        "source" => r.source.clone().unwrap_or_default(),
+        "source_ip" => r.source_ip.clone().unwrap_or_default(),
+        "source_via" => r.source_via.clone().unwrap_or_default(),
+        "evidence" => r.evidence.join(", "),
+        "commands" => serde_json::to_string(&r.commands).unwrap_or_default(),
+        _ => String::new(),
+    }
+}
