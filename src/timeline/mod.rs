@@ -219,12 +219,19 @@ pub fn line_user(e: &Event, names: &SidNames) -> Option<String> {
             return Some(a);
         }
     }
-    let sid = e.user_sid()?;
-    Some(
-        names
-            .resolve(sid)
-            .map_or_else(|| sid.to_string(), |(n, _)| n.to_string()),
-    )
+    if let Some(sid) = e.user_sid() {
+        return Some(
+            names
+                .resolve(sid)
+                .map_or_else(|| sid.to_string(), |(n, _)| n.to_string()),
+        );
+    }
+    // Classic engine and pipeline events (800) name the user only in their context text.
+    e.data
+        .values()
+        .filter(|v| v.contains("UserId="))
+        .find_map(|v| summary::context_value(v, "UserId"))
+        .map(str::to_string)
 }
 
 /// One event on the timeline.

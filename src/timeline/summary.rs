@@ -299,7 +299,7 @@ fn generic(e: &Event) -> String {
             }
         })
         .collect::<Vec<_>>()
-        .join("  ")
+        .join(" · ")
 }
 
 /// Every run of white space (newlines, tabs, CR) as one space, trimmed.
