@@ -465,11 +465,15 @@ impl Workbench {
             }
         };
         let names = self.sid_names()?;
+        // A SID asked for also finds the events that name its account (a process's user).
+        let mut wants: Vec<String> = request.user.iter().cloned().collect();
+        if let Some((name, _)) = request.user.as_deref().and_then(|u| names.resolve(u)) {
+            wants.push(name.to_string());
+        }
         let by_user = |e: &Event| {
-            let want = request.user.as_deref().unwrap_or("");
             event_accounts(e, &names)
                 .iter()
-                .any(|have| account_matches(want, have))
+                .any(|have| wants.iter().any(|want| account_matches(want, have)))
         };
         let verify: Option<&dyn Fn(&Event) -> bool> = match request.user {
             Some(_) => Some(&by_user),

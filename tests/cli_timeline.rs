@@ -318,6 +318,11 @@ fn by_user_across_hosts_and_narrowed_to_one_host() {
     args.extend(["--user", "corp.local\\j.miller", "--host", "srv01"]);
     let v = env.json(&args);
     assert_eq!(codes(&v), [4624, 4672, 169, 1, 4103]);
+    // A SID finds its own events and, by the name the Security events give it, the process
+    // and the WinRM authentication that name the account.
+    let mut args = base.to_vec();
+    args.extend(["--user", "S-1-5-21-1-2-3-1104"]);
+    assert_eq!(codes(&env.json(&args)), [4104, 4624, 4672, 169, 1, 4103]);
     let mut args = base.to_vec();
     args.extend(["--user", "OTHER\\j.miller"]);
     assert_eq!(codes(&env.json(&args)), Vec::<u64>::new());
