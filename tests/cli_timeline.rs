@@ -107,7 +107,9 @@ fn story() -> Vec<Event> {
         ),
     ]);
     let mut net = ev(6, 3, CHANNEL_SYSMON, "srv01.corp.local", 8);
+    net.user_id = Some("S-1-5-18".into());
     net.data = data(&[
+        ("User", "NT AUTHORITY\\NETWORK SERVICE"),
         ("SourceIp", "10.0.0.9"),
         ("SourcePort", "50123"),
         ("DestinationIp", "10.0.0.20"),
@@ -241,6 +243,14 @@ fn every_spelling_of_the_host_in_time_order_with_a_summary_per_type() {
         summary_of(&v, 4103),
         "CommandInvocation(Get-Process): \"Get-Process\" · host C:\\Windows\\system32\\wsmprovhost.exe -Embedding"
     );
+    // Sysmon's own account is not the process's: its User is.
+    let net = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["event_code"] == 3)
+        .unwrap();
+    assert_eq!(net["user"], "NT AUTHORITY\\NETWORK SERVICE");
     assert_eq!(
         summary_of(&v, 3),
         "10.0.0.9:50123 → 10.0.0.20:445 · svchost.exe"

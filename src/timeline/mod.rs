@@ -203,10 +203,21 @@ pub fn account_matches(want: &str, have: &str) -> bool {
     }
 }
 
-/// The account a line shows: the process's user, a logon's target, the privileged subject,
-/// else the event's SID by name (the bare SID when no name is known).
+/// The account a line shows: the process's user (Sysmon's `User` for its other events), a
+/// logon's target, the privileged subject, else the event's SID by name (the bare SID when no
+/// name is known).
 pub fn line_user(e: &Event, names: &SidNames) -> Option<String> {
     if let Some(u) = e.user.as_deref().filter(|u| !u.is_empty()) {
+        return Some(u.to_string());
+    }
+    // Sysmon's other events name the process's user in EventData; their UserID is Sysmon's.
+    if e.channel.eq_ignore_ascii_case(crate::event::CHANNEL_SYSMON)
+        && let Some(u) = e
+            .data
+            .get("User")
+            .map(|u| u.trim())
+            .filter(|u| !u.is_empty())
+    {
         return Some(u.to_string());
     }
     if e.channel.eq_ignore_ascii_case(CHANNEL_SECURITY) {
