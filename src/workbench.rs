@@ -483,7 +483,7 @@ impl Workbench {
             .index
             .search_expr(&expr, request.range(), request.cap, verify)?;
         Ok(Timeline::build(
-            request.clone(),
+            request,
             spellings,
             hits.events,
             hits.total,

@@ -74,7 +74,7 @@ fn t_on_a_result_row_asks_the_worker_for_its_hosts_timeline_around_its_first_tim
     assert_eq!(app.timeline.selected, 0, "the anchor's line is selected");
     assert_eq!(
         app.message,
-        "timeline of ws01.corp.local: 2 events within ±10m of 2024-10-21T09:00:00"
+        "2 events on ws01.corp.local within ±10m of 2024-10-21T09:00:00"
     );
 }
 
@@ -130,7 +130,7 @@ fn plus_and_minus_step_the_window_and_query_again() {
     assert_eq!(lines(&app)[2].2, 1);
     assert_eq!(
         app.message,
-        "timeline of ws01.corp.local: 3 events within ±1h of 2024-10-21T09:00:00"
+        "3 events on ws01.corp.local within ±1h of 2024-10-21T09:00:00"
     );
     for expect in [30, 15, 10, 5, 2, 1] {
         assert_eq!(window(&update(&mut app, key('-'))), expect);

@@ -52,19 +52,24 @@ impl TimelineRequest {
         }
     }
 
-    /// `no events on WS01 within ±10m of 2024-10-21T11:30:00`.
-    pub fn empty_note(&self, tz: Option<chrono_tz::Tz>) -> String {
+    /// `on WS01 within ±10m of 2024-10-21T11:30:00` (`by CORP\x`, `on WS01 by CORP\x`).
+    fn scope(&self, tz: Option<chrono_tz::Tz>) -> String {
         let on = match (&self.host, &self.user) {
-            (Some(h), Some(u)) => format!("on {h} by {u}"),
-            (Some(h), None) => format!("on {h}"),
-            (None, Some(u)) => format!("by {u}"),
+            (Some(h), Some(u)) => format!("on {h} by {u} "),
+            (Some(h), None) => format!("on {h} "),
+            (None, Some(u)) => format!("by {u} "),
             (None, None) => String::new(),
         };
         format!(
-            "no events {on} within ±{} of {}",
+            "{on}within ±{} of {}",
             format_window(self.window),
             ctime(self.around, tz)
         )
+    }
+
+    /// `no events on WS01 within ±10m of 2024-10-21T11:30:00`.
+    pub fn empty_note(&self, tz: Option<chrono_tz::Tz>) -> String {
+        format!("no events {}", self.scope(tz))
     }
 }
 
@@ -318,18 +323,7 @@ impl Timeline {
         if self.lines.is_empty() {
             return self.request.empty_note(tz);
         }
-        let mut s = format!(
-            "{} events {} within ±{} of {}",
-            self.total,
-            match (&self.request.host, &self.request.user) {
-                (Some(h), Some(u)) => format!("on {h} by {u}"),
-                (Some(h), None) => format!("on {h}"),
-                (None, Some(u)) => format!("by {u}"),
-                (None, None) => String::new(),
-            },
-            format_window(self.request.window),
-            ctime(self.request.around, tz)
-        );
+        let mut s = format!("{} events {}", self.total, self.request.scope(tz));
         if self.capped() {
             s += &format!(
                 " (capped: the newest {} shown; narrow the window to see the rest)",

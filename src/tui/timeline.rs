@@ -256,18 +256,14 @@ pub fn arrived(app: &mut App, result: Result<Timeline, String>) {
     tl.loading = false;
     match result {
         Ok(t) => {
+            let header = t.header(app.tz);
             tl.total = t.total;
             tl.lines = t.lines;
             let at = tl.lines.iter().position(|l| l.time >= tl.around);
             tl.selected = at.unwrap_or(tl.lines.len().saturating_sub(1));
             // The anchor line in the middle of the screen, with what led up to it above.
             tl.offset = tl.selected.saturating_sub(rows / 2);
-            let msg = if tl.lines.is_empty() {
-                t.request.empty_note(app.tz)
-            } else {
-                t_header(&t.request, tl.total, tl.lines.len(), app.tz)
-            };
-            say(app, msg);
+            say(app, header);
         }
         Err(e) => {
             tl.lines.clear();
@@ -276,17 +272,4 @@ pub fn arrived(app: &mut App, result: Result<Timeline, String>) {
             fail(app, format!("timeline failed: {e}"));
         }
     }
-}
-
-fn t_header(r: &TimelineRequest, total: u64, shown: usize, tz: Option<chrono_tz::Tz>) -> String {
-    let mut s = format!(
-        "timeline of {}: {total} events within ±{} of {}",
-        r.subject(),
-        format_window(r.window),
-        crate::time::ctime(r.around, tz)
-    );
-    if total > shown as u64 {
-        s += &format!(" (capped: the newest {shown} shown)");
-    }
-    s
 }
