@@ -25,6 +25,8 @@ fn windows_parse_as_people_write_them_and_print_back() {
     assert_eq!(format_window(10 * m), "10m");
     assert_eq!(format_window(90_000_000), "1m30s");
     assert_eq!(format_window(120 * m), "2h");
+    assert_eq!(format_window(parse_window("7d").unwrap()), "7d");
+    assert_eq!(format_window(36 * 60 * m), "1d12h");
 }
 
 #[test]

@@ -102,11 +102,19 @@ pub fn parse_window(s: &str) -> Result<i64, TimelineError> {
     Ok(micros)
 }
 
-/// A window as people say it: `10m`, `90s`, `2h`, `1h30m`.
+/// A window as people say it: `10m`, `90s`, `2h`, `1h30m`, `7d`.
 pub fn format_window(micros: i64) -> String {
     let secs = micros / MICROS;
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let (d, h, m, s) = (
+        secs / 86_400,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+    );
     let mut out = String::new();
+    if d > 0 {
+        out += &format!("{d}d");
+    }
     if h > 0 {
         out += &format!("{h}h");
     }
