@@ -120,6 +120,13 @@ impl Backend for Workbench {
         Workbench::edges(self, range).map_err(text_err)
     }
 
+    fn timeline(
+        &self,
+        request: crate::timeline::TimelineRequest,
+    ) -> Result<crate::timeline::Timeline, String> {
+        Workbench::timeline(self, request).map_err(text_err)
+    }
+
     fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
         let names = Workbench::sid_names(self).map_err(text_err)?;
         Ok(names

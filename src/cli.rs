@@ -174,6 +174,10 @@ pub enum Command {
         #[command(flatten)]
         time: TimeArgs,
     },
+    /// What happened on a host (or by a user) around a time: every event type, one summarized
+    /// line each, in time order.
+    #[command(group(clap::ArgGroup::new("subject").args(["host", "user"]).required(true).multiple(true)))]
+    Timeline(TimelineArgs),
     /// Check every file of every segment of the index (existence, size, checksum) and list
     /// each segment with its events: exit 0 when whole, 1 when damaged.
     Verify {
@@ -188,6 +192,40 @@ pub enum Command {
     },
     /// Measure ingest, hunt and render speed on a generated corpus (figures for BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+}
+
+/// `huntbench timeline ...`
+#[derive(Debug, Clone, Args)]
+pub struct TimelineArgs {
+    /// The host, in any spelling the logs use (short, FQDN, any case): all of them are read.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Only events naming this account (`DOMAIN\name`, `name` or a SID): a process's user, a
+    /// logon's target or subject, a script block's SID by name, WinRM's user.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// The centre of the window: ISO 8601 (UTC unless it names a zone) or relative (-2h).
+    #[arg(long, value_name = "TIME", value_parser = parse_around)]
+    pub around: i64,
+    /// Half the window: events within ±this of --around (10m, 90s, 2h).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_window)]
+    pub window: i64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin.
+    #[arg(long)]
+    pub tz: Option<String>,
+    /// Most lines printed (the newest of the window when it holds more).
+    #[arg(long, default_value_t = crate::timeline::MAX_LINES)]
+    pub limit: usize,
+}
+
+fn parse_around(s: &str) -> Result<i64, String> {
+    crate::time::parse_time(s, crate::time::now_micros())
+}
+
+fn parse_window(s: &str) -> Result<i64, String> {
+    crate::timeline::parse_window(s).map_err(|e| e.to_string())
 }
 
 /// `huntbench exclusions ...`

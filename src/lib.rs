@@ -22,5 +22,6 @@ pub mod paths;
 pub mod pipeline;
 pub mod sanitize;
 pub mod time;
+pub mod timeline;
 pub mod tui;
 pub mod workbench;

@@ -19,6 +19,7 @@ use crate::pipeline::{
     IngestSummary, Progress, SID_NAME_TAG, WSMPROVHOST_CHILD_TAG,
 };
 use crate::time::TimeRange;
+use crate::timeline::Timeline;
 
 mod inbound;
 
@@ -422,6 +423,69 @@ impl Workbench {
             dropped,
             suppressed: BTreeMap::new(),
         })
+    }
+
+    /// Every event on a host (any spelling the index has) and/or by a user within the
+    /// request's window, one summarized line each, in time order. Asks the index for the
+    /// window and the host's spellings only; at most `request.cap` lines (the newest).
+    pub fn timeline(&self, request: crate::timeline::TimelineRequest) -> Result<Timeline> {
+        use crate::analytics::search::{Clause, SearchExpr};
+        use crate::timeline::{TimelineError, account_matches, event_accounts};
+        if request.host.is_none() && request.user.is_none() {
+            return Err(TimelineError::NoSubject.into());
+        }
+        let mut spellings = Vec::new();
+        let expr = match request.host.as_deref() {
+            None => SearchExpr::All,
+            Some(host) => {
+                let stats = self.index.stats()?;
+                let known = || stats.hosts.keys().map(String::as_str);
+                spellings = crate::timeline::host_spellings(host, known());
+                if spellings.is_empty() {
+                    return Err(TimelineError::UnknownHost {
+                        host: host.to_string(),
+                        near: crate::timeline::near_spellings(host, known()),
+                    }
+                    .into());
+                }
+                SearchExpr::Or(
+                    spellings
+                        .iter()
+                        .map(|s| {
+                            SearchExpr::Clause(Clause::Match {
+                                field: Some("computer".into()),
+                                value: s.clone(),
+                            })
+                        })
+                        .collect(),
+                )
+            }
+        };
+        let names = self.sid_names()?;
+        // A SID asked for also finds the events that name its account (a process's user).
+        let mut wants: Vec<String> = request.user.iter().cloned().collect();
+        if let Some((name, _)) = request.user.as_deref().and_then(|u| names.resolve(u)) {
+            wants.push(name.to_string());
+        }
+        let by_user = |e: &Event| {
+            event_accounts(e, &names)
+                .iter()
+                .any(|have| wants.iter().any(|want| account_matches(want, have)))
+        };
+        let verify: Option<&dyn Fn(&Event) -> bool> = match request.user {
+            Some(_) => Some(&by_user),
+            None => None,
+        };
+        let hits = self
+            .index
+            .search_expr(&expr, request.range(), request.cap, verify)?;
+        Ok(Timeline::build(
+            request,
+            spellings,
+            hits.events,
+            hits.total,
+            &names,
+        ))
     }
 }
 

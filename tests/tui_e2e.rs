@@ -146,6 +146,26 @@ fn demo_drill_in_exclude_and_quit() {
     );
     t.keys(&["Escape", "Escape"]);
 
+    // T: that row's host around its first time, from the worker; `+` widens and asks again;
+    // the hostile script's line is inert there too, and Esc is back on the results.
+    t.keys(&["T"]);
+    let s = t.wait_for("timeline · WS-FIN-07.corp.local · ±10m");
+    let s = if s.contains(" events on WS-FIN-07") {
+        s
+    } else {
+        t.wait_for(" events on WS-FIN-07")
+    };
+    assert!(s.contains("4104"), "{s}");
+    assert!(!s.contains('\u{1b}'), "{s:?}");
+    t.keys(&["+"]);
+    t.wait_for("±15m of");
+    assert_eq!(
+        t.cmd(&["display", "-p", "-t", &t.session, "#{pane_title}"]),
+        title
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("rows ·");
+
     t.keys(&["q"]);
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");

@@ -5,6 +5,7 @@ mod exclusions;
 mod hunt;
 mod ingest;
 mod stats;
+mod timeline;
 mod verify;
 
 use std::process::ExitCode;
@@ -132,6 +133,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd, &out),
         Some(Command::Verify { format }) => verify::verify(&index_dir, format),
         Some(Command::Reindex { format }) => verify::reindex(&index_dir, format),
+        Some(Command::Timeline(args)) => timeline::run(&index_dir, &args, &out),
         Some(Command::Bench(args)) => crate::bench::run(&args),
     }
 }

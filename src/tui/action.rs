@@ -42,6 +42,10 @@ pub enum Action {
     Refresh,
     Edges,
     Dropped,
+    Timeline,
+    TimelineUser,
+    Widen,
+    Narrow,
 }
 
 impl Action {
@@ -77,6 +81,10 @@ impl Action {
         Action::Exclusions,
         Action::Edges,
         Action::Dropped,
+        Action::Timeline,
+        Action::TimelineUser,
+        Action::Widen,
+        Action::Narrow,
         Action::Toggle,
         Action::Delete,
         Action::Export,
@@ -124,6 +132,10 @@ impl Action {
             Action::Refresh => "re-run the hunt",
             Action::Edges => "edges: who reached whom (enter: evidence)",
             Action::Dropped => "dropped events (missing by-field), why",
+            Action::Timeline => "timeline of the selection's host",
+            Action::TimelineUser => "timeline of the selection's user",
+            Action::Widen => "timeline: wider window",
+            Action::Narrow => "timeline: narrower window",
         }
     }
 }

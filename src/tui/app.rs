@@ -9,6 +9,7 @@ use super::backend::{BackendStatus, IngestProgress};
 use super::keymap::KeyMap;
 pub use super::names::SidNames;
 use super::rows::Row;
+use super::timeline::TimelineView;
 use crate::analytics::model::{Exclusion, HuntResult};
 use crate::event::Event;
 use crate::extended::Edge;
@@ -22,6 +23,7 @@ pub enum Screen {
     Text,
     Exclusions,
     Edges,
+    Timeline,
 }
 
 /// Which pane of the main screen takes the arrow keys.
@@ -239,6 +241,7 @@ pub struct Generations {
     pub text: u64,
     pub regroup: u64,
     pub edges: u64,
+    pub timeline: u64,
 }
 
 impl Generations {
@@ -279,6 +282,7 @@ pub struct App {
     pub text: TextView,
     pub exclusions: ExclusionsView,
     pub edges: EdgesView,
+    pub timeline: TimelineView,
     /// Names for the SIDs in user_id cells (display only).
     pub sid_names: SidNames,
     /// The index may hold names not yet fetched (start, after an ingest).
@@ -329,6 +333,7 @@ impl App {
             },
             exclusions: ExclusionsView::default(),
             edges: EdgesView::default(),
+            timeline: TimelineView::default(),
             sid_names: SidNames::default(),
             sid_names_stale: true,
             prompt: None,

@@ -8,6 +8,7 @@ use crate::event::Event;
 use crate::extended::Edge;
 use crate::index::SearchHits;
 use crate::time::TimeRange;
+use crate::timeline::{Timeline, TimelineRequest};
 
 /// The whole text of an event as the analyst reads it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -95,6 +96,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Source → target edges of remote execution in the range, with target-side evidence.
     fn edges(&self, _range: TimeRange) -> Result<Vec<Edge>, String> {
         Ok(vec![])
+    }
+    /// Every event on a host or by a user around a time, one summarized line each.
+    fn timeline(&self, _request: TimelineRequest) -> Result<Timeline, String> {
+        Err("this backend has no timeline".into())
     }
     /// Names for SIDs: (sid, account name, where the name came from).
     fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {

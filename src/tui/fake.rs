@@ -470,6 +470,14 @@ impl Backend for FakeBackend {
         ))
     }
 
+    fn timeline(
+        &self,
+        request: crate::timeline::TimelineRequest,
+    ) -> Result<crate::timeline::Timeline, String> {
+        let all: Vec<&Event> = self.events.iter().chain(&self.target_side).collect();
+        super::fake_timeline::timeline(&all, request)
+    }
+
     fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
         Ok(self.sid_names.clone())
     }

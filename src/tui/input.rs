@@ -37,6 +37,9 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
             app.stack.push(Screen::Exclusions);
             return vec![Effect::LoadExclusions];
         }
+        Action::Timeline | Action::TimelineUser => {
+            return super::timeline::open(app, a == Action::TimelineUser);
+        }
         Action::Edges if app.screen() != Screen::Edges => {
             app.stack.push(Screen::Edges);
             return vec![drill::load_edges(app)];
@@ -56,6 +59,7 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Screen::Text => text_action(app, a),
         Screen::Exclusions => exclusions_action(app, a),
         Screen::Edges => drill::edges_action(app, a),
+        Screen::Timeline => super::timeline::action(app, a),
     }
 }
 
@@ -95,6 +99,8 @@ pub fn keep_all_in_view(app: &mut App) {
     e.offset = keep_in_view(e.selected, e.offset, rows);
     let g = &mut app.edges;
     g.offset = keep_in_view(g.selected, g.offset, rows);
+    let t = &mut app.timeline;
+    t.offset = keep_in_view(t.selected, t.offset, rows);
 }
 
 /// A click on the `i`-th visible body row.
@@ -122,6 +128,12 @@ pub fn click_row(app: &mut App, i: usize) {
             let idx = app.edges.offset + i;
             if idx < app.edges.items.len() {
                 app.edges.selected = idx;
+            }
+        }
+        Screen::Timeline => {
+            let idx = app.timeline.offset + i;
+            if idx < app.timeline.lines.len() {
+                app.timeline.selected = idx;
             }
         }
         Screen::Text => {}

@@ -13,6 +13,7 @@ use crate::event::Event;
 use crate::extended::Edge;
 use crate::index::SearchHits;
 use crate::time::TimeRange;
+use crate::timeline::{Timeline, TimelineRequest};
 
 /// Something that happened: input, or a worker's answer (tagged with its generation).
 #[derive(Debug, Clone)]
@@ -56,6 +57,10 @@ pub enum Msg {
         gen_id: u64,
         result: Result<Vec<Edge>, String>,
     },
+    TimelineDone {
+        gen_id: u64,
+        result: Result<Timeline, String>,
+    },
     /// SID names for the hunt of this generation: (sid, name, source).
     SidNamesDone {
         hunt_gen: u64,
@@ -95,6 +100,11 @@ pub enum Effect {
     LoadEdges {
         gen_id: u64,
         range: TimeRange,
+    },
+    /// The timeline of a host or user around a time.
+    LoadTimeline {
+        gen_id: u64,
+        request: TimelineRequest,
     },
     /// Names for SIDs, once per hunt (tagged with the hunt's generation).
     LoadSidNames {
@@ -149,6 +159,7 @@ impl Effect {
             Effect::FullText { .. } => "loading text",
             Effect::LoadExclusions => "loading exclusions",
             Effect::LoadEdges { .. } => "loading edges",
+            Effect::LoadTimeline { .. } => "loading the timeline",
             Effect::LoadSidNames { .. } => "loading SID names",
             Effect::LoadActivity { .. } => "loading activity",
             Effect::Regroup { .. } => "grouping",

@@ -266,6 +266,14 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             super::drill::edges_arrived(app, result);
             vec![]
         }
+        Msg::TimelineDone { gen_id, result } => {
+            if gen_id != app.gens.timeline {
+                return vec![];
+            }
+            app.rev += 1;
+            super::timeline::arrived(app, result);
+            vec![]
+        }
         Msg::SidNamesDone { hunt_gen, result } => {
             if hunt_gen != app.gens.hunt {
                 return vec![];

@@ -70,6 +70,10 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
             gen_id,
             result: backend.edges(range),
         }),
+        Effect::LoadTimeline { gen_id, request } => send(Msg::TimelineDone {
+            gen_id,
+            result: backend.timeline(request),
+        }),
         Effect::LoadSidNames { hunt_gen } => send(Msg::SidNamesDone {
             hunt_gen,
             result: backend.sid_names(),
@@ -155,6 +159,7 @@ impl Workers {
             Effect::Regroup { .. } => "regroup",
             Effect::LoadActivity { .. } => "activity",
             Effect::LoadEdges { .. } => "edges",
+            Effect::LoadTimeline { .. } => "timeline",
             Effect::LoadSidNames { .. } => "names",
             Effect::Clipboard(_) => return,
             _ => {

@@ -7,6 +7,7 @@ mod exclusions;
 mod help;
 mod main_screen;
 mod text;
+mod timeline;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -43,6 +44,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Text => text::draw(frame, app, areas.body),
         Screen::Exclusions => exclusions::draw(frame, app, areas.body),
         Screen::Edges => edges::draw(frame, app, areas.body),
+        Screen::Timeline => timeline::draw(frame, app, areas.body),
     }
     if let Some(p) = &app.ingest {
         let label = format!(
