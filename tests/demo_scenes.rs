@@ -42,9 +42,11 @@ fn intruder_edges_are_literal_targets() {
             .iter()
             .filter(|e| e.computer == *dst && (e.time - t).abs() < 5 * world::MINUTE)
             .collect();
+        // The victim's account, or (from SYSTEM on a server) the source's machine account.
+        let sids = [world::VICTIM.sid(), world::machine_sid(src)];
         assert!(near.iter().any(|e| e.event_code == 4624
             && e.data["LogonType"] == "3"
-            && e.data["TargetUserSid"] == world::VICTIM.sid()));
+            && sids.contains(&e.data["TargetUserSid"])));
         let host = Some("wsmprovhost.exe");
         assert!(near.iter().any(|e| e.process_name.as_deref() == host));
     }
@@ -147,8 +149,8 @@ fn evasion_scenes_look_as_declared() {
         .iter()
         .filter(|c| c.kind == Evasion::WsmProvHostChild)
         .collect();
-    // whoami, hostname, net, ipconfig, csvde, repadmin.
-    assert_eq!(children.len(), 6);
+    // whoami, hostname, net, ipconfig, ntdsutil, powershell -enc, csvde, repadmin.
+    assert_eq!(children.len(), 8);
     for c in children {
         let e = events
             .iter()
@@ -201,7 +203,7 @@ fn scaled_corpus_streams_with_the_story_and_fleet_matches() {
     assert_eq!(proc_hits, exp.process_matches);
     assert_eq!(sb_hits, exp.script_block_matches);
     // Every fleet host runs the same inventory text: one row per host.
-    assert_eq!(exp.script_block_rows.len(), 9 + 60);
+    assert_eq!(exp.script_block_rows.len(), 10 + 60);
     assert!((0.08..0.11).contains(&(sb as f64 / n as f64)));
     assert!((0.09..0.12).contains(&(pc as f64 / n as f64)));
 }
