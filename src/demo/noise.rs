@@ -85,6 +85,8 @@ impl Iterator for Noise {
         let kind = match kind {
             Kind::Sysmon1 if host.starts_with("DC") => Kind::Sec4688,
             Kind::Network | Kind::FileCreate if host.starts_with("DC") => Kind::Logon,
+            // Nor does a host without script-block logging write 4104s.
+            Kind::ScriptBlock if !world::logs_script_blocks(host) => Kind::Sysmon1,
             k => k,
         };
         let user = *self.rng.pick(NOISE_USERS);
