@@ -116,7 +116,7 @@ fn every_expected_session_is_in_the_corpus_as_declared() {
         sources,
         BTreeSet::from([
             (world::MGMT, "CORP\\adm.kowalski"),
-            (world::MGMT, "CORP\\svc_patch"),
+            (world::PATCH, "CORP\\svc_patch"),
             (world::MGMT, "CORP\\svc_sched"),
         ])
     );
@@ -318,7 +318,13 @@ fn spellings_occur_and_every_address_names_one_host() {
     for (ip, n) in &names {
         assert_eq!(n.len(), 1, "{ip} names {n:?}");
     }
-    for host in [world::WS_FIN, world::SRV_FILE, world::SRV_DB, world::MGMT] {
+    for host in [
+        world::WS_FIN,
+        world::SRV_FILE,
+        world::SRV_DB,
+        world::MGMT,
+        world::PATCH,
+    ] {
         let got = names
             .get(&world::ip(host))
             .unwrap_or_else(|| panic!("{host}"));

@@ -202,6 +202,45 @@ fn normalized_fields_match_raw_data() {
     );
 }
 
+/// System/Execution/@ProcessID on every event, as in a real log: one logging service per host
+/// and channel (Sysmon, lsass, services.exe, WinRM's svchost), 0 for the classic Windows
+/// PowerShell log, the host process for PowerShell/Operational.
+#[test]
+fn every_event_names_the_process_that_wrote_it() {
+    let events = demo::generate(&opts(12));
+    let mut by_log: HashMap<(String, String), std::collections::BTreeSet<u32>> = HashMap::new();
+    for e in &events {
+        let pid = e.pid.unwrap_or_else(|| panic!("no pid: {e:?}"));
+        by_log
+            .entry((e.computer.clone(), e.channel.clone()))
+            .or_default()
+            .insert(pid);
+    }
+    let services = [
+        CHANNEL_SYSMON,
+        CHANNEL_SECURITY,
+        "System",
+        "Microsoft-Windows-WinRM/Operational",
+    ];
+    for ((host, channel), pids) in &by_log {
+        if services.contains(&channel.as_str()) {
+            assert_eq!(pids.len(), 1, "{host} {channel}: {pids:?}");
+            assert!(pids.iter().all(|p| *p > 4 && p % 4 == 0));
+        } else if channel == "Windows PowerShell" {
+            assert_eq!(pids.iter().collect::<Vec<_>>(), [&0]);
+        }
+    }
+    // A host's Sysmon and its lsass are different processes.
+    let pid = |c: &str| by_log[&(world::SRV_DB.to_string(), c.to_string())].clone();
+    assert_ne!(pid(CHANNEL_SYSMON), pid(CHANNEL_SECURITY));
+    // PowerShell 7's blocks come from the pwsh process, PowerShell 5's from many hosts.
+    let ps = &by_log[&(
+        world::MGMT.to_string(),
+        huntbench::event::CHANNEL_POWERSHELL.to_string(),
+    )];
+    assert!(ps.len() > 100, "{}", ps.len());
+}
+
 #[test]
 fn expected_answers_match_an_independent_reading() {
     let o = opts(5);

@@ -1,6 +1,8 @@
 //! Legitimate remoting: the scheduled health check on MGMT01 (the known false positive), an
-//! administrator's interactive work and module import, the help-desk's local look-alike, and,
-//! in the scaled corpus, an inventory job repeated across the application-server fleet.
+//! administrator's interactive work and module import, the nightly WinRS patch scan from
+//! SRV-PATCH01, the help-desk's local look-alike, and, in the scaled corpus, an inventory job
+//! repeated across the application-server fleet. Every hop also shows on its target as an
+//! inbound session: the false-positive class of `winrm_remoting_inbound`.
 
 use super::build::{self, ScriptBlock};
 use super::expected::Evasion;
@@ -8,8 +10,8 @@ use super::scripts;
 use super::sessions::{Logging, Session, Shell};
 use super::story::{Mark, POWERSHELL, SYSTEM, Spawn, Story, Who};
 use super::world::{
-    self, ADMIN, DC, DOMAIN, HELPDESK, MGMT, MINUTE, SPAN, SRV_DB, SRV_FILE, START, SVC, SVC_PATCH,
-    WS_HR,
+    self, ADMIN, DC, DOMAIN, HELPDESK, MGMT, MINUTE, PATCH, SPAN, SRV_DB, SRV_FILE, START, SVC,
+    SVC_PATCH, WS_HR,
 };
 
 const SCHEDULE_SVCHOST: &str = "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule";
@@ -140,9 +142,10 @@ pub(crate) fn admin(st: &mut Story) {
     }
 }
 
-/// The nightly patch-compliance scan: a compiled WinRM client on MGMT01 (no PowerShell, so no
-/// source-side block) opening WinRS shells on both domain controllers. Their logs show inbound
-/// sessions with `winrshost.exe` children: the false-positive class from a third account.
+/// The nightly patch-compliance scan: a compiled WinRM client on SRV-PATCH01 (no PowerShell, so
+/// no source-side block) opening WinRS shells on both domain controllers. Their logs show
+/// inbound sessions with `winrshost.exe` children: the false-positive class from a second host
+/// and a third account.
 pub(crate) fn patch_scan(st: &mut Story) {
     let sid = SVC_PATCH.sid();
     let who = Who {
@@ -167,9 +170,9 @@ pub(crate) fn patch_scan(st: &mut Story) {
             parent_pid: 1_548,
             ofn: "patchscan.exe",
         };
-        st.process(t, MGMT, who, &p, true, Mark::Plain);
+        st.process(t, PATCH, who, &p, true, Mark::Plain);
         for (i, target) in [DC, "DC02.corp.local"].into_iter().enumerate() {
-            let mut s = Session::new(MGMT, target, &SVC_PATCH);
+            let mut s = Session::new(PATCH, target, &SVC_PATCH);
             s.shell = Shell::WinRs;
             s.children = &wmic;
             st.session(t + 800_000 + i as i64 * 4_000_000, &s);

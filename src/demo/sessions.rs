@@ -158,7 +158,9 @@ impl Story {
             Shell::PowerShell => tl::URI_POWERSHELL,
             Shell::WinRs => tl::URI_WINRS,
         };
-        let e = tl::winrm91(time + 180_000, s.target, &s.sid, Some(uri));
+        // Some builds log 91 with an empty EventData (the "poorLog" sample): the light ones.
+        let uri = (s.logging == Logging::Full).then_some(uri);
+        let e = tl::winrm91(time + 180_000, s.target, &s.sid, uri);
         self.evidence(&mut tally, e);
 
         let (image, cmd) = match s.shell {

@@ -24,6 +24,8 @@ pub const MGMT: &str = "MGMT01.corp.local";
 pub const SRV_DB: &str = "SRV-DB01.corp.local";
 /// File server (intrusion target, admin target).
 pub const SRV_FILE: &str = "SRV-FILE02.corp.local";
+/// The patch-compliance server: a compiled WinRM client that opens WinRS shells on the DCs.
+pub const PATCH: &str = "SRV-PATCH01.corp.local";
 /// Domain controller (final target; logs 4688, no Sysmon).
 pub const DC: &str = "DC01.corp.local";
 /// A help-desk workstation with the classic ESCU false positive.
@@ -185,6 +187,7 @@ const ADDRESSES: &[(&str, &str)] = &[
     ("DC01.corp.local", "10.20.0.10"),
     ("DC02.corp.local", "10.20.0.11"),
     ("MGMT01.corp.local", "10.20.0.20"),
+    ("SRV-PATCH01.corp.local", "10.20.0.30"),
     ("SRV-FILE02.corp.local", "10.20.1.40"),
     ("SRV-DB01.corp.local", "10.20.1.21"),
     ("SRV-PRINT01.corp.local", "10.20.1.60"),
