@@ -157,7 +157,7 @@ pub(crate) fn patch_scan(st: &mut Story) {
     let cmd = format!("\"{scanner}\" /scan /targets:DC01,DC02 /report:C:\\CorpPatch\\reports");
     let wmic = [(
         "C:\\Windows\\System32\\cmd.exe",
-        "C:\\Windows\\system32\\cmd.exe /c wmic qfe list brief /format:csv",
+        "C:\\Windows\\system32\\cmd.exe /C wmic qfe list brief /format:csv",
     )];
     for day in 0..3 {
         let t =

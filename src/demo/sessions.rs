@@ -182,6 +182,7 @@ impl Story {
         };
         let at = time + 310_000;
         let host_pid = self.process(at, s.target, w, &host, sysmon, Mark::Plain);
+        self.elevate(None);
         tally.add(self.events.last().expect("just pushed"));
 
         let powershell = s.shell == Shell::PowerShell && s.logging == Logging::Full;
@@ -227,6 +228,7 @@ impl Story {
             };
             let t = time + 900_000 + i as i64 * 1_700_000;
             let pid = self.process(t, s.target, w, &child, sysmon, Mark::Plain);
+            self.elevate(Some(&s.name));
             tally.add(self.events.last().expect("just pushed"));
             commands.push(cmd.to_string());
             if s.shell == Shell::PowerShell {
@@ -258,6 +260,20 @@ impl Story {
             commands,
             intruder: s.intruder,
         });
+    }
+
+    /// A remote session's processes run with the administrator's full token (Sysmon says
+    /// `High`), its children in the user's documents folder (as in the real
+    /// LM_PowershellRemoting / LM_winrm_exec samples). A 4688 carries neither field.
+    fn elevate(&mut self, child_of: Option<&str>) {
+        let e = self.events.last_mut().expect("just pushed");
+        if e.data.contains_key("IntegrityLevel") {
+            e.data.insert("IntegrityLevel".into(), "High".into());
+            if let Some(name) = child_of {
+                let dir = format!("C:\\Users\\{}\\Documents\\", name.trim_end_matches('$'));
+                e.data.insert("CurrentDirectory".into(), dir);
+            }
+        }
     }
 
     /// Sysmon 3 of the intruder's WinRM connection: on the source (PowerShell connecting to
