@@ -239,8 +239,21 @@ fn target_side_powershell_records_carry_the_wsmprovhost_pid() {
         checked += 1;
     }
     assert!(checked >= 15, "{checked}");
-    // Source-side script blocks keep their console's pid, never a wsmprovhost one.
-    let ws_blocks: BTreeSet<Option<u32>> = events
+    // Source-side script blocks come from the user's console or the PowerShell process that
+    // ran them, never from a wsmprovhost.exe.
+    let pid_of = |e: &Event| {
+        let p = e.process_id.as_deref()?;
+        match p.strip_prefix("0x") {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => p.parse().ok(),
+        }
+    };
+    let ws_processes: BTreeSet<u32> = events
+        .iter()
+        .filter(|e| e.computer == world::WS_FIN && e.is_process_creation())
+        .filter_map(pid_of)
+        .collect();
+    let ws_blocks: Vec<u32> = events
         .iter()
         .filter(|e| e.computer == world::WS_FIN && e.is_script_block())
         .filter(|e| e.user_id.as_deref() == Some(world::VICTIM.sid().as_str()))
@@ -248,9 +261,20 @@ fn target_side_powershell_records_carry_the_wsmprovhost_pid() {
             let t = e.script_block_text.as_deref().unwrap();
             t.contains("Invoke-Command -ComputerName") || t.contains("-PSSession")
         })
-        .map(|e| e.pid)
+        .map(|e| e.pid.unwrap())
         .collect();
-    assert_eq!(ws_blocks.len(), 1, "{ws_blocks:?}");
+    let from_processes = ws_blocks
+        .iter()
+        .filter(|p| ws_processes.contains(p))
+        .count();
+    let consoles: BTreeSet<u32> = ws_blocks
+        .iter()
+        .filter(|p| !ws_processes.contains(p))
+        .copied()
+        .collect();
+    // powershell.exe -Command and -EncodedCommand log their own blocks; the rest were typed.
+    assert_eq!(from_processes, 2, "{ws_blocks:?}");
+    assert_eq!(consoles.len(), 1, "{consoles:?}");
 }
 
 #[test]

@@ -3,8 +3,9 @@
 
 use super::build::{self, ScriptBlock, encode_command};
 use super::expected::Evasion;
+use super::intrusion_hops::{ARCHIVE_IFM, hop};
 use super::scripts;
-use super::sessions::Session;
+use super::source_logs::Console;
 use super::story::{Mark, POWERSHELL, Spawn, Story, Who};
 use super::world::{
     self, DC, DOMAIN, INTRUSION_START, MINUTE, SRV_DB, SRV_FILE, VICTIM, WS_FIN, short,
@@ -15,39 +16,6 @@ const CMD_LINE: &str = "\"C:\\Windows\\system32\\cmd.exe\" ";
 const PWSH: &str = "C:\\Program Files\\PowerShell\\7\\pwsh.exe";
 const RENAMED: &str = "C:\\Users\\Public\\Libraries\\svchost-upd.exe";
 const WHOAMI: &str = "C:\\Windows\\System32\\whoami.exe";
-
-/// An intruder hop as its target logs it, Sysmon 3 of the connection on both ends.
-fn hop<'a>(
-    source: &'a str,
-    target: &'a str,
-    children: &'a [(&'a str, &'a str)],
-    inner_text: Option<&'a str>,
-) -> Session<'a> {
-    let mut s = Session::new(source, target, &VICTIM);
-    s.children = children;
-    s.inner_text = inner_text;
-    s.intruder = true;
-    s.connections = true;
-    s
-}
-
-/// What the intruder decodes and runs on the domain controller: archive the IFM copy.
-const ARCHIVE_IFM: &str = "Compress-Archive -Path C:\\Windows\\Temp\\ifm -DestinationPath C:\\Windows\\Temp\\ifm.zip -Force";
-
-/// The names the chain's hosts go by in the corpus (for [`super::Expected::spellings`]).
-pub(crate) fn spellings() -> Vec<(String, Vec<String>)> {
-    [WS_FIN, SRV_FILE, SRV_DB, DC]
-        .iter()
-        .map(|h| {
-            let mut names = vec![h.to_string(), short(h).to_string(), world::ip(h)];
-            if *h == SRV_DB {
-                names.push(h.to_lowercase());
-                names.push(format!("{DOMAIN}\\{}", world::machine_account(h)));
-            }
-            (h.to_string(), names)
-        })
-        .collect()
-}
 
 /// The intrusion scenes, in order; times are minutes into the intrusion window plus jitter.
 pub(crate) fn scenes(st: &mut Story) {
@@ -101,7 +69,32 @@ pub(crate) fn scenes(st: &mut Story) {
         ofn: "PowerShell.EXE",
     };
     let ps_pid = st.process(t, ws, who, &ps, true, Mark::Proc);
-    st.script(t + 800_000, ws, Some(&sid), &text, "", false, Mark::Sb);
+    st.script_in(
+        ps_pid,
+        t + 800_000,
+        ws,
+        Some(&sid),
+        &text,
+        "",
+        false,
+        Mark::Sb,
+    );
+    let user = VICTIM.qualified();
+    let bindings = [
+        ("ComputerName", short(SRV_FILE)),
+        ("ScriptBlock", &format!(" {inner} ")),
+    ];
+    let console = Console {
+        computer: ws,
+        command_line: &cmd,
+        pid: ps_pid,
+        user: &user,
+        user_sid: &sid,
+        pipeline: &text,
+        cmdlet: "Invoke-Command",
+        bindings: &bindings,
+    };
+    st.console_records(t, t + 780_000, &console);
     // conhost.exe: its ParentCommandLine carries both literals, but it is not PowerShell.
     let conhost = Spawn {
         image: "C:\\Windows\\System32\\conhost.exe",
@@ -284,7 +277,24 @@ pub(crate) fn scenes(st: &mut Story) {
         t,
         &pid.to_string(),
     );
-    st.script(t + 900_000, ws, Some(&sid), &text, "", false, Mark::Sb);
+    st.script_in(pid, t + 900_000, ws, Some(&sid), &text, "", false, Mark::Sb);
+    // The classic log's HostApplication carries the base64 only; 4103 binds the target.
+    let user = VICTIM.qualified();
+    let bindings = [
+        ("ComputerName", short(DC)),
+        ("ScriptBlock", &format!(" {inner} ")),
+    ];
+    let console = Console {
+        computer: ws,
+        command_line: &cmd,
+        pid,
+        user: &user,
+        user_sid: &sid,
+        pipeline: &text,
+        cmdlet: "Invoke-Command",
+        bindings: &bindings,
+    };
+    st.console_records(t, t + 880_000, &console);
     st.edge(ws, DC);
     let block = format!(" {inner} ");
     let children = [(

@@ -7,12 +7,15 @@
 mod automation;
 mod build;
 mod catalog;
+mod engine_logs;
 mod expected;
 mod intrusion;
+mod intrusion_hops;
 mod noise;
 mod rng;
 mod scripts;
 mod sessions;
+mod source_logs;
 mod story;
 mod target_logs;
 pub mod world;
@@ -75,7 +78,7 @@ fn story(opts: &DemoOptions) -> (Vec<Event>, Expected) {
         world::INTRUSION_START + 90 * world::MINUTE,
     );
     expect.total_events = opts.total().max(events.len());
-    expect.spellings = intrusion::spellings();
+    expect.spellings = intrusion_hops::spellings();
     (events, expect)
 }
 

@@ -7,9 +7,10 @@
 use std::collections::BTreeSet;
 
 use super::build::{self, Logon, ScriptBlock};
+use super::engine_logs::{self as el, Engine, WSMPROVHOST_CMD};
 use super::expected::{Evasion, InboundSession};
 use super::story::{Mark, Spawn, Story, WSMPROVHOST, Who};
-use super::target_logs::{self as tl, Connection, Engine};
+use super::target_logs::{self as tl, Connection};
 use super::world::{self, Account, DOMAIN};
 use crate::event::Event;
 
@@ -164,7 +165,7 @@ impl Story {
         self.evidence(&mut tally, e);
 
         let (image, cmd) = match s.shell {
-            Shell::PowerShell => (WSMPROVHOST, tl::WSMPROVHOST_CMD),
+            Shell::PowerShell => (WSMPROVHOST, WSMPROVHOST_CMD),
             Shell::WinRs => (WINRSHOST, "C:\\Windows\\system32\\WinrsHost.exe -Embedding"),
         };
         let w = Who {
@@ -189,6 +190,8 @@ impl Story {
         let engine_ids = (self.rng.guid(), self.rng.guid());
         let engine = Engine {
             computer: s.target,
+            host_name: "ServerRemoteHost",
+            host_application: WSMPROVHOST_CMD,
             host_id: &engine_ids.0.to_ascii_lowercase(),
             runspace_id: &engine_ids.1.to_ascii_lowercase(),
         };
@@ -197,7 +200,7 @@ impl Story {
                 let e = tl::session_record(time + dt, code, s.target, &s.sid, host_pid);
                 self.evidence(&mut tally, e);
             }
-            let e = tl::engine_state(time + 520_000, 400, &engine, 13);
+            let e = el::engine_state(time + 520_000, 400, &engine, 13);
             self.evidence(&mut tally, e);
             if let Some(text) = s.inner_text.filter(|_| world::logs_script_blocks(s.target)) {
                 let id = self.block_id();
@@ -242,7 +245,7 @@ impl Story {
         }
         if powershell {
             let t = time + 2_400_000 + s.children.len() as i64 * 1_700_000;
-            let e = tl::engine_state(t, 403, &engine, 17);
+            let e = el::engine_state(t, 403, &engine, 17);
             self.evidence(&mut tally, e);
         }
         if s.intruder {

@@ -1,5 +1,5 @@
-//! Builders for the logs a remoting *target* writes (besides its process starts and 4104s):
-//! Security 4672, WinRM/Operational 91 and 169, the classic Windows PowerShell 400/403, the
+//! Builders for the logs a remoting *target* writes (besides its process starts, 4104s and the
+//! engine records of engine_logs.rs): Security 4672, WinRM/Operational 91 and 169, the
 //! PowerShell/Operational session events 40961/40962/53504, and Sysmon 3 for the connection.
 //!
 //! Shapes follow real captures: Security-Datasets' covenant_psremoting_command (WORKSTATION5 →
@@ -8,13 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use super::build::{self, CHANNEL_CLASSIC, CHANNEL_WINRM, PROVIDER_SECURITY, PROVIDER_SYSMON};
+use super::build::{self, CHANNEL_WINRM, PROVIDER_SECURITY, PROVIDER_SYSMON};
 use crate::event::{CHANNEL_POWERSHELL, CHANNEL_SECURITY, CHANNEL_SYSMON, Event};
 
 /// The account WinRM runs as (NETWORK SERVICE): the UserID of its 169 records.
 const NETWORK_SERVICE: &str = "S-1-5-20";
-/// HostApplication of a PowerShell remoting session on its target.
-pub(crate) const WSMPROVHOST_CMD: &str = "C:\\Windows\\system32\\wsmprovhost.exe -Embedding";
 /// WinRM's resource URI of a PowerShell remoting shell, and of a WinRS (cmd) shell.
 pub(crate) const URI_POWERSHELL: &str =
     "http://schemas.microsoft.com/powershell/Microsoft.PowerShell";
@@ -70,30 +68,6 @@ pub(crate) fn winrm91(
     let d = resource_uri.map_or_else(BTreeMap::new, |u| data(&[("resourceUri", u)]));
     let kind = (91, CHANNEL_WINRM, "Microsoft-Windows-WinRM");
     build::other(time, kind, computer, Some(user_sid), d)
-}
-
-/// One PowerShell engine on a remoting target, as its 400/403 records describe it.
-pub(crate) struct Engine<'a> {
-    pub computer: &'a str,
-    pub host_id: &'a str,
-    pub runspace_id: &'a str,
-}
-
-/// Windows PowerShell 400 (engine Available) or 403 (engine Stopped): three unnamed `<Data>`
-/// items, the new state, the previous state and the tab/CRLF "details" text.
-pub(crate) fn engine_state(time: i64, code: u32, en: &Engine, sequence: u32) -> Event {
-    let (new, previous) = if code == 400 {
-        ("Available", "None")
-    } else {
-        ("Stopped", "Available")
-    };
-    let details = format!(
-        "\tNewEngineState={new}\r\n\tPreviousEngineState={previous}\r\n\r\n\tSequenceNumber={sequence}\r\n\r\n\tHostName=ServerRemoteHost\r\n\tHostVersion=1.0.0.0\r\n\tHostId={}\r\n\tHostApplication={WSMPROVHOST_CMD}\r\n\tEngineVersion=5.1.17763.1\r\n\tRunspaceId={}\r\n\tPipelineId=\r\n\tCommandName=\r\n\tCommandType=\r\n\tScriptName=\r\n\tCommandPath=\r\n\tCommandLine=",
-        en.host_id, en.runspace_id
-    );
-    let d = data(&[("Data_1", new), ("Data_2", previous), ("Data_3", &details)]);
-    let kind = (code, CHANNEL_CLASSIC, "PowerShell");
-    build::other(time, kind, en.computer, None, d)
 }
 
 /// A PowerShell/Operational record of the session itself, written by the host process:
