@@ -164,12 +164,23 @@ fn every_expected_session_is_in_the_corpus_as_declared() {
             })
             .expect("a plug-in host");
         assert!(host.user.as_deref().unwrap().eq_ignore_ascii_case(&s.user));
+        // The host runs in the network logon: Sysmon's LogonId, or the 4688's TargetLogonId
+        // (created by SYSTEM for that logon); its children are created within it.
+        let in_logon = |e: &Event, sysmon_key: &str, sec_key: &str| {
+            e.data.get(sysmon_key).or(e.data.get(sec_key)) == Some(logon_id)
+        };
+        assert!(in_logon(host, "LogonId", "TargetLogonId"), "{host:?}");
         let children: Vec<&str> = near
             .iter()
             .filter(|e| e.parent_process_id == host.process_id && e.is_process_creation())
             .map(|e| e.process.as_deref().unwrap())
             .collect();
         assert_eq!(children, s.commands, "{s:?}");
+        assert!(
+            near.iter()
+                .filter(|e| e.parent_process_id == host.process_id && e.is_process_creation())
+                .all(|e| in_logon(e, "LogonId", "SubjectLogonId"))
+        );
     }
     // The full kinds of an intruder session on a Sysmon host with script-block logging.
     let full = exp

@@ -183,7 +183,7 @@ impl Story {
         };
         let at = time + 310_000;
         let host_pid = self.process(at, s.target, w, &host, sysmon, Mark::Plain);
-        self.elevate(None);
+        self.in_logon(logon_id, None);
         tally.add(self.events.last().expect("just pushed"));
 
         let powershell = s.shell == Shell::PowerShell && s.logging == Logging::Full;
@@ -231,7 +231,7 @@ impl Story {
             };
             let t = time + 900_000 + i as i64 * 1_700_000;
             let pid = self.process(t, s.target, w, &child, sysmon, Mark::Plain);
-            self.elevate(Some(&s.name));
+            self.in_logon(logon_id, Some(&s.name));
             tally.add(self.events.last().expect("just pushed"));
             commands.push(cmd.to_string());
             if s.shell == Shell::PowerShell {
@@ -265,16 +265,48 @@ impl Story {
         });
     }
 
-    /// A remote session's processes run with the administrator's full token (Sysmon says
-    /// `High`), its children in the user's documents folder (as in the real
-    /// LM_PowershellRemoting / LM_winrm_exec samples). A 4688 carries neither field.
-    fn elevate(&mut self, child_of: Option<&str>) {
+    /// Ties the process just pushed to the session's logon, as Windows does: the plug-in host
+    /// and its children run in the network logon (Sysmon `LogonId` = the 4624's
+    /// TargetLogonId), with the administrator's full token (`High`), the children in the
+    /// user's documents folder (as in the real LM_PowershellRemoting / LM_winrm_exec samples).
+    /// On a DC's 4688 the plug-in host is created by SYSTEM for the logon (its Target fields),
+    /// and its children by the logon itself (SubjectLogonId).
+    fn in_logon(&mut self, logon_id: u64, child_of: Option<&str>) {
         let e = self.events.last_mut().expect("just pushed");
-        if e.data.contains_key("IntegrityLevel") {
-            e.data.insert("IntegrityLevel".into(), "High".into());
-            if let Some(name) = child_of {
-                let dir = format!("C:\\Users\\{}\\Documents\\", name.trim_end_matches('$'));
-                e.data.insert("CurrentDirectory".into(), dir);
+        let id = format!("{logon_id:#x}");
+        let d = &mut e.data;
+        if d.contains_key("IntegrityLevel") {
+            d.insert("IntegrityLevel".into(), "High".into());
+            d.insert("LogonId".into(), id);
+            match child_of {
+                Some(name) => {
+                    let dir = format!("C:\\Users\\{}\\Documents\\", name.trim_end_matches('$'));
+                    d.insert("CurrentDirectory".into(), dir);
+                }
+                None => {
+                    d.insert("ParentUser".into(), "NT AUTHORITY\\SYSTEM".into());
+                }
+            }
+        } else if child_of.is_some() {
+            d.insert("SubjectLogonId".into(), id);
+        } else {
+            let target = ["SubjectUserSid", "SubjectUserName", "SubjectDomainName"]
+                .map(|k| d.get(k).cloned().unwrap_or_default());
+            for (k, v) in ["TargetUserSid", "TargetUserName", "TargetDomainName"]
+                .into_iter()
+                .zip(target)
+            {
+                d.insert(k.into(), v);
+            }
+            d.insert("TargetLogonId".into(), id);
+            let machine = world::machine_account(&e.computer);
+            for (k, v) in [
+                ("SubjectUserSid", "S-1-5-18"),
+                ("SubjectUserName", machine.as_str()),
+                ("SubjectDomainName", DOMAIN),
+                ("SubjectLogonId", "0x3e7"),
+            ] {
+                d.insert(k.into(), v.into());
             }
         }
     }
