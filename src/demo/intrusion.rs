@@ -3,7 +3,7 @@
 
 use super::build::{self, ScriptBlock, encode_command};
 use super::expected::Evasion;
-use super::intrusion_hops::{ARCHIVE_IFM, hop};
+use super::intrusion_hops::{hop, onward_from_file_server};
 use super::scripts;
 use super::source_logs::Console;
 use super::story::{Mark, POWERSHELL, Spawn, Story, Who};
@@ -226,29 +226,9 @@ pub(crate) fn scenes(st: &mut Story) {
         t + 300_000,
         &hop(ws, SRV_FILE, &children, Some("ipconfig /all")),
     );
-    // From inside that session, onward to DC01 with explicit credentials (NTLM). SRV-FILE02
-    // logs no script blocks and Sysmon there skips wsmprovhost's connections: only DC01's
-    // logs show this hop.
+    // From inside that session, onward to DC01: only DC01's logs show it.
     let t = at(st, 40);
-    let enc = format!(
-        "\"{POWERSHELL}\" -NoP -NonI -enc {}",
-        encode_command(ARCHIVE_IFM)
-    );
-    let children = [
-        (
-            "C:\\Windows\\System32\\ntdsutil.exe",
-            "ntdsutil.exe \"ac i ntds\" \"ifm\" \"create full C:\\Windows\\Temp\\ifm\" q q",
-        ),
-        (POWERSHELL, enc.as_str()),
-    ];
-    let block = format!(
-        " ntdsutil.exe 'ac i ntds' 'ifm' 'create full C:\\Windows\\Temp\\ifm' q q; powershell -NoP -NonI -enc {} ",
-        encode_command(ARCHIVE_IFM)
-    );
-    let mut s = hop(SRV_FILE, DC, &children, Some(&block));
-    s.ntlm = true;
-    s.connections = false;
-    st.session(t, &s);
+    onward_from_file_server(st, t);
 
     // 7. -EncodedCommand: the process analytic sees only base64; 4104 logs the decoded text.
     let inner = "Get-ADUser -Filter * -Properties MemberOf | Export-Csv C:\\Windows\\Temp\\u.csv";

@@ -1,7 +1,9 @@
-//! The intruder's hops as both ends log them: the session every hop opens on its target, and
-//! the names the chain's hosts go by across the corpus.
+//! The intruder's hops as both ends log them: the session every hop opens on its target, the
+//! hop only its target logs, and the names the chain's hosts go by across the corpus.
 
+use super::build::encode_command;
 use super::sessions::Session;
+use super::story::{POWERSHELL, Story};
 use super::world::{self, DC, DOMAIN, SRV_DB, SRV_FILE, VICTIM, WS_FIN, short};
 
 /// An intruder hop as its target logs it, Sysmon 3 of the connection on both ends.
@@ -20,7 +22,7 @@ pub(crate) fn hop<'a>(
 }
 
 /// What the intruder decodes and runs on the domain controller: archive the IFM copy.
-pub(crate) const ARCHIVE_IFM: &str = "Compress-Archive -Path C:\\Windows\\Temp\\ifm -DestinationPath C:\\Windows\\Temp\\ifm.zip -Force";
+const ARCHIVE_IFM: &str = "Compress-Archive -Path C:\\Windows\\Temp\\ifm -DestinationPath C:\\Windows\\Temp\\ifm.zip -Force";
 
 /// The names the chain's hosts go by in the corpus (for [`super::Expected::spellings`]).
 pub(crate) fn spellings() -> Vec<(String, Vec<String>)> {
@@ -35,4 +37,29 @@ pub(crate) fn spellings() -> Vec<(String, Vec<String>)> {
             (h.to_string(), names)
         })
         .collect()
+}
+
+/// Scene 6b: from inside the Enter-PSSession on SRV-FILE02, onward to DC01 with explicit
+/// credentials (NTLM). SRV-FILE02 logs no script blocks and Sysmon there skips wsmprovhost's
+/// connections: only DC01's logs show this hop.
+pub(crate) fn onward_from_file_server(st: &mut Story, t: i64) {
+    let enc = format!(
+        "\"{POWERSHELL}\" -NoP -NonI -enc {}",
+        encode_command(ARCHIVE_IFM)
+    );
+    let children = [
+        (
+            "C:\\Windows\\System32\\ntdsutil.exe",
+            "ntdsutil.exe \"ac i ntds\" \"ifm\" \"create full C:\\Windows\\Temp\\ifm\" q q",
+        ),
+        (POWERSHELL, enc.as_str()),
+    ];
+    let block = format!(
+        " ntdsutil.exe 'ac i ntds' 'ifm' 'create full C:\\Windows\\Temp\\ifm' q q; powershell -NoP -NonI -enc {} ",
+        encode_command(ARCHIVE_IFM)
+    );
+    let mut s = hop(SRV_FILE, DC, &children, Some(&block));
+    s.ntlm = true;
+    s.connections = false;
+    st.session(t, &s);
 }
