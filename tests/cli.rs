@@ -152,7 +152,7 @@ fn ingest_stats_hunt_and_dedup() {
         .iter()
         .find(|r| r["count"] == 144)
         .unwrap();
-    assert_eq!(h["firstTime"], "2026-03-09T01:15:02");
+    assert_eq!(h["firstTime"], "2026-03-09T01:15:03");
 
     // Table and CSV forms.
     let table = env.ok(&["hunt", SB]);

@@ -42,9 +42,11 @@ fn intruder_edges_are_literal_targets() {
             .iter()
             .filter(|e| e.computer == *dst && (e.time - t).abs() < 5 * world::MINUTE)
             .collect();
+        // The victim's account, or (from SYSTEM on a server) the source's machine account.
+        let sids = [world::VICTIM.sid(), world::machine_sid(src)];
         assert!(near.iter().any(|e| e.event_code == 4624
             && e.data["LogonType"] == "3"
-            && e.data["TargetUserSid"] == world::VICTIM.sid()));
+            && sids.contains(&e.data["TargetUserSid"])));
         let host = Some("wsmprovhost.exe");
         assert!(near.iter().any(|e| e.process_name.as_deref() == host));
     }
@@ -147,8 +149,8 @@ fn evasion_scenes_look_as_declared() {
         .iter()
         .filter(|c| c.kind == Evasion::WsmProvHostChild)
         .collect();
-    // whoami, hostname, net, ipconfig, csvde, repadmin.
-    assert_eq!(children.len(), 6);
+    // whoami, hostname, net, ipconfig, ntdsutil, powershell -enc, csvde, repadmin.
+    assert_eq!(children.len(), 8);
     for c in children {
         let e = events
             .iter()
@@ -201,7 +203,74 @@ fn scaled_corpus_streams_with_the_story_and_fleet_matches() {
     assert_eq!(proc_hits, exp.process_matches);
     assert_eq!(sb_hits, exp.script_block_matches);
     // Every fleet host runs the same inventory text: one row per host.
-    assert_eq!(exp.script_block_rows.len(), 9 + 60);
+    assert_eq!(exp.script_block_rows.len(), 10 + 60);
     assert!((0.08..0.11).contains(&(sb as f64 / n as f64)));
     assert!((0.09..0.12).contains(&(pc as f64 / n as f64)));
+}
+
+/// The source side beyond 4104: the classic log's 400/600 with the process's command line as
+/// HostApplication, the 800 pipeline details and the module-logging 4103 with its bindings,
+/// for the classic `-Command` and the `-EncodedCommand` scenes.
+#[test]
+fn source_side_engine_records_name_the_target() {
+    let events = demo::generate(&opts(8));
+    let on_ws = |code: u32| -> Vec<&Event> {
+        events
+            .iter()
+            .filter(|e| e.computer == world::WS_FIN && e.event_code == code)
+            .collect()
+    };
+    let (starts, providers) = (on_ws(400), on_ws(600));
+    assert_eq!((starts.len(), providers.len()), (2, 2));
+    let apps: Vec<&str> = starts
+        .iter()
+        .map(|e| {
+            let d = &e.data["Data_3"];
+            let line = d
+                .lines()
+                .find(|l| l.starts_with("\tHostApplication="))
+                .unwrap();
+            line.trim_start_matches("\tHostApplication=")
+                .trim_end_matches('\r')
+        })
+        .collect();
+    assert!(apps[0].starts_with(
+        "powershell.exe -NoProfile -Command \"Invoke-Command -ComputerName SRV-FILE02"
+    ));
+    assert!(apps[1].starts_with("powershell.exe -NoP -W Hidden -EncodedCommand "));
+    for p in &providers {
+        assert_eq!(
+            (p.data["Data_1"].as_str(), p.data["Data_2"].as_str()),
+            ("WSMan", "Started")
+        );
+        assert_eq!(p.pid, Some(0));
+    }
+    let modules = on_ws(4103);
+    assert_eq!(modules.len(), 2);
+    let bound: Vec<bool> = ["SRV-FILE02", "DC01"]
+        .iter()
+        .zip(&modules)
+        .map(|(t, m)| {
+            let want = format!(
+                "ParameterBinding(Invoke-Command): name=\"ComputerName\"; value=\"{t}\"\r\n"
+            );
+            m.data["Payload"].contains(&want)
+                && m.data["ContextInfo"].contains("Host Name = ConsoleHost\r\n")
+        })
+        .collect();
+    assert_eq!(bound, [true, true]);
+    // 4103 comes from the powershell.exe that was started with that command line.
+    for (m, app) in modules.iter().zip(&apps) {
+        let started = events
+            .iter()
+            .find(|e| e.computer == world::WS_FIN && e.process.as_deref() == Some(*app))
+            .unwrap();
+        assert_eq!(m.pid.map(|p| p.to_string()), started.process_id.clone());
+    }
+    let pipelines = on_ws(800);
+    assert_eq!(pipelines.len(), 2);
+    assert!(
+        pipelines[1].data["Data_1"].starts_with("Invoke-Command -ComputerName DC01 -ScriptBlock")
+    );
+    assert!(pipelines[1].data["Data_2"].contains("\tUserId=CORP\\j.miller\r\n"));
 }

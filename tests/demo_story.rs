@@ -73,17 +73,28 @@ fn counts_by_channel_and_code_as_designed() {
             && e.user.as_deref() == Some("CORP\\svc_sched")
     });
     assert_eq!(svc_hosts, 288);
-    // The intruder's sessions: SRV-FILE02 x4, SRV-DB01 x3 (incl. New-PSSession), DC01 x2.
-    let (lo, hi) = demo::expected(&opts(3)).intrusion_window;
-    let targets = [world::SRV_FILE, world::SRV_DB, world::DC];
-    let intruder_logons = count(&|e| {
-        e.event_code == 4624
-            && e.data.get("TargetUserSid") == Some(&world::VICTIM.sid())
-            && e.data.get("LogonType").map(String::as_str) == Some("3")
-            && targets.contains(&e.computer.as_str())
-            && (lo..hi).contains(&e.time)
-    });
-    assert_eq!(intruder_logons, 9);
+    // The intruder's sessions: SRV-FILE02 x5, SRV-DB01 x4 (incl. New-PSSession by address and
+    // the variable target list), DC01 x3 (one from SRV-FILE02, one as SRV-DB01's machine
+    // account); each starts with a type-3 logon from the source's address.
+    let exp = demo::expected(&opts(3));
+    let (lo, hi) = exp.intrusion_window;
+    let intruder: Vec<_> = exp.inbound.iter().filter(|s| s.intruder).collect();
+    let on = |h: &str| intruder.iter().filter(|s| s.target == h).count();
+    assert_eq!(
+        (on(world::SRV_FILE), on(world::SRV_DB), on(world::DC)),
+        (5, 4, 3)
+    );
+    for s in &intruder {
+        assert!((lo..hi).contains(&s.first));
+        let logon = count(&|e| {
+            e.event_code == 4624
+                && e.time == s.first
+                && e.computer == s.target
+                && e.data.get("LogonType").map(String::as_str) == Some("3")
+                && e.data.get("IpAddress") == Some(&s.source_ip)
+        });
+        assert_eq!(logon, 1, "{s:?}");
+    }
     // Domain controllers run no Sysmon: their process starts are 4688s.
     let dc_sysmon = count(&|e| e.computer.starts_with("DC") && e.channel == CHANNEL_SYSMON);
     assert_eq!(dc_sysmon, 0);
@@ -187,8 +198,47 @@ fn normalized_fields_match_raw_data() {
             .iter()
             .filter(|e| e.decoded_command.is_some())
             .count(),
-        1
+        2
     );
+}
+
+/// System/Execution/@ProcessID on every event, as in a real log: one logging service per host
+/// and channel (Sysmon, lsass, services.exe, WinRM's svchost), 0 for the classic Windows
+/// PowerShell log, the host process for PowerShell/Operational.
+#[test]
+fn every_event_names_the_process_that_wrote_it() {
+    let events = demo::generate(&opts(12));
+    let mut by_log: HashMap<(String, String), std::collections::BTreeSet<u32>> = HashMap::new();
+    for e in &events {
+        let pid = e.pid.unwrap_or_else(|| panic!("no pid: {e:?}"));
+        by_log
+            .entry((e.computer.clone(), e.channel.clone()))
+            .or_default()
+            .insert(pid);
+    }
+    let services = [
+        CHANNEL_SYSMON,
+        CHANNEL_SECURITY,
+        "System",
+        "Microsoft-Windows-WinRM/Operational",
+    ];
+    for ((host, channel), pids) in &by_log {
+        if services.contains(&channel.as_str()) {
+            assert_eq!(pids.len(), 1, "{host} {channel}: {pids:?}");
+            assert!(pids.iter().all(|p| *p > 4 && p % 4 == 0));
+        } else if channel == "Windows PowerShell" {
+            assert_eq!(pids.iter().collect::<Vec<_>>(), [&0]);
+        }
+    }
+    // A host's Sysmon and its lsass are different processes.
+    let pid = |c: &str| by_log[&(world::SRV_DB.to_string(), c.to_string())].clone();
+    assert_ne!(pid(CHANNEL_SYSMON), pid(CHANNEL_SECURITY));
+    // PowerShell 7's blocks come from the pwsh process, PowerShell 5's from many hosts.
+    let ps = &by_log[&(
+        world::MGMT.to_string(),
+        huntbench::event::CHANNEL_POWERSHELL.to_string(),
+    )];
+    assert!(ps.len() > 100, "{}", ps.len());
 }
 
 #[test]
@@ -198,9 +248,10 @@ fn expected_answers_match_an_independent_reading() {
     let exp = demo::expected(&o);
     check_answers(&events, &exp);
     assert_eq!(exp.dropped_script_block_events, 1);
-    // Script rows: intruder 5 (classic, PS7, renamed, encoded, hostile), health check,
-    // admin restart, module part, help-desk FP. The second hop is dropped (no user_id).
-    assert_eq!(exp.script_block_rows.len(), 9);
+    // Script rows: intruder 6 (classic, PS7, renamed, encoded, hostile, the variable target
+    // list), health check, admin restart, module part, help-desk FP. The second hop is
+    // dropped (no user_id).
+    assert_eq!(exp.script_block_rows.len(), 10);
     let health = exp
         .script_block_rows
         .iter()

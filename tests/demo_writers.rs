@@ -38,13 +38,18 @@ fn parse_xml_line(line: &str) -> XmlEvent {
     let mut out = XmlEvent::default();
     let mut path: Vec<String> = Vec::new();
     let mut data_name: Option<String> = None;
+    // Unnamed <Data> items, named as the readers name them (Data_1..Data_n).
+    let mut unnamed = 0;
     let mut text = String::new();
     loop {
         match r.read_event().expect("well-formed XML") {
             Xml::Start(e) => {
                 let name = e.name().as_ref().to_string();
                 if name == "Data" {
-                    data_name = attr(&e, "Name");
+                    data_name = attr(&e, "Name").or_else(|| {
+                        unnamed += 1;
+                        Some(format!("Data_{unnamed}"))
+                    });
                 }
                 text.clear();
                 path.push(name);
@@ -55,6 +60,8 @@ fn parse_xml_line(line: &str) -> XmlEvent {
                     ("Provider", "Name"),
                     ("TimeCreated", "SystemTime"),
                     ("Security", "UserID"),
+                    ("Execution", "ProcessID"),
+                    ("Execution", "ThreadID"),
                 ] {
                     if name == el
                         && let Some(v) = attr(&e, a)
@@ -91,6 +98,11 @@ fn parse_xml_line(line: &str) -> XmlEvent {
         }
     }
     assert!(path.is_empty(), "unclosed elements in {line}");
+    if unnamed == 1 {
+        // A lone unnamed item is `Data`, as the readers name it.
+        let v = out.data.remove("Data_1").unwrap();
+        out.data.insert("Data".into(), v);
+    }
     out
 }
 
@@ -119,7 +131,19 @@ fn xml_lines_parse_and_carry_every_field() {
         assert_eq!(x.system["Provider@Name"], e.provider);
         assert_eq!(x.system["TimeCreated@SystemTime"], iso_micros(e.time));
         assert_eq!(x.system.get("Security@UserID"), e.user_id.as_ref());
+        let pid = e.pid.map(|p| p.to_string());
+        assert_eq!(x.system.get("Execution@ProcessID"), pid.as_ref());
+        assert_eq!(x.system.contains_key("Execution@ThreadID"), e.pid.is_some());
     }
+    // The classic Windows PowerShell log's positional items are written without names.
+    let classic = lines
+        .iter()
+        .find(|l| l.contains("<EventID>400</EventID>"))
+        .expect("a Windows PowerShell 400");
+    assert!(classic.contains("<Execution ProcessID='0' ThreadID='0'/>"));
+    let items = "<EventData><Data>Available</Data><Data>None</Data><Data>\tNewEngineState=Available&#13;&#10;";
+    assert!(classic.contains(items), "{classic}");
+    assert!(classic.contains("HostName=ServerRemoteHost&#13;&#10;"));
 }
 
 #[test]
@@ -175,8 +199,32 @@ fn evtx_dump_ndjson_has_the_evtx_shape() {
             Some(sid) => assert_eq!(sys["Security"]["#attributes"]["UserID"], sid.as_str()),
             None => assert!(sys["Security"].is_null()),
         }
-        let data = v["Event"]["EventData"].as_object().unwrap();
+        match e.pid {
+            Some(pid) => {
+                let x = &sys["Execution"]["#attributes"];
+                assert_eq!(x["ProcessID"], pid);
+                assert!(x["ThreadID"].is_u64());
+            }
+            None => assert!(sys["Execution"].is_null()),
+        }
         let raw = demo::raw_event_data(e);
+        if raw.is_empty() {
+            assert!(v["Event"]["EventData"].is_null(), "{line}");
+            continue;
+        }
+        let data = v["Event"]["EventData"].as_object().unwrap();
+        if raw.contains_key("Data_1") {
+            // Unnamed items: {"Data":{"#text":[...]}} as the evtx crate renders them.
+            let items: Vec<&str> = data["Data"]["#text"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            let want: Vec<&str> = raw.values().map(String::as_str).collect();
+            assert_eq!(items, want);
+            continue;
+        }
         assert_eq!(data.len(), raw.len());
         for (k, val) in raw.iter() {
             let got = match &data[k] {
@@ -217,9 +265,13 @@ fn winlogbeat_ndjson_has_the_ecs_shape() {
         assert_eq!(w["event_id"], e.event_code.to_string().as_str());
         assert_eq!(v["event"]["code"], e.event_code.to_string().as_str());
         assert_eq!(w["user"]["identifier"].as_str(), e.user_id.as_deref());
-        let data: BTreeMap<String, String> =
-            serde_json::from_value(w["event_data"].clone()).unwrap();
+        let data: BTreeMap<String, String> = match &w["event_data"] {
+            Value::Null => BTreeMap::new(),
+            v => serde_json::from_value(v.clone()).unwrap(),
+        };
         assert_eq!(data, *demo::raw_event_data(e));
+        assert_eq!(w["process"]["pid"].as_u64(), e.pid.map(u64::from));
+        assert_eq!(w["process"]["thread"]["id"].is_u64(), e.pid.is_some());
     }
 }
 

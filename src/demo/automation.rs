@@ -1,13 +1,17 @@
 //! Legitimate remoting: the scheduled health check on MGMT01 (the known false positive), an
-//! administrator's interactive work and module import, the help-desk's local look-alike, and,
-//! in the scaled corpus, an inventory job repeated across the application-server fleet.
+//! administrator's interactive work and module import, the nightly WinRS patch scan from
+//! SRV-PATCH01, the help-desk's local look-alike, and, in the scaled corpus, an inventory job
+//! repeated across the application-server fleet. Every hop also shows on its target as an
+//! inbound session: the false-positive class of `winrm_remoting_inbound`.
 
 use super::build::{self, ScriptBlock};
 use super::expected::Evasion;
 use super::scripts;
+use super::sessions::{Logging, Session, Shell};
 use super::story::{Mark, POWERSHELL, SYSTEM, Spawn, Story, Who};
 use super::world::{
-    self, ADMIN, DOMAIN, HELPDESK, MGMT, MINUTE, SPAN, SRV_DB, SRV_FILE, START, SVC, WS_HR,
+    self, ADMIN, DC, DOMAIN, HELPDESK, MGMT, MINUTE, PATCH, SPAN, SRV_DB, SRV_FILE, START, SVC,
+    SVC_PATCH, WS_HR,
 };
 
 const SCHEDULE_SVCHOST: &str = "C:\\Windows\\system32\\svchost.exe -k netsvcs -p -s Schedule";
@@ -40,8 +44,9 @@ pub(crate) fn health_check(st: &mut Story) {
             parent_pid: 1_548,
             ofn: "PowerShell.EXE",
         };
-        st.process(t, MGMT, who, &p, true, Mark::Plain);
-        st.script(
+        let pid = st.process(t, MGMT, who, &p, true, Mark::Plain);
+        st.script_in(
+            pid,
             t + 1_200_000,
             MGMT,
             Some(&sid),
@@ -50,8 +55,12 @@ pub(crate) fn health_check(st: &mut Story) {
             false,
             Mark::SbBenign,
         );
+        // The targets log the logon, WinRM and wsmprovhost.exe starting; a full session's
+        // engine records on every run would outweigh the rest of the corpus.
         for target in [SRV_DB, SRV_FILE] {
-            st.remote_session(t + 1_500_000, MGMT, target, &SVC, &[], None);
+            let mut s = Session::new(MGMT, target, &SVC);
+            s.logging = Logging::Light;
+            st.session(t + 1_500_000, &s);
         }
     }
 }
@@ -88,6 +97,7 @@ pub(crate) fn admin(st: &mut Story) {
             number: i as u32 + 1,
             total: 3,
             path,
+            host_pid: Story::console_pid(MGMT, Some(&sid)),
         };
         let mark = if i == 1 { Mark::SbBenign } else { Mark::Plain };
         st.push(build::script_block(t + i as i64 * 1_000, &sb), mark);
@@ -128,6 +138,44 @@ pub(crate) fn admin(st: &mut Story) {
                 &[],
                 Some(" Restart-Service -Name W3SVC -Force "),
             );
+        }
+    }
+}
+
+/// The nightly patch-compliance scan: a compiled WinRM client on SRV-PATCH01 (no PowerShell, so
+/// no source-side block) opening WinRS shells on both domain controllers. Their logs show
+/// inbound sessions with `winrshost.exe` children: the false-positive class from a second host
+/// and a third account.
+pub(crate) fn patch_scan(st: &mut Story) {
+    let sid = SVC_PATCH.sid();
+    let who = Who {
+        name: SVC_PATCH.name,
+        sid: &sid,
+        domain: DOMAIN,
+    };
+    let scanner = "C:\\Program Files\\CorpPatch\\patchscan.exe";
+    let cmd = format!("\"{scanner}\" /scan /targets:DC01,DC02 /report:C:\\CorpPatch\\reports");
+    let wmic = [(
+        "C:\\Windows\\System32\\cmd.exe",
+        "C:\\Windows\\system32\\cmd.exe /C wmic qfe list brief /format:csv",
+    )];
+    for day in 0..3 {
+        let t =
+            START + day * 86_400_000_000 + (2 * 60 + 10) * MINUTE + st.rng.below(30_000_000) as i64;
+        let p = Spawn {
+            image: scanner,
+            cmd: &cmd,
+            parent_image: SVCHOST,
+            parent_cmd: SCHEDULE_SVCHOST,
+            parent_pid: 1_548,
+            ofn: "patchscan.exe",
+        };
+        st.process(t, PATCH, who, &p, true, Mark::Plain);
+        for (i, target) in [DC, "DC02.corp.local"].into_iter().enumerate() {
+            let mut s = Session::new(PATCH, target, &SVC_PATCH);
+            s.shell = Shell::WinRs;
+            s.children = &wmic;
+            st.session(t + 800_000 + i as i64 * 4_000_000, &s);
         }
     }
 }

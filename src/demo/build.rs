@@ -15,14 +15,54 @@ pub const PROVIDER_SECURITY: &str = "Microsoft-Windows-Security-Auditing";
 /// Provider of Sysmon events.
 pub const PROVIDER_SYSMON: &str = "Microsoft-Windows-Sysmon";
 
-fn base(time: i64, code: u32, channel: &str, provider: &str, computer: &str) -> Event {
+pub(crate) fn base(time: i64, code: u32, channel: &str, provider: &str, computer: &str) -> Event {
     Event {
         time,
         event_code: code,
         channel: channel.to_string(),
         provider: provider.to_string(),
         computer: computer.to_string(),
+        pid: writer_pid(channel, computer),
         ..Default::default()
+    }
+}
+
+/// Channel of WinRM's own log on the server (`91` shell created, `169` user authenticated).
+pub const CHANNEL_WINRM: &str = "Microsoft-Windows-WinRM/Operational";
+/// The classic Windows PowerShell log (`400`/`403` engine state, `600` provider, `800` pipeline).
+pub const CHANNEL_CLASSIC: &str = "Windows PowerShell";
+
+/// System/Execution/@ProcessID as Windows writes it: the service that logs the channel, the
+/// same process for every record of one host (Sysmon's service, lsass for Security,
+/// services.exe for the Service Control Manager, the svchost hosting WinRM). The classic
+/// Windows PowerShell log is written through the old event-log API: ProcessID 0, as in the
+/// real atomic-evtx and Security-Datasets captures. PowerShell/Operational records carry the
+/// host process's pid: their builders set it.
+fn writer_pid(channel: &str, computer: &str) -> Option<u32> {
+    // (role, lowest pid / 4, how many candidates): lsass and services.exe start early (pids
+    // in the hundreds), Sysmon and the WinRM svchost later.
+    let (role, lo, span) = match channel {
+        CHANNEL_SYSMON => ("sysmon", 500, 500),
+        CHANNEL_SECURITY => ("lsass", 150, 25),
+        "System" => ("services", 175, 25),
+        CHANNEL_WINRM => ("winrm", 275, 150),
+        CHANNEL_CLASSIC => return Some(0),
+        _ => return None,
+    };
+    let h = xxhash_rust::xxh3::xxh3_64(format!("{role}/{}", computer.to_lowercase()).as_bytes());
+    // Windows pids are multiples of 4.
+    Some((lo + (h % span) as u32) * 4)
+}
+
+/// System/Execution/@ThreadID: not kept by the readers (no field holds it), so the writers
+/// derive a stable, plausible one from the writing process and the record.
+pub(crate) fn thread_id(e: &Event) -> u32 {
+    match e.pid {
+        Some(0) | None => 0,
+        Some(pid) => {
+            let h = xxhash_rust::xxh3::xxh3_64(format!("{pid}/{}", e.computer).as_bytes());
+            (250 + (h % 3_000) as u32) * 4
+        }
     }
 }
 
@@ -43,6 +83,9 @@ pub struct ScriptBlock<'a> {
     pub total: u32,
     /// Script file path; empty for interactive input, as logged.
     pub path: &'a str,
+    /// The PowerShell host process that logs the block (System/Execution/@ProcessID):
+    /// `powershell.exe` on the source, `wsmprovhost.exe` on a remoting target.
+    pub host_pid: u32,
 }
 
 /// A 4104 script-block event.
@@ -53,6 +96,7 @@ pub fn script_block(time: i64, sb: &ScriptBlock) -> Event {
         (CHANNEL_POWERSHELL, "Microsoft-Windows-PowerShell")
     };
     let mut e = base(time, 4104, channel, provider, sb.computer);
+    e.pid = Some(sb.host_pid);
     e.user_id = sb.user_sid.map(str::to_string);
     e.script_block_text = nonempty(sb.text);
     e.script_block_id = nonempty(sb.block_id);
@@ -180,6 +224,10 @@ pub struct Logon<'a> {
     pub computer: &'a str,
     pub target_user: &'a str,
     pub target_sid: &'a str,
+    /// TargetDomainName as logged (`CORP`; a Kerberos logon may log the DNS domain).
+    pub target_domain: &'a str,
+    /// AuthenticationPackageName of a network logon: `Kerberos` or `NTLM` (by IP address).
+    pub package: &'a str,
     pub logon_type: u32,
     pub ip: &'a str,
     pub workstation: &'a str,
@@ -205,14 +253,18 @@ pub fn logon4624(time: i64, l: &Logon) -> Event {
         ("SubjectLogonId", if network { "0x0" } else { "0x3e7" }),
         ("TargetUserSid", l.target_sid),
         ("TargetUserName", l.target_user),
-        ("TargetDomainName", DOMAIN),
+        ("TargetDomainName", l.target_domain),
         (
             "LogonProcessName",
-            if network { "Kerberos" } else { "User32 " },
+            match (network, l.package) {
+                (false, _) => "User32 ",
+                (true, "NTLM") => "NtLmSsp ",
+                (true, _) => "Kerberos",
+            },
         ),
         (
             "AuthenticationPackageName",
-            if network { "Kerberos" } else { "Negotiate" },
+            if network { l.package } else { "Negotiate" },
         ),
         ("WorkstationName", l.workstation),
         ("IpAddress", l.ip),

@@ -50,6 +50,9 @@ pub enum Evasion {
     NotPowerShell,
     /// Target side: a child of wsmprovhost.exe on a remoting target.
     WsmProvHostChild,
+    /// `$targets = 'a','b'; Invoke-Command -ComputerName $targets`: the targets are only in
+    /// the assignment (one case per target, same block).
+    VariableTargets,
 }
 
 /// A scene parity misses or wrongly raises, for the extended layer's tests.
@@ -62,6 +65,30 @@ pub struct ExtendedCase {
     pub time: i64,
     /// ScriptBlockId for script blocks, process id (as logged) for processes.
     pub id: String,
+}
+
+/// One remoting session as its target logs it: what `winrm_remoting_inbound` must find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundSession {
+    /// The receiving host (System/Computer, FQDN).
+    pub target: String,
+    /// The remote account, `DOMAIN\name` (a machine account ends in `$`).
+    pub user: String,
+    /// The host the session came from (FQDN; the logs may spell it otherwise).
+    pub source: String,
+    /// The source's address, as the target's 4624 logs it.
+    pub source_ip: String,
+    /// Microseconds: the logon and the last evidence event.
+    pub first: i64,
+    pub last: i64,
+    /// Evidence events the target logged for the session (Sysmon 3 not included).
+    pub count: u64,
+    /// The kinds of those events: (channel, event code), sorted.
+    pub evidence: Vec<(String, u32)>,
+    /// Command lines of the processes the session started, in time order.
+    pub commands: Vec<String>,
+    /// The intruder's session (else admin automation: the false-positive class).
+    pub intruder: bool,
 }
 
 /// Everything a test or the workbench may assert about the generated corpus.
@@ -79,6 +106,14 @@ pub struct Expected {
     pub process_matches: usize,
     /// The intruder's lateral-movement edges (source FQDN, target FQDN), in order of first use.
     pub intruder_path: Vec<(String, String)>,
+    /// Every hop of the intrusion, seen from either end (source FQDN, target FQDN): one
+    /// connected chain, including the hop only its target logged.
+    pub chain: Vec<(String, String)>,
+    /// Every remoting session the targets logged, in the order generated.
+    pub inbound: Vec<InboundSession>,
+    /// The names each chain host goes by across the corpus (FQDN first, then the other
+    /// spellings: short, lower-case FQDN, machine account, IP address).
+    pub spellings: Vec<(String, Vec<String>)>,
     /// Keys of script-block rows that are admin automation or other benign work (the FPs).
     pub benign_script_block_keys: Vec<Vec<String>>,
     /// Scenes for the extended layer.

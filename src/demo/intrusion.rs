@@ -3,9 +3,13 @@
 
 use super::build::{self, ScriptBlock, encode_command};
 use super::expected::Evasion;
+use super::intrusion_hops::{hop, onward_from_file_server};
 use super::scripts;
+use super::source_logs::Console;
 use super::story::{Mark, POWERSHELL, Spawn, Story, Who};
-use super::world::{DC, DOMAIN, INTRUSION_START, MINUTE, SRV_DB, SRV_FILE, VICTIM, WS_FIN, short};
+use super::world::{
+    self, DC, DOMAIN, INTRUSION_START, MINUTE, SRV_DB, SRV_FILE, VICTIM, WS_FIN, short,
+};
 
 const CMD: &str = "C:\\Windows\\System32\\cmd.exe";
 const CMD_LINE: &str = "\"C:\\Windows\\system32\\cmd.exe\" ";
@@ -65,7 +69,32 @@ pub(crate) fn scenes(st: &mut Story) {
         ofn: "PowerShell.EXE",
     };
     let ps_pid = st.process(t, ws, who, &ps, true, Mark::Proc);
-    st.script(t + 800_000, ws, Some(&sid), &text, "", false, Mark::Sb);
+    st.script_in(
+        ps_pid,
+        t + 800_000,
+        ws,
+        Some(&sid),
+        &text,
+        "",
+        false,
+        Mark::Sb,
+    );
+    let user = VICTIM.qualified();
+    let bindings = [
+        ("ComputerName", short(SRV_FILE)),
+        ("ScriptBlock", &format!(" {inner} ")),
+    ];
+    let console = Console {
+        computer: ws,
+        command_line: &cmd,
+        pid: ps_pid,
+        user: &user,
+        user_sid: &sid,
+        pipeline: &text,
+        cmdlet: "Invoke-Command",
+        bindings: &bindings,
+    };
+    st.console_records(t, t + 780_000, &console);
     // conhost.exe: its ParentCommandLine carries both literals, but it is not PowerShell.
     let conhost = Spawn {
         image: "C:\\Windows\\System32\\conhost.exe",
@@ -78,14 +107,9 @@ pub(crate) fn scenes(st: &mut Story) {
     let pid = st.process(t + 20_000, ws, who, &conhost, true, Mark::Plain);
     st.case(Evasion::ParentOnly, ws, None, t + 20_000, &pid.to_string());
     st.edge(ws, SRV_FILE);
-    st.remote_session(
-        t + 400_000,
-        ws,
-        SRV_FILE,
-        &VICTIM,
-        &[(WHOAMI, "\"C:\\Windows\\system32\\whoami.exe\" /all")],
-        Some(&format!(" {inner} ")),
-    );
+    let block = format!(" {inner} ");
+    let children = [(WHOAMI, "\"C:\\Windows\\system32\\whoami.exe\" /all")];
+    st.session(t + 400_000, &hop(ws, SRV_FILE, &children, Some(&block)));
 
     // 2. PowerShell 7 seen only by Security 4688 (hex pids, no OriginalFileName).
     let inner = "Get-Process sqlservr; hostname";
@@ -106,17 +130,12 @@ pub(crate) fn scenes(st: &mut Story) {
     st.process(t, ws, who, &p, false, Mark::Proc);
     st.script(t + 900_000, ws, Some(&sid), &text, "", true, Mark::Sb);
     st.edge(ws, SRV_DB);
-    st.remote_session(
-        t + 500_000,
-        ws,
-        SRV_DB,
-        &VICTIM,
-        &[(
-            "C:\\Windows\\System32\\HOSTNAME.EXE",
-            "\"C:\\Windows\\system32\\HOSTNAME.EXE\"",
-        )],
-        Some(&format!(" {inner} ")),
-    );
+    let block = format!(" {inner} ");
+    let children = [(
+        "C:\\Windows\\System32\\HOSTNAME.EXE",
+        "\"C:\\Windows\\system32\\HOSTNAME.EXE\"",
+    )];
+    st.session(t + 500_000, &hop(ws, SRV_DB, &children, Some(&block)));
 
     // 3. A renamed copy of powershell.exe: only OriginalFileName tells.
     let inner = "net group 'Domain Admins' /domain";
@@ -136,24 +155,21 @@ pub(crate) fn scenes(st: &mut Story) {
     };
     st.process(t, ws, who, &p, true, Mark::Proc);
     st.script(t + 700_000, ws, Some(&sid), &text, "", false, Mark::Sb);
-    st.remote_session(
-        t + 400_000,
-        ws,
-        SRV_DB,
-        &VICTIM,
-        &[(
-            "C:\\Windows\\System32\\net.exe",
-            "\"C:\\Windows\\system32\\net.exe\" group \"Domain Admins\" /domain",
-        )],
-        Some(&format!(" {inner} ")),
-    );
+    let block = format!(" {inner} ");
+    let children = [(
+        "C:\\Windows\\System32\\net.exe",
+        "\"C:\\Windows\\system32\\net.exe\" group \"Domain Admins\" /domain",
+    )];
+    st.session(t + 400_000, &hop(ws, SRV_DB, &children, Some(&block)));
 
     // 4. The icm alias with a positional computer name: parity misses it.
     let t = at(st, 26);
     let text = "icm SRV-FILE02 { Get-ChildItem \\\\SRV-FILE02\\Finance$ -Recurse | Measure-Object -Property Length -Sum }";
     let id = st.script(t, ws, Some(&sid), text, "", false, Mark::Plain);
     st.case(Evasion::Alias, ws, Some(short(SRV_FILE)), t, &id);
-    st.remote_session(t + 300_000, ws, SRV_FILE, &VICTIM, &[], None);
+    let block =
+        " Get-ChildItem \\\\SRV-FILE02\\Finance$ -Recurse | Measure-Object -Property Length -Sum ";
+    st.session(t + 300_000, &hop(ws, SRV_FILE, &[], Some(block)));
 
     // 5. New-PSSession -ComputerName, then Invoke-Command -Session $s in a separate block.
     let t = at(st, 31);
@@ -161,12 +177,23 @@ pub(crate) fn scenes(st: &mut Story) {
         t,
         ws,
         Some(&sid),
-        "$s = New-PSSession -ComputerName SRV-DB01",
+        &format!("$s = New-PSSession -ComputerName {}", world::ip(SRV_DB)),
         "",
         false,
         Mark::Plain,
     );
-    st.remote_session(t + 200_000, ws, SRV_DB, &VICTIM, &[], None);
+    // By address: Kerberos needs a name, so the target logs NTLM; Sysmon 3 on the source
+    // names the target as reverse DNS answers, in lower case.
+    let mut s = hop(
+        ws,
+        SRV_DB,
+        &[],
+        Some(" Get-LocalGroupMember -Group Administrators "),
+    );
+    s.ntlm = true;
+    let spelled = SRV_DB.to_lowercase();
+    s.target_spelling = Some(&spelled);
+    st.session(t + 200_000, &s);
     let t2 = t + 20 * 1_000_000;
     let id = st.script(
         t2,
@@ -177,7 +204,7 @@ pub(crate) fn scenes(st: &mut Story) {
         false,
         Mark::Plain,
     );
-    st.case(Evasion::Session, ws, Some(short(SRV_DB)), t2, &id);
+    st.case(Evasion::Session, ws, Some(&world::ip(SRV_DB)), t2, &id);
 
     // 6. Enter-PSSession: an interactive remote shell.
     let t = at(st, 37);
@@ -191,17 +218,17 @@ pub(crate) fn scenes(st: &mut Story) {
         Mark::Plain,
     );
     st.case(Evasion::EnterSession, ws, Some(short(SRV_FILE)), t, &id);
-    st.remote_session(
+    let children = [(
+        "C:\\Windows\\System32\\ipconfig.exe",
+        "\"C:\\Windows\\system32\\ipconfig.exe\" /all",
+    )];
+    st.session(
         t + 300_000,
-        ws,
-        SRV_FILE,
-        &VICTIM,
-        &[(
-            "C:\\Windows\\System32\\ipconfig.exe",
-            "\"C:\\Windows\\system32\\ipconfig.exe\" /all",
-        )],
-        None,
+        &hop(ws, SRV_FILE, &children, Some("ipconfig /all")),
     );
+    // From inside that session, onward to DC01: only DC01's logs show it.
+    let t = at(st, 40);
+    onward_from_file_server(st, t);
 
     // 7. -EncodedCommand: the process analytic sees only base64; 4104 logs the decoded text.
     let inner = "Get-ADUser -Filter * -Properties MemberOf | Export-Csv C:\\Windows\\Temp\\u.csv";
@@ -230,19 +257,31 @@ pub(crate) fn scenes(st: &mut Story) {
         t,
         &pid.to_string(),
     );
-    st.script(t + 900_000, ws, Some(&sid), &text, "", false, Mark::Sb);
+    st.script_in(pid, t + 900_000, ws, Some(&sid), &text, "", false, Mark::Sb);
+    // The classic log's HostApplication carries the base64 only; 4103 binds the target.
+    let user = VICTIM.qualified();
+    let bindings = [
+        ("ComputerName", short(DC)),
+        ("ScriptBlock", &format!(" {inner} ")),
+    ];
+    let console = Console {
+        computer: ws,
+        command_line: &cmd,
+        pid,
+        user: &user,
+        user_sid: &sid,
+        pipeline: &text,
+        cmdlet: "Invoke-Command",
+        bindings: &bindings,
+    };
+    st.console_records(t, t + 880_000, &console);
     st.edge(ws, DC);
-    st.remote_session(
-        t + 500_000,
-        ws,
-        DC,
-        &VICTIM,
-        &[(
-            "C:\\Windows\\System32\\csvde.exe",
-            "csvde.exe -f C:\\Windows\\Temp\\ou.ldf",
-        )],
-        Some(&format!(" {inner} ")),
-    );
+    let block = format!(" {inner} ");
+    let children = [(
+        "C:\\Windows\\System32\\csvde.exe",
+        "csvde.exe -f C:\\Windows\\Temp\\ou.ldf",
+    )];
+    st.session(t + 500_000, &hop(ws, DC, &children, Some(&block)));
 
     // 8. A long script split in two parts: `Invoke-Command` ends part 1, `-ComputerName` opens part 2.
     let t = at(st, 52);
@@ -273,7 +312,32 @@ pub(crate) fn scenes(st: &mut Story) {
         &pid.to_string(),
     );
 
-    // 11. Second hop from SRV-DB01 to DC01; this record lacks UserID, so Splunk's stats drops it.
+    // 11. A target list in a variable, assigned literally in the same block (parity matches the
+    // block; the targets are only in the assignment, one of them as a lower-case FQDN).
+    let t = at(st, 68);
+    let inner = "Get-Service WinRM, Spooler | Select-Object Name, Status";
+    let text = format!(
+        "$targets = '{}','{}'\r\nInvoke-Command -ComputerName $targets -ScriptBlock {{ {inner} }}",
+        short(SRV_FILE),
+        SRV_DB.to_lowercase()
+    );
+    let id = st.script(t, ws, Some(&sid), &text, "", false, Mark::Sb);
+    st.case(Evasion::VariableTargets, ws, Some(short(SRV_FILE)), t, &id);
+    st.case(
+        Evasion::VariableTargets,
+        ws,
+        Some(&SRV_DB.to_lowercase()),
+        t,
+        &id,
+    );
+    let block = format!(" {inner} ");
+    st.session(t + 700_000, &hop(ws, SRV_FILE, &[], Some(&block)));
+    let mut s = hop(ws, SRV_DB, &[], Some(&block));
+    let spelled = SRV_DB.to_lowercase();
+    s.target_spelling = Some(&spelled);
+    st.session(t + 900_000, &s);
+
+    // 12. Second hop from SRV-DB01 to DC01; this record lacks UserID, so Splunk's stats drops it.
     let t = at(st, 72);
     let inner = "repadmin /showrepl";
     let text = format!(
@@ -282,14 +346,15 @@ pub(crate) fn scenes(st: &mut Story) {
     );
     st.script(t, SRV_DB, None, &text, "", false, Mark::Sb);
     st.edge(SRV_DB, DC);
-    st.remote_session(
-        t + 600_000,
-        SRV_DB,
-        DC,
-        &VICTIM,
-        &[("C:\\Windows\\System32\\repadmin.exe", "repadmin  /showrepl")],
-        Some(&format!(" {inner} ")),
-    );
+    // The block runs as SYSTEM there: DC01 sees the machine account, by Kerberos, with no
+    // WorkstationName: only the address names the source.
+    let block = format!(" {inner} ");
+    let children = [("C:\\Windows\\System32\\repadmin.exe", "repadmin  /showrepl")];
+    let mut s = hop(SRV_DB, DC, &children, Some(&block));
+    s.name = world::machine_account(SRV_DB);
+    s.sid = world::machine_sid(SRV_DB);
+    s.workstation = None;
+    st.session(t + 600_000, &s);
 
     // Clean-up.
     let t = at(st, 80);
@@ -319,9 +384,10 @@ fn split_script(st: &mut Story, t: i64, sid: &str) {
             number: i as u32 + 1,
             total: 2,
             path,
+            host_pid: Story::console_pid(WS_FIN, Some(sid)),
         };
         st.push(build::script_block(t + i as i64 * 2_000, &sb), Mark::Plain);
     }
     st.case(Evasion::SplitParts, WS_FIN, Some(short(SRV_FILE)), t, &id);
-    st.remote_session(t + 400_000, WS_FIN, SRV_FILE, &VICTIM, &[], None);
+    st.session(t + 400_000, &hop(WS_FIN, SRV_FILE, &[], None));
 }

@@ -7,12 +7,17 @@
 mod automation;
 mod build;
 mod catalog;
+mod engine_logs;
 mod expected;
 mod intrusion;
+mod intrusion_hops;
 mod noise;
 mod rng;
 mod scripts;
+mod sessions;
+mod source_logs;
 mod story;
+mod target_logs;
 pub mod world;
 mod writers;
 mod xml;
@@ -22,8 +27,8 @@ use std::iter::Peekable;
 
 pub use build::{decode_encoded_command, encode_command};
 pub use expected::{
-    Evasion, Expected, ExpectedRow, ExtendedCase, PROCESS_COLUMNS, SCRIPT_BLOCK_COLUMNS,
-    process_key, script_block_key,
+    Evasion, Expected, ExpectedRow, ExtendedCase, InboundSession, PROCESS_COLUMNS,
+    SCRIPT_BLOCK_COLUMNS, process_key, script_block_key,
 };
 pub use writers::{raw_event_data, write_ndjson_evtx_dump, write_winlogbeat};
 pub use xml::write_xml_lines;
@@ -65,6 +70,7 @@ fn story(opts: &DemoOptions) -> (Vec<Event>, Expected) {
     intrusion::scenes(&mut st);
     automation::health_check(&mut st);
     automation::admin(&mut st);
+    automation::patch_scan(&mut st);
     automation::fleet(&mut st, opts.total().saturating_sub(DEFAULT_EVENTS));
     let (events, mut expect) = st.finish();
     expect.intrusion_window = (
@@ -72,6 +78,7 @@ fn story(opts: &DemoOptions) -> (Vec<Event>, Expected) {
         world::INTRUSION_START + 90 * world::MINUTE,
     );
     expect.total_events = opts.total().max(events.len());
+    expect.spellings = intrusion_hops::spellings();
     (events, expect)
 }
 

@@ -85,6 +85,8 @@ impl Iterator for Noise {
         let kind = match kind {
             Kind::Sysmon1 if host.starts_with("DC") => Kind::Sec4688,
             Kind::Network | Kind::FileCreate if host.starts_with("DC") => Kind::Logon,
+            // Nor does a host without script-block logging write 4104s.
+            Kind::ScriptBlock if !world::logs_script_blocks(host) => Kind::Sysmon1,
             k => k,
         };
         let user = *self.rng.pick(NOISE_USERS);
@@ -130,6 +132,7 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
                 number: 1,
                 total: 1,
                 path: &path,
+                host_pid: rng.range(250, 16_000) as u32 * 4,
             };
             build::script_block(t, &sb)
         }
@@ -165,14 +168,26 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
         }
         Kind::Logon => {
             let logon_type = *rng.pick(&[2u32, 3, 3, 3, 5, 7, 10]);
-            let ip = format!("10.20.{}.{}", rng.below(8), 10 + rng.below(200));
+            // A network or RDP logon comes from a peer, named and addressed as it is
+            // everywhere else (one address per host); the others are local.
+            let peer = match logon_type {
+                3 | 10 => *rng.pick(world::NOISE_HOSTS),
+                _ => host,
+            };
+            let (ip, workstation) = match logon_type {
+                3 | 10 => (world::ip(peer), world::short(peer)),
+                5 => ("-".to_string(), "-"),
+                _ => ("127.0.0.1".to_string(), world::short(host)),
+            };
             let l = Logon {
                 computer: host,
                 target_user: user.name,
                 target_sid: &sid,
+                target_domain: DOMAIN,
+                package: "Kerberos",
                 logon_type,
                 ip: &ip,
-                workstation: world::short(host),
+                workstation,
                 logon_id: 0x10_0000 + rng.below(0xF0_0000),
             };
             build::logon4624(t, &l)
@@ -231,10 +246,7 @@ fn make(rng: &mut Rng, kind: Kind, t: i64, host: &str, user: Account) -> Event {
                 ("Protocol", "tcp"),
                 ("Initiated", "true"),
                 ("SourceIsIpv6", "false"),
-                (
-                    "SourceIp",
-                    &format!("10.20.{}.{}", rng.below(8), 10 + rng.below(200)),
-                ),
+                ("SourceIp", &world::ip(host)),
                 ("SourceHostname", host),
                 ("SourcePort", &rng.range(49_152, 65_535).to_string()),
                 ("DestinationIsIpv6", "false"),

@@ -1,10 +1,10 @@
 //! The story's bookkeeping: scenes push events here together with what they mean for the
 //! analytics, so the expected answers come from the same definitions that make the events.
 
-use super::build::{self, Logon, Proc, ScriptBlock};
+use super::build::{self, Proc, ScriptBlock};
 use super::expected::{self, Evasion, Expected, ExtendedCase, RowSet};
 use super::rng::Rng;
-use super::world::{self, Account, DOMAIN, SYSTEM_SID};
+use super::world::SYSTEM_SID;
 use crate::event::Event;
 
 /// What a scene's event means to the two analytics.
@@ -115,11 +115,20 @@ impl Story {
         });
     }
 
-    /// Record an intruder edge (first use wins the order).
+    /// Record an intruder edge a source-side block names literally (first use wins the order).
     pub(crate) fn edge(&mut self, source: &str, target: &str) {
         let e = (source.to_string(), target.to_string());
         if !self.expect.intruder_path.contains(&e) {
             self.expect.intruder_path.push(e);
+        }
+        self.hop(source, target);
+    }
+
+    /// Record a hop of the intruder's chain, whichever end shows it.
+    pub(crate) fn hop(&mut self, source: &str, target: &str) {
+        let e = (source.to_string(), target.to_string());
+        if !self.expect.chain.contains(&e) {
+            self.expect.chain.push(e);
         }
     }
 
@@ -133,10 +142,35 @@ impl Story {
         self.rng.guid().to_ascii_lowercase()
     }
 
-    /// A one-part script block; returns its ScriptBlockId.
+    /// The pid of a user's interactive PowerShell on a host: one console per (host, user), so
+    /// every block typed there carries the same System/Execution/@ProcessID.
+    pub(crate) fn console_pid(computer: &str, user_sid: Option<&str>) -> u32 {
+        let key = format!("{}/{}", computer.to_lowercase(), user_sid.unwrap_or("-"));
+        let h = xxhash_rust::xxh3::xxh3_64(key.as_bytes());
+        (4_000 + (h % 8_000) as u32) * 4
+    }
+
+    /// A one-part script block typed at the user's console; returns its ScriptBlockId.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn script(
         &mut self,
+        time: i64,
+        computer: &str,
+        user_sid: Option<&str>,
+        text: &str,
+        path: &str,
+        core: bool,
+        mark: Mark,
+    ) -> String {
+        let pid = Self::console_pid(computer, user_sid);
+        self.script_in(pid, time, computer, user_sid, text, path, core, mark)
+    }
+
+    /// A one-part script block logged by the PowerShell host process `host_pid`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn script_in(
+        &mut self,
+        host_pid: u32,
         time: i64,
         computer: &str,
         user_sid: Option<&str>,
@@ -155,6 +189,7 @@ impl Story {
             number: 1,
             total: 1,
             path,
+            host_pid,
         };
         self.push(build::script_block(time, &sb), mark);
         id
@@ -195,80 +230,6 @@ impl Story {
         };
         self.push(e, mark);
         pid
-    }
-
-    /// The target side of one remoting session: a network logon, wsmprovhost.exe starting, its
-    /// children, and the script block as the target logs it. DCs log 4688 instead of Sysmon.
-    pub(crate) fn remote_session(
-        &mut self,
-        time: i64,
-        source: &str,
-        target: &str,
-        who: &Account,
-        children: &[(&str, &str)],
-        inner_text: Option<&str>,
-    ) {
-        let sid = who.sid();
-        let logon_id = 0x10_0000 + self.rng.below(0xF0_0000);
-        let ip = format!(
-            "10.20.{}.{}",
-            1 + self.rng.below(8),
-            10 + self.rng.below(200)
-        );
-        let l = Logon {
-            computer: target,
-            target_user: who.name,
-            target_sid: &sid,
-            logon_type: 3,
-            ip: &ip,
-            workstation: world::short(source),
-            logon_id,
-        };
-        self.push(build::logon4624(time, &l), Mark::Plain);
-        let sysmon = target != world::DC;
-        let w = Who {
-            name: who.name,
-            sid: &sid,
-            domain: DOMAIN,
-        };
-        let host = Spawn {
-            image: WSMPROVHOST,
-            cmd: "C:\\Windows\\system32\\wsmprovhost.exe -Embedding",
-            parent_image: "C:\\Windows\\System32\\svchost.exe",
-            parent_cmd: "C:\\Windows\\system32\\svchost.exe -k DcomLaunch -p",
-            parent_pid: 812,
-            ofn: "wsmprovhost.exe",
-        };
-        let host_pid = self.process(time + 310_000, target, w, &host, sysmon, Mark::Plain);
-        for (i, (image, cmd)) in children.iter().enumerate() {
-            let child = Spawn {
-                image,
-                cmd,
-                parent_image: WSMPROVHOST,
-                parent_cmd: host.cmd,
-                parent_pid: host_pid,
-                ofn: world::basename(image),
-            };
-            let t = time + 900_000 + i as i64 * 1_700_000;
-            let pid = self.process(t, target, w, &child, sysmon, Mark::Plain);
-            let id = if sysmon {
-                pid.to_string()
-            } else {
-                format!("{pid:#x}")
-            };
-            self.case(Evasion::WsmProvHostChild, target, None, t, &id);
-        }
-        if let Some(text) = inner_text {
-            self.script(
-                time + 600_000,
-                target,
-                Some(&sid),
-                text,
-                "",
-                false,
-                Mark::Plain,
-            );
-        }
     }
 
     /// Sort by time (stable: scene order breaks ties) and fill the expected rows.

@@ -24,6 +24,8 @@ pub const MGMT: &str = "MGMT01.corp.local";
 pub const SRV_DB: &str = "SRV-DB01.corp.local";
 /// File server (intrusion target, admin target).
 pub const SRV_FILE: &str = "SRV-FILE02.corp.local";
+/// The patch-compliance server: a compiled WinRM client that opens WinRS shells on the DCs.
+pub const PATCH: &str = "SRV-PATCH01.corp.local";
 /// Domain controller (final target; logs 4688, no Sysmon).
 pub const DC: &str = "DC01.corp.local";
 /// A help-desk workstation with the classic ESCU false positive.
@@ -69,6 +71,30 @@ pub const HELPDESK: Account = Account {
     name: "h.nguyen",
     rid: 1131,
 };
+
+/// The patch-compliance service account: a compiled WinRS client on MGMT01, no PowerShell.
+pub const SVC_PATCH: Account = Account {
+    name: "svc_patch",
+    rid: 1121,
+};
+
+/// A host's machine account as a network logon names it: `SRV-DB01.corp.local` → `SRV-DB01$`.
+pub fn machine_account(fqdn: &str) -> String {
+    format!("{}$", short(fqdn))
+}
+
+/// A machine account's SID (stable per host, in the RIDs computer objects got at join time).
+pub fn machine_sid(fqdn: &str) -> String {
+    let h = xxhash_rust::xxh3::xxh3_64(short(fqdn).to_lowercase().as_bytes());
+    format!("{DOMAIN_SID}-{}", 2_600 + h % 400)
+}
+
+/// Whether a host has script-block logging (4104) turned on. SRV-FILE02 does not: its
+/// sessions show in the Windows PowerShell and WinRM logs, never as script blocks, and a hop
+/// onward from it leaves no source-side record.
+pub fn logs_script_blocks(fqdn: &str) -> bool {
+    !fqdn.eq_ignore_ascii_case(SRV_FILE)
+}
 
 /// LocalSystem.
 pub const SYSTEM_SID: &str = "S-1-5-18";
@@ -153,6 +179,46 @@ pub const NOISE_HOSTS: &[&str] = &[
     "DC01.corp.local",
     "DC02.corp.local",
 ];
+
+/// Every named host's IPv4 address: one address per host, so a 4624 IpAddress or a Sysmon 3
+/// SourceIp anywhere in the corpus maps back to exactly one name (the normalization the edges
+/// rely on). Agrees with the peers in catalog.rs.
+const ADDRESSES: &[(&str, &str)] = &[
+    ("DC01.corp.local", "10.20.0.10"),
+    ("DC02.corp.local", "10.20.0.11"),
+    ("MGMT01.corp.local", "10.20.0.20"),
+    ("SRV-PATCH01.corp.local", "10.20.0.30"),
+    ("SRV-FILE02.corp.local", "10.20.1.40"),
+    ("SRV-DB01.corp.local", "10.20.1.21"),
+    ("SRV-PRINT01.corp.local", "10.20.1.60"),
+    ("SRV-WEB01.corp.local", "10.20.1.80"),
+    ("SRV-APP01.corp.local", "10.20.6.1"),
+    ("SRV-APP02.corp.local", "10.20.6.2"),
+    ("WS-FIN-01.corp.local", "10.20.3.51"),
+    ("WS-FIN-02.corp.local", "10.20.3.52"),
+    ("WS-FIN-05.corp.local", "10.20.3.55"),
+    ("WS-FIN-07.corp.local", "10.20.3.57"),
+    ("WS-HR-01.corp.local", "10.20.4.31"),
+    ("WS-HR-03.corp.local", "10.20.4.33"),
+    ("WS-ENG-04.corp.local", "10.20.5.104"),
+    ("WS-ENG-11.corp.local", "10.20.5.111"),
+    ("WS-ENG-12.corp.local", "10.20.5.112"),
+    ("WS-ENG-19.corp.local", "10.20.5.119"),
+    ("WS-SALES-02.corp.local", "10.20.2.62"),
+    ("WS-SALES-08.corp.local", "10.20.2.68"),
+];
+
+/// The IPv4 address of a host of the network (fleet servers `SRV-APPnn`: `10.20.6.nn`).
+pub fn ip(fqdn: &str) -> String {
+    if let Some((_, ip)) = ADDRESSES.iter().find(|(h, _)| h.eq_ignore_ascii_case(fqdn)) {
+        return ip.to_string();
+    }
+    let n: u32 = short(fqdn)
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap_or(0);
+    format!("10.20.6.{}", n % 250)
+}
 
 /// The short (first-label) name of a host: `SRV-DB01.corp.local` → `SRV-DB01`.
 pub fn short(fqdn: &str) -> &str {

@@ -66,6 +66,14 @@ struct ProviderAttrs<'a> {
 }
 
 #[derive(Serialize)]
+struct ExecutionAttrs {
+    #[serde(rename = "ProcessID")]
+    process_id: u32,
+    #[serde(rename = "ThreadID")]
+    thread_id: u32,
+}
+
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct System<'a> {
     provider: Attrs<ProviderAttrs<'a>>,
@@ -74,16 +82,26 @@ struct System<'a> {
     time_created: Attrs<BTreeMap<&'static str, String>>,
     #[serde(rename = "EventRecordID")]
     event_record_id: Option<u64>,
+    /// The writing process, between EventRecordID and Channel as evtx renders it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution: Option<Attrs<ExecutionAttrs>>,
     channel: &'a str,
     computer: &'a str,
     security: Option<Attrs<BTreeMap<&'static str, &'a str>>>,
 }
 
-/// EventData with typed integers as numbers.
+/// EventData with typed integers as numbers; unnamed `<Data>` items (the classic Windows
+/// PowerShell log's) as the evtx crate renders them: `{"Data":{"#text":["a","b"]}}`.
 struct TypedData<'a>(&'a BTreeMap<String, String>);
 
 impl Serialize for TypedData<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if let Some(values) = unnamed_data(self.0) {
+            let mut m = s.serialize_map(Some(1))?;
+            let texts = BTreeMap::from([("#text", values)]);
+            m.serialize_entry("Data", &texts)?;
+            return m.end();
+        }
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in self.0 {
             match as_number(k, v) {
@@ -131,6 +149,12 @@ fn dump_line<'a>(e: &'a Event, data: &'a BTreeMap<String, String>) -> DumpLine<'
                     attributes: BTreeMap::from([("SystemTime", iso_micros(e.time))]),
                 },
                 event_record_id: e.record_id,
+                execution: e.pid.map(|process_id| Attrs {
+                    attributes: ExecutionAttrs {
+                        process_id,
+                        thread_id: super::build::thread_id(e),
+                    },
+                }),
                 channel: &e.channel,
                 computer: &e.computer,
                 security: e.user_id.as_deref().map(|sid| Attrs {
@@ -182,6 +206,18 @@ struct BeatUser<'a> {
 }
 
 #[derive(Serialize)]
+struct BeatThread {
+    id: u32,
+}
+
+/// `winlog.process`: System/Execution as winlogbeat names it.
+#[derive(Serialize)]
+struct BeatProcess {
+    pid: u32,
+    thread: BeatThread,
+}
+
+#[derive(Serialize)]
 struct Winlog<'a> {
     channel: &'a str,
     computer_name: &'a str,
@@ -193,6 +229,8 @@ struct Winlog<'a> {
     record_id: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user: Option<BeatUser<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    process: Option<BeatProcess>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     event_data: &'a BTreeMap<String, String>,
 }
@@ -233,6 +271,12 @@ fn beat_line<'a>(e: &'a Event, data: &'a BTreeMap<String, String>) -> BeatLine<'
                 .user_id
                 .as_deref()
                 .map(|identifier| BeatUser { identifier }),
+            process: e.pid.map(|pid| BeatProcess {
+                pid,
+                thread: BeatThread {
+                    id: super::build::thread_id(e),
+                },
+            }),
             event_data: data,
         },
         agent: BTreeMap::from([("type", "winlogbeat")]),
@@ -249,6 +293,22 @@ where
     write_json_lines(events, w, |e, data, line| {
         serde_json::to_writer(line, &beat_line(e, data))
     })
+}
+
+/// The values of unnamed `<Data>` items in order, when the EventData holds only those: the
+/// readers name them `Data` (one) or `Data_1`..`Data_n`, so that is how they are recognized.
+pub(crate) fn unnamed_data(data: &BTreeMap<String, String>) -> Option<Vec<&str>> {
+    if data.len() == 1 {
+        return data.get("Data").map(|v| vec![v.as_str()]);
+    }
+    let mut items: Vec<(usize, &str)> = Vec::with_capacity(data.len());
+    for (k, v) in data {
+        let n: usize = k.strip_prefix("Data_")?.parse().ok()?;
+        items.push((n, v));
+    }
+    items.sort_by_key(|(n, _)| *n);
+    let ordered = items.iter().enumerate().all(|(i, (n, _))| *n == i + 1);
+    (ordered && !items.is_empty()).then(|| items.into_iter().map(|(_, v)| v).collect())
 }
 
 /// The raw EventData of an event as the log carries it: `Event::data` plus the script-block

@@ -48,6 +48,10 @@ pub fn xml_line(e: &Event) -> String {
     if let Some(r) = e.record_id {
         s.push_str(&format!("<EventRecordID>{r}</EventRecordID>"));
     }
+    if let Some(pid) = e.pid {
+        let tid = super::build::thread_id(e);
+        s.push_str(&format!("<Execution ProcessID='{pid}' ThreadID='{tid}'/>"));
+    }
     s.push_str("<Channel>");
     escape(&e.channel, &mut s);
     s.push_str("</Channel><Computer>");
@@ -64,6 +68,15 @@ pub fn xml_line(e: &Event) -> String {
     s.push_str("</System>");
     if data.is_empty() {
         s.push_str("<EventData/>");
+    } else if let Some(values) = super::writers::unnamed_data(&data) {
+        // The classic Windows PowerShell log: positional `<Data>` items without names.
+        s.push_str("<EventData>");
+        for v in values {
+            s.push_str("<Data>");
+            escape(v, &mut s);
+            s.push_str("</Data>");
+        }
+        s.push_str("</EventData>");
     } else {
         s.push_str("<EventData>");
         for (k, v) in data.iter() {

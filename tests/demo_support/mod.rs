@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use huntbench::demo::{Expected, ExpectedRow, process_key, script_block_key};
+use huntbench::demo::{
+    self, DemoOptions, Expected, ExpectedRow, InboundSession, process_key, script_block_key,
+};
 use huntbench::event::Event;
 
 pub fn has(text: &str, needle: &str) -> bool {
@@ -82,4 +84,26 @@ pub fn check_answers(events: &[Event], exp: &Expected) {
     assert_eq!(sb_hits, exp.script_block_matches);
     let proc_hits = events.iter().filter(|e| proc_match(e)).count();
     assert_eq!(proc_hits, exp.process_matches);
+}
+
+/// The default demo corpus and its expected answers.
+pub fn corpus() -> (Vec<Event>, Expected) {
+    let o = DemoOptions::default();
+    (demo::generate(&o), demo::expected(&o))
+}
+
+/// A host name's short form, whatever the spelling: `CORP\SRV-DB01$`, `srv-db01.corp.local`
+/// and `SRV-DB01` are all `SRV-DB01`.
+pub fn short(name: &str) -> String {
+    let name = name.rsplit('\\').next().unwrap_or(name);
+    let name = name.trim_end_matches('$');
+    name.split('.').next().unwrap_or(name).to_ascii_uppercase()
+}
+
+/// The events the target logged for a session: on the target, inside its time span.
+pub fn session_events<'a>(events: &'a [Event], s: &InboundSession) -> Vec<&'a Event> {
+    events
+        .iter()
+        .filter(|e| e.computer == s.target && (s.first..=s.last).contains(&e.time))
+        .collect()
 }
