@@ -208,7 +208,7 @@ impl Tagger {
             tags.push(WSMPROVHOST_CHILD_TAG.to_string());
         }
         if extended::inbound::is_host_written(event) {
-            if let Some(pid) = event.pid {
+            if let Some(pid) = extended::inbound::writer(event) {
                 tags.push(host_written_tag(&event.computer, pid));
             }
         } else {

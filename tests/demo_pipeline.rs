@@ -93,7 +93,6 @@ fn every_writer_round_trips_through_the_readers() {
 /// Every event carries the pid of the process that wrote it, and every writer emits it
 /// (System/Execution/@ProcessID, `Execution.#attributes`, `winlog.process.pid`).
 #[test]
-#[ignore = "needs ingest filling Event.pid in every format: un-ignore at merge"]
 fn every_writer_round_trips_the_writing_pid() {
     assert!(
         demo::generate(&DemoOptions::default())

@@ -100,9 +100,7 @@ impl Raw {
             computer: self.computer,
             record_id: self.record_id,
             user_id: self.user_id.filter(|s| !s.is_empty()),
-            // Process 0 writes nothing: flat exports put 0 where the writer is unknown (the
-            // classic Windows PowerShell log).
-            pid: self.pid.filter(|p| *p != 0),
+            pid: self.pid,
             source,
             ..Default::default()
         };

@@ -137,9 +137,17 @@ pub fn classify(e: &Event) -> Option<Evidence> {
     None
 }
 
+/// The process that wrote an event, when the log knows it: the classic Windows PowerShell
+/// log records process 0 (no process writes as 0, the Idle process).
+pub fn writer(e: &Event) -> Option<u32> {
+    e.pid.filter(|p| *p != 0)
+}
+
 /// A PowerShell/Operational event that names only the process that wrote it.
 pub fn is_host_written(e: &Event) -> bool {
-    is(&e.channel, CHANNEL_POWERSHELL) && HOST_WRITTEN.contains(&e.event_code) && e.pid.is_some()
+    is(&e.channel, CHANNEL_POWERSHELL)
+        && HOST_WRITTEN.contains(&e.event_code)
+        && writer(e).is_some()
 }
 
 /// A value of PowerShell's context text: `HostName=ServerRemoteHost` lines of Windows
@@ -239,7 +247,7 @@ pub fn host_pid(e: &Event, kind: Evidence) -> Option<u32> {
     match kind {
         Evidence::WsmprovhostStart => e.process_id.as_deref().and_then(parse_pid),
         Evidence::WsmprovhostChild => e.parent_process_id.as_deref().and_then(parse_pid),
-        Evidence::RemoteRunspace(_) => e.pid,
+        Evidence::RemoteRunspace(_) => writer(e),
         _ => None,
     }
 }

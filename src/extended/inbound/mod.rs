@@ -14,7 +14,7 @@ use serde::Serialize;
 
 pub use evidence::{
     CHANNEL_WINDOWS_POWERSHELL, CHANNEL_WINRM, Evidence, HOST_WRITTEN, classify, context,
-    host_pid as plugin_pid, is_host_written, parse_pid,
+    host_pid as plugin_pid, is_host_written, parse_pid, writer,
 };
 pub use session::inbound;
 

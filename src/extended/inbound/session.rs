@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::evidence::{
     Evidence, classify, host_pid, is_host_written, process_logon_id, target_account, user_of,
+    writer,
 };
 use super::{InboundRow, WINDOW};
 use crate::event::Event;
@@ -145,7 +146,7 @@ fn nearest(sessions: &[Session], t: i64) -> Option<usize> {
 /// What ties an event to one session: its plugin host process, else the logon it runs in.
 fn session_id(it: &Item) -> Option<String> {
     let pid = match it.kind {
-        Evidence::InWsmprovhost(_) => it.e.pid,
+        Evidence::InWsmprovhost(_) => writer(it.e),
         kind => host_pid(it.e, kind),
     };
     pid.map(|p| format!("pid {p}"))
@@ -188,7 +189,7 @@ impl<'a> Host<'a> {
         let mut written = std::mem::take(&mut self.written);
         written.sort_by_key(|e| (e.time, e.record_id));
         for e in written {
-            let Some(span) = e.pid.and_then(|p| pids.get_mut(&p)) else {
+            let Some(span) = writer(e).and_then(|p| pids.get_mut(&p)) else {
                 continue;
             };
             if e.time < span.first - WINDOW || e.time > span.last + WINDOW {
