@@ -41,9 +41,9 @@ fn user_dir_adds_queries_and_missing_dir_is_fine() {
         load_saved_queries(Some(&dir.path().join("nope")))
             .unwrap()
             .len(),
-        3
+        4
     );
-    // Two ESCU parity analytics and huntbench's extended one.
+    // Two ESCU parity analytics and huntbench's extended and inbound ones.
     let builtin = load_saved_queries(None).unwrap();
     let ids: Vec<&str> = builtin.iter().map(|q| q.id.as_str()).collect();
     assert_eq!(
@@ -51,16 +51,17 @@ fn user_dir_adds_queries_and_missing_dir_is_fine() {
         [
             "remote_process_instantiation_via_winrm_and_powershell_script_block",
             "remote_process_instantiation_via_winrm_and_powershell",
-            "winrm_remoting_extended"
+            "winrm_remoting_extended",
+            "winrm_remoting_inbound"
         ]
     );
     std::fs::write(dir.path().join("mine.toml"), user_query()).unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a query").unwrap();
     let qs = load_saved_queries(Some(dir.path())).unwrap();
-    assert_eq!(qs.len(), 4);
-    assert_eq!(qs[3].id, "my_icm");
-    assert!(Matcher::new(&qs[3]).matches(&sb("ICM srv01 {1}")));
-    assert!(!Matcher::new(&qs[3]).matches(&sb("icm")));
+    assert_eq!(qs.len(), 5);
+    assert_eq!(qs[4].id, "my_icm");
+    assert!(Matcher::new(&qs[4]).matches(&sb("ICM srv01 {1}")));
+    assert!(!Matcher::new(&qs[4]).matches(&sb("icm")));
 }
 
 fn load_err(text: &str) -> String {
