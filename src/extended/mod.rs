@@ -19,6 +19,7 @@ pub mod reassemble;
 mod scan;
 pub mod sids;
 mod targets;
+mod vars;
 pub mod winrm;
 
 pub use cmdline::command_line_script;
