@@ -32,7 +32,7 @@ pub const SID_NAME_TAG: &str = "x:sid";
 pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
 /// Fingerprint key and version of the three extended tags; bump when what they mark changes.
 pub const EXTENDED_TAGS_KEY: &str = "x:extended";
-pub const EXTENDED_TAGS_VERSION: &str = "3";
+pub const EXTENDED_TAGS_VERSION: &str = "4";
 
 /// Knobs of one ingest run.
 #[derive(Debug, Clone)]
@@ -231,6 +231,7 @@ impl Tagger {
     /// event's text (and whether it is one part of a split block), so the answer is kept per
     /// text: automation and noise repeat the same scripts and command lines.
     fn extended_candidate(&mut self, e: &Event) -> bool {
+        let log = extended::pslogs::log_text(e);
         let (text, salt) = if e.is_script_block() {
             if e.is_split_part() {
                 return true;
@@ -238,6 +239,13 @@ impl Tagger {
             (e.script_block_text.as_deref(), 0x5b)
         } else if e.is_process_creation() {
             (e.process.as_deref(), 0x9c)
+        } else if let Some(t) = &log {
+            // 4103 / 800 / 400 / 403 / 600: decided by the text the hunt reads.
+            let salt = match t.form {
+                extended::pslogs::Form::Bindings => 0x4c,
+                extended::pslogs::Form::HostApplication => 0x4e,
+            };
+            (Some(t.text.as_ref()), salt)
         } else {
             return false;
         };

@@ -1,5 +1,6 @@
-//! The extended hunt: detect() over reassembled script blocks, command lines and decoded
-//! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
+//! The extended hunt: detect() over reassembled script blocks, command lines, decoded
+//! `-EncodedCommand` text and PowerShell's module / pipeline / engine logs, grouped into rows
+//! kept apart from the parity rows. Each row names the log it came from.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -10,6 +11,7 @@ use super::cmdline::command_line_script;
 use super::deferred::{carried_sessions, deferred_calls, dormant_callers};
 use super::encoded::decode_encoded_command;
 use super::prefilter::{is_candidate, is_powershell};
+use super::pslogs::{Form, LogText, log_text, rebuild};
 use super::reassemble::{Block, reassemble_parts};
 use super::sids::SidNames;
 use super::winrm::{Analysis, Detection, Target, analyze, escu_matches};
@@ -20,6 +22,9 @@ use crate::time::ctime;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtendedRow {
     pub technique: String,
+    /// The log the row came from: `4104 script block`, `4103 module`, `800 pipeline`,
+    /// `400/403/600 HostApplication`, `Sysmon 1`, `4688`.
+    pub log: String,
     /// Would ESCU have raised this in one of its rows (its two predicates match one event's
     /// own text, and its stats keep that event)? A dropped event is in `dropped` instead.
     pub escu: bool,
@@ -81,7 +86,14 @@ fn merge_unique(into: &mut Vec<String>, new: impl Iterator<Item = String>) {
     }
 }
 
-type RowKey = (String, String, Option<String>, Option<String>, String);
+type RowKey = (
+    String,
+    &'static str,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
 struct Sink {
     rows: BTreeMap<RowKey, ExtendedRow>,
@@ -89,6 +101,7 @@ struct Sink {
 
 struct Hit<'a> {
     technique: String,
+    log: &'static str,
     escu: bool,
     targets: Vec<String>,
     computer: &'a str,
@@ -107,6 +120,7 @@ impl Sink {
         let user = h.user.as_ref().map(|u| u.0.clone());
         let key = (
             h.technique.clone(),
+            h.log,
             h.computer.to_string(),
             h.user_id.clone(),
             user.clone(),
@@ -114,6 +128,7 @@ impl Sink {
         );
         let row = self.rows.entry(key).or_insert_with(|| ExtendedRow {
             technique: h.technique,
+            log: h.log.to_string(),
             escu: false,
             computer: h.computer.to_string(),
             user_id: h.user_id,
@@ -199,6 +214,9 @@ pub fn is_relevant_event(e: &Event) -> bool {
     if e.is_process_creation() {
         return is_relevant_process(e);
     }
+    if let Some(t) = log_text(e) {
+        return log_is_relevant(&t);
+    }
     if !e.is_script_block() {
         return false;
     }
@@ -211,14 +229,57 @@ pub fn is_relevant_event(e: &Event) -> bool {
 /// The same question for a process start: what its command line runs, or decodes to.
 pub fn is_relevant_process(e: &Event) -> bool {
     let cmd = e.process.as_deref().unwrap_or("");
+    command_line_is_relevant(cmd, e.decoded_command.as_deref())
+}
+
+fn command_line_is_relevant(cmd: &str, decoded: Option<&str>) -> bool {
     let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
     if is_relevant(&runs) {
         return true;
     }
-    match &e.decoded_command {
+    match decoded {
         Some(d) => is_relevant(d),
         None => decode_encoded_command(cmd).is_some_and(|d| is_relevant(&d)),
     }
+}
+
+/// The same question for a 4103 / 800 / 400 / 403 / 600 event's text.
+fn log_is_relevant(t: &LogText<'_>) -> bool {
+    match t.form {
+        Form::Bindings => is_relevant(&rebuild(&t.text)),
+        Form::HostApplication => command_line_is_relevant(&t.text, None),
+    }
+}
+
+/// Detections in a command line (a process's, or a PowerShell host's HostApplication): what
+/// it runs, and what its `-EncodedCommand` decodes to (`+encoded`), each with the text its row
+/// shows (the command line itself, or the decoded text).
+fn command_line_hits(
+    cmd: &str,
+    decoded: Option<String>,
+    memo: &mut Memo,
+) -> Vec<(String, Vec<String>, String)> {
+    let decoded = decoded.or_else(|| decode_encoded_command(cmd));
+    // What runs: a PowerShell host's inline script, else the program's own command line
+    // (its quoted executable path unquoted so it reads as a command name).
+    let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
+    let mut texts = vec![(runs.as_str(), "")];
+    if let Some(d) = decoded.as_deref() {
+        texts.push((d, "+encoded"));
+    }
+    let mut out = Vec::new();
+    for (text, tag) in texts {
+        let mut found = memo.analyze(text).detections;
+        let shown = if tag.is_empty() { cmd } else { text };
+        if tag.is_empty() && decoded.is_some() {
+            // The command line's own `-enc` is reported once, with the decoded text.
+            found.retain(|d| !d.technique.ends_with("+encoded"));
+        }
+        for (technique, (_, targets)) in by_technique(found) {
+            out.push((format!("{technique}{tag}"), targets, shown.to_string()));
+        }
+    }
+    out
 }
 
 /// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
@@ -309,6 +370,7 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
             }
             sink.add(Hit {
                 technique,
+                log: "4104 script block",
                 escu: escu && !deferred,
                 targets,
                 computer: &block.computer,
@@ -326,10 +388,6 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
     for e in candidates.iter().filter(|e| e.is_process_creation()) {
         let cmd = e.process.as_deref().unwrap_or("");
         let escu = is_powershell(e) && escu_matches(cmd);
-        let decoded = e
-            .decoded_command
-            .clone()
-            .or_else(|| decode_encoded_command(cmd));
         // The process's own user (Sysmon `User`, 4688's target or subject). Its
         // System/Security/@UserID is the account of the logging service (Sysmon runs as
         // S-1-5-18), not of the process: it neither names the user nor keys the row.
@@ -339,36 +397,74 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
             .filter(|u| !u.is_empty())
             .map(|u| (u.to_string(), "event".to_string()));
         let uid = [e.uid()];
-        // What runs: a PowerShell host's inline script, else the program's own command line
-        // (its quoted executable path unquoted so it reads as a command name).
-        let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
-        let mut texts = vec![(runs.as_str(), "")];
-        if let Some(d) = decoded.as_deref() {
-            texts.push((d, "+encoded"));
+        let log = if e.event_code == 1 {
+            "Sysmon 1"
+        } else {
+            "4688"
+        };
+        for (technique, targets, text) in command_line_hits(cmd, e.decoded_command.clone(), memo) {
+            sink.add(Hit {
+                technique,
+                log,
+                escu,
+                targets,
+                computer: &e.computer,
+                user_id: None,
+                user: user.clone(),
+                text: &text,
+                events: &uid,
+                first: e.time,
+                last: e.time,
+                block: None,
+                complete: true,
+            });
         }
-        for (text, tag) in texts {
-            let mut found = memo.analyze(text).detections;
-            let text = if tag.is_empty() { cmd } else { text };
-            if tag.is_empty() && decoded.is_some() {
-                // The command line's own `-enc` is reported once, with the decoded text.
-                found.retain(|d| !d.technique.ends_with("+encoded"));
+    }
+    for e in &candidates {
+        let Some(t) = log_text(e) else { continue };
+        // ESCU reads neither log: these rows are never its.
+        let hits = match t.form {
+            Form::Bindings => {
+                let command = rebuild(&t.text);
+                let found = memo.analyze(&command).detections;
+                by_technique(found)
+                    .into_iter()
+                    .map(|(technique, (_, targets))| (technique, targets, command.clone()))
+                    .collect()
             }
-            for (technique, (_, targets)) in by_technique(found) {
-                sink.add(Hit {
-                    technique: format!("{technique}{tag}"),
-                    escu,
-                    targets,
-                    computer: &e.computer,
-                    user_id: None,
-                    user: user.clone(),
-                    text,
-                    events: &uid,
-                    first: e.time,
-                    last: e.time,
-                    block: None,
-                    complete: true,
-                });
-            }
+            Form::HostApplication => command_line_hits(&t.text, None, memo),
+        };
+        if hits.is_empty() {
+            continue;
+        }
+        // The context's user (`User =`, `UserId=`); else the event's SID, named as for script
+        // blocks.
+        let user_id = e.user_sid().filter(|s| !s.is_empty()).map(str::to_string);
+        let user = match &t.user {
+            Some(u) => Some((u.clone(), "event".to_string())),
+            None => user_id.as_deref().and_then(|sid| {
+                names
+                    .resolve(sid)
+                    .map(|(n, s)| (n.to_string(), s.to_string()))
+            }),
+        };
+        let uid = [e.uid()];
+        for (technique, targets, text) in hits {
+            sink.add(Hit {
+                technique,
+                log: t.log,
+                escu: false,
+                targets,
+                computer: &e.computer,
+                user_id: user_id.clone(),
+                user: user.clone(),
+                text: &text,
+                events: &uid,
+                first: e.time,
+                last: e.time,
+                block: None,
+                complete: true,
+            });
         }
     }
     result.rows = sink.rows.into_values().collect();
@@ -381,11 +477,12 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
     result
 }
 
-/// A row as JSON: technique, escu, Computer, user, user_id, targets, count, firstTime, lastTime
+/// A row as JSON: technique, log, escu, Computer, user, user_id, targets, count, firstTime, lastTime
 /// (ctime strings in `tz`, UTC by default), text, plus ScriptBlockId and complete.
 pub fn row_json(row: &ExtendedRow, tz: Option<Tz>) -> serde_json::Value {
     serde_json::json!({
         "technique": row.technique,
+        "log": row.log,
         "escu": row.escu,
         "Computer": row.computer,
         "user": row.user,

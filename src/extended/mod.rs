@@ -15,6 +15,7 @@ pub(crate) mod lexer;
 mod names;
 mod params;
 mod prefilter;
+pub(crate) mod pslogs;
 pub mod reassemble;
 mod scan;
 pub mod sids;
