@@ -6,6 +6,7 @@
 
 mod bind;
 mod cmdline;
+mod command_rows;
 mod deferred;
 pub mod edges;
 pub mod encoded;

@@ -108,9 +108,19 @@ fn is_target_side(context: &str) -> bool {
     if host.is_some_and(|h| h.trim().eq_ignore_ascii_case("ServerRemoteHost")) {
         return true;
     }
+    // The program itself, not a word anywhere in its command line: a source-side command line
+    // mentioning wsmprovhost must not hide itself.
     let app = context_value(context, "HostApplication")
         .or_else(|| context_value(context, "Host Application"));
-    app.is_some_and(|a| a.to_ascii_lowercase().contains("wsmprovhost"))
+    app.is_some_and(|a| {
+        let a = a.trim_start();
+        let program = match a.strip_prefix('"') {
+            Some(rest) => rest.split('"').next().unwrap_or(""),
+            None => a.split_whitespace().next().unwrap_or(""),
+        };
+        let base = program.rsplit(['\\', '/']).next().unwrap_or(program);
+        base.eq_ignore_ascii_case("wsmprovhost.exe") || base.eq_ignore_ascii_case("wsmprovhost")
+    })
 }
 
 /// An EventData value by name (case-insensitive), non-empty.
@@ -331,6 +341,11 @@ mod tests {
         assert_eq!(context_value(module, "User"), Some("THESHIRE\\pgustavo"));
         assert_eq!(context_value(module, "Host Name"), Some("ServerRemoteHost"));
         assert!(is_target_side(module));
+        let quoted = "\tHostName=ConsoleHost\r\n\tHostApplication=\"C:\\Windows\\System32\\wsmprovhost.exe\" -Embedding\r\n";
+        assert!(is_target_side(quoted));
+        // A source command line that only mentions it is still the source.
+        let mention = "\tHostName=ConsoleHost\r\n\tHostApplication=powershell.exe -c \"icm -cn x {}; # wsmprovhost.exe\"\r\n";
+        assert!(!is_target_side(mention));
         assert_eq!(context_value(module, "Missing"), None);
     }
 
