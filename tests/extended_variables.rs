@@ -135,6 +135,9 @@ fn anything_in_doubt_stays_unresolved() {
         "$env:TARGET = 'a'; icm -cn $env:TARGET { id }",
         // Copy of something unresolved.
         "$a = Get-Content x; $b = $a; icm -cn $b { id }",
+        // A default the text's own call overrides (or may: any argument at all).
+        "function Go { param($cn = 'x') icm -cn $cn {} }\nGo -cn other",
+        "function Go($cn = 'x') { icm -cn $cn {} }\nGo other",
         // Two functions, two different defaults for the same name.
         "function A { param($cn = 'x') icm -cn $cn {} }\nfunction B { param($cn = 'y') icm -cn $cn {} }\nA; B",
     ] {

@@ -78,7 +78,17 @@ pub(crate) struct Scan<'a> {
     /// Every assignment: `$c = 'Invoke-Command'`, `$c = gcm icm`, `$s = 'a','b'`, param
     /// defaults, `foreach ($s in $list)`.
     pub vars: Vars,
+    /// Names of commands this text calls with arguments (a default then may not apply).
+    called_with_arguments: HashSet<String>,
     aliases: HashMap<String, String>,
+}
+
+/// Where an assignment stands.
+enum Place {
+    /// A statement of its own.
+    Statement,
+    /// A parameter's default, of the named function (None: a script block's or the script's).
+    Default(Option<String>),
 }
 
 fn command_position(prev: Option<&Tok>, top: Option<Bracket>, after_keyword: bool) -> bool {
@@ -107,9 +117,12 @@ impl<'a> Scan<'a> {
             splat_keys: HashMap::new(),
             splat_cache: RefCell::new(HashMap::new()),
             vars: Vars::default(),
+            called_with_arguments: HashSet::new(),
             aliases: HashMap::new(),
         };
         s.walk();
+        // A parameter default holds only when the function is called without arguments.
+        s.vars.overridden_defaults(&s.called_with_arguments);
         s
     }
 
@@ -188,8 +201,8 @@ impl<'a> Scan<'a> {
                     }
                 }
                 Kind::Assign => {
-                    let (scope, param) = self.scope_of(&stack);
-                    self.assignment(i, scope, param);
+                    let (scope, place) = self.scope_of(&stack);
+                    self.assignment(i, scope, place);
                 }
                 _ => {}
             }
@@ -202,33 +215,39 @@ impl<'a> Scan<'a> {
     fn scope_of(
         &self,
         stack: &[(Bracket, Option<usize>, usize)],
-    ) -> (Option<(usize, usize)>, bool) {
+    ) -> (Option<(usize, usize)>, Place) {
         let toks = self.vals.toks;
         let matched = self.vals.matched;
         let Some(&(bracket, _, open)) = stack.last() else {
-            return (None, false);
+            return (None, Place::Statement);
         };
         let range = |o: usize| (o, matched_end(matched, o));
-        if bracket == Bracket::Paren && open >= 1 && toks[open - 1].kind == Kind::Word {
-            if toks[open - 1].text.eq_ignore_ascii_case("param") {
-                let outer = stack.len().checked_sub(2).map(|k| range(stack[k].2));
-                return (outer, true);
-            }
-            let named_function = open >= 2
-                && toks[open - 2].kind == Kind::Word
+        // `function <name>` right before token `at`: the function's name.
+        let function_before = |at: usize| {
+            (at >= 2
+                && toks[at - 1].kind == Kind::Word
+                && toks[at - 2].kind == Kind::Word
                 && ["function", "filter"]
                     .iter()
-                    .any(|k| toks[open - 2].text.eq_ignore_ascii_case(k));
-            if named_function {
+                    .any(|k| toks[at - 2].text.eq_ignore_ascii_case(k)))
+            .then(|| normalize(&toks[at - 1].text))
+        };
+        if bracket == Bracket::Paren && open >= 1 && toks[open - 1].kind == Kind::Word {
+            if toks[open - 1].text.eq_ignore_ascii_case("param") {
+                let outer = stack.len().checked_sub(2).map(|k| stack[k].2);
+                let function = outer.and_then(function_before);
+                return (outer.map(range), Place::Default(function));
+            }
+            if let Some(name) = function_before(open) {
                 let close = matched_end(matched, open);
                 let body = toks
                     .get(close + 1)
                     .filter(|t| t.kind == Kind::Open(Bracket::Brace))
                     .map(|_| range(close + 1));
-                return (body.or(Some(range(open))), true);
+                return (body.or(Some(range(open))), Place::Default(Some(name)));
             }
         }
-        (Some(range(open)), false)
+        (Some(range(open)), Place::Statement)
     }
 
     /// `foreach ($s in <list>) { … }`: inside the body `$s` holds each name of the list.
@@ -257,7 +276,7 @@ impl<'a> Scan<'a> {
     }
 
     /// Remember what splatting, `& $name` and variable targets may need from `$v = ...`.
-    fn assignment(&mut self, i: usize, scope: Option<(usize, usize)>, param: bool) {
+    fn assignment(&mut self, i: usize, scope: Option<(usize, usize)>, place: Place) {
         let toks = self.vals.toks;
         if toks.get(i + 1).is_none() {
             return;
@@ -312,8 +331,16 @@ impl<'a> Scan<'a> {
             self.vars.bind(&var, i, scope, Value::Computed);
             return;
         }
-        let value = self.vals.assigned_value(i + 1, param);
-        self.vars.bind(&var, i, scope, value);
+        match place {
+            Place::Statement => {
+                let value = self.vals.assigned_value(i + 1, false);
+                self.vars.bind(&var, i, scope, value);
+            }
+            Place::Default(function) => {
+                let value = self.vals.assigned_value(i + 1, true);
+                self.vars.bind_default(&var, i, scope, value, function);
+            }
+        }
     }
 
     /// Remember `$p.Key = v`; a cmdlet has few parameters, so 64 keys per variable suffice and
@@ -363,6 +390,13 @@ impl<'a> Scan<'a> {
             flags.push("alias");
         }
         self.calls.push((owner, name.clone()));
+        let toks = self.vals.toks;
+        if toks
+            .get(from)
+            .is_some_and(|t| !matches!(t.kind, Kind::Sep | Kind::Close))
+        {
+            self.called_with_arguments.insert(name.clone());
+        }
         let Some((kind, label)) = lookup(&name) else {
             return;
         };

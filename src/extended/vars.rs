@@ -31,6 +31,8 @@ struct Binding {
     /// Token range of the bracket the assignment holds in (None: the whole text).
     scope: Option<(usize, usize)>,
     value: Value,
+    /// A parameter default of this function (normalized name).
+    default_of: Option<String>,
 }
 
 /// More assignments than this to one variable: it is computed (a loop of a crafted script
@@ -48,6 +50,47 @@ pub(crate) struct Vars {
 impl Vars {
     /// Record `$var = value` at token `at`, holding in `scope`.
     pub fn bind(&mut self, var: &str, at: usize, scope: Option<(usize, usize)>, value: Value) {
+        self.push(var, at, scope, value, None);
+    }
+
+    /// Record a parameter default (`param($cn = 'x')`) of `function` (None: of a script block).
+    pub fn bind_default(
+        &mut self,
+        var: &str,
+        at: usize,
+        scope: Option<(usize, usize)>,
+        value: Value,
+        function: Option<String>,
+    ) {
+        self.push(var, at, scope, value, function);
+    }
+
+    /// The defaults of functions the text calls with arguments are no constants: the call
+    /// may pass another value.
+    pub fn overridden_defaults(
+        &mut self,
+        called_with_arguments: &std::collections::HashSet<String>,
+    ) {
+        for list in self.by_name.values_mut() {
+            for b in list.iter_mut() {
+                if b.default_of
+                    .as_ref()
+                    .is_some_and(|f| called_with_arguments.contains(f))
+                {
+                    b.value = Value::Computed;
+                }
+            }
+        }
+    }
+
+    fn push(
+        &mut self,
+        var: &str,
+        at: usize,
+        scope: Option<(usize, usize)>,
+        value: Value,
+        default_of: Option<String>,
+    ) {
         let list = self.by_name.entry(var.to_lowercase()).or_default();
         if list.len() >= MAX_BINDINGS {
             return;
@@ -57,7 +100,12 @@ impl Vars {
         } else {
             value
         };
-        list.push(Binding { at, scope, value });
+        list.push(Binding {
+            at,
+            scope,
+            value,
+            default_of,
+        });
     }
 
     /// The command `& $var` at token `at` runs: the latest assignment before it, when that
