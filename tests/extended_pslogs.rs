@@ -354,3 +354,87 @@ fn tagged_and_scanned_hunts_agree_and_parity_is_unchanged() {
     );
     assert_eq!(answers[0], answers[1], "tagged and scanned rows differ");
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FRAGMENTS: &[&str] = &[
+        "CommandInvocation(Invoke-Command): \"Invoke-Command\"\r\n",
+        "CommandInvocation(icm): \"icm\"\r\n",
+        "CommandInvocation(Enter-PSSession): \"Enter-PSSession\"\r\n",
+        "ParameterBinding(Invoke-Command): name=\"ComputerName\"; value=\"",
+        "ParameterBinding(Enter-PSSession): name=\"ConnectionUri\"; value=\"http://h:5985\"\r\n",
+        "ParameterBinding(Invoke-Command): name=\"ScriptBlock\"; value=\"{ '}\"\r\n",
+        "ParameterBinding(x y): name=\"a b\"; value=\"c\"\r\n",
+        "a, b",
+        "\"\r\n",
+        "'",
+        "\u{2019}",
+        "): ",
+        "(",
+        "\n",
+        "\r\n\tHostName=ServerRemoteHost\r\n",
+        "\tHostApplication=",
+        "        User = ",
+        "=",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                3 => prop::sample::select(FRAGMENTS).prop_map(str::to_string),
+                1 => "\\PC{0,24}",
+            ],
+            0..16,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever a 4103 / 800 / 400 holds: no panic, the prefilter keeps every event the
+        /// hunt would read, and a row names its log.
+        #[test]
+        fn any_payload_and_context_is_read_safely(payload in text(), context in text()) {
+            let events = vec![
+                e4103(30, &payload, &context),
+                classic(31, 800, &[("Data_2", &context), ("Data_3", &payload)]),
+                classic(32, 800, &[("Message", &format!("x Context Information: {context} Details: {payload}"))]),
+                classic(33, 400, &[("Data_3", &format!("{context}\r\n\tHostApplication={payload}"))]),
+            ];
+            for e in &events {
+                if is_relevant_event(e) {
+                    prop_assert!(is_candidate(e), "relevant but no candidate: {:?}", e.data);
+                }
+            }
+            for r in rows(&events) {
+                prop_assert!(
+                    ["4103 module", "800 pipeline", "400/403/600 HostApplication"].contains(&r.log.as_str()),
+                    "{}", r.log
+                );
+                prop_assert!(!r.escu);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_crafted_payload_of_many_records_stays_linear() {
+    let mut payload = String::new();
+    for k in 0..40_000 {
+        payload.push_str(&format!("CommandInvocation(Cmd{k}): \"x\"\r\n"));
+    }
+    for _ in 0..40_000 {
+        payload.push_str("ParameterBinding(Other): name=\"ComputerName\"; value=\"x\"\r\n");
+    }
+    payload.push_str("CommandInvocation(Invoke-Command): \"Invoke-Command\"\r\nParameterBinding(Invoke-Command): name=\"ComputerName\"; value=\"LAST01\"\r\n");
+    let e = e4103(40, &payload, &module_context("ConsoleHost", PS));
+    let started = std::time::Instant::now();
+    let r = rows(&[e]);
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // The rebuilt text is capped (a real 4103 / 800 logs one invocation): the one past the
+    // cap is not read.
+    assert_eq!(r, vec![]);
+}

@@ -273,17 +273,18 @@ const MAX_REBUILT: usize = 64 * 1024;
 /// invoked command, each with only its own bindings. Empty when there is no invocation.
 pub(crate) fn rebuild(text: &str) -> String {
     let mut commands: Vec<(&str, Vec<(&str, &str)>)> = Vec::new();
+    // The latest invocation of each command name: a binding belongs to it (a map, so a
+    // crafted payload of many names stays linear).
+    let mut latest: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for r in records(text) {
         if r.kind == "CommandInvocation" {
+            latest.insert(r.command.to_ascii_lowercase(), commands.len());
             commands.push((r.command, Vec::new()));
         } else if r.kind == "ParameterBinding"
             && let Some((name, value)) = binding(r.body)
-            && let Some(slot) = commands
-                .iter_mut()
-                .rev()
-                .find(|(c, _)| c.eq_ignore_ascii_case(r.command))
+            && let Some(&k) = latest.get(&r.command.to_ascii_lowercase())
         {
-            slot.1.push((name, value));
+            commands[k].1.push((name, value));
         }
     }
     let mut out = String::new();
