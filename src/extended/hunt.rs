@@ -197,8 +197,9 @@ pub fn is_relevant(text: &str) -> bool {
 }
 
 /// The same question for an event: a script block's text, a process start's command line
-/// (what it runs, or decodes to). Parts of split blocks always qualify: a name may straddle a
-/// part boundary. Other events never do.
+/// (what it runs, or decodes to), a source-side 4103 / 800 command rebuilt from its bindings or
+/// a 400 / 403 / 600 HostApplication. Parts of split blocks always qualify: a name may straddle
+/// a part boundary. Other events never do.
 pub fn is_relevant_event(e: &Event) -> bool {
     if e.is_process_creation() {
         return is_relevant_process(e);
