@@ -259,6 +259,7 @@ impl Tagger {
     /// event's text (and whether it is one part of a split block), so the answer is kept per
     /// text: automation and noise repeat the same scripts and command lines.
     fn extended_candidate(&mut self, e: &Event) -> bool {
+        let log = extended::pslogs::log_text(e);
         let (text, salt) = if e.is_script_block() {
             if e.is_split_part() {
                 return true;
@@ -266,6 +267,13 @@ impl Tagger {
             (e.script_block_text.as_deref(), 0x5b)
         } else if e.is_process_creation() {
             (e.process.as_deref(), 0x9c)
+        } else if let Some(t) = &log {
+            // 4103 / 800 / 400 / 403 / 600: decided by the text the hunt reads.
+            let salt = match t.form {
+                extended::pslogs::Form::Bindings => 0x4c,
+                extended::pslogs::Form::HostApplication => 0x4e,
+            };
+            (Some(t.text.as_ref()), salt)
         } else {
             return false;
         };

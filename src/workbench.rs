@@ -526,6 +526,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 fn extended_cell(r: &extended::ExtendedRow, field: &str) -> String {
     match field {
         "technique" => r.technique.clone(),
+        "log" => r.log.clone(),
         "escu" => r.escu.to_string(),
         "Computer" => r.computer.clone(),
         "user" => r.user.clone().unwrap_or_default(),

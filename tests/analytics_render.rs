@@ -457,13 +457,23 @@ fn json_is_typed_missing_is_null_and_splunks_null_string_stays() {
         .into_iter()
         .find(|q| q.id == "winrm_remoting_extended")
         .unwrap();
-    // by: technique, escu, Computer, user, user_source, user_id, targets, text
+    // by: technique, log, escu, Computer, user, user_source, user_id, targets, text
     let r = HuntResult {
         query: ext.clone(),
         groups: vec![
             g(
                 &ext.id,
-                &["icm alias", "false", "ws01", "", "", "", "", "icm srv01 {}"],
+                &[
+                    "icm alias",
+                    "4104 script block",
+                    "false",
+                    "ws01",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "icm srv01 {}",
+                ],
                 144,
                 "2024-10-21T11:31:57Z",
                 "2024-10-21T11:31:57Z",
@@ -472,6 +482,7 @@ fn json_is_typed_missing_is_null_and_splunks_null_string_stays() {
                 &ext.id,
                 &[
                     "Invoke-Command",
+                    "Sysmon 1",
                     "true",
                     "ws01",
                     "CORP\\alice",

@@ -123,27 +123,53 @@ fn whole_folder_dedups_to_the_unique_events_and_finds_one_row_each() {
     assert_process_row(result(&results, PROC));
 
     // The extended analytic raises only real remote execution on this mostly benign data: the
-    // two Atomic loop-back runs (script block and process) and the Atomic evil-winrm run.
+    // two Atomic loop-back runs (script block and process, the child PowerShell's 400/403/600
+    // HostApplication too), the Atomic evil-winrm run, and Covenant's 800 pipeline event.
     let ext = wb.extended_hunt(TimeRange::ALL).unwrap();
-    let mut got: Vec<(String, String, bool)> = ext
+    let mut got: Vec<(String, String, bool, String)> = ext
         .rows
         .iter()
-        .map(|r| (r.computer.clone(), r.technique.clone(), r.escu))
+        .map(|r| {
+            (
+                r.computer.clone(),
+                r.technique.clone(),
+                r.escu,
+                r.log.clone(),
+            )
+        })
         .collect();
     got.sort();
+    let row = |c: &str, t: &str, escu: bool, log: &str| {
+        (c.to_string(), t.to_string(), escu, log.to_string())
+    };
     assert_eq!(
         got,
         vec![
-            ("Server002".into(), "evil-winrm:ip".into(), false),
-            (
-                "Server002".into(),
-                "invoke-command:computername".into(),
-                true
+            row(
+                "Server002",
+                "evil-winrm:ip",
+                false,
+                "400/403/600 HostApplication"
             ),
-            (
-                "SigmaCatchVm".into(),
-                "invoke-command:computername".into(),
-                true
+            row("Server002", "evil-winrm:ip", false, "Sysmon 1"),
+            row(
+                "Server002",
+                "invoke-command:computername",
+                false,
+                "400/403/600 HostApplication"
+            ),
+            row("Server002", "invoke-command:computername", true, "Sysmon 1"),
+            row(
+                "SigmaCatchVm",
+                "invoke-command:computername",
+                true,
+                "4104 script block"
+            ),
+            row(
+                "WORKSTATION5.theshire.local",
+                "invoke-command:computername",
+                false,
+                "800 pipeline"
             ),
         ],
         "{:#?}",

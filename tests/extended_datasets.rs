@@ -165,15 +165,18 @@ fn real_background_raises_only_the_real_remoting() {
             row.text.chars().take(120).collect::<String>()
         );
     }
-    // Every row targets the local host through $env:COMPUTERNAME (the MANIFEST's real remoting).
+    // Every row targets the local host through $env:COMPUTERNAME (the MANIFEST's real remoting),
+    // except Covenant's 800 pipeline event, which binds WORKSTATION6.
     assert!(!result.rows.is_empty());
     for row in &result.rows {
-        assert_eq!(
-            row.targets,
-            vec!["?$env:COMPUTERNAME".to_string()],
-            "{row:?}"
-        );
+        let want = if row.log == "800 pipeline" {
+            "WORKSTATION6"
+        } else {
+            "?$env:COMPUTERNAME"
+        };
+        assert_eq!(row.targets, vec![want.to_string()], "{row:?}");
     }
+    assert!(result.rows.iter().any(|r| r.log == "800 pipeline"));
     // The prefilter keeps every event detect() acts on: whole-text check per block.
     let scripts: Vec<&Event> = refs
         .iter()

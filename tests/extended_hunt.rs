@@ -424,6 +424,9 @@ fn analytic_toml_is_an_extended_saved_query() {
         .iter()
         .flat_map(|s| s.event_codes.clone())
         .collect();
-    assert_eq!(codes, vec![4104, 4104, 1, 4688]);
+    assert_eq!(
+        codes,
+        vec![4104, 4103, 4104, 4103, 800, 400, 403, 600, 1, 4688]
+    );
     assert_eq!(q.by[0], "technique");
 }

@@ -52,6 +52,8 @@ fn l_opens_the_edges_view_and_loads_the_edges_of_the_range() {
         vec![
             ("ws01.corp.local".into(), "srv01".into(), 3, 3),
             ("ws02.corp.local".into(), "srv01".into(), 1, 0),
+            // `$s = 'srv02'; invoke-command -computername $s`: the variable is resolved.
+            ("ws02.corp.local".into(), "srv02".into(), 1, 0),
             ("ws02.corp.local".into(), "srv03".into(), 1, 0),
         ]
     );
@@ -138,6 +140,7 @@ fn an_edge_without_evidence_says_so_and_stays() {
     drive(&mut app, &fake, fx);
     update(&mut app, key('j'));
     update(&mut app, key('j'));
+    update(&mut app, key('j'));
     assert_eq!(app.edges.items[app.edges.selected].target, "srv03");
     let fx = update(&mut app, code(KeyCode::Enter));
     assert!(fx.is_empty());
@@ -177,12 +180,13 @@ fn a_new_time_range_reloads_the_edges_and_stale_answers_are_dropped() {
         },
     );
     assert_eq!(app.rev, rev);
-    assert_eq!(app.edges.items.len(), 3);
+    assert_eq!(app.edges.items.len(), 4);
     drive(&mut app, &fake, fx);
     assert_eq!(
         edge_rows(&app),
         vec![
             ("ws02.corp.local".into(), "srv01".into(), 1, 0),
+            ("ws02.corp.local".into(), "srv02".into(), 1, 0),
             ("ws02.corp.local".into(), "srv03".into(), 1, 0),
         ],
         "ws01's visits (09:00-10:00) are out of the range"

@@ -9,6 +9,7 @@ use super::names::Cmdlet;
 use super::params::{self, How, Param};
 use super::scan::{Cmd, Scan, SplatEntries};
 use super::targets::{Target, uri_host};
+use super::vars::plain_variable;
 
 /// What the arguments of a remoting command say.
 #[derive(Default)]
@@ -43,7 +44,7 @@ impl Scan<'_> {
                         (Vec::new(), value_start)
                     };
                     if let Some((q, how)) = resolved {
-                        self.apply(&mut b, q, how, vals, t);
+                        self.apply(&mut b, q, how, vals, t, Some(i));
                     }
                     i = next.max(i + 1);
                 }
@@ -53,7 +54,7 @@ impl Scan<'_> {
                         for (key, vals) in entries.iter().cloned() {
                             if let Some((q, _)) = params::resolve(table, &key) {
                                 let before = b.via;
-                                self.apply(&mut b, q, How::Exact, vals, t);
+                                self.apply(&mut b, q, How::Exact, vals, t, None);
                                 if b.via != before && q.name == "ComputerName" {
                                     b.via = Some("splat");
                                 }
@@ -74,7 +75,7 @@ impl Scan<'_> {
                         continue;
                     }
                     let (vals, next) = self.vals.list(i);
-                    b.positionals.push((vals, is_block));
+                    b.positionals.push((self.resolve(vals, i), is_block));
                     i = next.max(i + 1);
                 }
             }
@@ -88,12 +89,18 @@ impl Scan<'_> {
         if let Some(hit) = self.splat_cache.borrow().get(var) {
             return hit.clone();
         }
+        // Values are resolved where the hashtable is built: that is when they are read.
         let mut entries = match self.splats.get(var) {
-            Some(&open) => self.vals.hashtable(open),
+            Some(&open) => self
+                .vals
+                .hashtable(open)
+                .into_iter()
+                .map(|(k, v)| (k, self.resolve(v, open)))
+                .collect(),
             None => Vec::new(),
         };
         for (key, at) in self.splat_keys.get(var).into_iter().flatten() {
-            entries.push((key.clone(), self.vals.list(*at).0));
+            entries.push((key.clone(), self.resolve(self.vals.list(*at).0, *at)));
         }
         let entries = Rc::new(entries);
         self.splat_cache
@@ -102,7 +109,41 @@ impl Scan<'_> {
         entries
     }
 
-    fn apply(&self, b: &mut Bound, q: &Param, how: How, vals: Vec<Target>, t: &Tok) {
+    /// A variable target replaced by the literal names the text leaves no doubt it holds at
+    /// token `at` (see [`super::vars`]); anything else kept as it is.
+    fn resolve(&self, vals: Vec<Target>, at: usize) -> Vec<Target> {
+        if !vals.iter().any(|v| matches!(v, Target::Unresolved(_))) {
+            return vals;
+        }
+        let mut out = Vec::with_capacity(vals.len());
+        for v in vals {
+            if let Target::Unresolved(e) = &v
+                && let Some(names) = plain_variable(e).and_then(|n| self.vars.names(n, at))
+            {
+                out.extend(
+                    names
+                        .into_iter()
+                        .filter(|n| !n.is_empty())
+                        .map(Target::Literal),
+                );
+                continue;
+            }
+            out.push(v);
+        }
+        out
+    }
+
+    /// Bind one parameter's values; `at` is where a named argument's values start (None for
+    /// a splat's, already resolved where the hashtable was built).
+    fn apply(
+        &self,
+        b: &mut Bound,
+        q: &Param,
+        how: How,
+        vals: Vec<Target>,
+        t: &Tok,
+        at: Option<usize>,
+    ) {
         let via = match q.name {
             "ComputerName" => match how {
                 How::Exact => "computername",
@@ -128,6 +169,10 @@ impl Scan<'_> {
                 return;
             }
             _ => return,
+        };
+        let vals = match at {
+            Some(at) => self.resolve(vals, at),
+            None => vals,
         };
         if vals.is_empty() {
             return;

@@ -1,15 +1,16 @@
-//! The extended hunt: detect() over reassembled script blocks, command lines and decoded
-//! `-EncodedCommand` text, grouped into rows kept apart from the parity rows.
+//! The extended hunt: detect() over reassembled script blocks, command lines, decoded
+//! `-EncodedCommand` text and PowerShell's module / pipeline / engine logs, grouped into rows
+//! kept apart from the parity rows. Each row names the log it came from.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
-use super::cmdline::command_line_script;
+use super::command_rows::{command_line_is_relevant, log_is_relevant, log_rows, process_rows};
 use super::deferred::{carried_sessions, deferred_calls, dormant_callers};
-use super::encoded::decode_encoded_command;
-use super::prefilter::{is_candidate, is_powershell};
+use super::prefilter::is_candidate;
+use super::pslogs::log_text;
 use super::reassemble::{Block, reassemble_parts};
 use super::sids::SidNames;
 use super::winrm::{Analysis, Detection, Target, analyze, escu_matches};
@@ -20,6 +21,9 @@ use crate::time::ctime;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExtendedRow {
     pub technique: String,
+    /// The log the row came from: `4104 script block`, `4103 module`, `800 pipeline`,
+    /// `400/403/600 HostApplication`, `Sysmon 1`, `4688`.
+    pub log: String,
     /// Would ESCU have raised this in one of its rows (its two predicates match one event's
     /// own text, and its stats keep that event)? A dropped event is in `dropped` instead.
     pub escu: bool,
@@ -60,7 +64,7 @@ pub struct ExtendedResult {
 }
 
 /// Merge detections of one text by technique (two `icm` calls in one block are one row).
-fn by_technique(dets: Vec<Detection>) -> BTreeMap<String, (bool, Vec<String>)> {
+pub(super) fn by_technique(dets: Vec<Detection>) -> BTreeMap<String, (bool, Vec<String>)> {
     let mut out: BTreeMap<String, (bool, Vec<String>)> = BTreeMap::new();
     for d in dets {
         let slot = out.entry(d.technique).or_default();
@@ -81,32 +85,42 @@ fn merge_unique(into: &mut Vec<String>, new: impl Iterator<Item = String>) {
     }
 }
 
-type RowKey = (String, String, Option<String>, Option<String>, String);
+type RowKey = (
+    String,
+    &'static str,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+);
 
-struct Sink {
+pub(super) struct Sink {
     rows: BTreeMap<RowKey, ExtendedRow>,
 }
 
-struct Hit<'a> {
-    technique: String,
-    escu: bool,
-    targets: Vec<String>,
-    computer: &'a str,
-    user_id: Option<String>,
-    user: Option<(String, String)>,
-    text: &'a str,
-    events: &'a [u64],
-    first: i64,
-    last: i64,
-    block: Option<&'a str>,
-    complete: bool,
+/// One detection to add to a row.
+pub(super) struct Hit<'a> {
+    pub technique: String,
+    pub log: &'static str,
+    pub escu: bool,
+    pub targets: Vec<String>,
+    pub computer: &'a str,
+    pub user_id: Option<String>,
+    pub user: Option<(String, String)>,
+    pub text: &'a str,
+    pub events: &'a [u64],
+    pub first: i64,
+    pub last: i64,
+    pub block: Option<&'a str>,
+    pub complete: bool,
 }
 
 impl Sink {
-    fn add(&mut self, h: Hit<'_>) {
+    pub(super) fn add(&mut self, h: Hit<'_>) {
         let user = h.user.as_ref().map(|u| u.0.clone());
         let key = (
             h.technique.clone(),
+            h.log,
             h.computer.to_string(),
             h.user_id.clone(),
             user.clone(),
@@ -114,6 +128,7 @@ impl Sink {
         );
         let row = self.rows.entry(key).or_insert_with(|| ExtendedRow {
             technique: h.technique,
+            log: h.log.to_string(),
             escu: false,
             computer: h.computer.to_string(),
             user_id: h.user_id,
@@ -153,17 +168,6 @@ fn missing_by_field(e: &Event) -> Option<&'static str> {
     }
 }
 
-/// `"C:\\Windows\\System32\\winrs.exe" -r:x cmd` → `C:\\Windows\\System32\\winrs.exe -r:x cmd`.
-fn unquote_program(cmd: &str) -> String {
-    let trimmed = cmd.trim_start();
-    if let Some(rest) = trimmed.strip_prefix('"')
-        && let Some(end) = rest.find('"')
-    {
-        return format!("{}{}", &rest[..end], &rest[end + 1..]);
-    }
-    trimmed.to_string()
-}
-
 /// Analyses by text hash, so a text seen many times is tokenized once.
 #[derive(Default)]
 pub struct Memo {
@@ -193,11 +197,15 @@ pub fn is_relevant(text: &str) -> bool {
 }
 
 /// The same question for an event: a script block's text, a process start's command line
-/// (what it runs, or decodes to). Parts of split blocks always qualify: a name may straddle a
-/// part boundary. Other events never do.
+/// (what it runs, or decodes to), a source-side 4103 / 800 command rebuilt from its bindings or
+/// a 400 / 403 / 600 HostApplication. Parts of split blocks always qualify: a name may straddle
+/// a part boundary. Other events never do.
 pub fn is_relevant_event(e: &Event) -> bool {
     if e.is_process_creation() {
         return is_relevant_process(e);
+    }
+    if let Some(t) = log_text(e) {
+        return log_is_relevant(&t);
     }
     if !e.is_script_block() {
         return false;
@@ -211,14 +219,7 @@ pub fn is_relevant_event(e: &Event) -> bool {
 /// The same question for a process start: what its command line runs, or decodes to.
 pub fn is_relevant_process(e: &Event) -> bool {
     let cmd = e.process.as_deref().unwrap_or("");
-    let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
-    if is_relevant(&runs) {
-        return true;
-    }
-    match &e.decoded_command {
-        Some(d) => is_relevant(d),
-        None => decode_encoded_command(cmd).is_some_and(|d| is_relevant(&d)),
-    }
+    command_line_is_relevant(cmd, e.decoded_command.as_deref())
 }
 
 /// Run the extended hunt over events (any mix; non-candidates are skipped cheaply).
@@ -309,6 +310,7 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
             }
             sink.add(Hit {
                 technique,
+                log: "4104 script block",
                 escu: escu && !deferred,
                 targets,
                 computer: &block.computer,
@@ -323,54 +325,8 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
             });
         }
     }
-    for e in candidates.iter().filter(|e| e.is_process_creation()) {
-        let cmd = e.process.as_deref().unwrap_or("");
-        let escu = is_powershell(e) && escu_matches(cmd);
-        let decoded = e
-            .decoded_command
-            .clone()
-            .or_else(|| decode_encoded_command(cmd));
-        // The process's own user (Sysmon `User`, 4688's target or subject). Its
-        // System/Security/@UserID is the account of the logging service (Sysmon runs as
-        // S-1-5-18), not of the process: it neither names the user nor keys the row.
-        let user = e
-            .user
-            .as_deref()
-            .filter(|u| !u.is_empty())
-            .map(|u| (u.to_string(), "event".to_string()));
-        let uid = [e.uid()];
-        // What runs: a PowerShell host's inline script, else the program's own command line
-        // (its quoted executable path unquoted so it reads as a command name).
-        let runs = command_line_script(cmd).unwrap_or_else(|| unquote_program(cmd));
-        let mut texts = vec![(runs.as_str(), "")];
-        if let Some(d) = decoded.as_deref() {
-            texts.push((d, "+encoded"));
-        }
-        for (text, tag) in texts {
-            let mut found = memo.analyze(text).detections;
-            let text = if tag.is_empty() { cmd } else { text };
-            if tag.is_empty() && decoded.is_some() {
-                // The command line's own `-enc` is reported once, with the decoded text.
-                found.retain(|d| !d.technique.ends_with("+encoded"));
-            }
-            for (technique, (_, targets)) in by_technique(found) {
-                sink.add(Hit {
-                    technique: format!("{technique}{tag}"),
-                    escu,
-                    targets,
-                    computer: &e.computer,
-                    user_id: None,
-                    user: user.clone(),
-                    text,
-                    events: &uid,
-                    first: e.time,
-                    last: e.time,
-                    block: None,
-                    complete: true,
-                });
-            }
-        }
-    }
+    process_rows(&candidates, memo, &mut sink);
+    log_rows(&candidates, names, memo, &mut sink);
     result.rows = sink.rows.into_values().collect();
     for row in &mut result.rows {
         row.events.sort_unstable();
@@ -381,11 +337,12 @@ pub fn hunt_with(events: &[&Event], names: &SidNames, memo: &mut Memo) -> Extend
     result
 }
 
-/// A row as JSON: technique, escu, Computer, user, user_id, targets, count, firstTime, lastTime
+/// A row as JSON: technique, log, escu, Computer, user, user_id, targets, count, firstTime, lastTime
 /// (ctime strings in `tz`, UTC by default), text, plus ScriptBlockId and complete.
 pub fn row_json(row: &ExtendedRow, tz: Option<Tz>) -> serde_json::Value {
     serde_json::json!({
         "technique": row.technique,
+        "log": row.log,
         "escu": row.escu,
         "Computer": row.computer,
         "user": row.user,

@@ -213,6 +213,14 @@ impl Lexer<'_> {
             && bytes[head] != b'`'
             && !ends_word(bytes[head] as char)
         {
+            // `string[]` (in `[string[]]$x`) is one word; any other `[` opens an index, so
+            // brackets stay balanced.
+            if bytes[head] == b'[' {
+                if bytes.get(head + 1) != Some(&b']') {
+                    break;
+                }
+                head += 1;
+            }
             head += 1;
         }
         let mut text = String::with_capacity(head.saturating_sub(start) + 8);
@@ -230,8 +238,13 @@ impl Lexer<'_> {
                 self.bump(1);
                 continue;
             }
-            if ends_word(c) {
+            if ends_word(c) || (c == '[' && self.peek(1) != Some(']')) {
                 break;
+            }
+            if c == '[' {
+                text.push_str("[]");
+                self.bump(2);
+                continue;
             }
             if is_dash(c) {
                 dash |= c != '-';
@@ -448,5 +461,22 @@ mod tests {
         assert_eq!(k[0], (Kind::Var, "h".into()));
         assert_eq!(k[2], (Kind::Str { expandable: false }, "icm -cn x".into()));
         assert_eq!(k[4], (Kind::Var, "env:COMPUTERNAME".into()));
+    }
+
+    #[test]
+    fn array_types_keep_brackets_balanced() {
+        let toks = tokenize("param([string[]]$cn = 'a') x[0]");
+        let k: Vec<(Kind, String)> = toks
+            .iter()
+            .map(|t| (t.kind.clone(), t.text.clone()))
+            .collect();
+        assert_eq!(k[2], (Kind::Open(Bracket::Square), String::new()));
+        assert_eq!(k[3], (Kind::Word, "string[]".into()));
+        assert_eq!(k[4].0, Kind::Close);
+        assert_eq!(k[5], (Kind::Var, "cn".into()));
+        assert_eq!(k[9], (Kind::Word, "x".into()));
+        assert_eq!(k[10].0, Kind::Open(Bracket::Square));
+        let m = match_brackets(&toks);
+        assert_eq!(m[1], 8, "param( closes at its own )");
     }
 }

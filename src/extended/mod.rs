@@ -6,6 +6,7 @@
 
 mod bind;
 mod cmdline;
+mod command_rows;
 mod deferred;
 pub mod edges;
 pub mod encoded;
@@ -15,10 +16,12 @@ pub(crate) mod lexer;
 mod names;
 mod params;
 mod prefilter;
+pub(crate) mod pslogs;
 pub mod reassemble;
 mod scan;
 pub mod sids;
 mod targets;
+mod vars;
 pub mod winrm;
 
 pub use cmdline::command_line_script;

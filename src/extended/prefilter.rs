@@ -2,6 +2,7 @@
 //! (or through) this event", so only tagged events need the tokenizer.
 
 use super::encoded::has_candidate_flag;
+use super::pslogs::Form;
 use crate::event::Event;
 
 /// Every name detect() can act on contains one of these once lowercased with backticks,
@@ -186,7 +187,8 @@ fn text_candidate(text: &str) -> bool {
 }
 
 /// Cheap superset prefilter: could the extended hunt find something in (or through) this event?
-/// Multi-part 4104 parts always qualify (a name may straddle a part boundary).
+/// Multi-part 4104 parts always qualify (a name may straddle a part boundary). Besides 4104
+/// and process starts, PowerShell's 4103 / 800 / 400 / 403 / 600 (see `pslogs`).
 pub fn is_candidate(e: &Event) -> bool {
     if e.is_script_block() {
         if e.is_split_part() {
@@ -199,6 +201,14 @@ pub fn is_candidate(e: &Event) -> bool {
         return text_candidate(cmd)
             || has_candidate_flag(cmd)
             || e.decoded_command.as_deref().is_some_and(text_candidate);
+    }
+    // 4103 / 800: the command names are in the CommandInvocation records; 400 / 403 / 600:
+    // the host's command line, as for a process. The target side of a session gives no text.
+    if let Some(t) = super::pslogs::log_text(e) {
+        return match t.form {
+            Form::Bindings => text_candidate(&t.text),
+            Form::HostApplication => text_candidate(&t.text) || has_candidate_flag(&t.text),
+        };
     }
     false
 }

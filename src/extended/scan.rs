@@ -1,6 +1,6 @@
 //! One pass over the tokens: which words are commands (not hashtable keys, arguments, member
 //! names or function names), what they resolve to, which function body owns them, and the
-//! constant assignments that splatting and `& $name` need.
+//! assignments that splatting, `& $name` and variable targets need (see [`super::vars`]).
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -9,6 +9,7 @@ use std::rc::Rc;
 use super::lexer::{Bracket, Kind, Tok};
 use super::names::{Cmdlet, get_command, lookup, normalize};
 use super::targets::{Target, Values};
+use super::vars::{Value, Vars};
 
 const KEYWORDS: &[&str] = &[
     "if",
@@ -74,9 +75,20 @@ pub(crate) struct Scan<'a> {
     pub splat_keys: HashMap<String, Vec<(String, usize)>>,
     /// Parsed splat entries per variable (filled on first use).
     pub splat_cache: RefCell<HashMap<String, Rc<SplatEntries>>>,
-    /// `$c = 'Invoke-Command'`, `$c = gcm icm`: variable → command name.
-    consts: HashMap<String, String>,
+    /// Every assignment: `$c = 'Invoke-Command'`, `$c = gcm icm`, `$s = 'a','b'`, param
+    /// defaults, `foreach ($s in $list)`.
+    pub vars: Vars,
+    /// Names of commands this text calls with arguments (a default then may not apply).
+    called_with_arguments: HashSet<String>,
     aliases: HashMap<String, String>,
+}
+
+/// Where an assignment stands.
+enum Place {
+    /// A statement of its own.
+    Statement,
+    /// A parameter's default, of the named function (None: a script block's or the script's).
+    Default(Option<String>),
 }
 
 fn command_position(prev: Option<&Tok>, top: Option<Bracket>, after_keyword: bool) -> bool {
@@ -104,16 +116,20 @@ impl<'a> Scan<'a> {
             splats: HashMap::new(),
             splat_keys: HashMap::new(),
             splat_cache: RefCell::new(HashMap::new()),
-            consts: HashMap::new(),
+            vars: Vars::default(),
+            called_with_arguments: HashSet::new(),
             aliases: HashMap::new(),
         };
         s.walk();
+        // A parameter default holds only when the function is called without arguments.
+        s.vars.overridden_defaults(&s.called_with_arguments);
         s
     }
 
     fn walk(&mut self) {
         let toks = self.vals.toks;
-        let mut stack: Vec<(Bracket, Option<usize>)> = Vec::new();
+        // (bracket, innermost function around it, index of its opening token)
+        let mut stack: Vec<(Bracket, Option<usize>, usize)> = Vec::new();
         let mut pending_fn: Option<usize> = None;
         let (mut after_keyword, mut expect_fn_name) = (false, false);
         // `param(...)` may be followed by a statement on the same line.
@@ -140,7 +156,7 @@ impl<'a> Scan<'a> {
                         let end = matched_end(self.vals.matched, i) + 1;
                         self.command(&name, i, end, owner, &[flag]);
                     }
-                    stack.push((*b, f.or(owner)));
+                    stack.push((*b, f.or(owner), i));
                 }
                 Kind::Close => {
                     stack.pop();
@@ -164,6 +180,9 @@ impl<'a> Scan<'a> {
                         {
                             param_close = Some(matched_end(self.vals.matched, i + 1));
                         }
+                        if lower == "foreach" {
+                            self.foreach(i);
+                        }
                     } else {
                         let mut flags = Vec::new();
                         if t.backtick {
@@ -177,20 +196,91 @@ impl<'a> Scan<'a> {
                 }
                 Kind::Str { .. } if call_op => self.command(&t.text, i, i + 1, owner, &[]),
                 Kind::Var if call_op => {
-                    if let Some(name) = self.consts.get(&t.text.to_lowercase()).cloned() {
+                    if let Some(name) = self.vars.command(&t.text, i) {
                         self.command(&name, i, i + 1, owner, &["variable"]);
                     }
                 }
-                Kind::Assign => self.assignment(i),
+                Kind::Assign => {
+                    let (scope, place) = self.scope_of(&stack);
+                    self.assignment(i, scope, place);
+                }
                 _ => {}
             }
         }
     }
 
-    /// Remember what splatting and `& $name` may need from `$v = ...`.
-    fn assignment(&mut self, i: usize) {
+    /// Where an assignment made inside the innermost bracket of `stack` holds: that bracket;
+    /// a `param( )` default holds in the function or script block the block belongs to
+    /// (`function f($cn = 'x') { … }`: in its body). The flag says "a parameter default".
+    fn scope_of(
+        &self,
+        stack: &[(Bracket, Option<usize>, usize)],
+    ) -> (Option<(usize, usize)>, Place) {
         let toks = self.vals.toks;
-        let Some(next) = toks.get(i + 1) else { return };
+        let matched = self.vals.matched;
+        let Some(&(bracket, _, open)) = stack.last() else {
+            return (None, Place::Statement);
+        };
+        let range = |o: usize| (o, matched_end(matched, o));
+        // `function <name>` right before token `at`: the function's name.
+        let function_before = |at: usize| {
+            (at >= 2
+                && toks[at - 1].kind == Kind::Word
+                && toks[at - 2].kind == Kind::Word
+                && ["function", "filter"]
+                    .iter()
+                    .any(|k| toks[at - 2].text.eq_ignore_ascii_case(k)))
+            .then(|| normalize(&toks[at - 1].text))
+        };
+        if bracket == Bracket::Paren && open >= 1 && toks[open - 1].kind == Kind::Word {
+            if toks[open - 1].text.eq_ignore_ascii_case("param") {
+                let outer = stack.len().checked_sub(2).map(|k| stack[k].2);
+                let function = outer.and_then(function_before);
+                return (outer.map(range), Place::Default(function));
+            }
+            if let Some(name) = function_before(open) {
+                let close = matched_end(matched, open);
+                let body = toks
+                    .get(close + 1)
+                    .filter(|t| t.kind == Kind::Open(Bracket::Brace))
+                    .map(|_| range(close + 1));
+                return (body.or(Some(range(open))), Place::Default(Some(name)));
+            }
+        }
+        (Some(range(open)), Place::Statement)
+    }
+
+    /// `foreach ($s in <list>) { … }`: inside the body `$s` holds each name of the list.
+    fn foreach(&mut self, i: usize) {
+        let toks = self.vals.toks;
+        let is = |k: usize, kind: Kind| toks.get(k).is_some_and(|t| t.kind == kind);
+        if !(is(i + 1, Kind::Open(Bracket::Paren))
+            && is(i + 2, Kind::Var)
+            && toks
+                .get(i + 3)
+                .is_some_and(|t| t.text.eq_ignore_ascii_case("in")))
+        {
+            return;
+        }
+        let close = matched_end(self.vals.matched, i + 1);
+        let value = self.vals.assigned_value(i + 4, false);
+        let value = match (value, toks.get(close + 1)) {
+            (v, Some(t)) if t.kind == Kind::Open(Bracket::Brace) => {
+                let scope = (close + 1, matched_end(self.vals.matched, close + 1));
+                self.vars.bind(&toks[i + 2].text, i + 2, Some(scope), v);
+                return;
+            }
+            _ => Value::Computed,
+        };
+        self.vars.bind(&toks[i + 2].text, i + 2, None, value);
+    }
+
+    /// Remember what splatting, `& $name` and variable targets may need from `$v = ...`.
+    fn assignment(&mut self, i: usize, scope: Option<(usize, usize)>, place: Place) {
+        let toks = self.vals.toks;
+        if toks.get(i + 1).is_none() {
+            return;
+        }
         // `$p['Key'] = v`
         if i >= 4
             && toks[i - 1].kind == Kind::Close
@@ -206,6 +296,16 @@ impl<'a> Scan<'a> {
         let Some(prev) = i.checked_sub(1).map(|p| &toks[p]) else {
             return;
         };
+        // `$s += 'x'` (the lexer leaves the operator as a word): no longer a constant.
+        if prev.kind == Kind::Word
+            && !prev.text.is_empty()
+            && prev.text.chars().all(|c| "+-*/%?".contains(c))
+            && i >= 2
+            && toks[i - 2].kind == Kind::Var
+        {
+            self.vars.bind(&toks[i - 2].text, i, scope, Value::Computed);
+            return;
+        }
         if prev.kind != Kind::Var {
             return;
         }
@@ -214,27 +314,32 @@ impl<'a> Scan<'a> {
             self.splat_key(v.to_string(), key.to_string(), i + 1);
             return;
         }
-        let ends = |k: usize| {
-            toks.get(k)
-                .is_none_or(|t| matches!(t.kind, Kind::Sep | Kind::Close))
-        };
-        match &next.kind {
-            Kind::Open(Bracket::Hash) => {
-                self.splats.insert(var, i + 1);
-            }
-            Kind::Str { expandable: false } if ends(i + 2) => {
-                self.consts.insert(var, next.text.clone());
-            }
-            Kind::Word if matches!(normalize(&next.text).as_str(), "gcm" | "get-command") => {
-                if let Some(arg) = toks.get(i + 2)
-                    && matches!(arg.kind, Kind::Word | Kind::Str { .. })
-                    && ends(i + 3)
-                    && let Some(name) = get_command(&arg.text)
-                {
-                    self.consts.insert(var, name);
+        // `$a, $b = 'x', 'y'`: each gets one element; not worth modelling.
+        if i >= 2 && toks[i - 2].kind == Kind::Comma {
+            let mut k = i - 1;
+            while toks[k].kind == Kind::Var {
+                self.vars.bind(&toks[k].text, i, scope, Value::Computed);
+                if k < 2 || toks[k - 1].kind != Kind::Comma {
+                    break;
                 }
+                k -= 2;
             }
-            _ => {}
+            return;
+        }
+        if toks[i + 1].kind == Kind::Open(Bracket::Hash) {
+            self.splats.insert(var.clone(), i + 1);
+            self.vars.bind(&var, i, scope, Value::Computed);
+            return;
+        }
+        match place {
+            Place::Statement => {
+                let value = self.vals.assigned_value(i + 1, false);
+                self.vars.bind(&var, i, scope, value);
+            }
+            Place::Default(function) => {
+                let value = self.vals.assigned_value(i + 1, true);
+                self.vars.bind_default(&var, i, scope, value, function);
+            }
         }
     }
 
@@ -285,6 +390,13 @@ impl<'a> Scan<'a> {
             flags.push("alias");
         }
         self.calls.push((owner, name.clone()));
+        let toks = self.vals.toks;
+        if toks
+            .get(from)
+            .is_some_and(|t| !matches!(t.kind, Kind::Sep | Kind::Close))
+        {
+            self.called_with_arguments.insert(name.clone());
+        }
         let Some((kind, label)) = lookup(&name) else {
             return;
         };
