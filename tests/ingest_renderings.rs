@@ -177,6 +177,7 @@ fn winlogbeat_line(r: &Rec) -> Value {
         "event": {"code": r.code.to_string(), "provider": r.provider, "kind": "event"},
         "winlog": {"channel": r.channel, "computer_name": HOST, "event_id": r.code,
             "provider_name": r.provider, "record_id": r.record,
+            "process": {"pid": 3320, "thread": {"id": 4004}},
             "user": {"identifier": r.sid}, "event_data": data}})
 }
 
