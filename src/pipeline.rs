@@ -30,6 +30,13 @@ pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
 pub const SID_NAME_TAG: &str = "x:sid";
 /// Tag on process starts whose parent is wsmprovhost.exe: WinRM's target-side evidence.
 pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
+/// Tag on the first event of an ingest stating each address → host-name pair (4624, Sysmon
+/// 3 and 22, DNS client 3008/3020): what `edges` learns addresses from.
+pub const HOST_ADDRESS_TAG: &str = "x:host";
+/// Fingerprint key and version of [`HOST_ADDRESS_TAG`] (its own key, so adding it left the
+/// other extended tags of existing indexes current).
+pub const HOST_TAGS_KEY: &str = "x:hosts";
+pub const HOST_TAGS_VERSION: &str = "1";
 /// Fingerprint key and version of the three extended tags; bump when what they mark changes.
 pub const EXTENDED_TAGS_KEY: &str = "x:extended";
 pub const EXTENDED_TAGS_VERSION: &str = "3";
@@ -132,6 +139,8 @@ pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
     /// SID/name pairs already tagged in this run: one event per pair is enough.
     sid_pairs: HashSet<u64>,
+    /// Address/name pairs already tagged in this run, likewise.
+    host_pairs: HashSet<u64>,
     extended: bool,
     /// Candidate decisions by text hash: a repeated text is decided without scanning it again.
     decisions: HashMap<u64, bool>,
@@ -153,6 +162,7 @@ impl Tagger {
         Tagger {
             parity,
             sid_pairs: HashSet::new(),
+            host_pairs: HashSet::new(),
             extended,
             decisions: HashMap::new(),
         }
@@ -224,6 +234,18 @@ impl Tagger {
                 tags.push(SID_NAME_TAG.to_string());
             }
         }
+        if extended::addresses::names_addresses(event) {
+            let mut new = false;
+            for (ip, name) in extended::addresses::address_pairs(event) {
+                let pair = format!("{ip}|{}", name.to_lowercase());
+                new |= self
+                    .host_pairs
+                    .insert(xxhash_rust::xxh3::xxh3_64(pair.as_bytes()));
+            }
+            if new {
+                tags.push(HOST_ADDRESS_TAG.to_string());
+            }
+        }
         tags
     }
 
@@ -271,6 +293,7 @@ impl Tagger {
                 EXTENDED_TAGS_KEY.to_string(),
                 EXTENDED_TAGS_VERSION.to_string(),
             );
+            fps.insert(HOST_TAGS_KEY.to_string(), HOST_TAGS_VERSION.to_string());
         }
         fps
     }
