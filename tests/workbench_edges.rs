@@ -98,7 +98,7 @@ fn story() -> Vec<Event> {
 
 fn workbench(dir: &std::path::Path, opts: &IngestOptions) -> Workbench {
     let file = dir.join("lab.jsonl");
-    huntbench::demo::write_ndjson_evtx_dump(&story(), &mut std::fs::File::create(&file).unwrap())
+    huntbench::demo::write_ndjson_evtx_dump(story(), &mut std::fs::File::create(&file).unwrap())
         .unwrap();
     let wb = Workbench::from_parts(
         Index::create_or_open(&dir.join("index")).unwrap(),
