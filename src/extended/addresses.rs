@@ -47,10 +47,14 @@ pub fn address_pairs(e: &Event) -> Vec<(IpAddr, String)> {
     } else if e.event_code == 3 {
         push(get("SourceIp"), get("SourceHostname"));
         push(get("DestinationIp"), get("DestinationHostname"));
-        // The local end of a connection is the logging host's own address.
+        // The local end of a TCP connection is the logging host's own address. Not UDP:
+        // Sysmon logs a DNS server's answer (local port 53 as the source) with
+        // `Initiated: false` (the covenant capture's DC), which would give the client's
+        // address to the server.
+        let tcp = get("Protocol").is_some_and(|p| p.eq_ignore_ascii_case("tcp"));
         let local = match get("Initiated").map(str::to_ascii_lowercase).as_deref() {
-            Some("true") => get("SourceIp"),
-            Some("false") => get("DestinationIp"),
+            Some("true") if tcp => get("SourceIp"),
+            Some("false") if tcp => get("DestinationIp"),
             _ => None,
         };
         push(local, Some(e.computer.as_str()).filter(|c| !c.is_empty()));
@@ -173,6 +177,7 @@ mod tests {
             "WS05.corp.local",
             &[
                 ("Initiated", "true"),
+                ("Protocol", "tcp"),
                 ("SourceIp", "10.0.0.5"),
                 ("SourceHostname", "-"),
                 ("DestinationIp", "10.0.0.20"),
@@ -192,6 +197,7 @@ mod tests {
             "SRV01",
             &[
                 ("Initiated", "false"),
+                ("Protocol", "tcp"),
                 ("SourceIp", "10.0.0.5"),
                 ("SourceHostname", "ws05.corp.local."),
                 ("DestinationIp", "10.0.0.20"),
@@ -201,6 +207,21 @@ mod tests {
             pairs(&inbound),
             vec![p("10.0.0.5", "ws05.corp.local"), p("10.0.0.20", "SRV01")]
         );
+        // A DNS server's UDP answer as Sysmon logs it (covenant capture, MORDORDC): the
+        // "destination" of an uninitiated event is the client, not the logging host.
+        let udp = ev(
+            CHANNEL_SYSMON,
+            3,
+            "MORDORDC.theshire.local",
+            &[
+                ("Initiated", "false"),
+                ("Protocol", "udp"),
+                ("SourceIp", "172.18.38.5"),
+                ("SourcePort", "53"),
+                ("DestinationIp", "172.18.39.5"),
+            ],
+        );
+        assert!(pairs(&udp).is_empty());
     }
 
     #[test]
