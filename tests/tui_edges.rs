@@ -381,3 +381,38 @@ fn e_exports_the_edges_as_shown_to_csv_or_json() {
         "unresolved: no session of the same user on any target within 5 min"
     );
 }
+
+#[test]
+fn hostile_host_names_users_and_notes_render_inert() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    update(&mut app, key('L'));
+    let gen_id = app.gens.edges;
+    let edge = huntbench::extended::Edge {
+        source: "ws01\u{1b}]0;pwned\u{7}".into(),
+        target: "?$x\u{1b}[2J".into(),
+        ends: huntbench::extended::Ends::Source,
+        users: vec!["CORP\\\u{202e}eve".into()],
+        count: 1,
+        first: 0,
+        last: 0,
+        techniques: vec!["icm:positional".into()],
+        evidence: vec![],
+        notes: vec!["unresolved \u{1b}[31m".into()],
+    };
+    update(
+        &mut app,
+        Msg::EdgesDone {
+            gen_id,
+            result: Ok(vec![edge]),
+        },
+    );
+    let screen = render(&app, 160, 32);
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}'),
+        "{screen:?}"
+    );
+    assert!(!screen.contains('\u{202e}'), "{screen:?}");
+    assert!(screen.contains("ws01␛]0;pwned␇"), "{screen}");
+    assert!(screen.contains("unresolved ␛[31m"), "{screen}");
+}

@@ -12,6 +12,7 @@ use serde::{Serialize, Serializer};
 use super::hosts::{HostMap, Node};
 use super::hunt::ExtendedRow;
 use super::inbound::InboundRow;
+use super::joins::{join_unresolved, link_sourceless};
 use crate::time::{MICROS, ctime};
 
 /// How far apart the two ends of one hop may be logged (clock skew, long sessions).
@@ -87,20 +88,20 @@ pub(crate) fn user_key(u: &str) -> String {
     u.trim().to_lowercase()
 }
 
-fn is_sid(key: &str) -> bool {
+pub(super) fn is_sid(key: &str) -> bool {
     key.starts_with("s-1-")
 }
 
-fn row_user(r: &ExtendedRow) -> Option<&str> {
+pub(super) fn row_user(r: &ExtendedRow) -> Option<&str> {
     r.user.as_deref().or(r.user_id.as_deref())
 }
 
 /// Time between two spans (0 when they overlap).
-fn gap(a: (i64, i64), b: (i64, i64)) -> i64 {
+pub(super) fn gap(a: (i64, i64), b: (i64, i64)) -> i64 {
     (b.0 - a.1).max(a.0 - b.1).max(0)
 }
 
-fn describe_gap(micros: i64) -> String {
+pub(super) fn describe_gap(micros: i64) -> String {
     let s = micros / MICROS;
     if s < 60 {
         format!("{s} s apart")
@@ -112,22 +113,25 @@ fn describe_gap(micros: i64) -> String {
 /// One edge being gathered: which rows and sessions it holds (sets, so adding twice is
 /// harmless and nothing counts twice).
 #[derive(Default)]
-struct Acc {
+pub(super) struct Acc {
     source: Option<Node>,
     target: Option<Node>,
-    rows: BTreeSet<usize>,
-    sessions: BTreeSet<usize>,
-    notes: BTreeSet<String>,
+    pub rows: BTreeSet<usize>,
+    pub sessions: BTreeSet<usize>,
+    pub notes: BTreeSet<String>,
 }
 
-struct Builder<'a> {
-    rows: &'a [ExtendedRow],
-    inbound: &'a [InboundRow],
-    map: BTreeMap<(bool, String, String), Acc>,
+/// Edge key: (unresolved, source node, target node).
+pub(super) type Key = (bool, String, String);
+
+pub(super) struct Builder<'a> {
+    pub rows: &'a [ExtendedRow],
+    pub inbound: &'a [InboundRow],
+    pub map: BTreeMap<Key, Acc>,
 }
 
 impl Builder<'_> {
-    fn acc(&mut self, s: &Node, t: &Node, unresolved: bool) -> &mut Acc {
+    pub(super) fn acc(&mut self, s: &Node, t: &Node, unresolved: bool) -> &mut Acc {
         let a = self
             .map
             .entry((unresolved, s.key.clone(), t.key.clone()))
@@ -256,118 +260,6 @@ pub fn edges(rows: &[ExtendedRow], inbound: &[InboundRow], hosts: &HostMap) -> E
     EdgeReport {
         edges: b.finish(),
         sourceless,
-    }
-}
-
-/// `?$x` on host H by user U: the sessions of U within the window whose source is H or
-/// unknown are where it went.
-fn join_unresolved(
-    b: &mut Builder<'_>,
-    hosts: &HostMap,
-    ends: &[(Node, Option<Node>)],
-    placed: &mut [bool],
-) {
-    let (rows, inbound) = (b.rows, b.inbound);
-    for (i, r) in rows.iter().enumerate() {
-        let s = hosts.node(&r.computer, &r.computer);
-        let Some(s) = s else { continue };
-        for expr in r.targets.iter().filter(|t| t.starts_with('?')) {
-            let user = row_user(r).map(user_key);
-            let mut joined = false;
-            for (j, sess) in inbound.iter().enumerate() {
-                let (t, src) = &ends[j];
-                let same_user = user.is_some() && sess.user.as_deref().map(user_key) == user;
-                let from_here = match src {
-                    None => true,
-                    Some(n) => n.key == s.key || hosts.is_unnamed_address(&n.key),
-                };
-                let apart = gap((r.first, r.last), (sess.first, sess.last));
-                if !same_user || !from_here || apart > WINDOW {
-                    continue;
-                }
-                let who = row_user(r).unwrap_or_default();
-                let mut note = format!("{expr} joined on user {who}, {}", describe_gap(apart));
-                if let Some(n) = src.as_ref().filter(|n| n.key != s.key) {
-                    // The session came from an address nothing names: it is this hop now,
-                    // not an edge of its own from that address.
-                    note += &format!(" (the session came from {})", n.display);
-                    let from_ip = (false, n.key.clone(), t.key.clone());
-                    if let Some(a) = b.map.get_mut(&from_ip) {
-                        a.sessions.remove(&j);
-                        if a.sessions.is_empty() && a.rows.is_empty() {
-                            b.map.remove(&from_ip);
-                        }
-                    }
-                }
-                let a = b.acc(&s, t, false);
-                a.rows.insert(i);
-                a.sessions.insert(j);
-                a.notes.insert(note);
-                placed[j] = true;
-                joined = true;
-            }
-            if !joined {
-                let t = Node {
-                    key: expr.to_lowercase(),
-                    display: expr.clone(),
-                    note: None,
-                };
-                let a = b.acc(&s, &t, true);
-                a.rows.insert(i);
-                a.notes.insert(format!(
-                    "unresolved: no session of the same user on any target within {} min",
-                    WINDOW / 60 / MICROS
-                ));
-            }
-        }
-    }
-}
-
-/// A session that names no source belongs to a source-side edge to its host when exactly one
-/// fits by time and user (an exact user match decides between several).
-fn link_sourceless(b: &mut Builder<'_>, ends: &[(Node, Option<Node>)], placed: &mut [bool]) {
-    let (rows, inbound) = (b.rows, b.inbound);
-    for (j, sess) in inbound.iter().enumerate() {
-        if placed[j] || ends[j].1.is_some() {
-            continue;
-        }
-        let t = &ends[j].0;
-        let user = sess.user.as_deref().map(user_key);
-        // (key, users agree exactly) of every edge that fits.
-        let mut fits: Vec<((bool, String, String), bool)> = Vec::new();
-        for (key, a) in &b.map {
-            if key.0 || key.2 != t.key || a.rows.is_empty() {
-                continue;
-            }
-            let near = a
-                .rows
-                .iter()
-                .any(|&i| gap((rows[i].first, rows[i].last), (sess.first, sess.last)) <= WINDOW);
-            let users: BTreeSet<String> = a
-                .rows
-                .iter()
-                .filter_map(|&i| row_user(&rows[i]).map(user_key))
-                .collect();
-            let exact = user.as_ref().is_some_and(|u| users.contains(u));
-            // A SID and a name cannot be told apart or alike: only like with like differs.
-            let comparable = user
-                .as_ref()
-                .is_some_and(|u| users.iter().any(|v| is_sid(v) == is_sid(u)));
-            let differs = comparable && !exact;
-            if near && !differs {
-                fits.push((key.clone(), exact));
-            }
-        }
-        if fits.len() > 1 {
-            fits.retain(|(_, exact)| *exact);
-        }
-        if let [(key, _)] = &fits[..] {
-            let a = b.map.get_mut(key).expect("a fitting edge");
-            a.sessions.insert(j);
-            a.notes
-                .insert("target session names no source: joined on host and time".into());
-            placed[j] = true;
-        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod encoded;
 pub mod hosts;
 pub mod hunt;
 pub mod inbound;
+mod joins;
 pub(crate) mod lexer;
 mod names;
 mod params;

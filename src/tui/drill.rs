@@ -79,7 +79,7 @@ pub fn edges_action(app: &mut App, a: Action) -> Vec<Effect> {
         fail(
             app,
             format!(
-                "no target-side evidence for {} (no wsmprovhost.exe child in its logs)",
+                "no target-side evidence for {} (its target logged no session of it)",
                 crate::sanitize::inert_line(&label)
             ),
         );

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::common::{cell, width};
 use crate::extended::{Edge, Ends};
+use crate::sanitize::inert_line;
 use crate::time::ctime;
 use crate::tui::app::App;
 
@@ -24,11 +25,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         ed.sort.label()
     );
     let mut block = Block::default().borders(Borders::ALL).title(title);
-    // How the selected edge was put together (a join, a spelling kept): too long for a cell.
-    if let Some(e) = ed.items.get(ed.selected).filter(|e| !e.notes.is_empty()) {
-        let room = (area.width as usize).saturating_sub(4);
-        block = block.title_bottom(format!(" {} ", cell(&e.note(), room.saturating_sub(2))));
-    }
     if ed.items.is_empty() {
         let why = if ed.loading {
             vec![Line::from("running the extended hunt…")]
@@ -54,9 +50,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let widest = |f: &dyn Fn(&Edge) -> usize, cap: usize| {
         ed.items.iter().map(f).max().unwrap_or(0).clamp(5, cap)
     };
-    let src_w = widest(&|e| width(&e.source), 24);
-    let dst_w = widest(&|e| width(&e.target) + 2, 24);
-    let users_w = widest(&|e| width(&e.users.join(", ")), 16);
+    // Measured as shown: a control character takes the room of its inert symbol.
+    let as_shown = |s: &str| width(&inert_line(s));
+    let src_w = widest(&|e| as_shown(&e.source), 24);
+    let dst_w = widest(&|e| as_shown(&e.target) + 2, 24);
+    let users_w = widest(&|e| as_shown(&e.users.join(", ")), 16);
     let with_last = area.width >= 150;
     let mut cols: Vec<(&str, u16)> = vec![
         ("source", src_w as u16),
@@ -72,6 +70,22 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     cols.push(("evidence", 8));
     let fixed: usize = cols.iter().map(|(_, w)| *w as usize + 1).sum();
     let tech_w = (area.width as usize).saturating_sub(fixed + 4).max(10);
+    // Under the table, for the selected edge: what its cells cut (techniques) and how it was
+    // put together (a join, a spelling kept), both too long for a cell.
+    if let Some(e) = ed.items.get(ed.selected) {
+        let techniques = e.techniques.join(", ");
+        let mut parts = Vec::new();
+        if width(&techniques) > tech_w {
+            parts.push(techniques);
+        }
+        if !e.notes.is_empty() {
+            parts.push(e.note());
+        }
+        if !parts.is_empty() {
+            let room = (area.width as usize).saturating_sub(6);
+            block = block.title_bottom(format!(" {} ", cell(&parts.join(" · "), room)));
+        }
+    }
     let rows = ed.items[ed.offset.min(end)..end].iter().map(|e| {
         let style = match e.ends {
             _ if e.is_unresolved() => Style::new().fg(Color::Yellow),
