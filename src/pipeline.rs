@@ -331,7 +331,15 @@ pub fn ingest(
     }
     let mut known = index.known_uids()?;
     let mut tagger = Tagger::with_extended(queries, opts.extended);
-    let fingerprints = tagger.fingerprints();
+    let mut fingerprints = tagger.fingerprints();
+    // The index merges a key it has never seen as current, but events committed before this
+    // version tagged addresses carry no address tag: such an index reads them by scan.
+    if fingerprints.contains_key(HOST_TAGS_KEY)
+        && index.num_events() > 0
+        && !index.tag_fingerprints().contains_key(HOST_TAGS_KEY)
+    {
+        fingerprints.insert(HOST_TAGS_KEY.to_string(), crate::index::MIXED.to_string());
+    }
     let mut tally = Tally::with_inputs(&paths);
     let readers =
         ingest::spawn_filtered(paths, opts.threads.max(1), ingest::keep_all(), opts.limits);

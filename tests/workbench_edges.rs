@@ -162,3 +162,47 @@ fn without_the_tags_the_host_map_comes_from_an_exact_scan() {
     let report = wb.edges(TimeRange::ALL).unwrap();
     assert_eq!(report.edges[0].ends, Ends::Both);
 }
+
+#[test]
+fn an_index_from_before_the_address_tag_keeps_reading_by_scan() {
+    // The story ingested without the address tags (as a version before them did), then one
+    // more file with them: the old 4624 still names its address.
+    let tmp = tempfile::tempdir().unwrap();
+    let old = IngestOptions {
+        extended: false,
+        ..IngestOptions::default()
+    };
+    let wb = workbench(tmp.path(), &old);
+    let later = with_data(
+        base(
+            9,
+            "2026-05-02T08:00:00Z",
+            CHANNEL_SYSMON,
+            22,
+            "WS05.corp.local",
+        ),
+        &[
+            ("QueryName", "srv09.corp.local"),
+            ("QueryResults", "10.0.0.29;"),
+        ],
+    );
+    let file = tmp.path().join("later.jsonl");
+    huntbench::demo::write_ndjson_evtx_dump([later], &mut std::fs::File::create(&file).unwrap())
+        .unwrap();
+    wb.ingest(
+        vec![file],
+        &IngestOptions::default(),
+        &mut |_| {},
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        wb.index()
+            .tag_fingerprints()
+            .get("x:hosts")
+            .map(String::as_str),
+        Some(huntbench::index::MIXED)
+    );
+    assert_eq!(named(&wb, "10.0.0.5"), "WS05.corp.local");
+    assert_eq!(named(&wb, "10.0.0.29"), "srv09.corp.local");
+}
