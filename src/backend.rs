@@ -117,7 +117,9 @@ impl Backend for Workbench {
     }
 
     fn edges(&self, range: TimeRange) -> Result<Vec<Edge>, String> {
-        Workbench::edges(self, range).map_err(text_err)
+        Workbench::edges(self, range)
+            .map(|r| r.edges)
+            .map_err(text_err)
     }
 
     fn timeline(

@@ -33,6 +33,13 @@ pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
 /// Tag on the inbound analytic's evidence (see `extended::inbound::classify`) other than
 /// logons: sessions open from these.
 pub const INBOUND_TAG: &str = "x:inbound";
+/// Tag on the first event of an ingest stating each address → host-name pair (4624, Sysmon
+/// 3 and 22, DNS client 3008/3020): what `edges` learns addresses from.
+pub const HOST_ADDRESS_TAG: &str = "x:host";
+/// Fingerprint key and version of [`HOST_ADDRESS_TAG`] (its own key, so adding it left the
+/// other extended tags of existing indexes current).
+pub const HOST_TAGS_KEY: &str = "x:hosts";
+pub const HOST_TAGS_VERSION: &str = "1";
 /// Fingerprint key and version of the extended layer's tags; bump when what they mark changes.
 pub const EXTENDED_TAGS_KEY: &str = "x:extended";
 pub const EXTENDED_TAGS_VERSION: &str = "4";
@@ -147,6 +154,8 @@ pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
     /// SID/name pairs already tagged in this run: one event per pair is enough.
     sid_pairs: HashSet<u64>,
+    /// Address/name pairs already tagged in this run, likewise.
+    host_pairs: HashSet<u64>,
     extended: bool,
     /// Candidate decisions by text hash: a repeated text is decided without scanning it again.
     decisions: HashMap<u64, bool>,
@@ -168,6 +177,7 @@ impl Tagger {
         Tagger {
             parity,
             sid_pairs: HashSet::new(),
+            host_pairs: HashSet::new(),
             extended,
             decisions: HashMap::new(),
         }
@@ -252,6 +262,18 @@ impl Tagger {
                 tags.push(SID_NAME_TAG.to_string());
             }
         }
+        if extended::addresses::names_addresses(event) {
+            let mut new = false;
+            for (ip, name) in extended::addresses::address_pairs(event) {
+                let pair = format!("{ip}|{}", name.to_lowercase());
+                new |= self
+                    .host_pairs
+                    .insert(xxhash_rust::xxh3::xxh3_64(pair.as_bytes()));
+            }
+            if new {
+                tags.push(HOST_ADDRESS_TAG.to_string());
+            }
+        }
         tags
     }
 
@@ -307,6 +329,7 @@ impl Tagger {
                 EXTENDED_TAGS_KEY.to_string(),
                 EXTENDED_TAGS_VERSION.to_string(),
             );
+            fps.insert(HOST_TAGS_KEY.to_string(), HOST_TAGS_VERSION.to_string());
         }
         fps
     }
@@ -344,7 +367,15 @@ pub fn ingest(
     }
     let mut known = index.known_uids()?;
     let mut tagger = Tagger::with_extended(queries, opts.extended);
-    let fingerprints = tagger.fingerprints();
+    let mut fingerprints = tagger.fingerprints();
+    // The index merges a key it has never seen as current, but events committed before this
+    // version tagged addresses carry no address tag: such an index reads them by scan.
+    if fingerprints.contains_key(HOST_TAGS_KEY)
+        && index.num_events() > 0
+        && !index.tag_fingerprints().contains_key(HOST_TAGS_KEY)
+    {
+        fingerprints.insert(HOST_TAGS_KEY.to_string(), crate::index::MIXED.to_string());
+    }
     let mut tally = Tally::with_inputs(&paths);
     let readers =
         ingest::spawn_filtered(paths, opts.threads.max(1), ingest::keep_all(), opts.limits);

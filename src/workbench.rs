@@ -11,12 +11,12 @@ use crate::analytics::{
     self, Exclusion, ExclusionStore, HuntResult, Matcher, QueryKind, SavedQuery,
 };
 use crate::event::Event;
-use crate::extended::{self, Edge, ExtendedResult, SidNames};
+use crate::extended::{self, EdgeReport, ExtendedResult, HostMap, SidNames};
 use crate::index::{Index, SearchHits};
 use crate::paths;
 use crate::pipeline::{
-    self, EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, IngestOptions,
-    IngestSummary, Progress, SID_NAME_TAG, WSMPROVHOST_CHILD_TAG,
+    self, EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, HOST_ADDRESS_TAG,
+    HOST_TAGS_KEY, HOST_TAGS_VERSION, IngestOptions, IngestSummary, Progress, SID_NAME_TAG,
 };
 use crate::time::TimeRange;
 use crate::timeline::Timeline;
@@ -257,11 +257,12 @@ impl Workbench {
 
     /// Are the extended layer's ingest-time tags current for everything in the index?
     fn extended_tags_current(&self) -> bool {
-        self.index
-            .tag_fingerprints()
-            .get(EXTENDED_TAGS_KEY)
-            .map(String::as_str)
-            == Some(EXTENDED_TAGS_VERSION)
+        self.tags_current(EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION)
+    }
+
+    /// Does every commit of the index record this version of these tags?
+    fn tags_current(&self, key: &str, version: &str) -> bool {
+        self.index.tag_fingerprints().get(key).map(String::as_str) == Some(version)
     }
 
     /// Events carrying an extended tag; an exact scan when the tags are stale.
@@ -272,10 +273,22 @@ impl Workbench {
         sources: &[(String, Vec<u32>)],
         keep: &dyn Fn(&Event) -> bool,
     ) -> Result<Vec<Event>> {
+        self.tagged_or_scan(self.extended_tags_current(), tag, range, sources, keep)
+    }
+
+    /// Events carrying `tag` when `current`, else an exact scan of `sources` kept by `keep`.
+    fn tagged_or_scan(
+        &self,
+        current: bool,
+        tag: &str,
+        range: TimeRange,
+        sources: &[(String, Vec<u32>)],
+        keep: &dyn Fn(&Event) -> bool,
+    ) -> Result<Vec<Event>> {
         if self.index.num_events() == 0 {
             return Ok(Vec::new());
         }
-        if self.extended_tags_current() {
+        if current {
             return Ok(self.index.tagged(tag, range)?);
         }
         let mut out = Vec::new();
@@ -374,22 +387,41 @@ impl Workbench {
         Ok(keyed.into_iter().map(|(_, e)| e).collect())
     }
 
-    /// Source → target edges, linked to target-side wsmprovhost.exe children.
-    pub fn edges(&self, range: TimeRange) -> Result<Vec<Edge>> {
-        let result = self.extended_hunt(range)?;
+    /// What the index says about host names: every computer that logged, and the address →
+    /// name pairs of the events tagged for it (an exact scan when those tags are stale).
+    pub fn host_map(&self) -> Result<HostMap> {
+        let mut hosts = HostMap::new();
+        if self.index.num_events() == 0 {
+            return Ok(hosts);
+        }
+        for computer in self.index.stats()?.hosts.keys() {
+            hosts.learn_name(computer);
+        }
         let sources = [
-            (crate::event::CHANNEL_SYSMON.to_string(), vec![1]),
-            (crate::event::CHANNEL_SECURITY.to_string(), vec![4688]),
+            (crate::event::CHANNEL_SECURITY.to_string(), vec![4624]),
+            (crate::event::CHANNEL_SYSMON.to_string(), vec![3, 22]),
+            (
+                extended::addresses::CHANNEL_DNS_CLIENT.to_string(),
+                vec![3008, 3020],
+            ),
         ];
-        let is_child = |e: &Event| {
-            e.parent_process_name
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
-        };
-        let side =
-            self.extended_events(WSMPROVHOST_CHILD_TAG, TimeRange::ALL, &sources, &is_child)?;
-        let refs: Vec<&Event> = side.iter().collect();
-        Ok(extended::edges(&result.rows, &refs))
+        let current = self.tags_current(HOST_TAGS_KEY, HOST_TAGS_VERSION);
+        let events =
+            self.tagged_or_scan(current, HOST_ADDRESS_TAG, TimeRange::ALL, &sources, &|e| {
+                !extended::addresses::address_pairs(e).is_empty()
+            })?;
+        for e in &events {
+            hosts.learn_event(e);
+        }
+        Ok(hosts)
+    }
+
+    /// Source → target edges joined from both ends: the extended rows (source side) and the
+    /// inbound sessions (target side), hosts as [`HostMap`] nodes.
+    pub fn edges(&self, range: TimeRange) -> Result<EdgeReport> {
+        let result = self.extended_hunt(range)?;
+        let inbound = self.inbound_hunt(range)?;
+        Ok(extended::edges(&result.rows, &inbound, &self.host_map()?))
     }
 
     /// The extended analytic as a HuntResult, so lists, exclusions and the TUI treat it like

@@ -338,19 +338,45 @@ fn search_and_extended_rows_and_edges() {
     let edges = env.json(&["edges", "--format", "json"]);
     let expected = demo::expected(&DemoOptions::default());
     for (src, dst) in &expected.intruder_path {
-        let short = dst.split('.').next().unwrap().to_lowercase();
-        assert!(
-            edges.as_array().unwrap().iter().any(|e| {
+        // Hosts are nodes shown by their FQDN, both ends of each hop in one edge.
+        let edge = edges
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
                 e["source"].as_str().unwrap().eq_ignore_ascii_case(src)
-                    && e["target"]
-                        .as_str()
-                        .unwrap()
-                        .to_lowercase()
-                        .starts_with(&short)
-            }),
-            "edge {src} -> {dst} missing: {edges}"
-        );
+                    && e["target"].as_str().unwrap().eq_ignore_ascii_case(dst)
+            })
+            .unwrap_or_else(|| panic!("edge {src} -> {dst} missing: {edges}"));
+        assert_eq!(edge["ends"], "both", "{edge}");
+        assert!(!edge["users"].as_array().unwrap().is_empty(), "{edge}");
+        assert!(!edge["evidence"].as_array().unwrap().is_empty(), "{edge}");
+        assert!(edge.get("note").is_some(), "{edge}");
     }
+    // What no edge holds is counted beside the document, not inside it.
+    let unresolved = edges
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"].as_str().unwrap().starts_with('?'))
+        .count();
+    assert!(unresolved > 0);
+    let (code, csv, err) = env.run(&["edges", "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "source,target,ends,users,count,firstTime,lastTime,techniques,evidence,note"
+    );
+    assert_eq!(csv.lines().count(), 1 + edges.as_array().unwrap().len());
+    assert!(
+        err.contains(&format!("huntbench: {unresolved} unresolved target(s)")),
+        "{err}"
+    );
+    let (_, table, _) = env.run(&["edges"]);
+    assert!(
+        table.contains(&format!("{unresolved} unresolved target(s)")),
+        "{table}"
+    );
 }
 
 #[test]

@@ -149,7 +149,7 @@ fn the_story_answers_come_out_exactly() {
     );
 
     // The intruder's path, edge for edge, with target-side evidence on every hop.
-    let edges = wb.edges(TimeRange::ALL).unwrap();
+    let edges = wb.edges(TimeRange::ALL).unwrap().edges;
     let intruder: BTreeSet<(String, String)> = expected
         .intruder_path
         .iter()
@@ -166,6 +166,9 @@ fn the_story_answers_come_out_exactly() {
         .filter(|e| intruder.contains(&(e.source.to_lowercase(), full_name(&e.target, &events))))
     {
         assert!(!e.evidence.is_empty(), "no target-side evidence for {e:?}");
+        assert_eq!(e.ends, huntbench::extended::Ends::Both, "{e:?}");
+        // Hosts are nodes: the target is the FQDN the target's own logs give.
+        assert_eq!(e.target.to_lowercase(), full_name(&e.target, &events));
     }
 
     // The extended analytic sees what parity misses (e.g. the split block, the alias).

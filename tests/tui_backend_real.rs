@@ -108,8 +108,10 @@ fn the_real_backend_gives_edges_with_evidence_and_names_for_sids() {
     let e = &edges[0];
     assert_eq!(
         (e.source.as_str(), e.target.as_str(), e.count),
-        ("WS-LAB-01.corp.local", "SRV-RPT09", 1)
+        // The target by its fullest spelling; the count holds both ends (row + child).
+        ("WS-LAB-01.corp.local", "SRV-RPT09.corp.local", 2)
     );
+    assert_eq!(e.ends, huntbench::extended::Ends::Both);
     assert_eq!(e.evidence.len(), 1);
     let evidence = Backend::events(&wb, &e.evidence).unwrap();
     assert_eq!(evidence[0].computer, "SRV-RPT09.corp.local");

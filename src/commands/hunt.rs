@@ -226,11 +226,12 @@ fn search_json(
     }))
 }
 
-/// Source → target edges of the extended layer.
+/// Source → target edges of the extended layer, joined from both ends of each hop.
 pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Result<ExitCode> {
     let (range, tz) = super::time_args(time)?;
     let wb = Workbench::open(dir)?;
-    let edges = wb.edges(range)?;
+    let report = wb.edges(range)?;
+    let edges = &report.edges;
     match format {
         Format::Json => emit(&to_json_pretty(
             &edges
@@ -239,56 +240,69 @@ pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Resul
                 .collect::<Vec<_>>(),
         )?),
         Format::Csv => {
-            let rows = edges.iter().map(|e| {
-                [
-                    e.source.clone(),
-                    e.target.clone(),
-                    e.count.to_string(),
-                    ctime(e.first, tz),
-                    ctime(e.last, tz),
-                    e.techniques.join(";"),
-                ]
-            });
-            let header = [
-                "source",
-                "target",
-                "count",
-                "firstTime",
-                "lastTime",
-                "techniques",
-            ];
-            emit(&csv_text(&header, rows, out.csv()?)?);
+            let rows = edges
+                .iter()
+                .map(|e| crate::extended::edge_cells(e, tz, ";"));
+            emit(&csv_text(&crate::extended::EDGE_COLUMNS, rows, out.csv()?)?);
         }
+        Format::Table if edges.is_empty() => emit(
+            "(no edges: no remote execution with a literal target, and no inbound session naming its source, in range)",
+        ),
         Format::Table => {
-            if edges.is_empty() {
-                emit("(no edges: no remote execution with a literal target in range)");
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mut table = Table::new(vec![
-                Column::new("source", Fit::Text),
-                Column::new("target", Fit::Text),
-                Column::new("count", Fit::Number),
-                Column::new("firstTime", Fit::Whole),
-                Column::new("lastTime", Fit::Whole),
-                Column::new("techniques", Fit::Text),
-                // Target-side events (wsmprovhost.exe children) linked to the edge.
-                Column::new("evidence", Fit::Number),
-            ]);
-            for e in &edges {
-                table.push([
-                    e.source.clone(),
-                    e.target.clone(),
-                    e.count.to_string(),
-                    ctime(e.first, tz),
-                    ctime(e.last, tz),
-                    e.techniques.join(", "),
-                    e.evidence.len().to_string(),
-                ]);
+            let fits = [
+                Fit::Text,
+                Fit::Text,
+                Fit::Whole,
+                Fit::Text,
+                Fit::Number,
+                Fit::Whole,
+                Fit::Whole,
+                Fit::Text,
+                // Target-side events linked to the edge.
+                Fit::Number,
+                Fit::Text,
+            ];
+            let columns = crate::extended::EDGE_COLUMNS
+                .iter()
+                .zip(fits)
+                .map(|(name, fit)| Column::new(name, fit))
+                .collect();
+            let mut table = Table::new(columns);
+            for e in edges {
+                table.push(crate::extended::edge_cells(e, tz, ", "));
             }
             emit(&table.render(out.width, out.layout));
         }
     }
+    for line in edges_footer(&report) {
+        // Beside JSON and CSV, not inside them: scripts keep one shape of document.
+        if format == Format::Table {
+            emit(&line);
+        } else {
+            eprintln!("huntbench: {line}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the edges leave out, counted: sessions nothing names the source of, and targets no
+/// end resolved.
+fn edges_footer(report: &crate::extended::EdgeReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    let unresolved = report.edges.iter().filter(|e| e.is_unresolved()).count();
+    if unresolved > 0 {
+        lines.push(format!(
+            "{unresolved} unresolved target(s) (`?…`): no session of the same user within {} min to join, never guessed",
+            crate::extended::WINDOW / 60 / crate::time::MICROS
+        ));
+    }
+    if report.sourceless > 0 {
+        lines.push(format!(
+            "{} inbound session(s) name no source: no edge (`huntbench hunt winrm_remoting_inbound` lists them)",
+            report.sourceless
+        ));
+    }
+    lines
 }
 
 /// The text an analyst reads first for an event (script, command line, or its EventData).

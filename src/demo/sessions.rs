@@ -133,8 +133,12 @@ impl Story {
             count: 0,
             evidence: BTreeSet::new(),
         };
-        if s.connections {
-            self.connection(time - 60_000, s, &source_ip, sysmon);
+        if s.connections
+            && let Some(accepted) = self.connection(time - 60_000, s, &source_ip, sysmon)
+        {
+            // The target's own record of the connection is session evidence: it names the
+            // source's address.
+            self.evidence(&mut tally, accepted);
         }
         let l = Logon {
             computer: s.target,
@@ -312,8 +316,15 @@ impl Story {
     }
 
     /// Sysmon 3 of the intruder's WinRM connection: on the source (PowerShell connecting to
-    /// 5985, the target named as the client wrote it) and on the target (accepted by System).
-    fn connection(&mut self, time: i64, s: &Session, source_ip: &str, target_sysmon: bool) {
+    /// 5985, the target named as the client wrote it, pushed here) and on the target
+    /// (accepted by System, returned for the session's tally).
+    fn connection(
+        &mut self,
+        time: i64,
+        s: &Session,
+        source_ip: &str,
+        target_sysmon: bool,
+    ) -> Option<Event> {
         let target_ip = world::ip(s.target);
         let port = 49_152 + self.rng.below(16_000) as u32;
         let spelled = s.target_spelling.unwrap_or(s.target);
@@ -345,7 +356,8 @@ impl Story {
                 destination: (&target_ip, s.target, 5985),
                 guid: &guid,
             };
-            self.push(tl::sysmon3(time + 2_000, &c), Mark::Plain);
+            return Some(tl::sysmon3(time + 2_000, &c));
         }
+        None
     }
 }

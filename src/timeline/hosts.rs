@@ -1,10 +1,20 @@
 //! Which computers of the index a typed host name denotes, and which are near when none is.
 
-/// Every spelling of `host` among the computers the index knows (case, short vs FQDN).
+/// Every spelling of `host` among the computers the index knows: one node of the edges'
+/// [`HostMap`](crate::extended::HostMap) (case, short vs FQDN, NetBIOS).
 pub fn host_spellings<'a>(host: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let known: Vec<&str> = known.into_iter().collect();
+    let mut map = crate::extended::HostMap::new();
+    for k in &known {
+        map.learn_name(k);
+    }
+    let key = |s: &str| map.node(s.trim(), s.trim()).map(|n| n.key);
+    let Some(want) = key(host) else {
+        return Vec::new();
+    };
     let mut out: Vec<String> = known
         .into_iter()
-        .filter(|k| crate::extended::host_matches(host.trim(), k))
+        .filter(|k| key(k).as_ref() == Some(&want))
         .map(str::to_string)
         .collect();
     out.sort();

@@ -195,12 +195,27 @@ pub struct EventList {
 }
 
 /// The edges screen: who reached whom.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct EdgesView {
+    /// In `sort` order.
     pub items: Vec<Edge>,
     pub selected: usize,
     pub offset: usize,
     pub loading: bool,
+    pub sort: SortBy,
+}
+
+impl Default for EdgesView {
+    /// By name: the order `huntbench edges` lists them in.
+    fn default() -> Self {
+        EdgesView {
+            items: Vec::new(),
+            selected: 0,
+            offset: 0,
+            loading: false,
+            sort: SortBy::Name,
+        }
+    }
 }
 
 /// The full text of one event.

@@ -2,7 +2,7 @@
 //! events, a group's events; and loading the edges view.
 
 use super::action::Action;
-use super::app::{App, EventSource, Screen};
+use super::app::{App, EventSource, PromptKind, Screen};
 use super::input::{keep_in_view, moved};
 use super::layout;
 use super::msg::Effect;
@@ -25,6 +25,8 @@ pub fn edges_arrived(app: &mut App, result: Result<Vec<crate::extended::Edge>, S
         Ok(items) => {
             let n = items.len();
             app.edges.items = items;
+            let by = app.edges.sort;
+            super::edges_table::sort(&mut app.edges, by);
             app.edges.selected = app.edges.selected.min(n.saturating_sub(1));
             app.edges.offset = app.edges.offset.min(app.edges.selected);
         }
@@ -58,8 +60,16 @@ pub fn edges_action(app: &mut App, a: Action) -> Vec<Effect> {
         ed.offset = keep_in_view(i, ed.offset, rows);
         return vec![];
     }
-    if a != Action::Open {
-        return vec![];
+    match a {
+        Action::Open => {}
+        Action::Sort => {
+            super::edges_table::next_sort(app);
+            return vec![];
+        }
+        Action::Export => {
+            return super::input::open_prompt(app, PromptKind::Export, "edges.csv".into());
+        }
+        _ => return vec![],
     }
     let Some(edge) = ed.items.get(ed.selected) else {
         return vec![];
@@ -69,7 +79,7 @@ pub fn edges_action(app: &mut App, a: Action) -> Vec<Effect> {
         fail(
             app,
             format!(
-                "no target-side evidence for {} (no wsmprovhost.exe child in its logs)",
+                "no target-side evidence for {} (its target logged no session of it)",
                 crate::sanitize::inert_line(&label)
             ),
         );

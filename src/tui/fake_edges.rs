@@ -73,11 +73,19 @@ pub fn fixture_sid_names() -> Vec<(String, String, String)> {
     .collect()
 }
 
-/// Edges of `events` in `range` (the real extended hunt and edge linking), evidence from
-/// `target_side`.
+/// Edges of `events` in `range` (the real extended hunt and edge joining), the target side
+/// from `target_side` (its WinRM children as sessions, as the workbench reads them).
 pub fn edges(events: &[Event], target_side: &[Event], range: TimeRange) -> Vec<Edge> {
     let refs: Vec<&Event> = events.iter().filter(|e| range.contains(e.time)).collect();
     let result = extended::hunt(&refs, &SidNames::default());
-    let side: Vec<&Event> = target_side.iter().collect();
-    extended::edges(&result.rows, &side)
+    let side: Vec<&Event> = target_side
+        .iter()
+        .filter(|e| range.contains(e.time))
+        .collect();
+    let mut hosts = extended::HostMap::new();
+    for e in events.iter().chain(target_side) {
+        hosts.learn_event(e);
+    }
+    let sessions = extended::children::child_sessions(&side);
+    extended::edges(&result.rows, &sessions, &hosts).edges
 }

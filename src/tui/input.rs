@@ -301,7 +301,7 @@ fn exclusions_action(app: &mut App, a: Action) -> Vec<Effect> {
     }
 }
 
-fn open_prompt(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
+pub(super) fn open_prompt(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
     app.prompt = Some(Prompt { kind, input });
     vec![]
 }
@@ -408,6 +408,9 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
         }
         PromptKind::ExcludePattern => exclude::pattern(app, &input),
         PromptKind::Export if input.is_empty() => vec![],
+        PromptKind::Export if app.screen() == Screen::Edges => {
+            vec![super::edges_table::export(app, PathBuf::from(input))]
+        }
         PromptKind::Export => {
             let contents = exclude::export_rows(app, input.ends_with(".json"));
             vec![Effect::WriteFile {

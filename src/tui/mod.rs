@@ -7,6 +7,7 @@ pub mod app;
 pub mod backend;
 pub mod bench;
 mod drill;
+mod edges_table;
 mod exclude;
 pub mod fake;
 pub mod fake_edges;

@@ -20,7 +20,20 @@ impl Workbench {
         let events = self.inbound_events(range)?;
         let refs: Vec<&Event> = events.iter().collect();
         let names = self.sid_names()?;
-        Ok(extended::inbound(&refs, &names))
+        let mut rows = extended::inbound(&refs, &names);
+        // A source known only by its address takes the name the index maps it to.
+        let hosts = self.host_map()?;
+        for r in &mut rows {
+            let Some(ip) = r.source_ip.clone().filter(|_| r.source == r.source_ip) else {
+                continue;
+            };
+            if let Some(node) = hosts.node(&ip, &r.computer)
+                && !hosts.is_unnamed_address(&ip)
+            {
+                r.source = Some(node.display);
+            }
+        }
+        Ok(rows)
     }
 
     /// The events the inbound analytic reads: tagged at ingest, or (tags stale) an exact scan.
