@@ -88,7 +88,9 @@ fn counts_by_channel_and_code_as_designed() {
         assert!((lo..hi).contains(&s.first));
         let logon = count(&|e| {
             e.event_code == 4624
-                && e.time == s.first
+                // The session opens with it (or with the connection it came in on, 60 ms
+                // before, where the target runs Sysmon).
+                && (s.first..=s.first + 60_000).contains(&e.time)
                 && e.computer == s.target
                 && e.data.get("LogonType").map(String::as_str) == Some("3")
                 && e.data.get("IpAddress") == Some(&s.source_ip)

@@ -137,9 +137,14 @@ fn address_events_are_tagged_once_per_pair_and_name_addresses() {
         (e.source.as_str(), e.target.as_str(), e.ends),
         ("WS05.corp.local", "SRV01.corp.local", Ends::Both)
     );
-    let child = wb.events(&e.evidence).unwrap();
-    assert_eq!(child.len(), 1);
-    assert_eq!(child[0].process_name.as_deref(), Some("whoami.exe"));
+    // The target's evidence: the child, and the network logon that named the source.
+    let side = wb.events(&e.evidence).unwrap();
+    assert_eq!(side.len(), 2, "{side:#?}");
+    assert!(
+        side.iter()
+            .any(|x| x.process_name.as_deref() == Some("whoami.exe"))
+    );
+    assert!(side.iter().any(|x| x.event_code == 4624));
     assert_eq!(report.sourceless, 0);
 }
 

@@ -1,25 +1,34 @@
 //! Which computers of the index a typed host name denotes, and which are near when none is.
 
-/// Every spelling of `host` among the computers the index knows: one node of the edges'
-/// [`HostMap`](crate::extended::HostMap) (case, short vs FQDN, NetBIOS).
+/// Every spelling of `host` among the computers the index knows (case, short vs FQDN).
+///
+/// Looser than the edges' [`HostMap`](crate::extended::HostMap) on purpose: a short
+/// spelling is shown with every FQDN of its label (a timeline shows events, it claims no hop;
+/// hiding a host's events because its name is ambiguous would lose them), two FQDNs never.
 pub fn host_spellings<'a>(host: &str, known: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let known: Vec<&str> = known.into_iter().collect();
-    let mut map = crate::extended::HostMap::new();
-    for k in &known {
-        map.learn_name(k);
-    }
-    let key = |s: &str| map.node(s.trim(), s.trim()).map(|n| n.key);
-    let Some(want) = key(host) else {
-        return Vec::new();
-    };
     let mut out: Vec<String> = known
         .into_iter()
-        .filter(|k| key(k).as_ref() == Some(&want))
+        .filter(|k| same_host(host.trim(), k))
         .map(str::to_string)
         .collect();
     out.sort();
     out.dedup();
     out
+}
+
+/// Case-insensitive; a short name matches the first label of an FQDN (`srv-db01` ~
+/// `SRV-DB01.corp.local`); an address only itself.
+fn same_host(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    if a == b {
+        return true;
+    }
+    let is_ip = |s: &str| s.parse::<std::net::IpAddr>().is_ok();
+    if is_ip(&a) || is_ip(&b) {
+        return false;
+    }
+    let short = |s: &str| s.split('.').next().unwrap_or("").to_string();
+    (!a.contains('.') && short(&b) == a) || (!b.contains('.') && short(&a) == b)
 }
 
 /// Computers whose name is close to `host` (for the error naming an unknown host): the same
