@@ -397,6 +397,13 @@ impl Workbench {
         for computer in self.index.stats()?.hosts.keys() {
             hosts.learn_name(computer);
         }
+        self.learn_addresses(&mut hosts)?;
+        Ok(hosts)
+    }
+
+    /// Teach `hosts` the address → name pairs of the events tagged for them (an exact scan
+    /// when those tags are stale).
+    fn learn_addresses(&self, hosts: &mut HostMap) -> Result<()> {
         let sources = [
             (crate::event::CHANNEL_SECURITY.to_string(), vec![4624]),
             (crate::event::CHANNEL_SYSMON.to_string(), vec![3, 22]),
@@ -413,7 +420,7 @@ impl Workbench {
         for e in &events {
             hosts.learn_event(e);
         }
-        Ok(hosts)
+        Ok(())
     }
 
     /// Source → target edges joined from both ends: the extended rows (source side) and the

@@ -152,3 +152,32 @@ fn the_cli_prints_sessions_as_json_with_the_documented_fields() {
         "{text}"
     );
 }
+
+#[test]
+fn tagged_in_reads_only_the_windows_asked_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("target.log");
+    std::fs::write(&file, xml_lines(&corpus())).unwrap();
+    let wb = open(&tmp.path().join("t"), &file, true);
+    let window = |a: &str, b: &str| TimeRange {
+        earliest: Some(at(a)),
+        latest: Some(at(b)),
+    };
+    let tag = huntbench::pipeline::logon_tag(HOST);
+    // The host's logons: alice 10:00:01 (and her 4672), bob 10:02:30, alice 14:59:59.
+    let got = wb
+        .index()
+        .tagged_in(
+            std::slice::from_ref(&tag),
+            &[
+                window("14:59:00", "15:00:00"),
+                window("10:00:00", "10:00:02"),
+            ],
+        )
+        .unwrap();
+    let times: Vec<i64> = got.iter().map(|e| e.time).collect();
+    assert_eq!(times, [at("10:00:01"), at("10:00:01"), at("14:59:59")]);
+    // Bob's logon lies inside the span of the windows but in none of them.
+    assert!(!got.iter().any(|e| e.record_id == Some(41)));
+    assert_eq!(wb.index().tagged_in(&[tag], &[]).unwrap(), []);
+}

@@ -83,6 +83,41 @@ impl Index {
         })
     }
 
+    /// All events carrying any of `tags` inside any of `ranges`, oldest first: one pass for
+    /// what would be a query per tag and window (an empty list of either finds nothing).
+    pub fn tagged_in(
+        &self,
+        tags: &[String],
+        ranges: &[TimeRange],
+    ) -> Result<Vec<Event>, IndexError> {
+        if tags.is_empty() || ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The tag's postings and the time fast field find the hits; only the hits inside a
+        // window are read from the store (a union of range queries would walk the time
+        // column once per window).
+        let mut sorted: Vec<TimeRange> = ranges.to_vec();
+        sorted.sort_by_key(|r| r.earliest.unwrap_or(i64::MIN));
+        let span = TimeRange {
+            earliest: sorted.iter().map(|r| r.earliest).min().flatten(),
+            latest: if sorted.iter().any(|r| r.latest.is_none()) {
+                None
+            } else {
+                sorted.iter().filter_map(|r| r.latest).max()
+            },
+        };
+        self.checked(|| {
+            let f = &self.inner.fields;
+            let terms = tags.iter().map(|t| Term::from_field_text(f.tags, t));
+            let q = with_range(f, Box::new(TermSetQuery::new(terms)), span);
+            let v = self.inner.view();
+            let mut hits = v.collect(&*q)?;
+            hits.retain(|h| sorted.iter().any(|r| r.contains(h.time)));
+            hits.sort_by_key(|h| (h.time, h.addr));
+            v.load(&hits)
+        })
+    }
+
     /// Visit every event whose channel (case-insensitive) and event code match one of the
     /// `(channel, codes)` pairs (an empty code list means any code), inside `range`.
     /// Events come in index order, which is not time order: this feeds order-free exact scans.

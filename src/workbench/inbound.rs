@@ -9,7 +9,7 @@ use super::Workbench;
 use crate::analytics::{self, HuntResult, SavedQuery};
 use crate::event::Event;
 use crate::extended::inbound::{self as ib, Evidence, WINDOW};
-use crate::extended::{self, InboundRow};
+use crate::extended::{self, HostMap, InboundRow};
 use crate::pipeline::{INBOUND_TAG, host_written_tag, logon_tag};
 use crate::time::TimeRange;
 
@@ -21,16 +21,23 @@ impl Workbench {
         let refs: Vec<&Event> = events.iter().collect();
         let names = self.sid_names()?;
         let mut rows = extended::inbound(&refs, &names);
-        // A source known only by its address takes the name the index maps it to.
-        let hosts = self.host_map()?;
-        for r in &mut rows {
-            let Some(ip) = r.source_ip.clone().filter(|_| r.source == r.source_ip) else {
-                continue;
-            };
-            if let Some(node) = hosts.node(&ip, &r.computer)
-                && !hosts.is_unnamed_address(&ip)
-            {
-                r.source = Some(node.display);
+        // A source known only by its address takes the name the index maps it to. Only the
+        // address pairs are read (not every computer of the index, as the edges do): the
+        // names they give are the hosts' own spellings.
+        let by_address = |r: &InboundRow| r.source.is_some() && r.source == r.source_ip;
+        if rows.iter().any(by_address) {
+            let mut hosts = HostMap::new();
+            for r in &rows {
+                hosts.learn_name(&r.computer);
+            }
+            self.learn_addresses(&mut hosts)?;
+            for r in rows.iter_mut().filter(|r| by_address(r)) {
+                let ip = r.source_ip.clone().unwrap_or_default();
+                if let Some(node) = hosts.node(&ip, &r.computer)
+                    && !hosts.is_unnamed_address(&ip)
+                {
+                    r.source = Some(node.display);
+                }
             }
         }
         Ok(rows)
@@ -67,39 +74,44 @@ impl Workbench {
             return Ok(out);
         }
         let mut out = self.index.tagged(INBOUND_TAG, range)?;
-        // Per host, the minutes its evidence spans (a window either side), and its plugin
-        // host processes.
-        let mut spans: BTreeMap<String, (String, i64, i64)> = BTreeMap::new();
-        let mut pids: BTreeSet<(String, u32)> = BTreeSet::new();
+        // Per host, the minutes its evidence spans (a window either side, one window per
+        // stretch of activity: a day of automation is not one span), and its plugin hosts.
+        let mut times: BTreeMap<String, (String, Vec<i64>)> = BTreeMap::new();
+        let mut written: BTreeSet<String> = BTreeSet::new();
         for e in &out {
             let key = e.computer.to_lowercase();
-            let span = spans
+            times
                 .entry(key.clone())
-                .or_insert((e.computer.clone(), e.time, e.time));
-            span.1 = span.1.min(e.time);
-            span.2 = span.2.max(e.time);
+                .or_insert_with(|| (e.computer.clone(), Vec::new()))
+                .1
+                .push(e.time);
             if let Some(kind) = ib::classify(e)
                 && let Some(pid) = ib::plugin_pid(e, kind)
             {
-                pids.insert((key, pid));
+                written.insert(host_written_tag(&key, pid));
             }
         }
         let mut extra = Vec::new();
-        for (computer, first, last) in spans.values() {
-            let around = TimeRange {
-                earliest: Some(first - WINDOW),
-                latest: Some(last + WINDOW + 1),
-            };
-            extra.extend(self.index.tagged(&logon_tag(computer), around)?);
+        for (computer, mut ts) in times.into_values() {
+            ts.sort_unstable();
+            let mut windows: Vec<TimeRange> = Vec::new();
+            for t in ts {
+                match windows.last_mut() {
+                    Some(w) if t - WINDOW <= w.latest.unwrap_or(i64::MAX) => {
+                        w.latest = Some(t + WINDOW + 1)
+                    }
+                    _ => windows.push(TimeRange {
+                        earliest: Some(t - WINDOW),
+                        latest: Some(t + WINDOW + 1),
+                    }),
+                }
+            }
+            extra.extend(self.index.tagged_in(&[logon_tag(&computer)], &windows)?);
         }
-        for (host, pid) in &pids {
-            // A session's script blocks may run long after its last child: the whole range
-            // (the analytic keeps only those its process was still alive for).
-            extra.extend(
-                self.index
-                    .tagged(&host_written_tag(host, *pid), widen(range))?,
-            );
-        }
+        // A session's script blocks may run long after its last child: the whole range (the
+        // analytic keeps only those its process was still alive for).
+        let written: Vec<String> = written.into_iter().collect();
+        extra.extend(self.index.tagged_in(&written, &[widen(range)])?);
         out.extend(extra);
         Ok(out)
     }

@@ -118,6 +118,54 @@ struct Host<'a> {
     conns: Vec<&'a Event>,
 }
 
+/// A host's network logons and 4672s by what sessions look them up by: a domain controller
+/// or a busy file server logs thousands, a session needs the few of its logon or account.
+#[derive(Default)]
+struct Logons<'a> {
+    by_id: HashMap<String, Vec<&'a Event>>,
+    by_name: HashMap<String, Vec<&'a Event>>,
+    by_sid: HashMap<String, Vec<&'a Event>>,
+    admin_by_id: HashMap<String, Vec<&'a Event>>,
+}
+
+fn lower_field(e: &Event, k: &str) -> Option<String> {
+    e.data
+        .get(k)
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty() && v != "-")
+}
+
+/// The account name without its domain, lower case: what [`same_account`] compares last.
+fn bare_name(user: &str) -> String {
+    let lower = user.to_lowercase();
+    lower
+        .rsplit_once('\\')
+        .map_or(lower.clone(), |(_, n)| n.to_string())
+}
+
+impl<'a> Logons<'a> {
+    fn new(logons: &[&'a Event], admin: &[&'a Event]) -> Self {
+        let mut l = Logons::default();
+        for &e in logons {
+            if let Some(id) = lower_field(e, "TargetLogonId") {
+                l.by_id.entry(id).or_default().push(e);
+            }
+            if let Some(a) = target_account(e) {
+                l.by_name.entry(bare_name(&a)).or_default().push(e);
+            }
+            if let Some(sid) = e.data.get("TargetUserSid") {
+                l.by_sid.entry(sid.trim().to_string()).or_default().push(e);
+            }
+        }
+        for &e in admin {
+            if let Some(id) = lower_field(e, "SubjectLogonId") {
+                l.admin_by_id.entry(id).or_default().push(e);
+            }
+        }
+        l
+    }
+}
+
 struct Session {
     user: Option<String>,
     items: Vec<usize>,
@@ -245,10 +293,11 @@ impl<'a> Host<'a> {
                 conns[k].push(c);
             }
         }
+        let index = Logons::new(&self.logons, &self.admin);
         sessions
             .iter()
             .zip(conns)
-            .map(|(s, c)| self.row(s, &c))
+            .map(|(s, c)| self.row(s, &c, &index))
             .collect()
     }
 
@@ -311,50 +360,42 @@ impl<'a> Host<'a> {
     /// runs in (exact); for a session whose events name no logon id, the account's network
     /// logon nearest before the session starts (after, when none is before), within
     /// [`WINDOW`].
-    fn logons_of(&self, s: &Session) -> Vec<&'a Event> {
-        let ids: HashSet<String> = s
+    fn logons_of(&self, s: &Session, index: &Logons<'a>) -> Vec<&'a Event> {
+        let ids: BTreeSet<String> = s
             .items
             .iter()
             .filter_map(|&i| process_logon_id(self.items[i].e))
             .collect();
-        let logon_id = |e: &Event| {
-            e.data
-                .get("TargetLogonId")
-                .map(|v| v.trim().to_ascii_lowercase())
-        };
-        let exact: Vec<&Event> = self
-            .logons
-            .iter()
-            .copied()
-            .filter(|e| logon_id(e).is_some_and(|id| ids.contains(&id)))
-            .collect();
-        if !exact.is_empty() || !ids.is_empty() {
+        if !ids.is_empty() {
             // The session's processes name their logon: another logon of the same account
             // nearby is another session's (the Security log may have lost this one's).
-            return exact;
+            return ids
+                .iter()
+                .flat_map(|id| index.by_id.get(id).into_iter().flatten().copied())
+                .collect();
         }
         let Some(user) = s.user.as_deref() else {
             return Vec::new();
         };
-        let sids: HashSet<&str> = s
+        let sids: BTreeSet<&str> = s
             .items
             .iter()
             .filter(|&&i| names_user_by_sid(self.items[i].kind))
             .filter_map(|&i| self.items[i].e.user_sid())
+            .chain(std::iter::once(user))
             .collect();
-        let mine = |e: &&Event| {
-            target_account(e).is_some_and(|a| same_account(&a, user))
-                || e.data
-                    .get("TargetUserSid")
-                    .is_some_and(|sid| sids.contains(sid.trim()) || sid.trim() == user)
-        };
-        let near: Vec<&Event> = self
-            .logons
+        let by_name = index.by_name.get(&bare_name(user)).into_iter().flatten();
+        let by_sid = sids
             .iter()
+            .flat_map(|sid| index.by_sid.get(*sid).into_iter().flatten());
+        let mut near: Vec<&'a Event> = by_name
+            .filter(|e| target_account(e).is_some_and(|a| same_account(&a, user)))
+            .chain(by_sid)
             .copied()
-            .filter(mine)
             .filter(|e| e.time >= s.first - WINDOW && e.time <= s.last + WINDOW)
             .collect();
+        near.sort_by_key(|e| (e.time, e.record_id));
+        near.dedup_by_key(|e| (e.time, e.record_id));
         let before = near
             .iter()
             .filter(|e| e.time <= s.first)
@@ -367,26 +408,19 @@ impl<'a> Host<'a> {
     }
 
     /// 4672s of those logons (same logon id).
-    fn admin_of(&self, logons: &[&Event]) -> Vec<&'a Event> {
-        let ids: HashSet<String> = logons
+    fn admin_of(&self, logons: &[&Event], index: &Logons<'a>) -> Vec<&'a Event> {
+        let ids: BTreeSet<String> = logons
             .iter()
-            .filter_map(|e| e.data.get("TargetLogonId"))
-            .map(|v| v.trim().to_ascii_lowercase())
+            .filter_map(|e| lower_field(e, "TargetLogonId"))
             .collect();
-        self.admin
-            .iter()
-            .copied()
-            .filter(|e| {
-                e.data
-                    .get("SubjectLogonId")
-                    .is_some_and(|v| ids.contains(&v.trim().to_ascii_lowercase()))
-            })
+        ids.iter()
+            .flat_map(|id| index.admin_by_id.get(id).into_iter().flatten().copied())
             .collect()
     }
 
-    fn row(&self, s: &Session, conns: &[&'a Event]) -> InboundRow {
-        let logons = self.logons_of(s);
-        let admin = self.admin_of(&logons);
+    fn row(&self, s: &Session, conns: &[&'a Event], index: &Logons<'a>) -> InboundRow {
+        let logons = self.logons_of(s, index);
+        let admin = self.admin_of(&logons, index);
         // Connections from several addresses at once: none is the source, none is guessed.
         let ips: BTreeSet<&str> = conns.iter().filter_map(|e| source_ip_of(e)).collect();
         let conns: Vec<&Event> = if ips.len() == 1 {
