@@ -438,14 +438,13 @@ impl Workbench {
         let groups = result
             .rows
             .iter()
-            .map(|r| analytics::Group {
-                analytic: q.id.clone(),
-                key: q.by.iter().map(|f| extended_cell(r, f)).collect(),
-                count: r.count,
-                first: r.first,
-                last: r.last,
-                events: r.events.clone(),
-                suppressed_by: Vec::new(),
+            .map(|r| {
+                engine_group(
+                    q,
+                    |f| extended_cell(r, f),
+                    (r.count, r.first, r.last),
+                    &r.events,
+                )
             })
             .collect();
         let dropped = result
@@ -525,6 +524,25 @@ impl Workbench {
             hits.total,
             &names,
         ))
+    }
+}
+
+/// The Group of one row an analytic's own engine found (extended, inbound): keyed by the
+/// saved query's by-list, so lists, exclusions and the TUI treat it like a parity row.
+fn engine_group(
+    q: &SavedQuery,
+    cell: impl Fn(&str) -> String,
+    (count, first, last): (u64, i64, i64),
+    events: &[u64],
+) -> analytics::Group {
+    analytics::Group {
+        analytic: q.id.clone(),
+        key: q.by.iter().map(|f| cell(f)).collect(),
+        count,
+        first,
+        last,
+        events: events.to_vec(),
+        suppressed_by: Vec::new(),
     }
 }
 

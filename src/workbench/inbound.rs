@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 
-use super::Workbench;
+use super::{Workbench, engine_group};
 use crate::analytics::{self, HuntResult, SavedQuery};
 use crate::event::Event;
 use crate::extended::inbound::{self as ib, Evidence, WINDOW};
@@ -129,14 +129,13 @@ impl Workbench {
         let groups = self
             .inbound_hunt(range)?
             .iter()
-            .map(|r| analytics::Group {
-                analytic: q.id.clone(),
-                key: q.by.iter().map(|f| inbound_cell(r, f)).collect(),
-                count: r.count,
-                first: r.first,
-                last: r.last,
-                events: r.events.clone(),
-                suppressed_by: Vec::new(),
+            .map(|r| {
+                engine_group(
+                    q,
+                    |f| inbound_cell(r, f),
+                    (r.count, r.first, r.last),
+                    &r.events,
+                )
             })
             .collect();
         Ok(HuntResult {
