@@ -28,8 +28,6 @@ pub use outcome::{Outcome, ReadReport, Tally};
 pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
 /// Tag on the first Security event of an ingest that pairs a SID with an account name.
 pub const SID_NAME_TAG: &str = "x:sid";
-/// Tag on process starts whose parent is wsmprovhost.exe: WinRM's target-side evidence.
-pub const WSMPROVHOST_CHILD_TAG: &str = "x:wsmchild";
 /// Tag on the inbound analytic's evidence (see `extended::inbound::classify`) other than
 /// logons: sessions open from these.
 pub const INBOUND_TAG: &str = "x:inbound";
@@ -208,14 +206,6 @@ impl Tagger {
         }
         if self.extended_candidate(event) {
             tags.push(EXTENDED_CANDIDATE_TAG.to_string());
-        }
-        if event.is_process_creation()
-            && event
-                .parent_process_name
-                .as_deref()
-                .is_some_and(|p| p.eq_ignore_ascii_case("wsmprovhost.exe"))
-        {
-            tags.push(WSMPROVHOST_CHILD_TAG.to_string());
         }
         if extended::inbound::is_host_written(event) {
             if let Some(pid) = extended::inbound::writer(event) {

@@ -17,7 +17,7 @@ use crate::analytics;
 use crate::event::Event;
 use crate::extended;
 use crate::ingest::{self, Batch};
-use crate::pipeline::{EXTENDED_CANDIDATE_TAG, SID_NAME_TAG, Tagger, WSMPROVHOST_CHILD_TAG};
+use crate::pipeline::{EXTENDED_CANDIDATE_TAG, INBOUND_TAG, SID_NAME_TAG, Tagger};
 
 /// What the layer did and cost over one corpus.
 #[derive(Debug, Default)]
@@ -31,7 +31,7 @@ struct LayerCost {
     decoded: u64,
     candidates: u64,
     sid_pairs: u64,
-    wsm_children: u64,
+    inbound: u64,
 }
 
 fn measure(file: &Path) -> LayerCost {
@@ -72,7 +72,7 @@ fn measure(file: &Path) -> LayerCost {
             match tag.as_str() {
                 EXTENDED_CANDIDATE_TAG => cost.candidates += 1,
                 SID_NAME_TAG => cost.sid_pairs += 1,
-                WSMPROVHOST_CHILD_TAG => cost.wsm_children += 1,
+                INBOUND_TAG => cost.inbound += 1,
                 _ => {}
             }
         }
@@ -117,9 +117,9 @@ pub fn report(file: &Path, ingest_cpu: Option<f64>) -> Result<String> {
         per_event(tags + decode),
     );
     out += &format!(
-        "\nindex terms the layer adds: {} candidate, {} SID-pair and {} wsmprovhost-child tags, \
+        "\nindex terms the layer adds: {} candidate, {} SID-pair and {} inbound-evidence tags, \
          {} decoded commands\n",
-        c.candidates, c.sid_pairs, c.wsm_children, c.decoded
+        c.candidates, c.sid_pairs, c.inbound, c.decoded
     );
     if let Some(cpu) = ingest_cpu {
         out += &format!(

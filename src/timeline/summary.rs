@@ -197,12 +197,9 @@ fn classic_pipeline(e: &Event) -> String {
 /// `name=value` (classic engine events) or `name = value` (4103's ContextInfo) from a
 /// multi-line context text.
 pub fn context_value<'t>(text: &'t str, name: &str) -> Option<&'t str> {
-    text.lines().find_map(|l| {
-        let (k, v) = l.split_once('=')?;
-        (k.trim().eq_ignore_ascii_case(name))
-            .then(|| v.trim())
-            .filter(|v| !v.is_empty())
-    })
+    crate::extended::pslogs::context_value(text, name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }
 
 /// 400 / 403 / 600: the state change, and which host ran it (ServerRemoteHost on the

@@ -152,27 +152,32 @@ pub fn is_host_written(e: &Event) -> bool {
 
 /// A value of PowerShell's context text: `HostName=ServerRemoteHost` lines of Windows
 /// PowerShell 400–800 (in `Data_2`/`Data_3`, or one `Message` in flat exports), `Host Name =
-/// ServerRemoteHost` lines of 4103's `ContextInfo`. `key` is the spelling without spaces.
+/// ServerRemoteHost` lines of 4103's `ContextInfo`. `key` is the spelling without spaces; the
+/// source side's parser ([`crate::extended::pslogs::context_value`]) reads both layouts.
 pub fn context(e: &Event, key: &str) -> Option<String> {
-    for v in e.data.values() {
-        if !v.contains('=') {
-            continue;
+    let spaced = spaced(key);
+    e.data
+        .values()
+        .filter(|v| v.contains('='))
+        .find_map(|v| {
+            crate::extended::pslogs::context_value(v, key)
+                .or_else(|| crate::extended::pslogs::context_value(v, &spaced))
+        })
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// `HostName` → `Host Name`: 4103's ContextInfo spells its keys as words.
+fn spaced(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 2);
+    for (i, c) in key.char_indices() {
+        if i > 0 && c.is_ascii_uppercase() {
+            out.push(' ');
         }
-        for line in v.split(['\n', '\r']) {
-            let line = line.trim_start_matches(['\t', ' ']);
-            let Some((k, value)) = line.split_once('=') else {
-                continue;
-            };
-            let k: String = k.chars().filter(|c| !c.is_whitespace()).collect();
-            if k.eq_ignore_ascii_case(key) {
-                let value = value.trim();
-                if !value.is_empty() {
-                    return Some(value.to_string());
-                }
-            }
-        }
+        out.push(c);
     }
-    None
+    out
 }
 
 /// A process id as logged: Sysmon's decimal, 4688's `0x…` hex.
