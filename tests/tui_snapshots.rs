@@ -36,7 +36,7 @@ fn analytics_and_results() {
     assert!(screen.contains("parity"));
     assert!(screen.contains("extended"));
     assert!(
-        screen.contains("▶ Invoke-Command -ComputerN… ws01"),
+        screen.contains("▶ Invoke-Command -ComputerName srv01 -Scrip… ws01.corp.local "),
         "the selected row is marked:\n{screen}"
     );
     assert!(

@@ -46,6 +46,7 @@ pub enum Action {
     TimelineUser,
     Widen,
     Narrow,
+    RowDetail,
 }
 
 impl Action {
@@ -55,6 +56,7 @@ impl Action {
         Action::Quit,
         Action::Back,
         Action::Open,
+        Action::RowDetail,
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -106,8 +108,9 @@ impl Action {
             Action::PageDown => "page down",
             Action::Top => "first row",
             Action::Bottom => "last row",
-            Action::Left => "scroll text left",
-            Action::Right => "scroll text right",
+            Action::Left => "scroll text / table left (tables: by column)",
+            Action::Right => "scroll text / table right (tables: by column)",
+            Action::RowDetail => "row detail: every column of the row in full",
             Action::FocusNext => "switch pane (analytics / results)",
             Action::TimeRange => "time range (-24h, 2024-10-21, a..b)",
             Action::Search => "ad-hoc search",

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 
 use super::backend::{BackendStatus, IngestProgress};
+use super::columns::Sideways;
+use super::detail::DetailView;
 use super::keymap::KeyMap;
 pub use super::names::SidNames;
 use super::rows::Row;
@@ -24,6 +26,8 @@ pub enum Screen {
     Exclusions,
     Edges,
     Timeline,
+    /// Every column of one table row in full (`v`).
+    Detail,
 }
 
 /// Which pane of the main screen takes the arrow keys.
@@ -298,6 +302,10 @@ pub struct App {
     pub exclusions: ExclusionsView,
     pub edges: EdgesView,
     pub timeline: TimelineView,
+    /// The row-detail screen.
+    pub detail: DetailView,
+    /// How far each table is scrolled sideways.
+    pub sideways: Sideways,
     /// Names for the SIDs in user_id cells (display only).
     pub sid_names: SidNames,
     /// The index may hold names not yet fetched (start, after an ingest).
@@ -349,6 +357,8 @@ impl App {
             exclusions: ExclusionsView::default(),
             edges: EdgesView::default(),
             timeline: TimelineView::default(),
+            detail: DetailView::default(),
+            sideways: Sideways::default(),
             sid_names: SidNames::default(),
             sid_names_stale: true,
             prompt: None,

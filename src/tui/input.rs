@@ -44,6 +44,11 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
             app.stack.push(Screen::Edges);
             return vec![drill::load_edges(app)];
         }
+        Action::RowDetail if app.screen() != Screen::Detail => return super::detail::open(app),
+        // Tables scroll sideways by column; the text view keeps its own horizontal scroll.
+        Action::Left | Action::Right if super::table_specs::scroll(app, a == Action::Right) => {
+            return vec![];
+        }
         Action::Back => {
             if app.stack.pop().is_none() && !app.filter.is_empty() {
                 app.filter.clear();
@@ -60,6 +65,7 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Screen::Exclusions => exclusions_action(app, a),
         Screen::Edges => drill::edges_action(app, a),
         Screen::Timeline => super::timeline::action(app, a),
+        Screen::Detail => super::detail::action(app, a),
     }
 }
 
@@ -136,7 +142,7 @@ pub fn click_row(app: &mut App, i: usize) {
                 app.timeline.selected = idx;
             }
         }
-        Screen::Text => {}
+        Screen::Text | Screen::Detail => {}
     }
 }
 

@@ -150,9 +150,15 @@ fn anchor_on(app: &App, screen: Screen) -> Option<Anchor> {
             })
         }
         // The text shows the event selected on the screen beneath it.
-        Screen::Text => {
-            let below = app.stack.iter().rev().nth(1).copied()?;
-            (below != Screen::Text).then(|| anchor_on(app, below))?
+        Screen::Text | Screen::Detail => {
+            let below = app
+                .stack
+                .iter()
+                .rev()
+                .nth(1)
+                .copied()
+                .unwrap_or(Screen::Main);
+            (!matches!(below, Screen::Text | Screen::Detail)).then(|| anchor_on(app, below))?
         }
         Screen::Exclusions => None,
     }

@@ -85,6 +85,10 @@ fn want_activity(app: &mut App) -> Option<Effect> {
 }
 
 fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
+    // Under the "too small" note nothing the analyst cannot see may happen: only quit.
+    if layout::too_small(app.size) && super::guard::swallowed(app, &msg) {
+        return vec![];
+    }
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
@@ -432,6 +436,7 @@ fn show_results(app: &mut App, key: ResultsKey, results: Results) {
     app.results.activity_pending.clear();
     app.results_key = Some(key);
     app.results.applied = None;
+    app.sideways.results = 0;
     super::names::fit_column(app);
     reorder(app);
 }

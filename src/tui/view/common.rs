@@ -51,3 +51,29 @@ pub fn skip_cols(s: &str, cols: usize) -> &str {
     }
     ""
 }
+
+/// Styled pieces cut to at most `max` display columns in all, the last piece shown ending in
+/// `…` when something was cut (ratatui would cut silently).
+pub fn fit_spans(
+    spans: Vec<ratatui::text::Span<'static>>,
+    max: usize,
+) -> Vec<ratatui::text::Span<'static>> {
+    let total: usize = spans.iter().map(|s| width(&s.content)).sum();
+    if total <= max {
+        return spans;
+    }
+    let mut out = Vec::new();
+    let mut left = max;
+    for s in spans {
+        let w = width(&s.content);
+        if w < left {
+            left -= w;
+            out.push(s);
+            continue;
+        }
+        let content = fit(&format!("{}…", s.content), left);
+        out.push(ratatui::text::Span::styled(content, s.style));
+        break;
+    }
+    out
+}

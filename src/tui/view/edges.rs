@@ -6,11 +6,12 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::common::{cell, width};
-use crate::extended::{Edge, Ends};
-use crate::sanitize::inert_line;
+use super::common::{cell, fit, width};
+use super::events::{day_note, table_block};
+use crate::extended::Ends;
 use crate::time::ctime;
 use crate::tui::app::App;
+use crate::tui::table_specs::{self, EdgeCol};
 
 /// Draw the edges table into `area`; only the rows on screen are built.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -20,58 +21,46 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         format!("{} edges", ed.items.len())
     };
-    let title = format!(
-        " edges (who reached whom) · {status} · sort: {} · enter: target-side evidence, o: sort, e: export, esc: back ",
+    let columns = table_specs::edges(app);
+    let plan = columns.plan(table_specs::room(area.width), app.sideways.edges);
+    let mut title = format!(
+        " edges (who reached whom) · {status} · sort: {} ",
         ed.sort.label()
     );
-    let mut block = Block::default().borders(Borders::ALL).title(title);
+    if let Some(first) = ed.items.iter().map(|e| e.first).min() {
+        title.push_str(&day_note(&plan, app, first));
+    }
+    title.push_str("· enter: target-side evidence, v: row, o: sort, e: export, esc: back ");
     if ed.items.is_empty() {
+        let inner = (area.width as usize).saturating_sub(2);
         let why = if ed.loading {
             vec![Line::from("running the extended hunt…")]
         } else {
-            vec![
-                Line::from(format!("No edges in {}.", app.range.describe())),
-                Line::from(""),
-                Line::from(
-                    "An edge needs remote execution (Invoke-Command, Enter-PSSession, WinRM…)",
-                ),
-                Line::from("with a literal target name, or a session its target logged from a"),
-                Line::from("named source; none was found in this time range."),
-                Line::from("t changes the range."),
+            [
+                format!("No edges in {}.", app.range.describe()),
+                String::new(),
+                "An edge needs remote execution (Invoke-Command, Enter-PSSession, WinRM…)".into(),
+                "with a literal target name, or a session its target logged from a".into(),
+                "named source; none was found in this time range.".into(),
+                "t changes the range.".into(),
             ]
+            .into_iter()
+            .map(|l| Line::from(fit(&l, inner)))
+            .collect()
         };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(fit(&title, inner));
         frame.render_widget(Paragraph::new(why).block(block), area);
         return;
     }
+    let mut block = table_block(&title, &plan.markers(), area);
     let shown = (area.height as usize).saturating_sub(3);
     let end = (ed.offset + shown).min(ed.items.len());
-    // Host and user columns as wide as their longest value (edges are few), capped, so
-    // techniques get the rest; lastTime only where it leaves them room.
-    let widest = |f: &dyn Fn(&Edge) -> usize, cap: usize| {
-        ed.items.iter().map(f).max().unwrap_or(0).clamp(5, cap)
-    };
-    // Measured as shown: a control character takes the room of its inert symbol.
-    let as_shown = |s: &str| width(&inert_line(s));
-    let src_w = widest(&|e| as_shown(&e.source), 24);
-    let dst_w = widest(&|e| as_shown(&e.target) + 2, 24);
-    let users_w = widest(&|e| as_shown(&e.users.join(", ")), 16);
-    let with_last = area.width >= 150;
-    let mut cols: Vec<(&str, u16)> = vec![
-        ("source", src_w as u16),
-        ("target", dst_w as u16),
-        ("ends", 6),
-        ("users", users_w as u16),
-        ("count", 6),
-        ("firstTime", 19),
-    ];
-    if with_last {
-        cols.push(("lastTime", 19));
-    }
-    cols.push(("evidence", 8));
-    let fixed: usize = cols.iter().map(|(_, w)| *w as usize + 1).sum();
-    let tech_w = (area.width as usize).saturating_sub(fixed + 4).max(10);
     // Under the table, for the selected edge: what its cells cut (techniques) and how it was
     // put together (a join, a spelling kept), both too long for a cell.
+    let tech_col = columns.tags.iter().position(|t| *t == EdgeCol::Techniques);
+    let tech_w = tech_col.and_then(|c| plan.get(c)).map_or(0, |p| p.width);
     if let Some(e) = ed.items.get(ed.selected) {
         let techniques = e.techniques.join(", ");
         let mut parts = Vec::new();
@@ -92,37 +81,44 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Ends::Source if e.evidence.is_empty() => Style::new().fg(Color::DarkGray),
             _ => Style::new(),
         };
-        let mut cells = vec![
-            Cell::from(cell(&e.source, src_w)),
-            Cell::from(cell(&format!("→ {}", e.target), dst_w)),
-            Cell::from(e.ends.label()),
-            Cell::from(cell(&e.users.join(", "), users_w)),
-            Cell::from(format!("{:>6}", e.count)),
-            Cell::from(ctime(e.first, app.tz)),
-        ];
-        if with_last {
-            cells.push(Cell::from(ctime(e.last, app.tz)));
-        }
-        cells.push(Cell::from(format!("{:>8}", e.evidence.len())));
-        cells.push(Cell::from(cell(&e.techniques.join(", "), tech_w)));
+        let cells: Vec<Cell> = plan
+            .shown
+            .iter()
+            .map(|p| {
+                let w = p.width;
+                Cell::from(match columns.tag(p.col) {
+                    EdgeCol::Source => cell(&e.source, w),
+                    EdgeCol::Target => cell(&format!("→ {}", e.target), w),
+                    EdgeCol::Ends => e.ends.label().to_string(),
+                    EdgeCol::Users => cell(&e.users.join(", "), w),
+                    EdgeCol::Count => format!("{:>6}", e.count),
+                    EdgeCol::First => p.form.apply(&ctime(e.first, app.tz)),
+                    EdgeCol::Last => p.form.apply(&ctime(e.last, app.tz)),
+                    EdgeCol::Evidence => format!("{:>8}", e.evidence.len()),
+                    EdgeCol::Techniques => cell(&e.techniques.join(", "), w),
+                })
+            })
+            .collect();
         Row::new(cells).style(style)
     });
     let head = Row::new(
-        cols.iter()
-            .map(|(name, _)| Cell::from(*name))
-            .chain([Cell::from("techniques")]),
+        plan.shown
+            .iter()
+            .map(|p| Cell::from(columns.specs[p.col].header(p)))
+            .collect::<Vec<_>>(),
     )
     .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths: Vec<Constraint> = cols
+    let widths: Vec<Constraint> = plan
+        .shown
         .iter()
-        .map(|(_, w)| Constraint::Length(*w))
-        .chain([Constraint::Fill(1)])
+        .map(|p| Constraint::Length(p.width as u16))
         .collect();
     let mut state = TableState::default();
     state.select(Some(ed.selected.saturating_sub(ed.offset)));
     let table = Table::new(rows, widths)
         .header(head)
         .block(block)
+        .column_spacing(1)
         .highlight_symbol("▶ ")
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     frame.render_stateful_widget(table, area, &mut state);

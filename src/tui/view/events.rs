@@ -5,22 +5,17 @@ use std::borrow::Cow;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
 
-use super::common::{cell, fit};
+use super::common::{cell, fit, width};
 use crate::analytics::event_summary;
 use crate::event::Event;
 use crate::time::ctime;
 use crate::tui::app::{App, EventSource};
+use crate::tui::columns::{Plan, TimeForm};
+use crate::tui::table_specs::{self, EventCol, event_part, event_user};
 use crate::tui::update::{count_label, source_label};
-
-/// The "part n of m" cell of a script-block part.
-fn part(e: &Event) -> String {
-    match (e.message_number, e.message_total) {
-        (Some(n), Some(m)) => format!("{n} of {m}"),
-        _ => "-".into(),
-    }
-}
 
 /// What the last column shows. A group's events share their text, so the ScriptBlockId (else
 /// the command line) tells them apart; a search's events are as varied as the query, so each
@@ -37,82 +32,90 @@ fn detail<'e>(e: &'e Event, search: bool) -> Cow<'e, str> {
     )
 }
 
+/// A block titled `title` (cut with `…`) with the sideways-scroll markers on the right.
+pub fn table_block(title: &str, markers: &str, area: Rect) -> Block<'static> {
+    let inner = (area.width as usize).saturating_sub(2);
+    let marker_w = if markers.is_empty() {
+        0
+    } else {
+        width(markers) + 3
+    };
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .title(fit(title, inner.saturating_sub(marker_w)));
+    if !markers.is_empty() {
+        block = block.title(Line::from(format!(" {markers} ")).right_aligned());
+    }
+    block
+}
+
+/// `· 2024-10-21 ` when the plan shows times without their date (all on one day), else nothing.
+pub fn day_note(plan: &Plan, app: &App, t: i64) -> String {
+    if plan.shown.iter().any(|p| p.form == TimeForm::TimeOnly) {
+        format!("· {} ", TimeForm::DateOnly.apply(&ctime(t, app.tz)))
+    } else {
+        String::new()
+    }
+}
+
 /// Draw the event list into `area`.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let ev = &app.events;
     let shown = (area.height as usize).saturating_sub(3);
     let end = (ev.offset + shown).min(ev.events.len());
-    // Dropped events say why in a column of their own; named SIDs widen the user column.
-    let why = !ev.reasons.is_empty();
     let search = matches!(ev.source, EventSource::Search(_));
-    let why_w = match ev.reasons.values().map(|r| super::common::width(r)).max() {
-        Some(w) => w.clamp(12, 30),
-        None => 0,
-    };
-    let user_w = if app.sid_names.map.is_empty() { 20 } else { 36 };
-    let detail_w = (area.width as usize)
-        .saturating_sub(19 + 24 + user_w + 2 + 10 + 8 + 10 + why_w + usize::from(why))
-        .max(10);
+    let columns = table_specs::events(app);
+    let plan = columns.plan(table_specs::room(area.width), app.sideways.events);
     let rows = ev.events[ev.offset.min(end)..end].iter().map(|e| {
-        let user = match (e.user.as_deref(), e.user_sid()) {
-            (Some(u), _) => u.to_string(),
-            (None, Some(sid)) => app.sid_names.display(sid),
-            (None, None) => "-".into(),
-        };
-        let mut cells = vec![
-            Cell::from(ctime(e.time, app.tz)),
-            Cell::from(cell(&e.computer, 22)),
-            Cell::from(cell(&user, user_w)),
-            Cell::from(e.record_id.map(|r| r.to_string()).unwrap_or("-".into())),
-            Cell::from(e.event_code.to_string()),
-            Cell::from(part(e)),
-        ];
-        if why {
-            let reason = ev.reasons.get(&e.uid()).map_or("", |r| r.as_str());
-            cells.push(Cell::from(cell(reason, why_w)));
-        }
-        cells.push(Cell::from(cell(&detail(e, search), detail_w)));
+        let cells: Vec<Cell> = plan
+            .shown
+            .iter()
+            .map(|p| {
+                let w = p.width;
+                Cell::from(match columns.tag(p.col) {
+                    EventCol::Time => p.form.apply(&ctime(e.time, app.tz)),
+                    EventCol::Host => cell(&e.computer, w),
+                    EventCol::User => cell(&event_user(app, e), w),
+                    EventCol::RecordId => e.record_id.map(|r| r.to_string()).unwrap_or("-".into()),
+                    EventCol::Code => e.event_code.to_string(),
+                    EventCol::Part => event_part(e),
+                    EventCol::Why => cell(ev.reasons.get(&e.uid()).map_or("", |r| r.as_str()), w),
+                    EventCol::Detail => cell(&detail(e, search), w),
+                })
+            })
+            .collect();
         Row::new(cells)
     });
-    let mut names = vec!["time", "host", "user", "record id", "code", "part"];
-    if why {
-        names.push("dropped because");
-    }
-    names.push(if search {
-        "text"
-    } else {
-        "ScriptBlockId / command line"
-    });
-    let head = Row::new(names.into_iter().map(Cell::from).collect::<Vec<_>>())
-        .style(Style::new().add_modifier(Modifier::BOLD));
-    let mut widths = vec![
-        Constraint::Length(19),
-        Constraint::Length(22),
-        Constraint::Length(user_w as u16),
-        Constraint::Length(9),
-        Constraint::Length(5),
-        Constraint::Length(6),
-    ];
-    if why {
-        widths.push(Constraint::Length(why_w as u16));
-    }
-    widths.push(Constraint::Fill(1));
+    let head = Row::new(
+        plan.shown
+            .iter()
+            .map(|p| Cell::from(columns.specs[p.col].header(p)))
+            .collect::<Vec<_>>(),
+    )
+    .style(Style::new().add_modifier(Modifier::BOLD));
+    let widths: Vec<Constraint> = plan
+        .shown
+        .iter()
+        .map(|p| Constraint::Length(p.width as u16))
+        .collect();
     let status = if ev.loading {
         "loading…".to_string()
     } else {
         count_label(ev.total, ev.events.len())
     };
-    let title = format!(
-        " {} · {status} · enter: full text, esc: back ",
-        fit(&source_label(&ev.source), 70)
-    );
+    let mut title = format!(" {} · {status} ", fit(&source_label(&ev.source), 60));
+    if let Some(first) = ev.events.iter().map(|e| e.time).min() {
+        title.push_str(&day_note(&plan, app, first));
+    }
+    title.push_str("· enter: full text, v: row, esc: back ");
     let mut state = TableState::default();
     if !ev.events.is_empty() {
         state.select(Some(ev.selected.saturating_sub(ev.offset)));
     }
     let table = Table::new(rows, widths)
         .header(head)
-        .block(Block::default().borders(Borders::ALL).title(title))
+        .block(table_block(&title, &plan.markers(), area))
+        .column_spacing(1)
         .highlight_symbol("▶ ")
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     frame.render_stateful_widget(table, area, &mut state);

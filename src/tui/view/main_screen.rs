@@ -6,12 +6,14 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use super::common::{cell, fit};
+use super::common::{cell, fit, width};
 use crate::analytics::model::QueryKind;
 use crate::time::ctime;
 use crate::tui::app::{App, Focus};
+use crate::tui::columns::{Role, Spec, plan};
 use crate::tui::layout::Areas;
-use crate::tui::rows::{sparkline, text_field, timeline};
+use crate::tui::rows::{sparkline, timeline};
+use crate::tui::table_specs::{self, ResultCol};
 
 use crate::tui::layout::TIMELINE;
 
@@ -73,11 +75,18 @@ fn empty(frame: &mut Frame, area: Rect) {
     );
 }
 
+/// A pane's block: the focused one has a bright border and, for terminals without colour, a
+/// `▶` before its title.
 fn focus_block(title: String, focused: bool) -> Block<'static> {
     let style = if focused {
         Style::new().fg(Color::Cyan)
     } else {
         Style::new().fg(Color::DarkGray)
+    };
+    let title = if focused {
+        format!(" ▶{title}")
+    } else {
+        title
     };
     Block::default()
         .borders(Borders::ALL)
@@ -85,9 +94,25 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
         .title(title)
 }
 
+/// The analytics pane's columns: the name is cut (with `…`), the counts give way from the right.
+fn analytics_columns() -> Vec<Spec> {
+    vec![
+        // The name takes whatever room the counts leave.
+        Spec::new("name", Role::Text, 1000),
+        Spec::new("kind", Role::Fixed, 8),
+        Spec::new("rows", Role::Fixed, 12),
+        Spec::new("events", Role::Fixed, 15),
+        Spec::new("suppressed", Role::Fixed, 16),
+    ]
+}
+
 fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let first = (app.analytic + 1).saturating_sub(shown);
-    let name_w = (area.width as usize).saturating_sub(59).max(10);
+    let plan = plan(
+        &analytics_columns(),
+        (area.width as usize).saturating_sub(2),
+        0,
+    );
     let rows = app
         .hunts
         .iter()
@@ -95,160 +120,104 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         .skip(first)
         .take(shown)
         .map(|(i, h)| {
-            let kind = match h.query.kind {
-                QueryKind::Parity => Span::styled("parity  ", Style::new().fg(Color::Green)),
-                QueryKind::Extended => Span::styled("extended", Style::new().fg(Color::Magenta)),
-                QueryKind::Inbound => Span::styled("inbound ", Style::new().fg(Color::Cyan)),
-            };
-            let sel = if i == app.analytic { "▶ " } else { "  " };
-            // Dropped events are never silent: their count rides on the name, D lists them.
-            let name = if h.dropped.is_empty() {
-                cell(&h.query.name, name_w)
-            } else {
-                let note = format!(" · {} dropped (D)", h.dropped.len());
-                let w = name_w.saturating_sub(note.chars().count());
-                format!("{}{note}", cell(&h.query.name, w))
-            };
-            Row::new(vec![
-                Cell::from(format!("{sel}{name}")),
-                Cell::from(kind),
-                Cell::from(format!("{:>7} rows", h.rows())),
-                Cell::from(format!("{:>8} events", h.events())),
-                Cell::from(format!("{:>5} suppressed", h.suppressed_rows())),
-            ])
+            let mut cells = Vec::new();
+            for p in &plan.shown {
+                let w = p.width;
+                cells.push(match p.col {
+                    0 => {
+                        let sel = if i == app.analytic { "▶ " } else { "  " };
+                        let room = w.saturating_sub(2);
+                        // Dropped events are never silent: their count rides on the name, D lists them.
+                        let name = if h.dropped.is_empty() {
+                            cell(&h.query.name, room)
+                        } else {
+                            let note = format!(" · {} dropped (D)", h.dropped.len());
+                            let nw = room.saturating_sub(note.chars().count());
+                            fit(&format!("{}{note}", cell(&h.query.name, nw)), room)
+                        };
+                        Cell::from(format!("{sel}{name}"))
+                    }
+                    1 => Cell::from(match h.query.kind {
+                        QueryKind::Parity => {
+                            Span::styled("parity  ", Style::new().fg(Color::Green))
+                        }
+                        QueryKind::Extended => {
+                            Span::styled("extended", Style::new().fg(Color::Magenta))
+                        }
+                        QueryKind::Inbound => {
+                            Span::styled("inbound ", Style::new().fg(Color::Cyan))
+                        }
+                    }),
+                    2 => Cell::from(format!("{:>7} rows", h.rows())),
+                    3 => Cell::from(format!("{:>8} events", h.events())),
+                    _ => Cell::from(format!("{:>5} suppressed", h.suppressed_rows())),
+                });
+            }
+            Row::new(cells)
         });
-    let widths = [
-        Constraint::Fill(1),
-        Constraint::Length(8),
-        Constraint::Length(12),
-        Constraint::Length(15),
-        Constraint::Length(16),
-    ];
+    let widths: Vec<Constraint> = plan
+        .shown
+        .iter()
+        .map(|p| Constraint::Length(p.width as u16))
+        .collect();
     let mut state = TableState::default();
     state.select(Some(app.analytic - first));
+    let title = format!(" analytics ({}) ", app.hunts.len());
     let table = Table::new(rows, widths)
-        .block(focus_block(
-            format!(" analytics ({}) ", app.hunts.len()),
-            app.focus == Focus::Analytics,
-        ))
+        .block(focus_block(title, app.focus == Focus::Analytics))
         .row_highlight_style(Style::new().add_modifier(Modifier::BOLD));
     frame.render_stateful_widget(table, area, &mut state);
 }
 
-/// Widths for the key columns in `room` cells: what each needs when it fits; otherwise the text
-/// column keeps up to half the room and the others share the rest by need.
-fn key_widths(need: &[usize], text: Option<usize>, room: usize) -> Vec<usize> {
-    let total: usize = need.iter().sum();
-    let mut w = need.to_vec();
-    if total <= room {
-        // Spare room goes to the text column, else the last key column.
-        if let Some(t) = text.or(w.len().checked_sub(1)) {
-            w[t] += room - total;
-        }
-        return w;
-    }
-    // The text column takes what the others leave, but keeps at least half when they are wide.
-    let text_w = text
-        .map(|t| {
-            let others = total - need[t];
-            if others + 12 <= room / 2 * 2 && others <= room / 2 {
-                room - others
-            } else {
-                need[t].min((room / 2).max(12))
-            }
-        })
-        .unwrap_or(0);
-    let rest = room.saturating_sub(text_w);
-    let others: usize = total - text.map(|t| need[t]).unwrap_or(0);
-    for (i, x) in w.iter_mut().enumerate() {
-        *x = if Some(i) == text {
-            text_w
-        } else if others <= rest {
-            *x
-        } else {
-            (*x * rest / others.max(1)).max(4)
-        };
-    }
-    w
-}
-
 fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let r = &app.results;
-    let mark = app.show_suppressed;
-    // Columns with one value in every row are said once in the title instead of repeated.
-    let cols: Vec<usize> = (0..r.columns.len())
-        .filter(|&i| !r.constant.get(i).copied().unwrap_or(false))
-        .collect();
-    let names: Vec<String> = cols.iter().map(|&i| r.columns[i].clone()).collect();
-    let text_col = text_field(&names);
+    let columns = table_specs::results(app);
+    let plan = columns.plan(table_specs::room(area.width), app.sideways.results);
     // A user_id column shows `SID (name)` once names are in; display only, the key stays the SID.
     let is_sid = |c: &str| c.eq_ignore_ascii_case("user_id") && !app.sid_names.map.is_empty();
-    let need: Vec<usize> = cols
+    let widths: Vec<Constraint> = plan
+        .shown
         .iter()
-        .map(|&i| match r.sid_width {
-            Some(w) if is_sid(&r.columns[i]) => w,
-            _ => r.widths[i],
-        })
+        .map(|p| Constraint::Length(p.width as u16))
         .collect();
-    // Borders 2, highlight symbol 2, one space between columns.
-    let n_cols = cols.len() + 4 + usize::from(mark);
-    let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + 4 + n_cols.saturating_sub(1);
-    let room = (area.width as usize).saturating_sub(fixed);
-    let col_w = key_widths(&need, text_col, room);
-    let mut widths: Vec<Constraint> = Vec::new();
-    if mark {
-        widths.push(Constraint::Length(1));
-    }
-    widths.extend(col_w.iter().map(|w| Constraint::Length(*w as u16)));
-    widths.extend([
-        Constraint::Length(6),
-        Constraint::Length(19),
-        Constraint::Length(19),
-        Constraint::Length(TIMELINE as u16),
-    ]);
-    let mut head: Vec<Cell> = Vec::new();
-    if mark {
-        head.push(Cell::from("✗"));
-    }
-    head.extend(
-        names
-            .iter()
-            .zip(&col_w)
-            .map(|(c, w)| Cell::from(fit(c, *w))),
-    );
-    head.extend(["count", "firstTime", "lastTime", "activity"].map(Cell::from));
+    let head: Vec<Cell> = plan
+        .shown
+        .iter()
+        .map(|p| Cell::from(columns.specs[p.col].header(p)))
+        .collect();
     let end = (r.offset + shown).min(r.visible.len());
     let rows = r.visible[r.offset.min(end)..end].iter().map(|&i| {
         let row = &r.rows[i as usize];
-        let mut cells: Vec<Cell> = Vec::new();
-        if mark {
-            let m = if row.suppressed_by.is_empty() {
-                " "
-            } else {
-                "✗"
-            };
-            cells.push(Cell::from(m));
-        }
-        for (c, w) in cols.iter().zip(&col_w) {
-            let v = row.key.get(*c).map_or("", |k| k);
-            if is_sid(&r.columns[*c]) {
-                cells.push(Cell::from(cell(&app.sid_names.display(v), *w)));
-            } else {
-                cells.push(Cell::from(cell(v, *w)));
-            }
-        }
-        cells.push(Cell::from(format!("{:>6}", row.count)));
-        cells.push(Cell::from(ctime(row.first, app.tz)));
-        cells.push(Cell::from(ctime(row.last, app.tz)));
-        // The sparkline once the row's event times are in; until then the first..last bar.
-        let activity = match r.activity.get(&i) {
-            Some(h) if !h.is_empty() => sparkline(h),
-            _ => timeline(row.first, row.last, r.span, TIMELINE),
-        };
-        cells.push(Cell::from(Span::styled(
-            activity,
-            Style::new().fg(Color::Cyan),
-        )));
+        let cells: Vec<Cell> = plan
+            .shown
+            .iter()
+            .map(|p| match columns.tag(p.col) {
+                ResultCol::Mark => Cell::from(if row.suppressed_by.is_empty() {
+                    " "
+                } else {
+                    "✗"
+                }),
+                ResultCol::Key(c) => {
+                    let v = row.key.get(c).map_or("", |k| k);
+                    if is_sid(&r.columns[c]) {
+                        Cell::from(cell(&app.sid_names.display(v), p.width))
+                    } else {
+                        Cell::from(cell(v, p.width))
+                    }
+                }
+                ResultCol::Count => Cell::from(format!("{:>6}", row.count)),
+                ResultCol::First => Cell::from(p.form.apply(&ctime(row.first, app.tz))),
+                ResultCol::Last => Cell::from(p.form.apply(&ctime(row.last, app.tz))),
+                // The sparkline once the row's event times are in; until then the first..last bar.
+                ResultCol::Activity => {
+                    let activity = match r.activity.get(&i) {
+                        Some(h) if !h.is_empty() => sparkline(h),
+                        _ => timeline(row.first, row.last, r.span, TIMELINE),
+                    };
+                    Cell::from(Span::styled(activity, Style::new().fg(Color::Cyan)))
+                }
+            })
+            .collect();
         let style = if row.suppressed_by.is_empty() {
             Style::new()
         } else {
@@ -283,6 +252,25 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             title.push_str(&format!("· {}={} ", cell(c, 20), cell(&v, max)));
         }
     }
+    // Times shown without their date: the day is said once.
+    title.push_str(&super::events::day_note(&plan, app, r.span.0));
+    let focused = app.focus == Focus::Results;
+    let inner = (area.width as usize).saturating_sub(2);
+    let markers = plan.markers();
+    let marker_w = if markers.is_empty() {
+        0
+    } else {
+        width(&markers) + 3
+    };
+    // The marker costs two cells; the title keeps what the scroll markers leave.
+    let title = fit(
+        &title,
+        inner.saturating_sub(marker_w + if focused { 2 } else { 0 }),
+    );
+    let mut block = focus_block(title, focused);
+    if !markers.is_empty() {
+        block = block.title(Line::from(format!(" {markers} ")).right_aligned());
+    }
     if r.visible.is_empty() {
         let why = if app.regrouping.is_some() {
             "grouping…"
@@ -293,17 +281,14 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         } else {
             "no rows in this time range (t changes it)"
         };
-        frame.render_widget(
-            Paragraph::new(why).block(focus_block(title, app.focus == Focus::Results)),
-            area,
-        );
+        frame.render_widget(Paragraph::new(fit(why, inner)).block(block), area);
         return;
     }
     let mut state = TableState::default();
     state.select(Some(r.selected.saturating_sub(r.offset)));
     let table = Table::new(rows, widths)
         .header(Row::new(head).style(Style::new().add_modifier(Modifier::BOLD)))
-        .block(focus_block(title, app.focus == Focus::Results))
+        .block(block)
         .column_spacing(1)
         .highlight_symbol("▶ ")
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));

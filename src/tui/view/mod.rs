@@ -1,6 +1,7 @@
 //! Drawing: functions of `&App` that only read. Only visible rows are built.
 
 mod common;
+mod detail;
 mod edges;
 mod events;
 mod exclusions;
@@ -45,6 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Exclusions => exclusions::draw(frame, app, areas.body),
         Screen::Edges => edges::draw(frame, app, areas.body),
         Screen::Timeline => timeline::draw(frame, app, areas.body),
+        Screen::Detail => detail::draw(frame, app, areas.body),
     }
     if let Some(p) = &app.ingest {
         let label = format!(
@@ -96,6 +98,7 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled("  grouping…", Style::new().fg(Color::Yellow)));
     }
     spans.push(Span::styled("  ? help", dim));
+    let spans = common::fit_spans(spans, area.width as usize);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

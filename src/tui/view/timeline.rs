@@ -7,23 +7,12 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::common::{cell, fit};
+use super::events::table_block;
 use crate::sanitize::inert_line;
 use crate::time::ctime;
 use crate::timeline::format_window;
 use crate::tui::app::App;
-
-/// `Microsoft-Windows-Sysmon/Operational` → `Sysmon/Operational`: the prefix every Windows
-/// channel but the classic ones shares says nothing.
-fn channel_label(channel: &str) -> &str {
-    channel
-        .strip_prefix("Microsoft-Windows-")
-        .unwrap_or(channel)
-}
-
-const TIME_W: usize = 19;
-const HOST_W: usize = 22;
-const CODE_W: usize = 5;
-const CHANNEL_W: usize = 22;
+use crate::tui::table_specs::{self, TimelineCol, channel_label};
 
 /// Draw the timeline into `area`.
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
@@ -41,13 +30,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         format!("{} events", tl.total)
     };
     let title = format!(
-        " timeline · {} · ±{} of {} · {status} · enter: event · +/-: window · esc: back ",
+        " timeline · {} · ±{} of {} · {status} · enter: event · v: row · +/-: window · esc: back ",
         fit(&inert_line(&whose), 40),
         format_window(tl.window),
         ctime(tl.around, app.tz),
     );
-    let block = Block::default().borders(Borders::ALL).title(title);
     if tl.lines.is_empty() && !tl.loading {
+        let inner = (area.width as usize).saturating_sub(2);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(fit(&title, inner));
         let note = match &tl.error {
             Some(e) => format!("timeline failed: {e}"),
             None => app.timeline.request().empty_note(app.tz),
@@ -57,46 +49,56 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             Style::new().fg(Color::DarkGray)
         };
-        let inner = (area.width as usize).saturating_sub(2);
         let text = Paragraph::new(Line::styled(fit(&inert_line(&note), inner), style)).block(block);
         frame.render_widget(text, area);
         return;
     }
+    let columns = table_specs::timeline(app);
+    let plan = columns.plan(table_specs::room(area.width), app.sideways.timeline);
     let shown = (area.height as usize).saturating_sub(3);
     let end = (tl.offset + shown).min(tl.lines.len());
-    let summary_w = (area.width as usize)
-        .saturating_sub(TIME_W + HOST_W + CODE_W + CHANNEL_W + 2 + 2 + 5)
-        .max(10);
     let rows = tl.lines[tl.offset.min(end)..end].iter().map(|l| {
-        let mut row = Row::new(vec![
-            Cell::from(ctime(l.time, app.tz)),
-            Cell::from(cell(&l.host, HOST_W)),
-            Cell::from(format!("{:>4}", l.event_code)),
-            Cell::from(cell(channel_label(&l.channel), CHANNEL_W)),
-            Cell::from(cell(&l.summary, summary_w)),
-        ]);
+        let cells: Vec<Cell> = plan
+            .shown
+            .iter()
+            .map(|p| {
+                let w = p.width;
+                Cell::from(match columns.tag(p.col) {
+                    TimelineCol::Time => p.form.apply(&ctime(l.time, app.tz)),
+                    TimelineCol::Host => cell(&l.host, w),
+                    TimelineCol::Code => format!("{:>w$}", l.event_code),
+                    TimelineCol::Channel => cell(channel_label(&l.channel), w),
+                    TimelineCol::Summary => cell(&l.summary, w),
+                })
+            })
+            .collect();
+        let mut row = Row::new(cells);
         // Lines before the anchor's time are context; the anchor and after are what came of it.
         if l.time < tl.around {
             row = row.style(Style::new().fg(Color::Gray));
         }
         row
     });
-    let head = Row::new(["time", "host", "code", "channel", "summary"].map(Cell::from))
-        .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths = [
-        Constraint::Length(TIME_W as u16),
-        Constraint::Length(HOST_W as u16),
-        Constraint::Length(CODE_W as u16),
-        Constraint::Length(CHANNEL_W as u16),
-        Constraint::Fill(1),
-    ];
+    let head = Row::new(
+        plan.shown
+            .iter()
+            .map(|p| Cell::from(columns.specs[p.col].header(p)))
+            .collect::<Vec<_>>(),
+    )
+    .style(Style::new().add_modifier(Modifier::BOLD));
+    let widths: Vec<Constraint> = plan
+        .shown
+        .iter()
+        .map(|p| Constraint::Length(p.width as u16))
+        .collect();
     let mut state = TableState::default();
     if !tl.lines.is_empty() {
         state.select(Some(tl.selected.saturating_sub(tl.offset)));
     }
     let table = Table::new(rows, widths)
         .header(head)
-        .block(block)
+        .block(table_block(&title, &plan.markers(), area))
+        .column_spacing(1)
         .highlight_symbol("▶ ")
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     frame.render_stateful_widget(table, area, &mut state);

@@ -1,0 +1,382 @@
+//! The columns of each table (results, events, edges, timeline) as [`Spec`]s, from the app's
+//! data: one place both `update` (may `→` reveal more?) and the views (draw) read.
+
+use unicode_width::UnicodeWidthStr;
+
+use super::app::{App, EventSource, Screen};
+use super::columns::{Plan, Role, Spec, TimeForm, plan};
+use super::layout;
+use super::rows::{host_field, text_field, user_field};
+use crate::sanitize::inert_line;
+use crate::time::ctime;
+
+/// A table's columns: what each shows (`T`) and how it lays out.
+pub struct Columns<T> {
+    pub tags: Vec<T>,
+    pub specs: Vec<Spec>,
+}
+
+impl<T: Copy> Columns<T> {
+    fn push(&mut self, tag: T, spec: Spec) {
+        self.tags.push(tag);
+        self.specs.push(spec);
+    }
+    /// Lay out in `room` cells, `skip` columns scrolled past.
+    pub fn plan(&self, room: usize, skip: usize) -> Plan {
+        plan(&self.specs, room, skip)
+    }
+    /// What spec `i` shows.
+    pub fn tag(&self, i: usize) -> T {
+        self.tags[i]
+    }
+}
+
+impl<T> Default for Columns<T> {
+    fn default() -> Self {
+        Columns {
+            tags: Vec::new(),
+            specs: Vec::new(),
+        }
+    }
+}
+
+/// Cells a table's columns have inside a body of `width`: borders and the `▶ ` marker.
+pub fn room(width: u16) -> usize {
+    (width as usize).saturating_sub(4)
+}
+
+/// Display width of attacker text as shown (a control character takes its symbol's room).
+fn shown_width(s: &str) -> usize {
+    inert_line(s).width()
+}
+
+/// A results column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultCol {
+    Mark,
+    /// Index into `Results::columns`.
+    Key(usize),
+    Count,
+    First,
+    Last,
+    Activity,
+}
+
+/// Numbers and ids among the key columns: never cut.
+fn is_number(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "eventcode" || n == "event_code" || (n.ends_with("process_id"))
+}
+
+/// The short form for times between `lo` and `hi` (microseconds) in the app's zone.
+pub fn short_form(app: &App, lo: i64, hi: i64) -> TimeForm {
+    TimeForm::short_for(&ctime(lo, app.tz), &ctime(hi, app.tz))
+}
+
+/// The results table's columns: key columns (those with one value in every row are said in
+/// the title instead), then count, first, last and the sparkline.
+pub fn results(app: &App) -> Columns<ResultCol> {
+    let r = &app.results;
+    let mut c = Columns::default();
+    if app.show_suppressed {
+        c.push(ResultCol::Mark, Spec::new("✗", Role::Marker, 1));
+    }
+    let text = text_field(&r.columns);
+    let host = host_field(&r.columns);
+    let user = user_field(&r.columns);
+    let sid_named = !app.sid_names.map.is_empty();
+    for (i, name) in r.columns.iter().enumerate() {
+        if r.constant.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let need = match r.sid_width {
+            Some(w) if sid_named && name.eq_ignore_ascii_case("user_id") => w,
+            _ => r.widths.get(i).copied().unwrap_or(8),
+        };
+        let role = if Some(i) == text {
+            Role::Text
+        } else if Some(i) == host {
+            Role::Host
+        } else if Some(i) == user {
+            Role::User
+        } else if is_number(name) {
+            Role::Fixed
+        } else {
+            Role::Key
+        };
+        c.push(ResultCol::Key(i), Spec::new(name, role, need));
+    }
+    let short = short_form(app, r.span.0, r.span.1);
+    c.push(ResultCol::Count, Spec::new("count", Role::Count, 6));
+    c.push(
+        ResultCol::First,
+        Spec::time("firstTime", Role::First, short),
+    );
+    c.push(ResultCol::Last, Spec::time("lastTime", Role::Last, short));
+    c.push(
+        ResultCol::Activity,
+        Spec::new("activity", Role::Activity, layout::TIMELINE),
+    );
+    c
+}
+
+/// An events-list column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventCol {
+    Time,
+    Host,
+    User,
+    RecordId,
+    Code,
+    Part,
+    Why,
+    Detail,
+}
+
+/// The user cell of an event: its user, else its SID (with the name when known).
+pub fn event_user(app: &App, e: &crate::event::Event) -> String {
+    match (e.user.as_deref(), e.user_sid()) {
+        (Some(u), _) => u.to_string(),
+        (None, Some(sid)) => app.sid_names.display(sid),
+        (None, None) => "-".into(),
+    }
+}
+
+/// The "part n of m" cell of a script-block part.
+pub fn event_part(e: &crate::event::Event) -> String {
+    match (e.message_number, e.message_total) {
+        (Some(n), Some(m)) => format!("{n} of {m}"),
+        _ => "-".into(),
+    }
+}
+
+/// The events list's columns.
+pub fn events(app: &App) -> Columns<EventCol> {
+    let ev = &app.events;
+    let widest = |f: &dyn Fn(&crate::event::Event) -> usize, cap: usize| {
+        ev.events.iter().map(f).max().unwrap_or(0).min(cap)
+    };
+    let lo = ev.events.iter().map(|e| e.time).min().unwrap_or(0);
+    let hi = ev.events.iter().map(|e| e.time).max().unwrap_or(0);
+    let mut c = Columns::default();
+    c.push(
+        EventCol::Time,
+        Spec::time("time", Role::Time, short_form(app, lo, hi)),
+    );
+    c.push(
+        EventCol::Host,
+        Spec::new(
+            "host",
+            Role::Host,
+            widest(&|e| shown_width(&e.computer), 40),
+        ),
+    );
+    c.push(
+        EventCol::User,
+        Spec::new(
+            "user",
+            Role::User,
+            widest(&|e| shown_width(&event_user(app, e)), 40),
+        ),
+    );
+    let digits = |n: Option<u64>| n.map_or(1, |n| n.to_string().len());
+    c.push(
+        EventCol::RecordId,
+        Spec::new(
+            "record id",
+            Role::Fixed,
+            widest(&|e| digits(e.record_id), 20),
+        ),
+    );
+    c.push(
+        EventCol::Code,
+        Spec::new(
+            "code",
+            Role::Fixed,
+            widest(&|e| e.event_code.to_string().len(), 10),
+        ),
+    );
+    c.push(
+        EventCol::Part,
+        Spec::new("part", Role::Fixed, widest(&|e| event_part(e).len(), 20)),
+    );
+    if !ev.reasons.is_empty() {
+        let w = ev
+            .reasons
+            .values()
+            .map(|r| shown_width(r))
+            .max()
+            .unwrap_or(0);
+        c.push(
+            EventCol::Why,
+            Spec::new("dropped because", Role::Key, w.min(40)),
+        );
+    }
+    let name = if matches!(ev.source, EventSource::Search(_)) {
+        "text"
+    } else {
+        "ScriptBlockId / command line"
+    };
+    // As wide as the room allows: it takes whatever the others leave.
+    c.push(EventCol::Detail, Spec::new(name, Role::Text, 1000));
+    c
+}
+
+/// An edges-table column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeCol {
+    Source,
+    Target,
+    Ends,
+    Users,
+    Count,
+    First,
+    Last,
+    Evidence,
+    Techniques,
+}
+
+/// The edges table's columns.
+pub fn edges(app: &App) -> Columns<EdgeCol> {
+    let ed = &app.edges;
+    let widest = |f: &dyn Fn(&crate::extended::Edge) -> usize, cap: usize| {
+        ed.items.iter().map(f).max().unwrap_or(0).min(cap)
+    };
+    let lo = ed.items.iter().map(|e| e.first).min().unwrap_or(0);
+    let hi = ed.items.iter().map(|e| e.last).max().unwrap_or(0);
+    let short = short_form(app, lo, hi);
+    let mut c = Columns::default();
+    c.push(
+        EdgeCol::Source,
+        Spec::new(
+            "source",
+            Role::Host,
+            widest(&|e| shown_width(&e.source), 40),
+        ),
+    );
+    c.push(
+        EdgeCol::Target,
+        Spec::new(
+            "target",
+            Role::Host,
+            widest(&|e| shown_width(&e.target) + 2, 42),
+        ),
+    );
+    c.push(EdgeCol::Ends, Spec::new("ends", Role::Fixed, 6));
+    c.push(
+        EdgeCol::Users,
+        Spec::new(
+            "users",
+            Role::User,
+            widest(&|e| shown_width(&e.users.join(", ")), 40),
+        ),
+    );
+    c.push(EdgeCol::Count, Spec::new("count", Role::Count, 6));
+    c.push(EdgeCol::First, Spec::time("firstTime", Role::First, short));
+    c.push(EdgeCol::Last, Spec::time("lastTime", Role::Last, short));
+    c.push(EdgeCol::Evidence, Spec::new("evidence", Role::Fixed, 8));
+    c.push(
+        EdgeCol::Techniques,
+        Spec::new(
+            "techniques",
+            Role::Text,
+            widest(&|e| shown_width(&e.techniques.join(", ")), 1000),
+        ),
+    );
+    c
+}
+
+/// A timeline column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineCol {
+    Time,
+    Host,
+    Code,
+    Channel,
+    Summary,
+}
+
+/// `Microsoft-Windows-Sysmon/Operational` → `Sysmon/Operational`: the prefix every Windows
+/// channel but the classic ones shares says nothing.
+pub fn channel_label(channel: &str) -> &str {
+    channel
+        .strip_prefix("Microsoft-Windows-")
+        .unwrap_or(channel)
+}
+
+/// The timeline's columns.
+pub fn timeline(app: &App) -> Columns<TimelineCol> {
+    let tl = &app.timeline;
+    let widest = |f: &dyn Fn(&crate::timeline::TimelineLine) -> usize, cap: usize| {
+        tl.lines.iter().map(f).max().unwrap_or(0).min(cap)
+    };
+    let lo = tl.lines.iter().map(|l| l.time).min().unwrap_or(0);
+    let hi = tl.lines.iter().map(|l| l.time).max().unwrap_or(0);
+    let mut c = Columns::default();
+    c.push(
+        TimelineCol::Time,
+        Spec::time("time", Role::Time, short_form(app, lo, hi)),
+    );
+    c.push(
+        TimelineCol::Host,
+        Spec::new("host", Role::Host, widest(&|l| shown_width(&l.host), 40)),
+    );
+    c.push(
+        TimelineCol::Code,
+        Spec::new(
+            "code",
+            Role::Fixed,
+            widest(&|l| l.event_code.to_string().len(), 10),
+        ),
+    );
+    c.push(
+        TimelineCol::Channel,
+        Spec::new(
+            "channel",
+            Role::Key,
+            widest(&|l| shown_width(channel_label(&l.channel)), 40),
+        ),
+    );
+    c.push(TimelineCol::Summary, Spec::new("summary", Role::Text, 1000));
+    c
+}
+
+/// The sideways plan of the table on the current screen, with its scroll (`None` off a table).
+pub fn current_plan(app: &App) -> Option<Plan> {
+    let room = room(layout::areas(app).body.width);
+    let s = &app.sideways;
+    Some(match app.screen() {
+        Screen::Main => results(app).plan(room, s.results),
+        Screen::Events => events(app).plan(room, s.events),
+        Screen::Edges => edges(app).plan(room, s.edges),
+        Screen::Timeline => timeline(app).plan(room, s.timeline),
+        _ => return None,
+    })
+}
+
+/// `←` / `→` on a table: scroll one column, `→` only while columns are hidden to the right.
+/// Returns whether it moved.
+pub fn scroll(app: &mut App, right: bool) -> bool {
+    let Some(p) = current_plan(app) else {
+        return false;
+    };
+    let s = &mut app.sideways;
+    let at = match app.stack.last().copied().unwrap_or(Screen::Main) {
+        Screen::Main => &mut s.results,
+        Screen::Events => &mut s.events,
+        Screen::Edges => &mut s.edges,
+        Screen::Timeline => &mut s.timeline,
+        _ => return false,
+    };
+    // The plan clamps the scroll; start from where it really is.
+    *at = p.hidden_left;
+    if right && p.hidden_right > 0 {
+        *at += 1;
+        true
+    } else if !right && *at > 0 {
+        *at -= 1;
+        true
+    } else {
+        false
+    }
+}
