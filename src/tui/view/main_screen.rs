@@ -240,6 +240,8 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             r.rows.len()
         ),
     };
+    // Times shown without their date: the day is said once, before the constant columns.
+    title.push_str(&super::events::day_note(&plan, app, r.span.0));
     for (i, c) in r.columns.iter().enumerate() {
         if r.constant.get(i).copied().unwrap_or(false)
             && let Some(v) = r.rows.first().and_then(|row| row.key.get(i))
@@ -252,8 +254,6 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             title.push_str(&format!("· {}={} ", cell(c, 20), cell(&v, max)));
         }
     }
-    // Times shown without their date: the day is said once.
-    title.push_str(&super::events::day_note(&plan, app, r.span.0));
     let focused = app.focus == Focus::Results;
     let inner = (area.width as usize).saturating_sub(2);
     let markers = plan.markers();
