@@ -171,3 +171,99 @@ fn demo_drill_in_exclude_and_quit() {
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");
 }
+
+/// Whether tmux is here; says why the test did not run when it is not.
+fn tmux_or_skip() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        b"SKIP tui_e2e: tmux is not installed (apt-get install tmux); the TUI end-to-end test did not run\n",
+    );
+    false
+}
+
+#[test]
+fn keys_are_inert_while_too_small_and_v_shows_the_whole_row() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ingest/multiline_events.xml"
+    );
+    let ingest = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        .arg("--index")
+        .arg(&index)
+        .args(["ingest", fixture])
+        .env("HUNTBENCH_DATA", tmp.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(ingest.status.success(), "{ingest:?}");
+    let t = Tmux {
+        socket: format!("hb-e2e-small-{}", std::process::id()),
+        session: "small".into(),
+    };
+    let cmd = format!(
+        "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' --index '{}'; echo EXITED=$?; sleep 30",
+        tmp.path().join("data").display(),
+        tmp.path().join("config").display(),
+        env!("CARGO_BIN_EXE_huntbench"),
+        index.display()
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "120",
+        "-y",
+        "35",
+        &cmd,
+    ]);
+    let before = t.wait_for(" rows ·");
+    let rows_line = |s: &str| {
+        s.lines()
+            .find(|l| l.contains(" rows ·"))
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    let exclusions = index.join("exclusions.toml");
+    let stored = std::fs::read_to_string(&exclusions).ok();
+
+    // Below the minimum only the note shows; h (exclude host), c, X and Enter do nothing.
+    t.cmd(&["resize-window", "-t", &t.session, "-x", "50", "-y", "12"]);
+    t.wait_for("terminal too small");
+    t.keys(&["h", "c", "X", "Enter"]);
+    std::thread::sleep(Duration::from_millis(500));
+    t.cmd(&["resize-window", "-t", &t.session, "-x", "120", "-y", "35"]);
+    let after = t.wait_for(" rows ·");
+    assert_eq!(rows_line(&after), rows_line(&before), "{after}");
+    assert!(after.contains("0 suppressed"), "{after}");
+    assert!(
+        !after.contains("suppresses"),
+        "no exclusion was added:\n{after}"
+    );
+    assert!(
+        !after.contains("exclude field=pattern"),
+        "no prompt:\n{after}"
+    );
+    assert_eq!(std::fs::read_to_string(&exclusions).ok(), stored);
+
+    // v: the selected row in full, the script block's text wrapped and inert; Esc back.
+    t.keys(&["v"]);
+    let s = t.wait_for("esc: back");
+    assert!(s.contains("ScriptBlockText: "), "{s}");
+    assert!(s.contains("Invoke-Command -ComputerName srv02"), "{s}");
+    assert!(s.contains("count: 1"), "{s}");
+    assert!(!s.contains('\u{1b}'), "{s:?}");
+    t.keys(&["Escape"]);
+    t.wait_for(" rows ·");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED=");
+    assert!(s.contains("EXITED=0"), "{s}");
+}
