@@ -47,18 +47,25 @@ pub enum SummaryFormat {
     Json,
 }
 
-/// `--earliest`, `--latest`, `--tz`.
+/// `--earliest`, `--latest`, `--tz`, `--anchor`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct TimeArgs {
-    /// Start of the time range: ISO 8601 or relative (-24h, -7d).
+    /// Start of the time range: ISO 8601, a date (from its start), or relative (-24h, -7d:
+    /// back from now, or from the last event with --anchor last-event).
     #[arg(long)]
     pub earliest: Option<String>,
-    /// End of the time range (exclusive): ISO 8601 or relative.
+    /// End of the time range (exclusive): ISO 8601, a date (2026-03-10: up to the end of that
+    /// day, the 10th included), or relative.
     #[arg(long)]
     pub latest: Option<String>,
-    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin.
+    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin; --earliest/--latest
+    /// without a zone (a date too) are read in it.
     #[arg(long)]
     pub tz: Option<String>,
+    /// What relative --earliest/--latest count back from: now (the default) or the newest
+    /// event in the index (last-event: for evidence collected days or months ago).
+    #[arg(long, value_enum, value_name = "ANCHOR")]
+    pub anchor: Option<crate::time::Anchor>,
 }
 
 /// `--max-record-size`, `--max-document-size`: how much of one input may be held at once.

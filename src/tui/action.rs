@@ -46,6 +46,7 @@ pub enum Action {
     TimelineUser,
     Widen,
     Narrow,
+    ToggleAnchor,
 }
 
 impl Action {
@@ -65,6 +66,7 @@ impl Action {
         Action::Right,
         Action::FocusNext,
         Action::TimeRange,
+        Action::ToggleAnchor,
         Action::Search,
         Action::Ingest,
         Action::Refresh,
@@ -109,7 +111,7 @@ impl Action {
             Action::Left => "scroll text left",
             Action::Right => "scroll text right",
             Action::FocusNext => "switch pane (analytics / results)",
-            Action::TimeRange => "time range (-24h, 2024-10-21, a..b)",
+            Action::TimeRange => "time range (-24h, 2024-10-21, a..b; ↑↓ history)",
             Action::Search => "ad-hoc search",
             Action::Ingest => "ingest a path",
             Action::Exclusions => "exclusions view",
@@ -136,6 +138,7 @@ impl Action {
             Action::TimelineUser => "timeline of the selection's user",
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
+            Action::ToggleAnchor => "-24h from the last event / from now",
         }
     }
 }
