@@ -111,7 +111,7 @@ impl Action {
             Action::Left => "scroll text left",
             Action::Right => "scroll text right",
             Action::FocusNext => "switch pane (analytics / results)",
-            Action::TimeRange => "time range (-24h, 2024-10-21, a..b; ↑↓ history)",
+            Action::TimeRange => "time range (-24h, 2024-10-21, a..b)",
             Action::Search => "ad-hoc search",
             Action::Ingest => "ingest a path",
             Action::Exclusions => "exclusions view",

@@ -105,10 +105,7 @@ fn event_loop(
         );
     }
     if let Some(e) = key_error {
-        // Shown whole (a TOML error spans lines) until dismissed; the defaults apply meanwhile.
-        let text = format!("{e}\n\nThe default keys apply until the file is fixed.");
-        notice::show(app, "keys.toml ignored", text, true);
-        app.rev += 1;
+        notice::key_map_error(app, &e);
     }
     let mut workers = worker::Workers::new(backend, tx.clone());
     let mut drawn = u64::MAX;

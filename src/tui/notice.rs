@@ -21,3 +21,11 @@ pub fn show(app: &mut App, title: &str, text: String, is_error: bool) {
         is_error,
     });
 }
+
+/// The user's key map could not be used: the whole error (a TOML error spans several lines,
+/// with the line and column) until dismissed; the default keys apply meanwhile.
+pub fn key_map_error(app: &mut App, error: &str) {
+    let text = format!("{error}\n\nThe default keys apply until the file is fixed.");
+    show(app, "keys.toml ignored", text, true);
+    app.rev += 1;
+}
