@@ -109,7 +109,11 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     if app.regrouping.is_some() {
         spans.push(Span::styled("  grouping…", Style::new().fg(Color::Yellow)));
     }
-    spans.push(Span::styled("  ? help", dim));
+    // The help hint gives way first when the range and the data span fill the line.
+    let used: usize = spans.iter().map(|s| common::width(&s.content)).sum();
+    if used + 8 <= area.width as usize {
+        spans.push(Span::styled("  ? help", dim));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
