@@ -52,11 +52,12 @@ pub enum SummaryFormat {
 pub struct TimeArgs {
     /// Start of the time range: ISO 8601, a date (from its start), or relative (-24h, -7d:
     /// back from now, or from the last event with --anchor last-event).
-    #[arg(long)]
+    // A value may start with `-` (`--earliest -7d`), so it is never taken for a flag.
+    #[arg(long, allow_hyphen_values = true)]
     pub earliest: Option<String>,
     /// End of the time range (exclusive): ISO 8601, a date (2026-03-10: up to the end of that
     /// day, the 10th included), or relative.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub latest: Option<String>,
     /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin; --earliest/--latest
     /// without a zone (a date too) are read in it.
@@ -211,8 +212,8 @@ pub struct TimelineArgs {
     /// logon's target or subject, a script block's SID by name, WinRM's user.
     #[arg(long)]
     pub user: Option<String>,
-    /// The centre of the window: ISO 8601 (UTC unless it names a zone) or relative (-2h).
-    #[arg(long, value_name = "TIME", value_parser = parse_around)]
+    /// The centre of the window: ISO 8601 (UTC unless it names a zone) or relative to now (-2h).
+    #[arg(long, value_name = "TIME", value_parser = parse_around, allow_hyphen_values = true)]
     pub around: i64,
     /// Half the window: events within ±this of --around (10m, 90s, 2h).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_window)]

@@ -140,8 +140,8 @@ pub fn range_is_relative(s: &str) -> bool {
     }
 }
 
-/// A bare `YYYY-mm-dd`.
-fn bare_date(s: &str) -> Option<NaiveDate> {
+/// A bare `YYYY-mm-dd` (a whole day as a range).
+pub fn bare_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 

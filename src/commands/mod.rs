@@ -193,6 +193,8 @@ fn time_args_in(
 fn tui_range(t: &TimeArgs) -> (String, Option<time::Anchor>) {
     let text = match (t.earliest.as_deref(), t.latest.as_deref()) {
         (None, None) => String::new(),
+        // `-7d` alone reads as from then on; a date alone would read as that one day.
+        (Some(e), None) if time::bare_date(e).is_none() => e.to_string(),
         (e, l) => format!("{}..{}", e.unwrap_or(""), l.unwrap_or("")),
     };
     let anchor = t
