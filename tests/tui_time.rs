@@ -217,6 +217,16 @@ fn prompts_open_prefilled_and_walk_their_history() {
     update(&mut app, code(KeyCode::Down));
     assert_eq!(input(&app), "computer:ws01.corp.localx");
     update(&mut app, code(KeyCode::Esc));
+    // Submitting an older entry makes it the newest; the next walk starts from it.
+    update(&mut app, key('s'));
+    update(&mut app, code(KeyCode::Up));
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    update(&mut app, key('s'));
+    assert_eq!(input(&app), "event_code:1");
+    update(&mut app, code(KeyCode::Up));
+    assert_eq!(input(&app), "computer:ws01.corp.local");
+    update(&mut app, code(KeyCode::Esc));
 
     // The time prompt keeps its own history and opens with the current range.
     update(&mut app, key('t'));
@@ -235,7 +245,10 @@ fn prompts_open_prefilled_and_walk_their_history() {
     // The worker wrote the history; a new session reads it back.
     let saved = History::load(&file).unwrap();
     assert_eq!(saved.entries(PromptKind::TimeRange), ["2024-10-21", "-7d"]);
-    assert_eq!(saved.entries(PromptKind::Search).len(), 2);
+    assert_eq!(
+        saved.entries(PromptKind::Search),
+        ["event_code:1", "computer:ws01.corp.local"]
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -315,6 +315,7 @@ fn exclusions_action(app: &mut App, a: Action) -> Vec<Effect> {
 
 pub(super) fn open_prompt(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
     app.prompt = Some(Prompt { kind, input });
+    app.walk = Default::default();
     vec![]
 }
 
@@ -325,6 +326,10 @@ pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     let kind = p.kind;
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    // A history walk ends with its prompt (a prompt opened elsewhere starts a fresh one).
+    if ctrl_c || matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+        app.walk = Default::default();
+    }
     match key.code {
         _ if ctrl_c => {
             app.prompt = None;
