@@ -68,6 +68,7 @@ impl Backend for Workbench {
         paths: Vec<PathBuf>,
         progress: &dyn Fn(IngestProgress),
     ) -> Result<String, String> {
+        let started = std::time::Instant::now();
         let mut on_progress = |p: &pipeline::Progress| {
             progress(IngestProgress {
                 files_done: p.files_done,
@@ -76,6 +77,7 @@ impl Backend for Workbench {
                 bytes_total: p.total_bytes,
                 events: p.events_read,
                 current: String::new(),
+                elapsed_ms: started.elapsed().as_millis() as u64,
             })
         };
         let s = Workbench::ingest(
@@ -90,17 +92,7 @@ impl Backend for Workbench {
             &mut |_| {},
         )
         .map_err(text_err)?;
-        let mut line = format!(
-            "ingested {} files: {} events read, {} indexed, {} duplicates, {} rejected",
-            s.files, s.events_read, s.indexed, s.duplicates, s.rejected
-        );
-        if !s.unreadable.is_empty() {
-            line += &format!(", no event read from {}", s.unreadable.join(", "));
-        }
-        if let Some(e) = s.errors.first() {
-            line += &format!(" (first: {e})");
-        }
-        Ok(line)
+        Ok(ingest_outcome(&s))
     }
 
     fn status(&self) -> BackendStatus {
@@ -108,6 +100,8 @@ impl Backend for Workbench {
             events: self.index().num_events(),
             index_bytes: self.index().size_bytes(),
             index_dir: self.index().dir().to_path_buf(),
+            // A damaged index says so on the next query; the header then shows no span.
+            span: self.index().time_span().ok().flatten(),
         }
     }
 
@@ -136,4 +130,29 @@ impl Backend for Workbench {
             .map(|(sid, name, source)| (sid.to_string(), name.to_string(), source.to_string()))
             .collect())
     }
+}
+
+/// An ingest's outcome as the TUI shows it until dismissed: `done: N events …, rejected R,
+/// unreadable U`, then the unreadable inputs and the first error.
+pub fn ingest_outcome(s: &pipeline::IngestSummary) -> String {
+    let mut text = format!(
+        "done: {} events indexed from {} files ({} read, {} duplicates), rejected {}, \
+         unreadable {}",
+        s.indexed,
+        s.files,
+        s.events_read,
+        s.duplicates,
+        s.rejected,
+        s.unreadable.len()
+    );
+    if !s.unreadable.is_empty() {
+        text += &format!("\nno event read from: {}", s.unreadable.join(", "));
+    }
+    if let Some(e) = s.errors.first() {
+        text += &format!("\nfirst error: {e}");
+        if s.errors.len() > 1 {
+            text += &format!(" (and {} more)", s.errors.len() - 1);
+        }
+    }
+    text
 }

@@ -47,18 +47,26 @@ pub enum SummaryFormat {
     Json,
 }
 
-/// `--earliest`, `--latest`, `--tz`.
+/// `--earliest`, `--latest`, `--tz`, `--anchor`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct TimeArgs {
-    /// Start of the time range: ISO 8601 or relative (-24h, -7d).
-    #[arg(long)]
+    /// Start of the time range: ISO 8601, a date (from its start), or relative (-24h, -7d:
+    /// back from now, or from the last event with --anchor last-event).
+    // A value may start with `-` (`--earliest -7d`), so it is never taken for a flag.
+    #[arg(long, allow_hyphen_values = true)]
     pub earliest: Option<String>,
-    /// End of the time range (exclusive): ISO 8601 or relative.
-    #[arg(long)]
+    /// End of the time range (exclusive): ISO 8601, a date (2026-03-10: up to the end of that
+    /// day, the 10th included), or relative.
+    #[arg(long, allow_hyphen_values = true)]
     pub latest: Option<String>,
-    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin.
+    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin; --earliest/--latest
+    /// without a zone (a date too) are read in it.
     #[arg(long)]
     pub tz: Option<String>,
+    /// What relative --earliest/--latest count back from: now (the default) or the newest
+    /// event in the index (last-event: for evidence collected days or months ago).
+    #[arg(long, value_enum, value_name = "ANCHOR")]
+    pub anchor: Option<crate::time::Anchor>,
 }
 
 /// `--max-record-size`, `--max-document-size`: how much of one input may be held at once.
@@ -204,8 +212,8 @@ pub struct TimelineArgs {
     /// logon's target or subject, a script block's SID by name, WinRM's user.
     #[arg(long)]
     pub user: Option<String>,
-    /// The centre of the window: ISO 8601 (UTC unless it names a zone) or relative (-2h).
-    #[arg(long, value_name = "TIME", value_parser = parse_around)]
+    /// The centre of the window: ISO 8601 (UTC unless it names a zone) or relative to now (-2h).
+    #[arg(long, value_name = "TIME", value_parser = parse_around, allow_hyphen_values = true)]
     pub around: i64,
     /// Half the window: events within ±this of --around (10m, 90s, 2h).
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_window)]

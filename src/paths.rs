@@ -78,3 +78,47 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 pub fn user_analytics_dir() -> PathBuf {
     config_dir().join("analytics")
 }
+
+/// `~` and `~/…` as the user's home directory, as a shell reads them in a path typed into a
+/// prompt; any other path (and `~user`) unchanged.
+pub fn expand_home(path: &Path) -> PathBuf {
+    let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+    expand_tilde(path, home.as_deref())
+}
+
+/// [`expand_home`] with the home directory given (`None`: left as typed).
+pub fn expand_tilde(path: &Path, home: Option<&Path>) -> PathBuf {
+    let Some(home) = home else {
+        return path.to_path_buf();
+    };
+    let Some(s) = path.to_str() else {
+        return path.to_path_buf();
+    };
+    if s == "~" {
+        return home.to_path_buf();
+    }
+    match s.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tilde_is_the_home_directory() {
+        let home = Path::new("/home/ana");
+        let e = |s: &str| expand_tilde(Path::new(s), Some(home));
+        assert_eq!(e("~"), PathBuf::from("/home/ana"));
+        assert_eq!(
+            e("~/case/rows.csv"),
+            PathBuf::from("/home/ana/case/rows.csv")
+        );
+        assert_eq!(e("~bob/x"), PathBuf::from("~bob/x"));
+        assert_eq!(e("rows.csv"), PathBuf::from("rows.csv"));
+        assert_eq!(e("/tmp/~/x"), PathBuf::from("/tmp/~/x"));
+        assert_eq!(expand_tilde(Path::new("~/x"), None), PathBuf::from("~/x"));
+    }
+}

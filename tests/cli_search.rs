@@ -185,3 +185,36 @@ fn refusals_say_why_and_exit_non_zero() {
     assert!(err.contains("unknown field `hostname`"), "{err}");
     assert!(err.contains("computer"), "{err}");
 }
+
+#[test]
+fn anchor_last_event_and_a_bare_date_as_the_latest() {
+    let env = Env::new();
+    let total = |args: &[&str]| {
+        let mut all = vec!["search", "event_code:4104", "--format", "json"];
+        all.extend_from_slice(args);
+        env.json(&all)["total"].as_u64().unwrap()
+    };
+    // The newest event is the 4624 at 11:40:15.123456: nine minutes back from just after it
+    // leaves out the script block at 11:31:15.123456 and keeps the two after it.
+    assert_eq!(total(&["--earliest", "-9m", "--anchor", "last-event"]), 2);
+    assert_eq!(total(&["--earliest", "-10m", "--anchor", "last-event"]), 3);
+    // The CLI's default anchor is now: 2024 is long gone.
+    assert_eq!(total(&["--earliest", "-9m"]), 0);
+    assert_eq!(total(&["--earliest", "-9m", "--anchor", "now"]), 0);
+    // `--latest DATE` keeps that whole day; `--earliest DATE` starts at its start.
+    assert_eq!(total(&["--latest", "2024-10-21"]), 3);
+    assert_eq!(
+        total(&["--earliest", "2024-10-21", "--latest", "2024-10-21"]),
+        3
+    );
+    assert_eq!(total(&["--latest", "2024-10-20"]), 0);
+    assert_eq!(total(&["--earliest", "2024-10-22"]), 0);
+    // In the --tz zone: Kiritimati's 2024-10-21 (UTC+14) ended at 10:00 UTC.
+    assert_eq!(
+        total(&["--latest", "2024-10-21", "--tz", "Pacific/Kiritimati"]),
+        0
+    );
+    let (code, _, err) = env.run(&["search", "x", "--anchor", "yesterday"], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("last-event"), "{err}");
+}

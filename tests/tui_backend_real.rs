@@ -138,3 +138,32 @@ fn the_real_backend_gives_edges_with_evidence_and_names_for_sids() {
             && src == "well-known")
     );
 }
+
+#[test]
+fn the_real_status_has_the_index_span_and_an_ingest_says_its_outcome() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wb = workbench(tmp.path());
+    let times: Vec<i64> = story().iter().map(|e| e.time).collect();
+    let span = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
+    assert_eq!(Backend::status(&wb).span, Some(span));
+    assert_eq!(wb.index().time_span().unwrap(), Some(span));
+
+    // The same file again (all duplicates) plus one that holds no log.
+    let file = tmp.path().join("lab.jsonl");
+    let junk = tmp.path().join("notes.txt");
+    std::fs::write(&junk, "just notes\n").unwrap();
+    let outcome = Backend::ingest(&wb, vec![file, junk.clone()], &|_| {}).unwrap();
+    let n = story().len();
+    assert!(
+        outcome.starts_with(&format!(
+            "done: 0 events indexed from 2 files ({n} read, {n} duplicates), rejected 0, \
+             unreadable 1\nno event read from: {}",
+            junk.display()
+        )),
+        "{outcome}"
+    );
+    assert!(outcome.contains("\nfirst error: "), "{outcome}");
+
+    let empty = Index::create_or_open(&tmp.path().join("empty")).unwrap();
+    assert_eq!(empty.time_span().unwrap(), None);
+}

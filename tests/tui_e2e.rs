@@ -267,3 +267,86 @@ fn keys_are_inert_while_too_small_and_v_shows_the_whole_row() {
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");
 }
+
+/// SIGTERM and SIGHUP leave the workbench as `q` does: the alternate screen is left (the
+/// shell's screen is back), and the status is the conventional 128 + signal.
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let index = tmp.path().join("index");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ingest/same_event.winlogbeat.jsonl"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        .env("HUNTBENCH_DATA", tmp.path().join("data"))
+        .env("HUNTBENCH_CONFIG", tmp.path().join("config"))
+        .arg("--index")
+        .arg(&index)
+        .args(["ingest", fixture])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    for (signal, status) in [("TERM", "143"), ("HUP", "129")] {
+        let t = Tmux {
+            socket: format!("hb-e2e-sig-{}-{signal}", std::process::id()),
+            session: "sig".into(),
+        };
+        // `exec`: the pane's process is the workbench itself, and its exit status stays
+        // readable in the dead pane.
+        let cmd = format!(
+            "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' exec '{}' --index '{}' tui",
+            tmp.path().join("data").display(),
+            tmp.path().join("config").display(),
+            env!("CARGO_BIN_EXE_huntbench"),
+            index.display()
+        );
+        t.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            &t.session,
+            "-x",
+            "120",
+            "-y",
+            "35",
+            &cmd,
+        ]);
+        t.cmd(&["set-option", "-t", &t.session, "remain-on-exit", "on"]);
+        t.wait_for("rows");
+        let fmt = |f: &str| {
+            t.cmd(&["display", "-p", "-t", &t.session, f])
+                .trim()
+                .to_string()
+        };
+        assert_eq!(
+            fmt("#{alternate_on}"),
+            "1",
+            "the workbench draws on the alternate screen"
+        );
+        let pid = t.cmd(&["list-panes", "-t", &t.session, "-F", "#{pane_pid}"]);
+        let kill = Command::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let start = Instant::now();
+        while fmt("#{pane_dead}") != "1" {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "SIG{signal} did not end the workbench:\n{}",
+                t.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            fmt("#{alternate_on}"),
+            "0",
+            "SIG{signal} left the alternate screen on"
+        );
+        assert_eq!(fmt("#{pane_dead_status}"), status, "SIG{signal}");
+    }
+}

@@ -222,13 +222,15 @@ fn ingest_gauge_and_prompt_render() {
             bytes_total: 100,
             events: 1234,
             current: "logs/ws01.evtx".into(),
+            elapsed_ms: 2000,
         }),
     );
     update(&mut app, key('t'));
     type_str(&mut app, "-7d");
     let screen = render(&app, W, H);
-    assert!(screen.contains("ingesting logs/ws01.evtx · 1/4 files · 1234 events"));
-    assert!(screen.contains("time range (e.g. -24h, 2024-10-21, a..b, all): -7d"));
+    assert!(screen.contains("ingesting logs/ws01.evtx · 1/4 files · 1234 events · 617 events/s"));
+    // No index span known yet: relative times count from now, and the prompt says so.
+    assert!(screen.contains("time range from now (e.g. -24h, 2024-10-21, a..b, all): -7d"));
     let _ = fake;
     assert_snapshot("ingest_prompt", &screen);
 }

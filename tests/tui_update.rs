@@ -2,7 +2,7 @@
 
 mod tui_support;
 
-use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use huntbench::analytics::model::ExclusionOp;
 use huntbench::time::{MICROS, TimeRange, parse_timestamp};
 use huntbench::tui::action::Action;
@@ -212,7 +212,13 @@ fn time_range_valid_reruns_the_hunt() {
     drive(&mut app, &fake, fx);
     assert_eq!(app.results.visible.len(), 4);
 
+    // The prompt opens with the current range's text: clear it first.
     update(&mut app, key('t'));
+    assert_eq!(app.prompt.as_ref().unwrap().input, "-24h");
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
     type_str(&mut app, "2024-10-21T10:00:00..2024-10-21T12:30:00");
     let fx = update(&mut app, code(KeyCode::Enter));
     drive(&mut app, &fake, fx);

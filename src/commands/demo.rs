@@ -56,8 +56,8 @@ pub fn run(
         emit(&crate::analytics::render_table(&results, None, &opts));
         return Ok(ExitCode::SUCCESS);
     }
-    crate::tui::run(Arc::new(wb), crate::tui::TuiOptions::default())?;
-    Ok(ExitCode::SUCCESS)
+    let ended_by = crate::tui::run(Arc::new(wb), crate::tui::TuiOptions::default())?;
+    Ok(signal_status(ended_by))
 }
 
 /// The demo corpus in two real formats (so the demo exercises the real readers).
@@ -78,8 +78,24 @@ fn write_corpus(dir: &Path, opts: &DemoOptions) -> Result<Vec<PathBuf>> {
 
 /// Open the workbench on an existing index.
 pub fn open_tui(dir: &Path, t: &TimeArgs) -> Result<ExitCode> {
-    let (range, tz) = super::time_args(t)?;
     let wb = Workbench::open(dir)?;
-    crate::tui::run(Arc::new(wb), crate::tui::TuiOptions { range, tz })?;
-    Ok(ExitCode::SUCCESS)
+    let (range, tz) = super::time_args_in(t, Some(&wb))?;
+    let (range_text, anchor) = super::tui_range(t);
+    let opts = crate::tui::TuiOptions {
+        range,
+        range_text,
+        anchor,
+        tz,
+    };
+    let ended_by = crate::tui::run(Arc::new(wb), opts)?;
+    Ok(signal_status(ended_by))
+}
+
+/// The exit status after the workbench: 0, or 128 + the signal that ended it (143 for
+/// SIGTERM, 129 for SIGHUP), as a shell reports a process killed by it.
+fn signal_status(ended_by: Option<i32>) -> ExitCode {
+    match ended_by {
+        Some(sig) => ExitCode::from(u8::try_from(128 + sig).unwrap_or(u8::MAX)),
+        None => ExitCode::SUCCESS,
+    }
 }

@@ -47,13 +47,13 @@ pub fn hunt(
         paths: input,
         limits,
     } = input;
-    let (range, tz) = super::time_args(time)?;
     // The index is opened only when the rows come from it (not for `--input`).
     let wb = if input.is_empty() {
         Some(Workbench::open(dir)?)
     } else {
         None
     };
+    let (range, tz) = super::time_args_in(time, wb.as_ref())?;
     let mut status = ExitCode::SUCCESS;
     let results: Vec<HuntResult> = if let Some(wb) = &wb {
         wb.hunt(ids, range, exclusions != Exclusions::None)?
@@ -130,8 +130,8 @@ pub fn search(
     time: &TimeArgs,
     out: &Output,
 ) -> Result<ExitCode> {
-    let (range, tz) = super::time_args(time)?;
     let wb = Workbench::open(dir)?;
+    let (range, tz) = super::time_args_in(time, Some(&wb))?;
     let hits = wb.search(query, range, limit)?;
     match format {
         Format::Json => emit(&to_json_pretty(&search_json(&hits, tz)?)?),
@@ -228,8 +228,8 @@ fn search_json(
 
 /// Source → target edges of the extended layer, joined from both ends of each hop.
 pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Result<ExitCode> {
-    let (range, tz) = super::time_args(time)?;
     let wb = Workbench::open(dir)?;
+    let (range, tz) = super::time_args_in(time, Some(&wb))?;
     let report = wb.edges(range)?;
     let edges = &report.edges;
     match format {

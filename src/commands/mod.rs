@@ -150,17 +150,57 @@ fn outcome_status(outcome: Outcome, unreadable: usize, rejected: u64) -> ExitCod
     ExitCode::from(outcome.exit_code())
 }
 
-/// The time range and zone of `--earliest/--latest/--tz`.
-fn time_args(t: &TimeArgs) -> Result<(TimeRange, Option<chrono_tz::Tz>)> {
-    let now = time::now_micros();
-    let range = TimeRange::parse(t.earliest.as_deref(), t.latest.as_deref(), now)
-        .map_err(anyhow::Error::msg)?;
+/// The time range and zone of `--earliest/--latest/--tz/--anchor`: relative times count back
+/// from now, or with `--anchor last-event` from the newest event in `wb`'s index (`None`:
+/// `hunt --input`, no index); a time
+/// without a zone (a bare date too) is in `--tz`, UTC without it; a bare date as `--latest`
+/// is the end of that day.
+fn time_args_in(
+    t: &TimeArgs,
+    wb: Option<&crate::workbench::Workbench>,
+) -> Result<(TimeRange, Option<chrono_tz::Tz>)> {
     let tz =
         t.tz.as_deref()
             .map(time::parse_tz)
             .transpose()
             .map_err(anyhow::Error::msg)?;
+    let anchor = match t.anchor.unwrap_or_default() {
+        time::Anchor::Now => time::now_micros(),
+        time::Anchor::LastEvent => {
+            let Some(wb) = wb else {
+                anyhow::bail!(
+                    "--anchor last-event counts back from the newest event in an index; \
+                     --input reads files, so use --anchor now or absolute times"
+                );
+            };
+            match wb.index().time_span()? {
+                Some((_, last)) => time::last_event_anchor(last),
+                None => anyhow::bail!(
+                    "--anchor last-event: the index {} holds no events",
+                    wb.index().dir().display()
+                ),
+            }
+        }
+    };
+    let range = TimeRange::parse_in(t.earliest.as_deref(), t.latest.as_deref(), anchor, tz)
+        .map_err(anyhow::Error::msg)?;
     Ok((range, tz))
+}
+
+/// The workbench's range as typed on its command line (`-7d`, `2026-03-10..`) and its anchor:
+/// `--anchor` when given, else now, as every command's `--earliest`; with no range given the
+/// workbench's own default (the last event).
+fn tui_range(t: &TimeArgs) -> (String, Option<time::Anchor>) {
+    let text = match (t.earliest.as_deref(), t.latest.as_deref()) {
+        (None, None) => String::new(),
+        // `-7d` alone reads as from then on; a date alone would read as that one day.
+        (Some(e), None) if time::bare_date(e).is_none() => e.to_string(),
+        (e, l) => format!("{}..{}", e.unwrap_or(""), l.unwrap_or("")),
+    };
+    let anchor = t
+        .anchor
+        .or_else(|| (!text.is_empty()).then_some(time::Anchor::Now));
+    (text, anchor)
 }
 
 /// Width for tables: the terminal's, COLUMNS, or 200 when output is piped.

@@ -68,6 +68,35 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Times of the oldest and newest live event (`None` when the index is empty), read from
+    /// the time column alone: the TUI's header span and the last-event anchor. The column's
+    /// own bounds are only bounds (tantivy may round them), so the values are walked.
+    pub fn time_span(&self) -> Result<Option<(i64, i64)>, IndexError> {
+        self.checked(|| {
+            let searcher = self.inner.reader.searcher();
+            let mut span: Option<(i64, i64)> = None;
+            let mut see = |t: i64| {
+                span = Some(span.map_or((t, t), |(lo, hi)| (lo.min(t), hi.max(t))));
+            };
+            for seg in searcher.segment_readers() {
+                if seg.num_docs() == 0 {
+                    continue;
+                }
+                let time = seg.fast_fields().i64(TIME).map_err(other)?;
+                if seg.has_deletes() {
+                    for doc in seg.doc_ids_alive() {
+                        time.first(doc).into_iter().for_each(&mut see);
+                    }
+                } else {
+                    time.values.iter().for_each(&mut see);
+                }
+            }
+            Ok(span)
+        })
+    }
+}
+
 /// Channels whose spelling Windows fixes; any other channel takes its most frequent one.
 const KNOWN_CHANNELS: &[&str] = &[
     crate::event::CHANNEL_POWERSHELL,

@@ -47,6 +47,7 @@ pub enum Action {
     Widen,
     Narrow,
     RowDetail,
+    ToggleAnchor,
 }
 
 impl Action {
@@ -67,6 +68,7 @@ impl Action {
         Action::Right,
         Action::FocusNext,
         Action::TimeRange,
+        Action::ToggleAnchor,
         Action::Search,
         Action::Ingest,
         Action::Refresh,
@@ -139,6 +141,7 @@ impl Action {
             Action::TimelineUser => "timeline of the selection's user",
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
+            Action::ToggleAnchor => "-24h from the last event / from now",
         }
     }
 }

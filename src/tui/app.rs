@@ -15,7 +15,8 @@ use super::timeline::TimelineView;
 use crate::analytics::model::{Exclusion, HuntResult};
 use crate::event::Event;
 use crate::extended::Edge;
-use crate::time::TimeRange;
+use crate::time::{Anchor, TimeRange};
+use std::path::PathBuf;
 
 /// Which full screen is showing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -326,6 +327,23 @@ pub struct App {
     pub rev: u64,
     /// Fixed "now" for tests; `None` reads the clock.
     pub now: Option<i64>,
+    /// The range as typed (`-24h`, `2026-03-10`); empty when it came from the CLI as instants
+    /// or is all time. Relative ends are read against `anchor` (see time_range.rs).
+    pub range_text: String,
+    /// What relative ranges count back from: the last event in the index unless switched.
+    pub anchor: Anchor,
+    /// Submitted prompt inputs, per kind (↑/↓ in a prompt).
+    pub history: super::history::History,
+    /// Where the history is saved; `None` keeps it for the session (tests).
+    pub history_file: Option<PathBuf>,
+    /// The walk through a prompt's history under way.
+    pub walk: super::history::Walk,
+    /// A panel that stays until a key dismisses it (an ingest's outcome, a key-map error).
+    pub notice: Option<super::notice::Notice>,
+    /// The signal (SIGTERM, SIGHUP) that ended the session, for the exit status.
+    pub exit_signal: Option<i32>,
+    /// The user's key map file, for the help's last line (`None`: not known, as in tests).
+    pub keys_file: Option<PathBuf>,
 }
 
 impl App {
@@ -373,6 +391,14 @@ impl App {
             quit: false,
             rev: 0,
             now: None,
+            range_text: String::new(),
+            anchor: Anchor::LastEvent,
+            history: Default::default(),
+            history_file: None,
+            walk: Default::default(),
+            notice: None,
+            exit_signal: None,
+            keys_file: None,
         }
     }
 

@@ -29,6 +29,8 @@ pub struct IngestProgress {
     pub events: u64,
     /// The file being read now.
     pub current: String,
+    /// Time since the ingest started, for the rate (0: not measured).
+    pub elapsed_ms: u64,
 }
 
 impl IngestProgress {
@@ -45,6 +47,11 @@ impl IngestProgress {
             (done as f64 / total as f64).clamp(0.0, 1.0)
         }
     }
+
+    /// Events per second so far, when the time is known.
+    pub fn rate(&self) -> Option<u64> {
+        (self.elapsed_ms > 0).then(|| self.events * 1000 / self.elapsed_ms)
+    }
 }
 
 /// What the status line shows about the index.
@@ -53,6 +60,9 @@ pub struct BackendStatus {
     pub events: u64,
     pub index_bytes: u64,
     pub index_dir: PathBuf,
+    /// Times of the oldest and newest event (`None` for an empty index): the header shows it
+    /// and relative ranges count back from its end.
+    pub span: Option<(i64, i64)>,
 }
 
 /// Everything the TUI asks of the index. Calls block; the TUI makes them on worker threads.

@@ -29,6 +29,9 @@ pub struct FakeBackend {
     /// At most this many events in a search answer (its total still counts them all), as the
     /// real backend caps its lists.
     pub search_cap: usize,
+    /// The time span `status` reports (`None` by default, as an index the TUI has not asked
+    /// yet; [`FakeBackend::with_data_span`] sets it from the events).
+    pub span: Option<(i64, i64)>,
 }
 
 fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
@@ -223,7 +226,15 @@ impl FakeBackend {
             target_side: super::fake_edges::target_side_events(),
             sid_names: Vec::new(),
             search_cap: usize::MAX,
+            span: None,
         }
+    }
+
+    /// Report the events' own span in `status`, as the real index does.
+    pub fn with_data_span(mut self) -> FakeBackend {
+        let times = self.events.iter().map(|e| e.time);
+        self.span = times.clone().min().zip(times.max());
+        self
     }
 
     fn exclusions_now(&self) -> Vec<Exclusion> {
@@ -459,6 +470,7 @@ impl Backend for FakeBackend {
             events: self.events.len() as u64,
             index_bytes: self.events.len() as u64 * 1536,
             index_dir: PathBuf::from("/tmp/huntbench-fake/index"),
+            span: self.span,
         }
     }
 

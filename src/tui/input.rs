@@ -12,7 +12,7 @@ use super::layout;
 use super::msg::Effect;
 use super::textview;
 use super::update::{fail, hunt, regroup, reorder, say};
-use crate::time::{TimeRange, now_micros, parse_time};
+use crate::time::TimeRange;
 
 /// Apply one action on the current screen.
 pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
@@ -25,9 +25,21 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
             app.help = !app.help;
             return vec![];
         }
-        Action::TimeRange => return open_prompt(app, PromptKind::TimeRange, String::new()),
-        Action::Search => return open_prompt(app, PromptKind::Search, String::new()),
-        Action::Ingest => return open_prompt(app, PromptKind::Ingest, String::new()),
+        // Prompts open with the current value (the range) or the last one submitted.
+        Action::TimeRange => {
+            let text = super::time_range::prompt_text(app);
+            return open_prompt(app, PromptKind::TimeRange, text);
+        }
+        Action::ToggleAnchor => return super::time_range::toggle_anchor(app),
+        Action::Search | Action::Ingest => {
+            let kind = if a == Action::Search {
+                PromptKind::Search
+            } else {
+                PromptKind::Ingest
+            };
+            let last = app.history.last(kind).unwrap_or_default().to_string();
+            return open_prompt(app, kind, last);
+        }
         Action::Refresh => {
             // Another process may have ingested: names are asked for again with the hunt.
             app.sid_names_stale = true;
@@ -309,6 +321,7 @@ fn exclusions_action(app: &mut App, a: Action) -> Vec<Effect> {
 
 pub(super) fn open_prompt(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
     app.prompt = Some(Prompt { kind, input });
+    app.walk = Default::default();
     vec![]
 }
 
@@ -319,6 +332,10 @@ pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     };
     let kind = p.kind;
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    // A history walk ends with its prompt (a prompt opened elsewhere starts a fresh one).
+    if ctrl_c || matches!(key.code, KeyCode::Esc | KeyCode::Enter) {
+        app.walk = Default::default();
+    }
     match key.code {
         _ if ctrl_c => {
             app.prompt = None;
@@ -334,7 +351,14 @@ pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         KeyCode::Enter => {
             let input = app.prompt.take().map(|p| p.input).unwrap_or_default();
-            return submit(app, kind, input.trim().to_string());
+            let input = input.trim().to_string();
+            let save = super::history::submitted(app, kind, &input);
+            let mut fx = submit(app, kind, input);
+            fx.extend(save);
+            return fx;
+        }
+        KeyCode::Up | KeyCode::Down => {
+            super::history::step(app, key.code == KeyCode::Up);
         }
         KeyCode::Backspace => {
             p.input.pop();
@@ -354,50 +378,17 @@ pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
-/// Parse a typed time range: `all`, `-24h`, `2024-10-21`, or `EARLIEST..LATEST`.
+/// Parse a typed time range (`all`, `-24h`, `2024-10-21`, `EARLIEST..LATEST`) in UTC with
+/// relative ends counted back from `now`; the TUI itself reads it in its zone and anchor
+/// (see [`crate::time::parse_range`] and `time_range.rs`).
 pub fn parse_range(s: &str, now: i64) -> Result<TimeRange, String> {
-    let s = s.trim();
-    if s.is_empty() || s.eq_ignore_ascii_case("all") {
-        return Ok(TimeRange::ALL);
-    }
-    let (a, b) = match s.split_once("..") {
-        Some((a, b)) => (a.trim(), b.trim()),
-        None => (s, ""),
-    };
-    let opt = |v: &str| (!v.is_empty()).then(|| parse_time(v, now)).transpose();
-    let r = TimeRange {
-        earliest: opt(a)?,
-        latest: opt(b)?,
-    };
-    if let (Some(e), Some(l)) = (r.earliest, r.latest)
-        && e >= l
-    {
-        return Err("the earliest time must be before the latest time".into());
-    }
-    Ok(r)
+    crate::time::parse_range(s, now, None)
 }
 
 fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
     match kind {
         PromptKind::Filter => vec![],
-        PromptKind::TimeRange => match parse_range(&input, app.now.unwrap_or_else(now_micros)) {
-            Ok(r) => {
-                app.range = r;
-                say(app, format!("time range: {}", r.describe()));
-                let mut fx = vec![hunt(app)];
-                if let EventSource::Search(q) = app.events.source.clone() {
-                    fx.push(search(app, q));
-                }
-                if app.stack.contains(&Screen::Edges) {
-                    fx.push(drill::load_edges(app));
-                }
-                fx
-            }
-            Err(e) => {
-                fail(app, e);
-                vec![]
-            }
-        },
+        PromptKind::TimeRange => super::time_range::submit(app, input),
         PromptKind::Search if input.is_empty() => vec![],
         PromptKind::Search => {
             app.stack.clear();
@@ -439,7 +430,7 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
     }
 }
 
-fn search(app: &mut App, q: String) -> Effect {
+pub(super) fn search(app: &mut App, q: String) -> Effect {
     app.gens.search = app.gens.bump();
     app.events.source = EventSource::Search(q.clone());
     app.events.events.clear();

@@ -74,6 +74,8 @@ pub enum Msg {
     IngestDone(Result<String, String>),
     /// A one-line outcome for the status line: a file written, a copy failed, a worker died.
     Outcome(Result<String, String>),
+    /// SIGTERM or SIGHUP arrived: leave as `q` does, then exit with 128 + the signal.
+    Signal(i32),
 }
 
 /// Work `update` asks for; the driver runs it on a worker thread (or, for the terminal, inline).
@@ -147,6 +149,11 @@ pub enum Effect {
     /// Put text on the terminal's clipboard (OSC 52, base64 payload).
     Clipboard(String),
     RefreshStatus,
+    /// Write the prompt history (atomically, 0600).
+    SaveHistory {
+        path: PathBuf,
+        history: Box<super::history::History>,
+    },
 }
 
 impl Effect {
@@ -170,6 +177,7 @@ impl Effect {
             Effect::WriteFile { .. } => "writing a file",
             Effect::Clipboard(_) => "copy",
             Effect::RefreshStatus => "status",
+            Effect::SaveHistory { .. } => "saving the prompt history",
         }
     }
 }

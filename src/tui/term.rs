@@ -48,6 +48,25 @@ fn install_panic_hook() {
     }));
 }
 
+/// Turn SIGTERM and SIGHUP into a [`super::Msg::Signal`] on the loop's channel, so the loop
+/// leaves as `q` does and the terminal is restored. A second signal (the loop did not get to
+/// it) restores the terminal here and exits at once.
+pub fn forward_signals(tx: std::sync::mpsc::Sender<super::Msg>) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])?;
+    std::thread::spawn(move || {
+        let mut seen = false;
+        for sig in signals.forever() {
+            if seen || tx.send(super::Msg::Signal(sig)).is_err() {
+                restore();
+                std::process::exit(128 + sig);
+            }
+            seen = true;
+        }
+    });
+    Ok(())
+}
+
 /// The OSC 52 sequence that puts `text` on the clipboard (base64, so the payload is inert).
 pub fn osc52(text: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());

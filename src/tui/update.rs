@@ -17,7 +17,14 @@ use crate::sanitize::inert_line;
 /// The effects to run when the TUI starts: status, exclusions, and the first hunt.
 pub fn start(app: &mut App) -> Vec<Effect> {
     app.rev += 1;
-    vec![Effect::RefreshStatus, Effect::LoadExclusions, hunt(app)]
+    let mut fx = vec![Effect::RefreshStatus, Effect::LoadExclusions];
+    if super::time_range::waits_for_span(app) {
+        // `-24h` from the last event: the hunt starts when the status says when that was.
+        app.hunting = true;
+    } else {
+        fx.push(hunt(app));
+    }
+    fx
 }
 
 /// Ask for a new hunt over the current time range; older answers become stale.
@@ -94,6 +101,13 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             if key.kind == KeyEventKind::Release {
                 return vec![];
             }
+            // A notice is read whole, then any key but Ctrl-C (which always quits) closes it.
+            let ctrl_c = super::keymap::Key::from_event(&key) == super::keymap::Key::ctrl_c();
+            if app.notice.is_some() && !ctrl_c {
+                app.rev += 1;
+                app.notice = None;
+                return vec![];
+            }
             if app.help {
                 app.rev += 1;
                 app.help = false;
@@ -128,9 +142,10 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Status(s) => {
             app.rev += 1;
+            let was_known = app.status_known;
             app.status = s;
             app.status_known = true;
-            vec![]
+            super::time_range::status_arrived(app, was_known)
         }
         Msg::HuntDone { gen_id, result } => {
             if gen_id != app.gens.hunt {
@@ -333,17 +348,26 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::IngestDone(r) => {
             app.rev += 1;
             app.ingest = None;
+            // The outcome stays on screen until dismissed; the status line moves on.
             match r {
                 Ok(summary) => {
                     app.sid_names_stale = true;
-                    say(app, summary);
+                    say(app, summary.clone());
+                    super::notice::show(app, "ingest done", summary, false);
                     vec![Effect::RefreshStatus, hunt(app)]
                 }
                 Err(e) => {
                     fail(app, format!("ingest failed: {e}"));
+                    super::notice::show(app, "ingest failed", e, true);
                     vec![Effect::RefreshStatus]
                 }
             }
+        }
+        Msg::Signal(sig) => {
+            app.rev += 1;
+            app.exit_signal = Some(sig);
+            app.quit = true;
+            vec![]
         }
         Msg::Outcome(r) => {
             app.rev += 1;

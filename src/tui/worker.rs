@@ -100,25 +100,29 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
         }
         Effect::Ingest { paths } => {
             let progress = |p| send(Msg::IngestProgress(p));
+            // `~/case` as typed in the prompt, as a shell would read it.
+            let paths = paths.iter().map(|p| crate::paths::expand_home(p)).collect();
             let r = backend.ingest(paths, &progress);
             send(Msg::IngestDone(r))
         }
         Effect::WriteFile { path, contents } => {
-            let r = write_atomic(&path, &contents)
-                .map(|()| format!("wrote {} bytes to {}", contents.len(), path.display()))
-                .map_err(|e| format!("writing {}: {e}", path.display()));
+            let asked = crate::paths::expand_home(&path);
+            let r = super::write_new::write_new(&asked, &contents)
+                .map(|written| super::write_new::outcome(&asked, &written, contents.len()))
+                .map_err(|e| format!("writing {}: {e}", asked.display()));
             send(Msg::Outcome(r))
         }
         Effect::RefreshStatus => send(Msg::Status(backend.status())),
+        Effect::SaveHistory { path, history } => {
+            if let Err(e) = history.save(&path) {
+                send(Msg::Outcome(Err(format!(
+                    "saving the prompt history to {}: {e}",
+                    path.display()
+                ))))
+            }
+        }
         Effect::Clipboard(_) => {}
     }
-}
-
-/// Write through a temp file and rename, so a half-written export never looks complete.
-fn write_atomic(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("huntbench-tmp");
-    std::fs::write(&tmp, contents)?;
-    std::fs::rename(&tmp, path)
 }
 
 /// Name of worker threads (the panic hook leaves the terminal alone for them).
@@ -161,6 +165,8 @@ impl Workers {
             Effect::LoadEdges { .. } => "edges",
             Effect::LoadTimeline { .. } => "timeline",
             Effect::LoadSidNames { .. } => "names",
+            // The newest history replaces a save still waiting, so saves never land out of order.
+            Effect::SaveHistory { .. } => "history",
             Effect::Clipboard(_) => return,
             _ => {
                 spawn(self.backend.clone(), effect, self.tx.clone());

@@ -7,6 +7,7 @@ mod events;
 mod exclusions;
 mod help;
 mod main_screen;
+mod notice;
 mod text;
 mod timeline;
 
@@ -49,13 +50,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Detail => detail::draw(frame, app, areas.body),
     }
     if let Some(p) = &app.ingest {
-        let label = format!(
-            "ingesting {} · {}/{} files · {} events",
-            inert_line(&p.current),
-            p.files_done,
-            p.files_total,
-            p.events
+        let mut label = if p.current.is_empty() {
+            "ingesting".to_string()
+        } else {
+            format!("ingesting {}", inert_line(&p.current))
+        };
+        label += &format!(
+            " · {}/{} files · {} events",
+            p.files_done, p.files_total, p.events
         );
+        if let Some(rate) = p.rate() {
+            label += &format!(" · {rate} events/s");
+        }
         frame.render_widget(
             Gauge::default()
                 .gauge_style(Style::new().fg(Color::Cyan))
@@ -65,6 +71,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
     }
     status(frame, app, areas.status);
+    if let Some(n) = &app.notice {
+        notice::draw(frame, n, area);
+    }
     if app.help {
         help::draw(frame, app, area);
     }
@@ -76,8 +85,13 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     let mut spans = vec![
         Span::styled(" huntbench ", bold.fg(Color::Black).bg(Color::Cyan)),
         Span::styled("  range ", dim),
-        Span::raw(app.range.describe()),
+        Span::raw(crate::tui::time_range::label(app)),
     ];
+    // What the evidence covers: offline logs are rarely from the last 24 hours.
+    if let Some(span) = crate::tui::time_range::data_span(app) {
+        spans.push(Span::styled("  data ", dim));
+        spans.push(Span::raw(span));
+    }
     if app.screen() == Screen::Main && !app.hunts.is_empty() && !app.show_welcome() {
         spans.push(Span::styled("  pivot ", dim));
         spans.push(Span::raw(app.pivot.label()));
@@ -97,15 +111,29 @@ fn header(frame: &mut Frame, app: &App, area: Rect) {
     if app.regrouping.is_some() {
         spans.push(Span::styled("  grouping…", Style::new().fg(Color::Yellow)));
     }
-    spans.push(Span::styled("  ? help", dim));
+    // The help hint gives way first when the range and the data span fill the line; what is
+    // still too wide is cut with `…`.
+    let used: usize = spans.iter().map(|s| common::width(&s.content)).sum();
+    if used + 8 <= area.width as usize {
+        spans.push(Span::styled("  ? help", dim));
+    }
     let spans = common::fit_spans(spans, area.width as usize);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 fn status(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(p) = &app.prompt {
+        let label = if p.kind == crate::tui::app::PromptKind::TimeRange {
+            let (_, anchor) = crate::tui::time_range::anchor_at(app);
+            format!(
+                "time range from {} (e.g. -24h, 2024-10-21, a..b, all): ",
+                anchor.label()
+            )
+        } else {
+            p.kind.label().to_string()
+        };
         let line = Line::from(vec![
-            Span::styled(p.kind.label(), Style::new().fg(Color::Cyan)),
+            Span::styled(label, Style::new().fg(Color::Cyan)),
             Span::raw(inert_line(&p.input).into_owned()),
             Span::styled("▏", Style::new().fg(Color::Cyan)),
         ]);
@@ -116,7 +144,7 @@ fn status(frame: &mut Frame, app: &App, area: Rect) {
         " {} events · {} · {} ",
         app.status.events,
         human_bytes(app.status.index_bytes),
-        app.range.describe()
+        app.range.describe_in(app.tz)
     );
     let rw = common::width(&right);
     let left_w = (area.width as usize).saturating_sub(rw + 1);
