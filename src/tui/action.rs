@@ -46,6 +46,8 @@ pub enum Action {
     TimelineUser,
     Widen,
     Narrow,
+    Mark,
+    StatusFilter,
 }
 
 impl Action {
@@ -85,6 +87,8 @@ impl Action {
         Action::TimelineUser,
         Action::Widen,
         Action::Narrow,
+        Action::Mark,
+        Action::StatusFilter,
         Action::Toggle,
         Action::Delete,
         Action::Export,
@@ -136,6 +140,10 @@ impl Action {
             Action::TimelineUser => "timeline of the selection's user",
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
+            Action::Mark => "triage: mark the row / edge (status, note)",
+            Action::StatusFilter => {
+                "triage: show all / untriaged / benign / suspicious / malicious rows"
+            }
         }
     }
 }
