@@ -141,9 +141,7 @@ impl Action {
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
             Action::Mark => "triage: mark the row / edge (status, note)",
-            Action::StatusFilter => {
-                "triage: show all / untriaged / benign / suspicious / malicious rows"
-            }
+            Action::StatusFilter => "triage: rows of one status (all, untriaged, …)",
         }
     }
 }
