@@ -184,7 +184,7 @@ fn grown_fake() -> FakeBackend {
 #[test]
 fn a_mark_whose_row_grew_says_by_how_much() {
     let fake = grown_fake();
-    let mut app = loaded(&fake);
+    let app = loaded(&fake);
     let r = app
         .results
         .rows
