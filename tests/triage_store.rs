@@ -394,3 +394,33 @@ fn marks_know_whether_their_row_grew_or_is_gone() {
         Status::Suspicious
     );
 }
+
+#[test]
+fn marks_of_many_groups_match_the_marks_one_by_one() {
+    let q = query(SB);
+    let long = |n: usize| format!("icm -cn srv{n} {{ {} }}", "x".repeat(300));
+    let groups: Vec<Group> = (0..40)
+        .map(|i| {
+            let text = if i % 2 == 0 {
+                long(i)
+            } else {
+                format!("icm srv{i}")
+            };
+            row(&text, &format!("ws{:02}", i % 5), 1 + i as u64)
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TriageStore::open(triage_path(dir.path())).unwrap();
+    for i in [0, 3, 10, 17, 38] {
+        let g = &groups[i];
+        store
+            .set(SB, identity(&q, g), Status::Benign, None, g.count, 0, 0)
+            .unwrap();
+    }
+    let marks = Marks::new(store.list().to_vec());
+    let many = marks.of_groups(&q, &groups);
+    let one_by_one: Vec<_> = groups.iter().map(|g| marks.of_group(&q, g)).collect();
+    assert_eq!(many, one_by_one);
+    let marked: Vec<usize> = (0..40).filter(|&i| many[i].is_some()).collect();
+    assert_eq!(marked, [0, 3, 10, 17, 38]);
+}

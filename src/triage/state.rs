@@ -1,7 +1,7 @@
 //! Marks against the rows as they are now: found, grown since marked, or gone; and the
 //! count of rows per status.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -48,6 +48,38 @@ impl Marks {
         self.get(&q.id, &identity(q, g))
     }
 
+    /// The mark of each group of one analytic, in order. Why not `of_group` per group: a
+    /// row's identity hashes its long values (script text), and a big result has 100k rows;
+    /// a group is hashed only when its short values are those of some mark.
+    pub fn of_groups<'a>(&'a self, q: &SavedQuery, groups: &[Group]) -> Vec<Option<&'a Mark>> {
+        let mine: Vec<&Mark> = self.list.iter().filter(|m| m.analytic == q.id).collect();
+        if mine.is_empty() {
+            return vec![None; groups.len()];
+        }
+        // Per set of plainly stored columns: the marks' values there.
+        let mut plain: HashMap<Vec<usize>, HashSet<Vec<&str>>> = HashMap::new();
+        for m in &mine {
+            let cols: Vec<usize> = (0..m.key.len())
+                .filter(|&i| !m.key[i].1.starts_with("sha256:"))
+                .collect();
+            let values = cols.iter().map(|&i| m.key[i].1.as_str()).collect();
+            plain.entry(cols).or_default().insert(values);
+        }
+        groups
+            .iter()
+            .map(|g| {
+                let candidate = plain.iter().any(|(cols, values)| {
+                    let v: Option<Vec<&str>> = cols
+                        .iter()
+                        .map(|&i| g.key.get(i).map(String::as_str))
+                        .collect();
+                    v.is_some_and(|v| values.contains(&v))
+                });
+                if candidate { self.of_group(q, g) } else { None }
+            })
+            .collect()
+    }
+
     /// The mark of an edge.
     pub fn of_edge(&self, source: &str, target: &str) -> Option<&Mark> {
         self.get(EDGES, &edge_identity(source, target))
@@ -57,11 +89,11 @@ impl Marks {
     /// mark is untriaged).
     pub fn counts(&self, result: &HuntResult) -> StatusCounts {
         let mut c = StatusCounts::default();
-        for g in result.kept() {
-            c.add(
-                self.of_group(&result.query, g)
-                    .map_or(Status::Untriaged, |m| m.status),
-            );
+        let marks = self.of_groups(&result.query, &result.groups);
+        for (g, m) in result.groups.iter().zip(marks) {
+            if g.is_kept() {
+                c.add(m.map_or(Status::Untriaged, |m| m.status));
+            }
         }
         c
     }

@@ -84,20 +84,18 @@ pub fn recompute(app: &mut App) {
     t.groups.clear();
     t.counts.clear();
     for h in &app.hunts {
-        let has_marks = t.marks.list().iter().any(|m| m.analytic == h.query.id);
-        let groups: Vec<Option<GroupMark>> = if has_marks {
-            h.groups
-                .iter()
-                .map(|g| {
-                    t.marks.of_group(&h.query, g).map(|m| GroupMark {
-                        status: m.status,
-                        grown: g.count.saturating_sub(m.count),
-                    })
+        let groups: Vec<Option<GroupMark>> = t
+            .marks
+            .of_groups(&h.query, &h.groups)
+            .into_iter()
+            .zip(&h.groups)
+            .map(|(m, g)| {
+                m.map(|m| GroupMark {
+                    status: m.status,
+                    grown: g.count.saturating_sub(m.count),
                 })
-                .collect()
-        } else {
-            vec![None; h.groups.len()]
-        };
+            })
+            .collect();
         let mut counts = StatusCounts::default();
         for (g, m) in h.groups.iter().zip(&groups) {
             if g.is_kept() {
