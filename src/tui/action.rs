@@ -48,6 +48,8 @@ pub enum Action {
     Narrow,
     RowDetail,
     ToggleAnchor,
+    Mark,
+    StatusFilter,
 }
 
 impl Action {
@@ -89,6 +91,8 @@ impl Action {
         Action::TimelineUser,
         Action::Widen,
         Action::Narrow,
+        Action::Mark,
+        Action::StatusFilter,
         Action::Toggle,
         Action::Delete,
         Action::Export,
@@ -142,6 +146,8 @@ impl Action {
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
             Action::ToggleAnchor => "-24h from the last event / from now",
+            Action::Mark => "triage: mark the row / edge (status, note)",
+            Action::StatusFilter => "triage: rows of one status (all, untriaged, …)",
         }
     }
 }

@@ -114,6 +114,10 @@ pub enum PromptKind {
     Export,
     WriteText,
     TextSearch,
+    /// Triage: one letter picks the status of the row being marked.
+    MarkStatus,
+    /// Triage: the mark's note (prefilled with the existing one).
+    MarkNote,
 }
 
 impl PromptKind {
@@ -128,6 +132,10 @@ impl PromptKind {
             PromptKind::Export => "export rows to (.csv / .json): ",
             PromptKind::WriteText => "write text to: ",
             PromptKind::TextSearch => "find in text: ",
+            PromptKind::MarkStatus => {
+                "mark as: b benign, s suspicious, m malicious, u untriaged (esc cancels) "
+            }
+            PromptKind::MarkNote => "note (enter saves the mark): ",
         }
     }
 }
@@ -309,6 +317,8 @@ pub struct App {
     pub sideways: Sideways,
     /// Names for the SIDs in user_id cells (display only).
     pub sid_names: SidNames,
+    /// Triage marks, matched with the hunts' groups; the status filter.
+    pub triage: super::triage::TriageView,
     /// The index may hold names not yet fetched (start, after an ingest).
     pub sid_names_stale: bool,
     pub prompt: Option<Prompt>,
@@ -378,6 +388,7 @@ impl App {
             detail: DetailView::default(),
             sideways: Sideways::default(),
             sid_names: SidNames::default(),
+            triage: Default::default(),
             sid_names_stale: true,
             prompt: None,
             help: false,

@@ -32,6 +32,8 @@ pub struct FakeBackend {
     /// The time span `status` reports (`None` by default, as an index the TUI has not asked
     /// yet; [`FakeBackend::with_data_span`] sets it from the events).
     pub span: Option<(i64, i64)>,
+    /// Triage marks, kept in memory like the real store keeps them on disk (same ids).
+    pub marks: Mutex<Vec<crate::triage::Mark>>,
 }
 
 fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
@@ -227,6 +229,7 @@ impl FakeBackend {
             sid_names: Vec::new(),
             search_cap: usize::MAX,
             span: None,
+            marks: Mutex::new(Vec::new()),
         }
     }
 
@@ -472,6 +475,22 @@ impl Backend for FakeBackend {
             index_dir: PathBuf::from("/tmp/huntbench-fake/index"),
             span: self.span,
         }
+    }
+
+    fn marks(&self) -> Result<Vec<crate::triage::Mark>, String> {
+        self.marks
+            .lock()
+            .map(|m| m.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    fn set_marks(
+        &self,
+        targets: &[crate::triage::MarkTarget],
+        status: crate::triage::Status,
+        note: &str,
+    ) -> Result<Vec<crate::triage::Mark>, String> {
+        super::fake_marks::set(&self.marks, targets, status, note)
     }
 
     fn edges(&self, range: TimeRange) -> Result<Vec<crate::extended::Edge>, String> {

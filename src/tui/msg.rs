@@ -72,6 +72,10 @@ pub enum Msg {
     ExclusionChanged(Result<String, String>),
     IngestProgress(IngestProgress),
     IngestDone(Result<String, String>),
+    /// The triage marks (at start and after every change).
+    MarksDone(Result<Vec<crate::triage::Mark>, String>),
+    /// Marks were set; the string says what happened.
+    MarksSet(Result<String, String>),
     /// A one-line outcome for the status line: a file written, a copy failed, a worker died.
     Outcome(Result<String, String>),
     /// SIGTERM or SIGHUP arrived: leave as `q` does, then exit with 128 + the signal.
@@ -142,6 +146,13 @@ pub enum Effect {
     Ingest {
         paths: Vec<PathBuf>,
     },
+    LoadMarks,
+    /// Mark these rows (or edges) with one status and note.
+    SetMarks {
+        targets: Vec<crate::triage::MarkTarget>,
+        status: crate::triage::Status,
+        note: String,
+    },
     WriteFile {
         path: PathBuf,
         contents: String,
@@ -174,6 +185,8 @@ impl Effect {
             Effect::SetExclusionEnabled { .. } => "switching an exclusion",
             Effect::RemoveExclusion { .. } => "deleting an exclusion",
             Effect::Ingest { .. } => "ingest",
+            Effect::LoadMarks => "loading marks",
+            Effect::SetMarks { .. } => "marking",
             Effect::WriteFile { .. } => "writing a file",
             Effect::Clipboard(_) => "copy",
             Effect::RefreshStatus => "status",

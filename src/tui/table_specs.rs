@@ -54,6 +54,8 @@ fn shown_width(s: &str) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResultCol {
     Mark,
+    /// The row's triage mark (status, `+N` when it grew).
+    Triage,
     /// Index into `Results::columns`.
     Key(usize),
     Count,
@@ -80,6 +82,13 @@ pub fn results(app: &App) -> Columns<ResultCol> {
     let mut c = Columns::default();
     if app.show_suppressed {
         c.push(ResultCol::Mark, Spec::new("✗", Role::Marker, 1));
+    }
+    // A triage column only where this analytic has marks (width of `benign+NN`).
+    if app.triage.any_in(app.analytic) {
+        c.push(
+            ResultCol::Triage,
+            Spec::new("mark", Role::Marker, super::view::MARK_CELL),
+        );
     }
     let text = text_field(&r.columns);
     let host = host_field(&r.columns);
@@ -225,6 +234,8 @@ pub fn events(app: &App) -> Columns<EventCol> {
 /// An edges-table column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EdgeCol {
+    /// The edge's triage mark.
+    Mark,
     Source,
     Target,
     Ends,
@@ -246,6 +257,19 @@ pub fn edges(app: &App) -> Columns<EdgeCol> {
     let hi = ed.items.iter().map(|e| e.last).max().unwrap_or(0);
     let short = short_form(app, lo, hi);
     let mut c = Columns::default();
+    // A mark column once any edge is marked.
+    if app
+        .triage
+        .marks
+        .list()
+        .iter()
+        .any(|m| m.analytic == crate::triage::EDGES)
+    {
+        c.push(
+            EdgeCol::Mark,
+            Spec::new("mark", Role::Marker, super::view::MARK_CELL),
+        );
+    }
     c.push(
         EdgeCol::Source,
         Spec::new(

@@ -17,7 +17,11 @@ use crate::sanitize::inert_line;
 /// The effects to run when the TUI starts: status, exclusions, and the first hunt.
 pub fn start(app: &mut App) -> Vec<Effect> {
     app.rev += 1;
-    let mut fx = vec![Effect::RefreshStatus, Effect::LoadExclusions];
+    let mut fx = vec![
+        Effect::RefreshStatus,
+        Effect::LoadExclusions,
+        Effect::LoadMarks,
+    ];
     if super::time_range::waits_for_span(app) {
         // `-24h` from the last event: the hunt starts when the status says when that was.
         app.hunting = true;
@@ -156,6 +160,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(h) => {
                     app.hunts = h.into_iter().map(Arc::new).collect();
+                    super::triage::recompute(app);
                     clear_results(app);
                     if app.analytic >= app.hunts.len() {
                         app.analytic = 0;
@@ -369,6 +374,15 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.quit = true;
             vec![]
         }
+        Msg::MarksDone(r) => {
+            app.rev += 1;
+            super::triage::arrived(app, r);
+            vec![]
+        }
+        Msg::MarksSet(r) => {
+            app.rev += 1;
+            super::triage::set_done(app, r)
+        }
         Msg::Outcome(r) => {
             app.rev += 1;
             match r {
@@ -496,6 +510,7 @@ pub fn reorder(app: &mut App) {
     r.applied = Some((app.sort, needle));
     r.selected = 0;
     r.offset = 0;
+    super::triage::filter_visible(app);
 }
 
 /// What an exclusion suppressed in the latest hunt, summed over analytics.

@@ -112,6 +112,17 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
                 .map_err(|e| format!("writing {}: {e}", asked.display()));
             send(Msg::Outcome(r))
         }
+        Effect::LoadMarks => send(Msg::MarksDone(backend.marks())),
+        Effect::SetMarks {
+            targets,
+            status,
+            note,
+        } => {
+            let r = backend
+                .set_marks(&targets, status, &note)
+                .map(|marks| format!("marked {} row(s) {status}", marks.len()));
+            send(Msg::MarksSet(r))
+        }
         Effect::RefreshStatus => send(Msg::Status(backend.status())),
         Effect::SaveHistory { path, history } => {
             if let Err(e) = history.save(&path) {

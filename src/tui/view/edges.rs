@@ -86,7 +86,11 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .iter()
             .map(|p| {
                 let w = p.width;
+                if columns.tag(p.col) == EdgeCol::Mark {
+                    return super::marks::edge_cell(app, &e.source, &e.target, e.count);
+                }
                 Cell::from(match columns.tag(p.col) {
+                    EdgeCol::Mark => String::new(),
                     EdgeCol::Source => cell(&e.source, w),
                     EdgeCol::Target => cell(&format!("→ {}", e.target), w),
                     EdgeCol::Ends => e.ends.label().to_string(),

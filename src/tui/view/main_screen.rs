@@ -95,21 +95,27 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 }
 
 /// The analytics pane's columns: the name is cut (with `…`), the counts give way from the right.
-fn analytics_columns() -> Vec<Spec> {
-    vec![
+fn analytics_columns(triaged: bool) -> Vec<Spec> {
+    let mut specs = vec![
         // The name takes whatever room the counts leave.
         Spec::new("name", Role::Text, 1000),
         Spec::new("kind", Role::Fixed, 8),
         Spec::new("rows", Role::Fixed, 12),
         Spec::new("events", Role::Fixed, 15),
         Spec::new("suppressed", Role::Fixed, 16),
-    ]
+    ];
+    // Counts per status ride beside each analytic once anything is marked.
+    if triaged {
+        specs.push(Spec::new("triage", Role::Fixed, 12));
+    }
+    specs
 }
 
 fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let first = (app.analytic + 1).saturating_sub(shown);
+    let triaged = !app.triage.marks.list().is_empty();
     let plan = plan(
-        &analytics_columns(),
+        &analytics_columns(triaged),
         (area.width as usize).saturating_sub(2),
         0,
     );
@@ -150,7 +156,11 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
                     }),
                     2 => Cell::from(format!("{:>7} rows", h.rows())),
                     3 => Cell::from(format!("{:>8} events", h.events())),
-                    _ => Cell::from(format!("{:>5} suppressed", h.suppressed_rows())),
+                    4 => Cell::from(format!("{:>5} suppressed", h.suppressed_rows())),
+                    _ => {
+                        let c = app.triage.counts.get(i).copied().unwrap_or_default();
+                        Cell::from(format!("{:>11}", c.compact()))
+                    }
                 });
             }
             Row::new(cells)
@@ -192,6 +202,7 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             .shown
             .iter()
             .map(|p| match columns.tag(p.col) {
+                ResultCol::Triage => super::marks::row_cell(app, row),
                 ResultCol::Mark => Cell::from(if row.suppressed_by.is_empty() {
                     " "
                 } else {
@@ -240,6 +251,9 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             r.rows.len()
         ),
     };
+    if let Some(s) = app.triage.filter {
+        title.push_str(&format!("· status: {} (F) ", s.label()));
+    }
     // Times shown without their date: the day is said once, before the constant columns.
     title.push_str(&super::events::day_note(&plan, app, r.span.0));
     for (i, c) in r.columns.iter().enumerate() {
@@ -272,8 +286,12 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         block = block.title(Line::from(format!(" {markers} ")).right_aligned());
     }
     if r.visible.is_empty() {
+        let status_why;
         let why = if app.regrouping.is_some() {
             "grouping…"
+        } else if let Some(s) = app.triage.filter {
+            status_why = format!("no {} row here (F shows the next status)", s.label());
+            status_why.as_str()
         } else if !app.filter.is_empty() {
             "no row matches the filter (esc clears it)"
         } else if app.current().is_some_and(|h| h.suppressed_rows() > 0) && !app.show_suppressed {

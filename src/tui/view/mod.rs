@@ -8,6 +8,9 @@ mod exclusions;
 mod help;
 mod main_screen;
 mod notice;
+mod marks;
+/// Width of a triage mark cell (`benign+NN`), for the column plans.
+pub const MARK_CELL: usize = marks::CELL;
 mod text;
 mod timeline;
 
