@@ -51,7 +51,7 @@ fn a_search_lists_each_events_text() {
     assert!(!header.contains("ScriptBlockId"), "{header}");
     let rows: Vec<&str> = screen
         .lines()
-        .filter(|l| l.contains("4104  1 of 1 Invoke-Command -ComputerNa…"))
+        .filter(|l| l.contains("4104 1 of 1 Invoke-Command -ComputerName (Get-Content host…"))
         .collect();
     assert_eq!(rows.len(), 2, "{screen}");
 }

@@ -216,6 +216,17 @@ fn events_edges_and_timeline_give_way_and_scroll_too() {
     widths_fit(&edges, 60);
     act(&mut app, Action::Right);
     assert_eq!(app.sideways.edges, 1);
+
+    // The timeline of the edge's target: the time of day, host, code, channel, the summary cut.
+    let fx = act(&mut app, Action::Timeline);
+    drive(&mut app, &fake, fx);
+    assert_eq!(app.screen(), Screen::Timeline);
+    let timeline = render(&app, 60, H);
+    let head = line_with(&timeline, "summary");
+    assert!(head.contains("time     host"), "{timeline}");
+    let row = line_with(&timeline, "▶ ");
+    assert!(row.ends_with("…│"), "{timeline}");
+    widths_fit(&timeline, 60);
 }
 
 fn hostile_events() -> Vec<Event> {
@@ -397,4 +408,17 @@ fn under_the_too_small_note_keys_do_nothing_but_quit() {
         Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
     );
     assert!(app.quit);
+}
+
+#[test]
+fn v_off_a_table_says_why_and_stays() {
+    let fake = FakeBackend::new();
+    let mut app = loaded(&fake);
+    let fx = update(&mut app, key('E'));
+    drive(&mut app, &fake, fx);
+    assert_eq!(app.screen(), Screen::Exclusions);
+    update(&mut app, key('v'));
+    assert_eq!(app.screen(), Screen::Exclusions);
+    assert!(app.message_is_error);
+    assert!(app.message.contains("no table rows"), "{}", app.message);
 }

@@ -77,7 +77,11 @@ fn wrap_width(app: &App) -> usize {
 /// `v`: open the row-detail screen on the selected row of the table on screen.
 pub fn open(app: &mut App) -> Vec<Effect> {
     let Some((title, fields)) = selected_fields(app) else {
-        fail(app, "no row selected to show in full".into());
+        let why = match app.screen() {
+            Screen::Main | Screen::Events | Screen::Edges | Screen::Timeline => "no row selected",
+            _ => "v shows a table's row in full; this screen has no table rows",
+        };
+        fail(app, why.into());
         return vec![];
     };
     app.detail = DetailView {
