@@ -172,7 +172,11 @@ pub fn render(r: &Report) -> String {
         para(&mut out, text::NO_DROPPED);
     }
     for d in &r.dropped {
-        let _ = writeln!(out, "<h4>{} ({})</h4>\n<ul>", html(&d.analytic), d.total);
+        let _ = writeln!(out, "<h4>{} ({})</h4>", html(&d.analytic), d.total);
+        if let Some(line) = text::dropped_kept(d) {
+            para(&mut out, line);
+        }
+        out.push_str("<ul>\n");
         for (reason, n) in &d.by_reason {
             let _ = writeln!(out, "<li>{n} × {}</li>", html(reason));
         }

@@ -30,7 +30,7 @@ pub fn render(r: &Report) -> String {
             .iter()
             .map(|(c, n)| vec![md(c), n.to_string()]),
     );
-    let _ = writeln!(out, "{}\n", md(&text::hosts_heading(r)));
+    let _ = writeln!(out, "### {}\n", md(&text::hosts_heading(r)));
     table(
         &mut out,
         &["host", "events"],
@@ -41,7 +41,7 @@ pub fn render(r: &Report) -> String {
     );
     match &r.evidence.inputs {
         Some(inputs) => {
-            let _ = writeln!(out, "{}\n", md(&text::inputs_heading(r)));
+            let _ = writeln!(out, "### {}\n", md(&text::inputs_heading(r)));
             table(
                 &mut out,
                 &["file", "events read", "ingested (UTC)"],
@@ -129,6 +129,9 @@ pub fn render(r: &Report) -> String {
     }
     for d in &r.dropped {
         let _ = writeln!(out, "#### {} ({})\n", md(&d.analytic), d.total);
+        if let Some(line) = text::dropped_kept(d) {
+            let _ = writeln!(out, "{}\n", md(line));
+        }
         for (reason, n) in &d.by_reason {
             let _ = writeln!(out, "- {n} × {}", md(reason));
         }

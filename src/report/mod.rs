@@ -50,6 +50,18 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+/// Render the report for `path` (HTML for `.html`/`.htm`, else Markdown) and write it there,
+/// never over an existing file; says where it wrote (the TUI's status line).
+pub fn write_file(parts: Parts, path: &Path) -> Result<String, WriteError> {
+    let text = render(&Report::assemble(parts), Format::for_path(path));
+    write_new(path, &text, false)?;
+    Ok(format!(
+        "wrote the case report to {} ({} bytes)",
+        path.display(),
+        text.len()
+    ))
+}
+
 /// The name the TUI offers for a report made at `now` (microseconds): `huntbench-report-<date>.md`.
 pub fn default_file_name(now: i64) -> String {
     let date = crate::time::ctime(now, None);

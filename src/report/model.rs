@@ -125,6 +125,7 @@ pub struct ExclusionInForce {
 #[derive(Debug, Clone)]
 pub struct DroppedSet {
     pub analytic: String,
+    pub kind: QueryKind,
     pub total: usize,
     /// How many per reason, most first.
     pub by_reason: Vec<(String, usize)>,
@@ -280,6 +281,7 @@ fn dropped(p: &Parts) -> Vec<DroppedSet> {
             listed.truncate(MAX_DROPPED_LISTED);
             DroppedSet {
                 analytic: r.query.id.clone(),
+                kind: r.query.kind,
                 total: r.dropped.len(),
                 by_reason,
                 listed,

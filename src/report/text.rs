@@ -281,6 +281,14 @@ pub fn dropped_cells(e: &DroppedEvent, tz: Option<Tz>) -> Vec<String> {
     ]
 }
 
+/// The extended analytic keeps in its rows the events ESCU's stats drop: say so, lest they
+/// read as lost.
+pub fn dropped_kept(d: &DroppedSet) -> Option<&'static str> {
+    (d.kind == QueryKind::Extended).then_some(
+        "These events are in this analytic's rows; ESCU matches them but its stats drop them, so ESCU has no row for them.",
+    )
+}
+
 pub fn dropped_more(d: &DroppedSet) -> Option<String> {
     (d.total > d.listed.len()).then(|| {
         format!(

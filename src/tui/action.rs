@@ -46,6 +46,7 @@ pub enum Action {
     TimelineUser,
     Widen,
     Narrow,
+    Report,
 }
 
 impl Action {
@@ -91,6 +92,7 @@ impl Action {
         Action::Wrap,
         Action::Copy,
         Action::WriteText,
+        Action::Report,
     ];
 
     /// One line for the help overlay.
@@ -136,6 +138,7 @@ impl Action {
             Action::TimelineUser => "timeline of the selection's user",
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
+            Action::Report => "write the case report (.md, or .html)",
         }
     }
 }

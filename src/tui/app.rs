@@ -109,6 +109,7 @@ pub enum PromptKind {
     Export,
     WriteText,
     TextSearch,
+    Report,
 }
 
 impl PromptKind {
@@ -123,6 +124,7 @@ impl PromptKind {
             PromptKind::Export => "export rows to (.csv / .json): ",
             PromptKind::WriteText => "write text to: ",
             PromptKind::TextSearch => "find in text: ",
+            PromptKind::Report => "write the case report to (.md / .html): ",
         }
     }
 }

@@ -28,6 +28,10 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::TimeRange => return open_prompt(app, PromptKind::TimeRange, String::new()),
         Action::Search => return open_prompt(app, PromptKind::Search, String::new()),
         Action::Ingest => return open_prompt(app, PromptKind::Ingest, String::new()),
+        Action::Report => {
+            let name = crate::report::default_file_name(app.now.unwrap_or_else(now_micros));
+            return open_prompt(app, PromptKind::Report, name);
+        }
         Action::Refresh => {
             // Another process may have ingested: names are asked for again with the hunt.
             app.sid_names_stale = true;
@@ -423,6 +427,13 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
             path: PathBuf::from(input),
             contents: app.text.raw.clone(),
         }],
+        PromptKind::Report if input.is_empty() => vec![],
+        PromptKind::Report => {
+            say(app, format!("writing the case report to {input}"));
+            vec![Effect::WriteReport {
+                path: PathBuf::from(input),
+            }]
+        }
         PromptKind::TextSearch => {
             textview::find(&mut app.text, &input);
             if !input.is_empty() && app.text.matches.is_empty() {

@@ -11,6 +11,7 @@ mod edges_table;
 mod exclude;
 pub mod fake;
 pub mod fake_edges;
+mod fake_report;
 pub mod fake_timeline;
 mod input;
 pub mod keymap;

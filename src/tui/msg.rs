@@ -144,6 +144,10 @@ pub enum Effect {
         path: PathBuf,
         contents: String,
     },
+    /// Build the case report and write it to a new file (HTML for `.html`).
+    WriteReport {
+        path: PathBuf,
+    },
     /// Put text on the terminal's clipboard (OSC 52, base64 payload).
     Clipboard(String),
     RefreshStatus,
@@ -168,6 +172,7 @@ impl Effect {
             Effect::RemoveExclusion { .. } => "deleting an exclusion",
             Effect::Ingest { .. } => "ingest",
             Effect::WriteFile { .. } => "writing a file",
+            Effect::WriteReport { .. } => "writing the report",
             Effect::Clipboard(_) => "copy",
             Effect::RefreshStatus => "status",
         }

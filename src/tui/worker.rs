@@ -109,6 +109,7 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
                 .map_err(|e| format!("writing {}: {e}", path.display()));
             send(Msg::Outcome(r))
         }
+        Effect::WriteReport { path } => send(Msg::Outcome(backend.write_report(&path))),
         Effect::RefreshStatus => send(Msg::Status(backend.status())),
         Effect::Clipboard(_) => {}
     }
