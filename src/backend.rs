@@ -135,6 +135,22 @@ impl Backend for Workbench {
         Workbench::timeline(self, request).map_err(text_err)
     }
 
+    fn marks(&self) -> Result<Vec<crate::triage::Mark>, String> {
+        Ok(Workbench::triage(self).map_err(text_err)?.list().to_vec())
+    }
+
+    fn set_marks(
+        &self,
+        targets: &[crate::triage::MarkTarget],
+        status: crate::triage::Status,
+        note: &str,
+    ) -> Result<Vec<crate::triage::Mark>, String> {
+        let mut store = Workbench::triage(self).map_err(text_err)?;
+        store
+            .set_many(targets, status, Some(note))
+            .map_err(text_err)
+    }
+
     fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
         let names = Workbench::sid_names(self).map_err(text_err)?;
         Ok(names

@@ -167,6 +167,10 @@ pub enum Command {
     /// Tune the analytics like their `_filter` macros.
     #[command(subcommand)]
     Exclusions(ExclusionCmd),
+    /// Record the review: a status (benign, suspicious, malicious) and note per row of an
+    /// analytic or per edge, kept beside the index in triage.toml.
+    #[command(subcommand)]
+    Triage(TriageCmd),
     /// Source → target edges of remote execution (extended layer).
     Edges {
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -290,6 +294,47 @@ pub enum ExclusionCmd {
         #[arg(long)]
         sigma: bool,
     },
+}
+
+/// `huntbench triage ...`
+#[derive(Debug, Subcommand)]
+pub enum TriageCmd {
+    /// Mark every current row of ANALYTIC (or `edges`) whose COLUMN matches PATTERN (as in
+    /// `exclusions add`: a value, a `*` wildcard, `a,b,c` with --in, `sha256:HEX`). Rows are
+    /// those of a hunt of the whole index, exclusions not applied; edges by `source`/`target`.
+    Set {
+        analytic: String,
+        column: String,
+        pattern: String,
+        /// untriaged, benign, suspicious or malicious (or its first letter).
+        #[arg(long)]
+        status: crate::triage::Status,
+        /// A note kept with the mark (without it, a re-marked row keeps its note).
+        #[arg(long)]
+        note: Option<String>,
+        /// PATTERN is a comma-separated list (one of).
+        #[arg(long = "in")]
+        one_of: bool,
+    },
+    /// Every mark with its row as it is now (events now, grew since marked, gone).
+    List {
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Remove marks by id, or every mark with --all (ids are never given out again).
+    #[command(group(clap::ArgGroup::new("which").args(["ids", "all"]).required(true)))]
+    Clear {
+        ids: Vec<String>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// Output formats of listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
 }
 
 const SEARCH_HELP: &str = r#"Query language (also the workbench's `s`):

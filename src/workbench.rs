@@ -99,6 +99,16 @@ impl Workbench {
         &self.exclusions_path
     }
 
+    /// The triage store of this index (re-read from disk on each call, like the exclusions).
+    pub fn triage(&self) -> Result<crate::triage::TriageStore> {
+        Ok(crate::triage::TriageStore::open(self.triage_path())?)
+    }
+
+    /// Path of the triage file: `<index dir>/triage.toml`.
+    pub fn triage_path(&self) -> PathBuf {
+        crate::triage::triage_path(self.index.dir())
+    }
+
     /// How `hunt` will reach this query's events.
     pub fn access(&self, q: &SavedQuery) -> Access {
         let fps = self.index.tag_fingerprints();

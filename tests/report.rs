@@ -321,6 +321,94 @@ fn an_existing_file_is_not_overwritten_without_force_and_html_follows_the_file_n
 }
 
 #[test]
+fn marked_rows_are_listed_by_status_malicious_first_with_note_and_times_now() {
+    let case = Case::new();
+    case.ok(&[
+        "triage", "set", SB, "Computer", "srv01", "--status", "benign", "--note", "lab test",
+    ]);
+    case.ok(&[
+        "triage",
+        "set",
+        "winrm_remoting_extended",
+        "text",
+        "*pwned*",
+        "--status",
+        "suspicious",
+        "--note",
+        "odd | `title`",
+    ]);
+    case.ok(&[
+        "triage",
+        "set",
+        "edges",
+        "source",
+        "ws1",
+        "--status",
+        "malicious",
+        "--note",
+        "first hop",
+    ]);
+    let md = case.ok(&["report"]);
+    let marks = section(&md, "## Marked rows");
+    let order: Vec<&str> = marks.lines().filter(|l| l.starts_with("### ")).collect();
+    assert_eq!(
+        order,
+        ["### Malicious (4)", "### Suspicious (1)", "### Benign (1)"],
+        "{marks}"
+    );
+    // The edges ws1 → srv01, srv03, srv04, srv05.
+    let hop = marks
+        .find("| target | srv01 |")
+        .unwrap_or_else(|| panic!("{marks}"));
+    assert!(marks[..hop].contains("| note | first hop |"), "{marks}");
+    assert!(marks.contains("| events now | 1 |"), "{marks}");
+    let benign = &marks[marks.find("### Benign").unwrap()..];
+    assert!(benign.contains("| status | benign |"), "{benign}");
+    assert!(benign.contains("| note | lab test |"), "{benign}");
+    assert!(benign.contains("| Computer | srv01 |"), "{benign}");
+    assert!(
+        benign.contains("| first event | 2024-10-21T10:05:00 |"),
+        "{benign}"
+    );
+    assert!(
+        benign.contains("| last event | 2024-10-21T10:05:00 |"),
+        "{benign}"
+    );
+    // The script in a fenced block, whole.
+    assert!(
+        benign.contains("```text\nInvoke-Command -ComputerName srv02 {hostname}\n```"),
+        "{benign}"
+    );
+    // The hostile block (ESCU drops it: no user_id; the extended row keeps it), whole and
+    // inert in its block: the note's pipe and backticks escaped in its cell.
+    let suspicious =
+        &marks[marks.find("### Suspicious").unwrap()..marks.find("### Benign").unwrap()];
+    assert!(
+        suspicious.contains(r"| note | odd \| \`title\` |"),
+        "{suspicious}"
+    );
+    assert!(
+        suspicious.contains(
+            "```text\n# owned\nInvoke-Command -ComputerName srv03 { \"␛]0;pwned␇<U+202E>txt.exe\""
+        ),
+        "{suspicious}"
+    );
+    let html = case.ok(&["report", "--format", "html"]);
+    assert!(
+        html.contains("<span class=\"st malicious\">Malicious</span> (4)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<pre>Invoke-Command -ComputerName srv02 {hostname}</pre>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<pre># owned\nInvoke-Command -ComputerName srv03 { &quot;␛]0;pwned␇&lt;U+202E&gt;txt.exe&quot; | `whoami` &lt;&#x2F;pre&gt;&lt;script&gt;"),
+        "{html}"
+    );
+}
+
+#[test]
 fn a_report_over_a_real_capture_builds() {
     let Some(root) = datasets_support::datasets("a_report_over_a_real_capture_builds") else {
         return;

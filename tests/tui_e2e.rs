@@ -171,3 +171,84 @@ fn demo_drill_in_exclude_and_quit() {
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");
 }
+
+#[test]
+fn demo_mark_a_row_and_find_it_in_triage_list() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"SKIP tui_e2e: tmux is not installed (apt-get install tmux); the triage end-to-end test did not run\n",
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let config = tmp.path().join("config");
+    let t = Tmux {
+        socket: format!("hb-e2e-triage-{}", std::process::id()),
+        session: "triage".into(),
+    };
+    let cmd = format!(
+        "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo; echo EXITED=$?; sleep 30",
+        data.display(),
+        config.display(),
+        env!("CARGO_BIN_EXE_huntbench")
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+    t.wait_for("10 of 10 rows");
+
+    // m, a status letter, a note: the worker writes it, the row shows it, the pane counts it.
+    t.keys(&["m"]);
+    t.wait_for("mark as: b benign");
+    t.keys(&["s"]);
+    t.wait_for("note (enter saves the mark)");
+    t.keys(&["checked with the admin", "Enter"]);
+    t.wait_for("marked 1 row(s) suspicious");
+    let s = t.wait_for("SUSP");
+    assert!(s.contains("0b 1s 0m"), "{s}");
+    // F three times: suspicious rows only, said in the title.
+    t.keys(&["F", "F", "F"]);
+    let s = t.wait_for("status: suspicious (F)");
+    assert!(s.contains("1 of 10 rows"), "{s}");
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED=");
+    assert!(s.contains("EXITED=0"), "{s}");
+
+    // The mark is in the demo index's triage.toml, and `triage list` reads it back.
+    let index = data.join("demo").join("index");
+    let file = std::fs::read_to_string(index.join("triage.toml")).unwrap();
+    assert!(file.contains("checked with the admin"), "{file}");
+    let out = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        .env("HUNTBENCH_DATA", &data)
+        .env("HUNTBENCH_CONFIG", &config)
+        .args([
+            "--index",
+            index.to_str().unwrap(),
+            "triage",
+            "list",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list:#}");
+    assert_eq!(list[0]["status"], "suspicious");
+    assert_eq!(list[0]["note"], "checked with the admin");
+    assert_eq!(list[0]["gone"], false);
+}

@@ -68,10 +68,7 @@ impl AnalyticsError {
 
     /// A TOML parse error with its 1-based line, computed from the error's byte span.
     pub fn toml(file: impl Into<String>, text: &str, err: &toml::de::Error) -> Self {
-        let line = err
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-            .unwrap_or(0);
+        let line = crate::state_file::toml_error_line(text, err);
         AnalyticsError::Toml {
             file: file.into(),
             line,

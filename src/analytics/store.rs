@@ -233,7 +233,7 @@ fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
     }
     // One pass over the lines and a set of ids: reading stays linear in the file's size
     // (a store of 20,000 entries used to take most of a minute).
-    let lines = id_lines(&text);
+    let lines = crate::state_file::id_lines(&text);
     let mut ids = std::collections::HashSet::with_capacity(data.exclusions.len());
     for x in &data.exclusions {
         let line = lines.get(x.id.as_str()).copied().unwrap_or(0);
@@ -253,109 +253,8 @@ fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
     Ok(data)
 }
 
-/// The line of each `id = "<id>"` entry (the first, when an id repeats), for error messages.
-fn id_lines(text: &str) -> std::collections::HashMap<&str, usize> {
-    let mut out = std::collections::HashMap::new();
-    for (i, l) in text.lines().enumerate() {
-        let Some(rest) = l.trim_start().strip_prefix("id") else {
-            continue;
-        };
-        let Some(value) = rest.trim_start().strip_prefix('=') else {
-            continue;
-        };
-        let value = value.trim();
-        if let Some(id) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
-            out.entry(id).or_insert(i + 1);
-        }
-    }
-    out
-}
-
-/// Write via a temp file in the same directory, then rename over the target.
-///
-/// The file stays private and in place: a new file is 0600 (tuning rules say what the analyst
-/// chose to ignore), an existing one keeps its mode (a user's `chmod 600` survives), a missing
-/// folder is made 0700, and when `path` is a symbolic link the file it points to is written,
-/// so the link is never silently replaced by a plain file.
+/// Write via a temp file in the same directory, then rename over the target (see
+/// [`crate::state_file::write_atomic`]: private, in place, links kept).
 fn write_atomic(path: &Path, text: &str) -> Result<(), AnalyticsError> {
-    use std::io::Write;
-    let target = resolve_link(path)?;
-    let path = target.as_path();
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    crate::paths::create_private_dir(dir).map_err(|e| AnalyticsError::io(dir, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "exclusions.toml".into());
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    let mode = existing_mode(path).unwrap_or(0o600);
-    // A temp file left by a killed writer with the same pid would block `create_new`.
-    let _ = std::fs::remove_file(&tmp);
-    let result = (|| {
-        let mut f = create_with_mode(&tmp, mode)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(AnalyticsError::io(path, e));
-    }
-    Ok(())
-}
-
-/// The file a (chain of) symbolic link(s) at `path` ends in; `path` itself when it is no link.
-/// A dangling link is followed too: writing creates the file it names.
-fn resolve_link(path: &Path) -> Result<PathBuf, AnalyticsError> {
-    let mut at = path.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let to = std::fs::read_link(&at).map_err(|e| AnalyticsError::io(&at, e))?;
-                at = match at.parent() {
-                    Some(parent) if to.is_relative() => parent.join(to),
-                    _ => to,
-                };
-            }
-            _ => return Ok(at),
-        }
-    }
-    Err(AnalyticsError::io(
-        path,
-        std::io::Error::other("too many levels of symbolic links; not written"),
-    ))
-}
-
-#[cfg(unix)]
-fn existing_mode(path: &Path) -> Option<u32> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path)
-        .ok()
-        .map(|m| m.permissions().mode() & 0o7777)
-}
-
-#[cfg(not(unix))]
-fn existing_mode(_path: &Path) -> Option<u32> {
-    None
-}
-
-#[cfg(unix)]
-fn create_with_mode(path: &Path, mode: u32) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)?;
-    // The umask may have taken bits away from `mode`; the file gets exactly `mode`.
-    f.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    Ok(f)
-}
-
-#[cfg(not(unix))]
-fn create_with_mode(path: &Path, _mode: u32) -> std::io::Result<std::fs::File> {
-    std::fs::File::create(path)
+    crate::state_file::write_atomic(path, text).map_err(|e| AnalyticsError::io(e.path, e.source))
 }

@@ -7,6 +7,7 @@ mod ingest;
 mod report;
 mod stats;
 mod timeline;
+mod triage;
 mod verify;
 
 use std::process::ExitCode;
@@ -132,6 +133,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }) => hunt::search(&index_dir, &query, format, limit, &time, &out),
         Some(Command::Edges { format, time }) => hunt::edges(&index_dir, format, &time, &out),
         Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd, &out),
+        Some(Command::Triage(cmd)) => triage::run(&index_dir, cmd, &out),
         Some(Command::Verify { format }) => verify::verify(&index_dir, format),
         Some(Command::Reindex { format }) => verify::reindex(&index_dir, format),
         Some(Command::Timeline(args)) => timeline::run(&index_dir, &args, &out),

@@ -14,7 +14,7 @@ mod write;
 
 pub use chain::{Chain, chains};
 pub use escape::{html as html_text, md as markdown_text};
-pub use gather::gather;
+pub use gather::{gather, marked_rows};
 pub use model::{
     AnalyticCount, DroppedEvent, DroppedSet, Evidence, ExclusionInForce, Gap, MAX_DROPPED_LISTED,
     MarkedRow, Parts, Report,

@@ -50,8 +50,8 @@ impl Section {
 }
 
 pub const NO_INPUTS: &str = "This index records no input files: it was built before huntbench recorded them at ingest. Ingest the original files again to record them (their events are recognized as duplicates and skipped).";
-pub const NO_TRIAGE: &str = "No triage marks: this build keeps none.";
-pub const NO_MARKS: &str = "No row is marked.";
+pub const NO_TRIAGE: &str = "No triage marks were read for this report.";
+pub const NO_MARKS: &str = "No row is marked (`huntbench triage set`, or `m` in the workbench).";
 pub const NO_EDGES: &str = "No edges: no remote execution with a literal target, and no inbound session naming its source.";
 pub const NO_EXCLUSIONS: &str = "No exclusion is in force: every row the analytics found is shown.";
 pub const NO_DROPPED: &str = "No analytic dropped an event: every match has all its by-fields.";

@@ -47,6 +47,8 @@ pub enum Action {
     Widen,
     Narrow,
     Report,
+    Mark,
+    StatusFilter,
 }
 
 impl Action {
@@ -86,6 +88,8 @@ impl Action {
         Action::TimelineUser,
         Action::Widen,
         Action::Narrow,
+        Action::Mark,
+        Action::StatusFilter,
         Action::Toggle,
         Action::Delete,
         Action::Export,
@@ -139,6 +143,8 @@ impl Action {
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
             Action::Report => "write the case report (.md, or .html)",
+            Action::Mark => "triage: mark the row / edge (status, note)",
+            Action::StatusFilter => "triage: rows of one status (all, untriaged, …)",
         }
     }
 }

@@ -110,6 +110,10 @@ pub enum PromptKind {
     WriteText,
     TextSearch,
     Report,
+    /// Triage: one letter picks the status of the row being marked.
+    MarkStatus,
+    /// Triage: the mark's note (prefilled with the existing one).
+    MarkNote,
 }
 
 impl PromptKind {
@@ -125,6 +129,10 @@ impl PromptKind {
             PromptKind::WriteText => "write text to: ",
             PromptKind::TextSearch => "find in text: ",
             PromptKind::Report => "write the case report to (.md / .html): ",
+            PromptKind::MarkStatus => {
+                "mark as: b benign, s suspicious, m malicious, u untriaged (esc cancels) "
+            }
+            PromptKind::MarkNote => "note (enter saves the mark): ",
         }
     }
 }
@@ -302,6 +310,8 @@ pub struct App {
     pub timeline: TimelineView,
     /// Names for the SIDs in user_id cells (display only).
     pub sid_names: SidNames,
+    /// Triage marks, matched with the hunts' groups; the status filter.
+    pub triage: super::triage::TriageView,
     /// The index may hold names not yet fetched (start, after an ingest).
     pub sid_names_stale: bool,
     pub prompt: Option<Prompt>,
@@ -352,6 +362,7 @@ impl App {
             edges: EdgesView::default(),
             timeline: TimelineView::default(),
             sid_names: SidNames::default(),
+            triage: Default::default(),
             sid_names_stale: true,
             prompt: None,
             help: false,

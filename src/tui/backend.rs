@@ -106,6 +106,19 @@ pub trait Backend: Send + Sync + 'static {
     fn write_report(&self, _path: &std::path::Path) -> Result<String, String> {
         Err("this backend writes no report".into())
     }
+    /// Every triage mark of the index.
+    fn marks(&self) -> Result<Vec<crate::triage::Mark>, String> {
+        Ok(vec![])
+    }
+    /// Mark rows (or edges) with one status and note (`""` removes a note); the marks set.
+    fn set_marks(
+        &self,
+        _targets: &[crate::triage::MarkTarget],
+        _status: crate::triage::Status,
+        _note: &str,
+    ) -> Result<Vec<crate::triage::Mark>, String> {
+        Err("this backend keeps no marks".into())
+    }
     /// Names for SIDs: (sid, account name, where the name came from).
     fn sid_names(&self) -> Result<Vec<(String, String, String)>, String> {
         Ok(vec![])

@@ -69,6 +69,7 @@ pub fn edges_action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Export => {
             return super::input::open_prompt(app, PromptKind::Export, "edges.csv".into());
         }
+        Action::Mark => return super::triage::open(app),
         _ => return vec![],
     }
     let Some(edge) = ed.items.get(ed.selected) else {

@@ -29,6 +29,8 @@ pub struct FakeBackend {
     /// At most this many events in a search answer (its total still counts them all), as the
     /// real backend caps its lists.
     pub search_cap: usize,
+    /// Triage marks, kept in memory like the real store keeps them on disk (same ids).
+    pub marks: Mutex<Vec<crate::triage::Mark>>,
 }
 
 fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
@@ -223,6 +225,7 @@ impl FakeBackend {
             target_side: super::fake_edges::target_side_events(),
             sid_names: Vec::new(),
             search_cap: usize::MAX,
+            marks: Mutex::new(Vec::new()),
         }
     }
 
@@ -460,6 +463,22 @@ impl Backend for FakeBackend {
             index_bytes: self.events.len() as u64 * 1536,
             index_dir: PathBuf::from("/tmp/huntbench-fake/index"),
         }
+    }
+
+    fn marks(&self) -> Result<Vec<crate::triage::Mark>, String> {
+        self.marks
+            .lock()
+            .map(|m| m.clone())
+            .map_err(|e| e.to_string())
+    }
+
+    fn set_marks(
+        &self,
+        targets: &[crate::triage::MarkTarget],
+        status: crate::triage::Status,
+        note: &str,
+    ) -> Result<Vec<crate::triage::Mark>, String> {
+        super::fake_marks::set(&self.marks, targets, status, note)
     }
 
     fn edges(&self, range: TimeRange) -> Result<Vec<crate::extended::Edge>, String> {

@@ -24,6 +24,11 @@ pub fn write(fake: &FakeBackend, path: &Path) -> Result<String, String> {
         .into_iter()
         .map(|e| (e.uid(), e))
         .collect();
+    let edges = EdgeReport {
+        edges: fake.edges(TimeRange::ALL)?,
+        sourceless: 0,
+    };
+    let marks = crate::report::marked_rows(&fake.marks()?, &results, &edges);
     let parts = Parts {
         index: fake.status().index_dir.display().to_string(),
         generated: crate::time::now_micros(),
@@ -32,14 +37,11 @@ pub fn write(fake: &FakeBackend, path: &Path) -> Result<String, String> {
         inputs: Some(Vec::new()),
         inputs_omitted: 0,
         results,
-        edges: EdgeReport {
-            edges: fake.edges(TimeRange::ALL)?,
-            sourceless: 0,
-        },
+        edges,
         incomplete_blocks: Vec::new(),
         exclusions: fake.exclusions()?,
         dropped_events,
-        marks: None,
+        marks: Some(marks),
     };
     crate::report::write_file(parts, path).map_err(|e| e.to_string())
 }

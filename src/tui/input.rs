@@ -195,6 +195,8 @@ fn main_action(app: &mut App, a: Action) -> Vec<Effect> {
             return regroup(app);
         }
         Action::Dropped => return drill::open_dropped(app),
+        Action::Mark => return super::triage::open(app),
+        Action::StatusFilter => return super::triage::cycle_filter(app),
         Action::ExcludeHost => return exclude::host(app),
         Action::ExcludeUser => return exclude::user(app),
         Action::ExcludeText => return exclude::text(app),
@@ -316,6 +318,9 @@ pub fn prompt_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     let kind = p.kind;
+    if kind == PromptKind::MarkStatus {
+        return super::triage::status_key(app, key);
+    }
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         _ if ctrl_c => {
@@ -434,6 +439,8 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
                 path: PathBuf::from(input),
             }]
         }
+        PromptKind::MarkStatus => vec![],
+        PromptKind::MarkNote => super::triage::submit_note(app, input),
         PromptKind::TextSearch => {
             textview::find(&mut app.text, &input);
             if !input.is_empty() && app.text.matches.is_empty() {

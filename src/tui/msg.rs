@@ -72,6 +72,10 @@ pub enum Msg {
     ExclusionChanged(Result<String, String>),
     IngestProgress(IngestProgress),
     IngestDone(Result<String, String>),
+    /// The triage marks (at start and after every change).
+    MarksDone(Result<Vec<crate::triage::Mark>, String>),
+    /// Marks were set; the string says what happened.
+    MarksSet(Result<String, String>),
     /// A one-line outcome for the status line: a file written, a copy failed, a worker died.
     Outcome(Result<String, String>),
 }
@@ -140,6 +144,13 @@ pub enum Effect {
     Ingest {
         paths: Vec<PathBuf>,
     },
+    LoadMarks,
+    /// Mark these rows (or edges) with one status and note.
+    SetMarks {
+        targets: Vec<crate::triage::MarkTarget>,
+        status: crate::triage::Status,
+        note: String,
+    },
     WriteFile {
         path: PathBuf,
         contents: String,
@@ -171,6 +182,8 @@ impl Effect {
             Effect::SetExclusionEnabled { .. } => "switching an exclusion",
             Effect::RemoveExclusion { .. } => "deleting an exclusion",
             Effect::Ingest { .. } => "ingest",
+            Effect::LoadMarks => "loading marks",
+            Effect::SetMarks { .. } => "marking",
             Effect::WriteFile { .. } => "writing a file",
             Effect::WriteReport { .. } => "writing the report",
             Effect::Clipboard(_) => "copy",

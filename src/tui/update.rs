@@ -17,7 +17,12 @@ use crate::sanitize::inert_line;
 /// The effects to run when the TUI starts: status, exclusions, and the first hunt.
 pub fn start(app: &mut App) -> Vec<Effect> {
     app.rev += 1;
-    vec![Effect::RefreshStatus, Effect::LoadExclusions, hunt(app)]
+    vec![
+        Effect::RefreshStatus,
+        Effect::LoadExclusions,
+        Effect::LoadMarks,
+        hunt(app),
+    ]
 }
 
 /// Ask for a new hunt over the current time range; older answers become stale.
@@ -137,6 +142,7 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(h) => {
                     app.hunts = h.into_iter().map(Arc::new).collect();
+                    super::triage::recompute(app);
                     clear_results(app);
                     if app.analytic >= app.hunts.len() {
                         app.analytic = 0;
@@ -341,6 +347,15 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::MarksDone(r) => {
+            app.rev += 1;
+            super::triage::arrived(app, r);
+            vec![]
+        }
+        Msg::MarksSet(r) => {
+            app.rev += 1;
+            super::triage::set_done(app, r)
+        }
         Msg::Outcome(r) => {
             app.rev += 1;
             match r {
@@ -467,6 +482,7 @@ pub fn reorder(app: &mut App) {
     r.applied = Some((app.sort, needle));
     r.selected = 0;
     r.offset = 0;
+    super::triage::filter_visible(app);
 }
 
 /// What an exclusion suppressed in the latest hunt, summed over analytics.

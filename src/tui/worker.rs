@@ -110,6 +110,17 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
             send(Msg::Outcome(r))
         }
         Effect::WriteReport { path } => send(Msg::Outcome(backend.write_report(&path))),
+        Effect::LoadMarks => send(Msg::MarksDone(backend.marks())),
+        Effect::SetMarks {
+            targets,
+            status,
+            note,
+        } => {
+            let r = backend
+                .set_marks(&targets, status, &note)
+                .map(|marks| format!("marked {} row(s) {status}", marks.len()));
+            send(Msg::MarksSet(r))
+        }
         Effect::RefreshStatus => send(Msg::Status(backend.status())),
         Effect::Clipboard(_) => {}
     }

@@ -68,6 +68,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         cols.push(("lastTime", 19));
     }
     cols.push(("evidence", 8));
+    // A mark column once any edge is marked.
+    let marked = app
+        .triage
+        .marks
+        .list()
+        .iter()
+        .any(|m| m.analytic == crate::triage::EDGES);
+    if marked {
+        cols.insert(0, ("mark", super::marks::CELL as u16));
+    }
     let fixed: usize = cols.iter().map(|(_, w)| *w as usize + 1).sum();
     let tech_w = (area.width as usize).saturating_sub(fixed + 4).max(10);
     // Under the table, for the selected edge: what its cells cut (techniques) and how it was
@@ -92,14 +102,18 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Ends::Source if e.evidence.is_empty() => Style::new().fg(Color::DarkGray),
             _ => Style::new(),
         };
-        let mut cells = vec![
+        let mut cells = Vec::new();
+        if marked {
+            cells.push(super::marks::edge_cell(app, &e.source, &e.target, e.count));
+        }
+        cells.extend([
             Cell::from(cell(&e.source, src_w)),
             Cell::from(cell(&format!("→ {}", e.target), dst_w)),
             Cell::from(e.ends.label()),
             Cell::from(cell(&e.users.join(", "), users_w)),
             Cell::from(format!("{:>6}", e.count)),
             Cell::from(ctime(e.first, app.tz)),
-        ];
+        ]);
         if with_last {
             cells.push(Cell::from(ctime(e.last, app.tz)));
         }

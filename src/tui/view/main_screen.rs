@@ -87,7 +87,10 @@ fn focus_block(title: String, focused: bool) -> Block<'static> {
 
 fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let first = (app.analytic + 1).saturating_sub(shown);
-    let name_w = (area.width as usize).saturating_sub(59).max(10);
+    // Counts per status ride beside each analytic once anything is marked.
+    let triaged = !app.triage.marks.list().is_empty();
+    let counts_w = if triaged { 12 } else { 0 };
+    let name_w = (area.width as usize).saturating_sub(59 + counts_w).max(10);
     let rows = app
         .hunts
         .iter()
@@ -109,21 +112,29 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
                 let w = name_w.saturating_sub(note.chars().count());
                 format!("{}{note}", cell(&h.query.name, w))
             };
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(format!("{sel}{name}")),
                 Cell::from(kind),
                 Cell::from(format!("{:>7} rows", h.rows())),
                 Cell::from(format!("{:>8} events", h.events())),
                 Cell::from(format!("{:>5} suppressed", h.suppressed_rows())),
-            ])
+            ];
+            if triaged {
+                let c = app.triage.counts.get(i).copied().unwrap_or_default();
+                cells.push(Cell::from(format!("{:>11}", c.compact())));
+            }
+            Row::new(cells)
         });
-    let widths = [
+    let mut widths = vec![
         Constraint::Fill(1),
         Constraint::Length(8),
         Constraint::Length(12),
         Constraint::Length(15),
         Constraint::Length(16),
     ];
+    if triaged {
+        widths.push(Constraint::Length(11));
+    }
     let mut state = TableState::default();
     state.select(Some(app.analytic - first));
     let table = Table::new(rows, widths)
@@ -175,6 +186,9 @@ fn key_widths(need: &[usize], text: Option<usize>, room: usize) -> Vec<usize> {
 fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let r = &app.results;
     let mark = app.show_suppressed;
+    // A triage column only where this analytic has marks (width of `benign+NN`).
+    let triage = app.triage.any_in(app.analytic);
+    let triage_w = if triage { super::marks::CELL } else { 0 };
     // Columns with one value in every row are said once in the title instead of repeated.
     let cols: Vec<usize> = (0..r.columns.len())
         .filter(|&i| !r.constant.get(i).copied().unwrap_or(false))
@@ -191,13 +205,17 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         })
         .collect();
     // Borders 2, highlight symbol 2, one space between columns.
-    let n_cols = cols.len() + 4 + usize::from(mark);
-    let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + 4 + n_cols.saturating_sub(1);
+    let n_cols = cols.len() + 4 + usize::from(mark) + usize::from(triage);
+    let fixed =
+        6 + 19 + 19 + TIMELINE + usize::from(mark) + triage_w + 4 + n_cols.saturating_sub(1);
     let room = (area.width as usize).saturating_sub(fixed);
     let col_w = key_widths(&need, text_col, room);
     let mut widths: Vec<Constraint> = Vec::new();
     if mark {
         widths.push(Constraint::Length(1));
+    }
+    if triage {
+        widths.push(Constraint::Length(triage_w as u16));
     }
     widths.extend(col_w.iter().map(|w| Constraint::Length(*w as u16)));
     widths.extend([
@@ -209,6 +227,9 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     let mut head: Vec<Cell> = Vec::new();
     if mark {
         head.push(Cell::from("✗"));
+    }
+    if triage {
+        head.push(Cell::from("mark"));
     }
     head.extend(
         names
@@ -228,6 +249,9 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
                 "✗"
             };
             cells.push(Cell::from(m));
+        }
+        if triage {
+            cells.push(super::marks::row_cell(app, row));
         }
         for (c, w) in cols.iter().zip(&col_w) {
             let v = row.key.get(*c).map_or("", |k| k);
@@ -283,9 +307,16 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             title.push_str(&format!("· {}={} ", cell(c, 20), cell(&v, max)));
         }
     }
+    if let Some(s) = app.triage.filter {
+        title.push_str(&format!("· status: {} (F) ", s.label()));
+    }
     if r.visible.is_empty() {
+        let status_why;
         let why = if app.regrouping.is_some() {
             "grouping…"
+        } else if let Some(s) = app.triage.filter {
+            status_why = format!("no {} row here (F shows the next status)", s.label());
+            status_why.as_str()
         } else if !app.filter.is_empty() {
             "no row matches the filter (esc clears it)"
         } else if app.current().is_some_and(|h| h.suppressed_rows() > 0) && !app.show_suppressed {

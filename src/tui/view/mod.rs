@@ -6,6 +6,7 @@ mod events;
 mod exclusions;
 mod help;
 mod main_screen;
+mod marks;
 mod text;
 mod timeline;
 
