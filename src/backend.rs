@@ -105,6 +105,12 @@ impl Backend for Workbench {
         }
     }
 
+    fn write_report(&self, path: &std::path::Path) -> Result<String, String> {
+        let index = self.index().dir().display().to_string();
+        let parts = crate::report::gather(self, &index, None).map_err(text_err)?;
+        crate::report::write_file(parts, path).map_err(text_err)
+    }
+
     fn full_text(&self, event: &Event) -> Result<FullText, String> {
         let (text, part_info) = Workbench::full_text(self, event).map_err(text_err)?;
         Ok(FullText { text, part_info })

@@ -204,6 +204,34 @@ pub enum Command {
     },
     /// Measure ingest, hunt and render speed on a generated corpus (figures for BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// The case report: evidence span and sources, marked rows, the edges as chains, the
+    /// exclusions in force, what was dropped or incomplete, the analytics' row counts.
+    Report(ReportArgs),
+}
+
+/// `huntbench report ...`
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// markdown (the default) or html (one self-contained file); with -o, a file named
+    /// `.html` or `.htm` is HTML unless this says otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report to FILE instead of standard output; an existing FILE is refused.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace FILE when it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Render times in this IANA zone (default UTC), e.g. Europe/Berlin.
+    #[arg(long)]
+    pub tz: Option<String>,
+}
+
+/// Renderings of `huntbench report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Html,
 }
 
 /// `huntbench timeline ...`

@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod output;
 pub mod paths;
 pub mod pipeline;
+pub mod report;
 pub mod sanitize;
 pub mod state_file;
 pub mod time;

@@ -408,6 +408,7 @@ pub fn ingest(
                 progress.bytes += bytes;
             }
             Batch::FileDone { file, events } => {
+                writer.record_input(&file, events);
                 tally.file_done(file, events);
                 progress.files_done += 1;
             }

@@ -4,6 +4,7 @@ mod demo;
 mod exclusions;
 mod hunt;
 mod ingest;
+mod report;
 mod stats;
 mod timeline;
 mod triage;
@@ -137,6 +138,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Reindex { format }) => verify::reindex(&index_dir, format),
         Some(Command::Timeline(args)) => timeline::run(&index_dir, &args, &out),
         Some(Command::Bench(args)) => crate::bench::run(&args),
+        Some(Command::Report(args)) => report::run(&index_dir, &args),
     }
 }
 

@@ -45,12 +45,38 @@ pub(crate) fn write_version(dir: &Path, schema: u32) -> Result<(), IndexError> {
     Ok(())
 }
 
+/// Inputs an index remembers by name: enough for a case report's "sources of the evidence",
+/// bounded so that ingesting a folder of a million small files cannot grow every commit's
+/// payload without end (the oldest names give way and are counted).
+pub const MAX_INPUTS: usize = 1000;
+
+/// One input file read into the index, as the readers name it (`case.zip!Security.evtx`).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputRecord {
+    pub file: String,
+    /// Events read from it by the latest ingest that read it (duplicates included).
+    pub events: u64,
+    /// When that ingest committed (ISO 8601, UTC).
+    pub ingested: String,
+}
+
 /// The JSON meta stored as the payload of every commit.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CommitMeta {
     pub schema: u32,
     #[serde(default)]
     pub tag_fingerprints: BTreeMap<String, String>,
+    /// The files ingested, oldest first, at most [`MAX_INPUTS`]; absent in indexes built
+    /// before huntbench recorded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Vec<InputRecord>>,
+    /// Input names left out to keep [`MAX_INPUTS`].
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inputs_omitted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl CommitMeta {
@@ -73,6 +99,25 @@ impl CommitMeta {
                 Some(old) if old == fp => {}
                 Some(old) => *old = MIXED.to_string(),
             }
+        }
+    }
+
+    /// Remember files read since the last commit: a file read again moves to the end with
+    /// its new count; past [`MAX_INPUTS`] the oldest names are dropped and counted.
+    pub fn record_inputs(&mut self, done: &[(String, u64)], now: &str) {
+        let inputs = self.inputs.get_or_insert_with(Vec::new);
+        for (file, events) in done {
+            inputs.retain(|r| &r.file != file);
+            inputs.push(InputRecord {
+                file: file.clone(),
+                events: *events,
+                ingested: now.to_string(),
+            });
+        }
+        if inputs.len() > MAX_INPUTS {
+            let extra = inputs.len() - MAX_INPUTS;
+            inputs.drain(..extra);
+            self.inputs_omitted += extra as u64;
         }
     }
 
@@ -110,6 +155,29 @@ mod tests {
         let back = CommitMeta::parse(Some(&m.to_payload()));
         assert_eq!(back, m);
         assert_eq!(CommitMeta::parse(Some("not json")), CommitMeta::default());
+    }
+
+    #[test]
+    fn inputs_are_remembered_once_each_and_bounded() {
+        let mut m = CommitMeta::default();
+        assert_eq!(m.inputs, None, "an old index records none");
+        m.record_inputs(&[("a.evtx".into(), 3), ("b.jsonl".into(), 5)], "t1");
+        m.record_inputs(&[("a.evtx".into(), 4)], "t2");
+        let files: Vec<(&str, u64, &str)> = m
+            .inputs
+            .iter()
+            .flatten()
+            .map(|r| (r.file.as_str(), r.events, r.ingested.as_str()))
+            .collect();
+        assert_eq!(files, [("b.jsonl", 5, "t1"), ("a.evtx", 4, "t2")]);
+        let many: Vec<(String, u64)> = (0..MAX_INPUTS + 5).map(|i| (format!("f{i}"), 1)).collect();
+        m.record_inputs(&many, "t3");
+        let kept = m.inputs.as_ref().unwrap();
+        assert_eq!(kept.len(), MAX_INPUTS);
+        assert_eq!(m.inputs_omitted, 7);
+        assert_eq!(kept[0].file, "f5");
+        let back = CommitMeta::parse(Some(&m.to_payload()));
+        assert_eq!(back, m);
     }
 
     #[test]

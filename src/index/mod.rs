@@ -29,7 +29,7 @@ use std::sync::{Arc, RwLock};
 use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 
 pub use error::IndexError;
-pub use meta::MIXED;
+pub use meta::{InputRecord, MAX_INPUTS, MIXED};
 pub use reader::SearchHits;
 pub use repair::Repair;
 pub use schema::SCHEMA_VERSION;
@@ -187,6 +187,18 @@ impl Index {
             .meta
             .read()
             .map(|m| m.tag_fingerprints.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Index {
+    /// The files ingested, oldest first, and how many older names were left out to keep the
+    /// record bounded; `None` for an index built before huntbench recorded its inputs.
+    pub fn inputs(&self) -> (Option<Vec<InputRecord>>, u64) {
+        self.inner
+            .meta
+            .read()
+            .map(|m| (m.inputs.clone(), m.inputs_omitted))
             .unwrap_or_default()
     }
 }

@@ -25,6 +25,8 @@ const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
 pub struct Writer {
     inner: Arc<Inner>,
     writer: Option<IndexWriter>,
+    /// Files read since the last commit (name, events), recorded in the next commit's payload.
+    inputs: Vec<(String, u64)>,
 }
 
 impl Writer {
@@ -49,6 +51,7 @@ impl Writer {
         Ok(Writer {
             inner,
             writer: Some(writer),
+            inputs: Vec::new(),
         })
     }
 
@@ -71,6 +74,12 @@ impl Writer {
         Ok(())
     }
 
+    /// Note a file read in full (its name as the readers give it); the next commit records it
+    /// in the index meta, so a report can say where the evidence came from.
+    pub fn record_input(&mut self, file: &str, events: u64) {
+        self.inputs.push((file.to_string(), events));
+    }
+
     /// Commit everything added so far, atomically, merging `tag_fingerprints` into the payload.
     pub fn commit(
         &mut self,
@@ -80,6 +89,10 @@ impl Writer {
         let last = self.inner.index.load_metas().map_err(other)?.payload;
         let mut meta = CommitMeta::parse(last.as_deref());
         meta.merge(SCHEMA_VERSION, tag_fingerprints);
+        if !self.inputs.is_empty() {
+            let now = format!("{}Z", crate::time::ctime(crate::time::now_micros(), None));
+            meta.record_inputs(&self.inputs, &now);
+        }
         let writer = self
             .writer
             .as_mut()
@@ -92,6 +105,7 @@ impl Writer {
             .map_err(|e| inner.diagnose(other(e)))?;
         prepared.set_payload(&meta.to_payload());
         prepared.commit().map_err(|e| inner.diagnose(other(e)))?;
+        self.inputs.clear();
         self.inner.reload()
     }
 

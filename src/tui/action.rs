@@ -48,6 +48,7 @@ pub enum Action {
     Narrow,
     RowDetail,
     ToggleAnchor,
+    Report,
     Mark,
     StatusFilter,
 }
@@ -99,6 +100,7 @@ impl Action {
         Action::Wrap,
         Action::Copy,
         Action::WriteText,
+        Action::Report,
     ];
 
     /// One line for the help overlay.
@@ -146,6 +148,7 @@ impl Action {
             Action::Widen => "timeline: wider window",
             Action::Narrow => "timeline: narrower window",
             Action::ToggleAnchor => "-24h from the last event / from now",
+            Action::Report => "write the case report (.md, or .html)",
             Action::Mark => "triage: mark the row / edge (status, note)",
             Action::StatusFilter => "triage: rows of one status (all, untriaged, …)",
         }

@@ -114,6 +114,7 @@ pub enum PromptKind {
     Export,
     WriteText,
     TextSearch,
+    Report,
     /// Triage: one letter picks the status of the row being marked.
     MarkStatus,
     /// Triage: the mark's note (prefilled with the existing one).
@@ -132,6 +133,7 @@ impl PromptKind {
             PromptKind::Export => "export rows to (.csv / .json): ",
             PromptKind::WriteText => "write text to: ",
             PromptKind::TextSearch => "find in text: ",
+            PromptKind::Report => "write the case report to (.md / .html): ",
             PromptKind::MarkStatus => {
                 "mark as: b benign, s suspicious, m malicious, u untriaged (esc cancels) "
             }

@@ -111,6 +111,11 @@ pub trait Backend: Send + Sync + 'static {
     fn timeline(&self, _request: TimelineRequest) -> Result<Timeline, String> {
         Err("this backend has no timeline".into())
     }
+    /// Build the case report and write it to `path`, a file that must not exist yet (HTML
+    /// for `.html`, else Markdown); says where it wrote.
+    fn write_report(&self, _path: &std::path::Path) -> Result<String, String> {
+        Err("this backend writes no report".into())
+    }
     /// Every triage mark of the index.
     fn marks(&self) -> Result<Vec<crate::triage::Mark>, String> {
         Ok(vec![])

@@ -513,6 +513,10 @@ impl Backend for FakeBackend {
         Ok(self.sid_names.clone())
     }
 
+    fn write_report(&self, path: &std::path::Path) -> Result<String, String> {
+        super::fake_report::write(self, path)
+    }
+
     fn full_text(&self, event: &Event) -> Result<FullText, String> {
         let text = event
             .script_block_text

@@ -40,6 +40,10 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
             let last = app.history.last(kind).unwrap_or_default().to_string();
             return open_prompt(app, kind, last);
         }
+        Action::Report => {
+            let name = crate::report::default_file_name(app.now.unwrap_or_else(crate::time::now_micros));
+            return open_prompt(app, PromptKind::Report, name);
+        }
         Action::Refresh => {
             // Another process may have ingested: names are asked for again with the hunt.
             app.sid_names_stale = true;
@@ -425,6 +429,13 @@ fn submit(app: &mut App, kind: PromptKind, input: String) -> Vec<Effect> {
             path: PathBuf::from(input),
             contents: app.text.raw.clone(),
         }],
+        PromptKind::Report if input.is_empty() => vec![],
+        PromptKind::Report => {
+            say(app, format!("writing the case report to {input}"));
+            vec![Effect::WriteReport {
+                path: PathBuf::from(input),
+            }]
+        }
         PromptKind::MarkStatus => vec![],
         PromptKind::MarkNote => super::triage::submit_note(app, input),
         PromptKind::TextSearch => {

@@ -14,6 +14,7 @@ mod exclude;
 pub mod fake;
 pub mod fake_edges;
 pub mod fake_marks;
+mod fake_report;
 pub mod fake_timeline;
 mod guard;
 pub mod history;

@@ -157,6 +157,10 @@ pub enum Effect {
         path: PathBuf,
         contents: String,
     },
+    /// Build the case report and write it to a new file (HTML for `.html`).
+    WriteReport {
+        path: PathBuf,
+    },
     /// Put text on the terminal's clipboard (OSC 52, base64 payload).
     Clipboard(String),
     RefreshStatus,
@@ -188,6 +192,7 @@ impl Effect {
             Effect::LoadMarks => "loading marks",
             Effect::SetMarks { .. } => "marking",
             Effect::WriteFile { .. } => "writing a file",
+            Effect::WriteReport { .. } => "writing the report",
             Effect::Clipboard(_) => "copy",
             Effect::RefreshStatus => "status",
             Effect::SaveHistory { .. } => "saving the prompt history",

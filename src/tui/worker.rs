@@ -112,6 +112,7 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
                 .map_err(|e| format!("writing {}: {e}", asked.display()));
             send(Msg::Outcome(r))
         }
+        Effect::WriteReport { path } => send(Msg::Outcome(backend.write_report(&path))),
         Effect::LoadMarks => send(Msg::MarksDone(backend.marks())),
         Effect::SetMarks {
             targets,
