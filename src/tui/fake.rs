@@ -31,13 +31,20 @@ pub struct FakeBackend {
     pub search_cap: usize,
 }
 
-fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
+fn q(
+    (id, label): (&str, &str),
+    name: &str,
+    kind: QueryKind,
+    by: &[&str],
+    missing: MissingPolicy,
+) -> SavedQuery {
     let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
     let mut columns = by.clone();
     columns.extend(["count", "firstTime", "lastTime"].map(String::from));
     SavedQuery {
         id: id.into(),
         name: name.into(),
+        label: Some(label.into()),
         escu_id: None,
         description: String::new(),
         mitre: vec!["T1021.006".into()],
@@ -55,14 +62,17 @@ fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy)
 pub fn queries() -> Vec<SavedQuery> {
     vec![
         q(
-            "powershell_invoke_command_remote",
+            ("powershell_invoke_command_remote", "ESCU 4104 script block"),
             "PowerShell Invoke-Command -ComputerName (4104)",
             QueryKind::Parity,
             &["EventCode", "ScriptBlockText", "Computer", "user_id"],
             MissingPolicy::Drop,
         ),
         q(
-            "remote_process_instantiation_via_winrm_and_powershell",
+            (
+                "remote_process_instantiation_via_winrm_and_powershell",
+                "ESCU process creation",
+            ),
             "Remote Process Instantiation via WinRM and PowerShell",
             QueryKind::Parity,
             &[
@@ -75,7 +85,7 @@ pub fn queries() -> Vec<SavedQuery> {
             MissingPolicy::FillNull,
         ),
         q(
-            "extended_split_script_blocks",
+            ("extended_split_script_blocks", "extended"),
             "Extended: split and obfuscated script blocks",
             QueryKind::Extended,
             &["Computer", "user_id"],
