@@ -46,6 +46,7 @@ pub enum Action {
     TimelineUser,
     Widen,
     Narrow,
+    Undo,
 }
 
 impl Action {
@@ -87,6 +88,7 @@ impl Action {
         Action::Narrow,
         Action::Toggle,
         Action::Delete,
+        Action::Undo,
         Action::Export,
         Action::Wrap,
         Action::Copy,
@@ -124,7 +126,8 @@ impl Action {
             Action::ExcludeText => "exclude the row's exact text (sha256)",
             Action::ExcludePattern => "exclude a pattern (edit first)",
             Action::Toggle => "exclusion on / off",
-            Action::Delete => "delete exclusion",
+            Action::Delete => "delete exclusion (asks first)",
+            Action::Undo => "undo the last exclusion add / delete",
             Action::Export => "export rows (.csv or .json)",
             Action::Wrap => "wrap text on / off",
             Action::Copy => "copy text (OSC 52)",

@@ -6,6 +6,7 @@ pub mod action;
 pub mod app;
 pub mod backend;
 pub mod bench;
+pub mod confirm;
 mod drill;
 mod edges_table;
 mod exclude;

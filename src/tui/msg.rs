@@ -137,6 +137,8 @@ pub enum Effect {
     RemoveExclusion {
         id: String,
     },
+    /// Take back the last exclusion add or delete (the store records it).
+    UndoExclusion,
     Ingest {
         paths: Vec<PathBuf>,
     },
@@ -166,6 +168,7 @@ impl Effect {
             Effect::AddExclusion { .. } => "adding an exclusion",
             Effect::SetExclusionEnabled { .. } => "switching an exclusion",
             Effect::RemoveExclusion { .. } => "deleting an exclusion",
+            Effect::UndoExclusion => "undoing an exclusion change",
             Effect::Ingest { .. } => "ingest",
             Effect::WriteFile { .. } => "writing a file",
             Effect::Clipboard(_) => "copy",

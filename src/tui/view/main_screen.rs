@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use super::common::{cell, fit};
+use super::suppressed;
 use crate::analytics::model::QueryKind;
 use crate::time::ctime;
 use crate::tui::app::{App, Focus};
@@ -192,12 +193,13 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         .collect();
     // Borders 2, highlight symbol 2, one space between columns.
     let n_cols = cols.len() + 4 + usize::from(mark);
-    let fixed = 6 + 19 + 19 + TIMELINE + usize::from(mark) + 4 + n_cols.saturating_sub(1);
+    let mark_w = if mark { suppressed::WIDTH } else { 0 };
+    let fixed = 6 + 19 + 19 + TIMELINE + mark_w + 4 + n_cols.saturating_sub(1);
     let room = (area.width as usize).saturating_sub(fixed);
     let col_w = key_widths(&need, text_col, room);
     let mut widths: Vec<Constraint> = Vec::new();
     if mark {
-        widths.push(Constraint::Length(1));
+        widths.push(Constraint::Length(mark_w as u16));
     }
     widths.extend(col_w.iter().map(|w| Constraint::Length(*w as u16)));
     widths.extend([
@@ -208,7 +210,7 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
     ]);
     let mut head: Vec<Cell> = Vec::new();
     if mark {
-        head.push(Cell::from("✗"));
+        head.push(Cell::from("suppressed by"));
     }
     head.extend(
         names
@@ -222,12 +224,9 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         let row = &r.rows[i as usize];
         let mut cells: Vec<Cell> = Vec::new();
         if mark {
-            let m = if row.suppressed_by.is_empty() {
-                " "
-            } else {
-                "✗"
-            };
-            cells.push(Cell::from(m));
+            // Which exclusion hid the row, in a visible cell (id and what it tests).
+            let by = suppressed::label(app, &row.suppressed_by);
+            cells.push(Cell::from(cell(&by, mark_w)));
         }
         for (c, w) in cols.iter().zip(&col_w) {
             let v = row.key.get(*c).map_or("", |k| k);

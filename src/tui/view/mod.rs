@@ -1,11 +1,13 @@
 //! Drawing: functions of `&App` that only read. Only visible rows are built.
 
 mod common;
+mod confirm;
 mod edges;
 mod events;
 mod exclusions;
 mod help;
 mod main_screen;
+mod suppressed;
 mod text;
 mod timeline;
 
@@ -63,6 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
     }
     status(frame, app, areas.status);
+    confirm::draw(frame, app, area);
     if app.help {
         help::draw(frame, app, area);
     }
