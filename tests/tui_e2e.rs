@@ -252,7 +252,11 @@ fn demo_a_match_all_exclusion_is_refused_without_confirmation() {
     let s = t.wait_for("exclusion not saved");
     assert!(s.contains("10 of 10 rows"), "{s}");
     assert!(s.contains("0 suppressed"), "{s}");
-    assert_eq!(std::fs::read(&store).ok(), before, "exclusions.toml unchanged");
+    assert_eq!(
+        std::fs::read(&store).ok(),
+        before,
+        "exclusions.toml unchanged"
+    );
 
     t.keys(&["q"]);
     let s = t.wait_for("EXITED=");

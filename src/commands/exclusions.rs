@@ -155,14 +155,18 @@ fn add(
             return Ok(ExitCode::SUCCESS);
         }
         if !force {
+            let counts = match b {
+                analytics::Broad::MatchesAnything => format!(
+                    "it would suppress {} of {} rows, {} events",
+                    p.rows, p.kept_rows, p.events
+                ),
+                _ => format!("{} events", p.events),
+            };
             eprintln!(
-                "huntbench: refused: {what} on {label}: {} ({} of {} rows, {} events), which \
-                 switches the detection off. Nothing saved; narrow the pattern, or add --force \
-                 to save it anyway",
+                "huntbench: refused: {what} on {label}: {} ({counts}), which switches the \
+                 detection off. Nothing saved; narrow the pattern, or add --force to save it \
+                 anyway",
                 b.reason(),
-                p.rows,
-                p.kept_rows,
-                p.events
             );
             return Ok(ExitCode::from(1));
         }
