@@ -63,6 +63,11 @@ impl Backend for Workbench {
         store.remove(id).map(|_| ()).map_err(text_err)
     }
 
+    fn undo_exclusion(&self) -> Result<String, String> {
+        let mut store = Workbench::exclusions(self).map_err(text_err)?;
+        store.undo().map(|u| u.line()).map_err(text_err)
+    }
+
     fn ingest(
         &self,
         paths: Vec<PathBuf>,

@@ -272,7 +272,9 @@ fn parse_window(s: &str) -> Result<i64, String> {
 #[derive(Debug, Subcommand)]
 pub enum ExclusionCmd {
     /// Add: PATTERN is a value (equals), has `*` (Splunk wildcard), `a,b,c` with --in (one of),
-    /// or `sha256:HEX` (hash of the text).
+    /// or `sha256:HEX` (hash of the text); `"value"` in quotes (Splunk's habit) is the value.
+    /// Prints what it would suppress first; one that would suppress all or more than half of
+    /// the analytic's rows, or whose pattern matches any value (`*`), needs --force.
     Add {
         analytic: String,
         field: String,
@@ -282,7 +284,15 @@ pub enum ExclusionCmd {
         /// PATTERN is a comma-separated list (one of).
         #[arg(long = "in")]
         one_of: bool,
+        /// Say what it would suppress and save nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Save it even when it would suppress all or most rows or matches any value.
+        #[arg(long)]
+        force: bool,
     },
+    /// Take back the last add or delete (a deleted exclusion comes back with its id).
+    Undo,
     /// List all exclusions.
     List {
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
@@ -301,6 +311,10 @@ pub enum ExclusionCmd {
         splunk: bool,
         #[arg(long)]
         sigma: bool,
+        /// Write it even when an exclusion matches any value (the filter would turn the
+        /// detection off).
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -181,7 +181,7 @@ fn exclusions_suppress_rows_persist_and_export() {
         "--note",
         "patch automation",
     ]);
-    assert!(out.starts_with("added x1"), "{out}");
+    assert!(out.contains("\nadded x1"), "{out}");
     let list = env.json(&["exclusions", "list", "--format", "json"]);
     assert_eq!(list[0]["id"], "x1");
     assert_eq!(list[0]["enabled"], true);

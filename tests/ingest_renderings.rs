@@ -525,12 +525,14 @@ fn all_renderings_are_one_row_and_the_crlf_hash_excludes_it_here_and_in_splunk()
     ]);
     assert_eq!(cli.rows(SB).len(), 1, "the LF hash excludes nothing");
     let crlf = sha256_hex(SCRIPT);
+    // The analytic's only row: a broad exclusion, so it needs --force.
     cli.run(&[
         "exclusions",
         "add",
         SB,
         "ScriptBlockText",
         &format!("sha256:{crlf}"),
+        "--force",
     ]);
     assert!(cli.rows(SB).is_empty(), "the CRLF hash excludes the row");
 

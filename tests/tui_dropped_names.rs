@@ -150,16 +150,25 @@ fn names_are_fetched_with_the_first_hunt_and_on_refresh_and_shown_beside_sids() 
         "{seen:?}"
     );
     // The row keeps the SID: an exclusion by user takes the SID, not the display.
-    let fx = update(&mut app, key('u'));
+    // (`u` drafts: its note shows the name, Enter keeps it, Enter saves.)
+    update(&mut app, key('u'));
+    let note = app
+        .draft
+        .as_ref()
+        .map(|d| d.note.clone())
+        .unwrap_or_default();
+    update(&mut app, code(KeyCode::Enter));
+    let fx = update(&mut app, code(KeyCode::Enter));
     assert!(
         fx.contains(&Effect::AddExclusion {
             analytic: "powershell_invoke_command_remote".into(),
             field: "user_id".into(),
             op: ExclusionOp::Equals("S-1-5-21-1-1104".into()),
-            note: Some("added in the TUI (user)".into()),
+            note: Some(note.clone()),
         }),
         "{fx:?}"
     );
+    assert!(note.starts_with("user S-1-5-21-1-1104 ("), "{note}");
     // And an export writes the SIDs, never the names.
     update(&mut app, key('e'));
     let fx = update(&mut app, code(KeyCode::Enter));

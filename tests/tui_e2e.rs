@@ -27,6 +27,12 @@ impl Tmux {
         }
     }
 
+    /// Type text literally (no key names).
+    fn send_literal(&self, text: &str) {
+        self.cmd(&["send-keys", "-t", &self.session, "-l", text]);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
     fn screen(&self) -> String {
         self.cmd(&["capture-pane", "-p", "-t", &self.session])
     }
@@ -116,7 +122,14 @@ fn demo_drill_in_exclude_and_quit() {
     // Back to the results; exclude the selected row's host; its rows disappear.
     t.keys(&["Escape", "Escape"]);
     t.wait_for("10 of 10 rows");
+    // `h` drafts: the note (prefilled with the host), then the preview, then Enter saves.
     t.keys(&["h"]);
+    let s = t.wait_for("new exclusion · note");
+    assert!(s.contains("host MGMT01.corp.local"), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("Enter: save · Esc: cancel");
+    assert!(s.contains("would suppress 3 of 10 rows"), "{s}");
+    t.keys(&["Enter"]);
     let s = t.wait_for("suppresses");
     assert!(s.contains("x1"), "{s}");
     let s = t.wait_for("3 suppressed");
@@ -127,6 +140,8 @@ fn demo_drill_in_exclude_and_quit() {
     let s = t.wait_for("space: on/off, d: delete");
     assert!(s.to_lowercase().contains("mgmt01.corp.local"), "{s}");
     t.keys(&["d"]);
+    t.wait_for("delete x1?");
+    t.keys(&["y"]);
     t.wait_for("exclusions (0)");
     t.keys(&["Escape"]);
     let s = t.wait_for("0 suppressed");
@@ -166,6 +181,77 @@ fn demo_drill_in_exclude_and_quit() {
     );
     t.keys(&["Escape"]);
     t.wait_for("rows ·");
+
+    t.keys(&["q"]);
+    let s = t.wait_for("EXITED=");
+    assert!(s.contains("EXITED=0"), "{s}");
+}
+
+/// The demo in tmux with its own data and config folders, for the exclusion test; `None` (and
+/// a SKIP line) without tmux.
+fn exclusion_demo(tmp: &std::path::Path, name: &str) -> Option<Tmux> {
+    if !tmux_or_skip() {
+        return None;
+    }
+    let data = tmp.join("data");
+    let t = Tmux {
+        socket: format!("hb-e2e-{name}-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let cmd = format!(
+        "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo; echo EXITED=$?; sleep 30",
+        data.display(),
+        tmp.join("config").display(),
+        env!("CARGO_BIN_EXE_huntbench")
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+    Some(t)
+}
+
+#[test]
+fn demo_a_match_all_exclusion_is_refused_without_confirmation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(t) = exclusion_demo(tmp.path(), "star") else {
+        return;
+    };
+    let store = tmp.path().join("data/demo/index/exclusions.toml");
+    t.wait_for("10 of 10 rows");
+    let before = std::fs::read(&store).ok();
+
+    // `Computer=*` typed the Splunk way: drafted, shown as broad, and Enter alone saves nothing.
+    t.keys(&["X", "C-u"]);
+    t.send_literal("Computer = \"*\"");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("new exclusion · note");
+    assert!(s.contains("Computer like \"*\""), "{s}");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("BROAD: its pattern matches any value");
+    assert!(s.contains("would suppress 10 of 10 rows"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("not saved: its pattern matches any value");
+    // A wrong word does not do either; Esc leaves it unsaved.
+    t.send_literal("no");
+    t.keys(&["Enter"]);
+    t.wait_for("not saved:");
+    t.keys(&["Escape"]);
+    let s = t.wait_for("exclusion not saved");
+    assert!(s.contains("10 of 10 rows"), "{s}");
+    assert!(s.contains("0 suppressed"), "{s}");
+    assert_eq!(
+        std::fs::read(&store).ok(),
+        before,
+        "exclusions.toml unchanged"
+    );
 
     t.keys(&["q"]);
     let s = t.wait_for("EXITED=");

@@ -50,14 +50,17 @@ fn analytics_and_results() {
 fn pivot_host_with_suppressed_rows_marked() {
     let fake = FakeBackend::new();
     let mut app = loaded(&fake);
-    let fx = update(&mut app, key('h'));
+    // `h` drafts; Enter keeps the note, Enter saves.
+    update(&mut app, key('h'));
+    update(&mut app, code(KeyCode::Enter));
+    let fx = update(&mut app, code(KeyCode::Enter));
     drive(&mut app, &fake, fx);
     act(&mut app, Action::ShowSuppressed);
     act(&mut app, Action::Pivot);
     let screen = render(&app, W, H);
     assert!(
-        screen.contains("│✗│mgmt01.corp.local") || screen.contains("✗ mgmt01.corp.local"),
-        "{screen}"
+        screen.contains("x1 Computer = \"mgmt01.c… mgmt01.corp.local"),
+        "the row says which exclusion suppressed it: {screen}"
     );
     assert!(screen.contains("x1 suppresses 1 rows / 2 events") || screen.contains("pivot: host"));
     assert_snapshot("pivot_host_suppressed", &screen);
@@ -167,18 +170,27 @@ fn hostile_text_is_inert_everywhere() {
 fn exclusions_view() {
     let fake = FakeBackend::new();
     let mut app = loaded(&fake);
-    let fx = update(&mut app, key('h'));
-    drive(&mut app, &fake, fx);
-    act(&mut app, Action::Down);
-    let fx = update(&mut app, key('c'));
-    drive(&mut app, &fake, fx);
+    // Each exclusion key drafts; Enter keeps the note, Enter saves.
+    for k in ['h', 'c'] {
+        update(&mut app, key(k));
+        update(&mut app, code(KeyCode::Enter));
+        let fx = update(&mut app, code(KeyCode::Enter));
+        drive(&mut app, &fake, fx);
+        act(&mut app, Action::Down);
+    }
     let fx = update(&mut app, key('E'));
     drive(&mut app, &fake, fx);
     let fx = update(&mut app, key(' '));
     drive(&mut app, &fake, fx);
     let screen = render(&app, W, H);
     assert!(screen.contains("x1    off"), "{screen}");
-    assert!(screen.contains("1 rows / 1 ev"), "{screen}");
+    assert!(screen.contains("1 / 1"), "{screen}");
+    assert!(screen.contains("ESCU 4104 script block"), "{screen}");
+    let note = app.exclusions.items[1].note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("sha256 of the script block on ws0"),
+        "{note}"
+    );
     assert_snapshot("exclusions", &screen);
 }
 

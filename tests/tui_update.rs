@@ -249,20 +249,38 @@ fn time_range_invalid_keeps_the_range_and_says_why() {
 }
 
 #[test]
-fn exclude_host_adds_an_equals_exclusion_and_reports_what_it_suppresses() {
+fn exclude_host_drafts_then_saves_an_equals_exclusion_and_reports_what_it_suppresses() {
     let fake = FakeBackend::new();
     let mut app = loaded(&fake);
-    // Row 0 is mgmt01 (count 2).
-    let fx = update(&mut app, key('h'));
+    // Row 0 is mgmt01 (count 2): `h` drafts, saves nothing yet.
+    assert!(update(&mut app, key('h')).is_empty());
+    let d = app.draft.as_ref().expect("a draft");
+    assert_eq!(d.note, "host mgmt01.corp.local");
+    assert_eq!(
+        (d.preview.rows, d.preview.events, d.preview.kept_rows),
+        (1, 2, 4)
+    );
+    assert!(
+        update(&mut app, code(KeyCode::Enter)).is_empty(),
+        "the note, then the preview"
+    );
+    type_str(&mut app, "zz");
+    assert_eq!(
+        app.draft.as_ref().unwrap().typed,
+        "",
+        "a plain preview takes no typing"
+    );
+    let fx = update(&mut app, code(KeyCode::Enter));
     assert_eq!(
         fx,
         vec![Effect::AddExclusion {
             analytic: "powershell_invoke_command_remote".into(),
             field: "Computer".into(),
             op: ExclusionOp::Equals("mgmt01.corp.local".into()),
-            note: Some("added in the TUI (host)".into()),
+            note: Some("host mgmt01.corp.local".into()),
         }]
     );
+    assert!(app.draft.is_none());
     drive(&mut app, &fake, fx);
     assert_eq!(app.message, "x1 suppresses 1 rows / 2 events");
     assert_eq!(app.results.visible.len(), 3);
@@ -286,18 +304,29 @@ fn exclude_user_text_and_pattern_build_the_right_ops() {
     let fake = FakeBackend::new();
     let mut app = loaded(&fake);
     act(&mut app, Action::Down); // ws01
-    let fx = update(&mut app, key('u'));
-    assert!(
-        matches!(&fx[0], Effect::AddExclusion { field, op: ExclusionOp::Equals(v), .. }
-        if field == "user_id" && v == "S-1-5-21-1-1104")
+    update(&mut app, key('u'));
+    let d = app.draft.as_ref().unwrap();
+    assert_eq!(d.candidate.field, "user_id");
+    assert_eq!(
+        d.candidate.op,
+        ExclusionOp::Equals("S-1-5-21-1-1104".into())
     );
-    let fx = update(&mut app, key('c'));
+    assert_eq!(d.note, "user S-1-5-21-1-1104");
+    update(&mut app, code(KeyCode::Esc));
+    assert!(app.draft.is_none());
+    assert_eq!(app.message, "exclusion not saved");
+    update(&mut app, key('c'));
     let text = "Invoke-Command -ComputerName srv01 -ScriptBlock { whoami }";
     let sha = format!("{:x}", Sha256::digest(text.as_bytes()));
-    assert!(
-        matches!(&fx[0], Effect::AddExclusion { field, op: ExclusionOp::Sha256(h), .. }
-        if field == "ScriptBlockText" && *h == sha)
+    let d = app.draft.as_ref().unwrap();
+    assert_eq!(d.candidate.field, "ScriptBlockText");
+    assert_eq!(d.candidate.op, ExclusionOp::Sha256(sha));
+    assert_eq!(
+        d.note,
+        "sha256 of the script block on ws01.corp.local (first line Invoke-Command -ComputerName \
+         srv01 -Scr…)"
     );
+    update(&mut app, code(KeyCode::Esc));
     update(&mut app, key('X'));
     assert_eq!(
         app.prompt.as_ref().unwrap().input,
@@ -310,7 +339,17 @@ fn exclude_user_text_and_pattern_build_the_right_ops() {
             KeyModifiers::CONTROL,
         )),
     );
+    // 3 of the 4 rows: broad, so Enter alone does not save it; `yes` does.
     type_str(&mut app, "computer=ws0*");
+    assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
+    let d = app.draft.as_ref().unwrap();
+    assert_eq!(d.candidate.op, ExclusionOp::Wildcard("ws0*".into()));
+    assert_eq!(d.note, "pattern Computer like \"ws0*\"");
+    assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
+    assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
+    assert!(app.message_is_error);
+    assert!(app.message.contains("type yes"), "{}", app.message);
+    type_str(&mut app, "yes");
     let fx = update(&mut app, code(KeyCode::Enter));
     assert!(
         matches!(&fx[0], Effect::AddExclusion { field, op: ExclusionOp::Wildcard(p), .. }
@@ -330,13 +369,16 @@ fn exclude_user_text_and_pattern_build_the_right_ops() {
     type_str(&mut app, "nosuch=*");
     assert!(update(&mut app, code(KeyCode::Enter)).is_empty());
     assert!(app.message_is_error);
+    assert!(app.draft.is_none());
 }
 
 #[test]
-fn exclusions_view_toggles_and_deletes() {
+fn exclusions_view_toggles_and_deletes_after_asking() {
     let fake = FakeBackend::new();
     let mut app = loaded(&fake);
-    let fx = update(&mut app, key('h'));
+    update(&mut app, key('h'));
+    update(&mut app, code(KeyCode::Enter));
+    let fx = update(&mut app, code(KeyCode::Enter));
     drive(&mut app, &fake, fx);
     let fx = update(&mut app, key('E'));
     assert_eq!(app.screen(), Screen::Exclusions);
@@ -353,7 +395,8 @@ fn exclusions_view_toggles_and_deletes() {
     assert!(!app.exclusions.items[0].enabled);
     assert_eq!(app.message, "x1 turned off");
     assert_eq!(app.results.visible.len(), 4, "the row is back");
-    let fx = update(&mut app, key('d'));
+    assert!(update(&mut app, key('d')).is_empty(), "d asks first");
+    let fx = update(&mut app, key('y'));
     assert_eq!(fx, vec![Effect::RemoveExclusion { id: "x1".into() }]);
     drive(&mut app, &fake, fx);
     assert!(app.exclusions.items.is_empty());

@@ -46,6 +46,9 @@ pub enum AnalyticsError {
         field: String,
         columns: String,
     },
+    /// `undo` found no recorded add or delete.
+    #[error("nothing to undo: {0}")]
+    NothingToUndo(String),
     /// No exclusion has this id.
     #[error("no exclusion with id `{0}`")]
     UnknownExclusion(String),

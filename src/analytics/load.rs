@@ -62,6 +62,7 @@ const SPLUNK_NAMES: &[&str] = &[
 const KEYS: &[&str] = &[
     "id",
     "name",
+    "label",
     "escu_id",
     "description",
     "mitre",

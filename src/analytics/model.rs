@@ -69,6 +69,10 @@ pub struct SavedQuery {
     /// The ESCU snake name, e.g. `remote_process_instantiation_via_winrm_and_powershell`.
     pub id: String,
     pub name: String,
+    /// A short label that tells the analytics apart in any width (`ESCU 4104 script block`,
+    /// `ESCU process creation`, `extended`, `inbound`); the id when none is given.
+    #[serde(default)]
+    pub label: Option<String>,
     #[serde(default)]
     pub escu_id: Option<String>,
     #[serde(default)]
@@ -89,6 +93,13 @@ pub struct SavedQuery {
     pub columns: Vec<String>,
     #[serde(default)]
     pub missing: MissingPolicy,
+}
+
+impl SavedQuery {
+    /// The short label, else the id.
+    pub fn short_label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// One result row: the events that share the analytic's by-field values.

@@ -18,7 +18,14 @@
 //! note = "jump host"
 //! enabled = true
 //! created = "2024-10-21T11:31:57Z"
+//!
+//! [last_change]          # what `exclusions undo` (the workbench's `z`) takes back
+//! kind = "add"           # add (undo deletes `id`) | delete (undo puts `exclusion` back)
+//! id = "x2"
 //! ```
+//!
+//! Why the last change lives in the file: undo then works across processes (an add in the
+//! workbench, undone from the shell) and after a restart. Older huntbench versions ignore it.
 
 use std::path::{Path, PathBuf};
 
@@ -41,6 +48,50 @@ struct StoreFile {
     next_id: u64,
     #[serde(default, rename = "exclusion")]
     exclusions: Vec<Exclusion>,
+    /// The last add or delete, until it is undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_change: Option<LastChange>,
+}
+
+/// Which kind of change [`LastChange`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Add,
+    Delete,
+}
+
+/// The last add or delete, as the file records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastChange {
+    pub kind: ChangeKind,
+    /// The exclusion added or deleted.
+    pub id: String,
+    /// A deleted exclusion's place in the list, so undo puts it back where it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// A deleted exclusion, whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclusion: Option<Exclusion>,
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undone {
+    /// An add taken back: the exclusion is gone (its id is not given out again).
+    Add(Exclusion),
+    /// A delete taken back: the exclusion is back, with its id.
+    Delete(Exclusion),
+}
+
+impl Undone {
+    /// `undid the add of x3: removed` / `undid the delete of x2: restored x2`.
+    pub fn line(&self) -> String {
+        match self {
+            Undone::Add(x) => format!("undid the add of {}: removed it", x.id),
+            Undone::Delete(x) => format!("undid the delete of {0}: {0} is back", x.id),
+        }
+    }
 }
 
 /// The exclusions of every analytic, backed by one file.
@@ -103,14 +154,14 @@ impl ExclusionStore {
         Ok(())
     }
 
-    /// Add an enabled exclusion; `field` must be an output column of `analytic`.
-    pub fn add(
-        &mut self,
+    /// Check what [`ExclusionStore::add`] checks, saving nothing (a dry run): the analytic is
+    /// loaded, `field` is one of its output columns, the pattern is usable.
+    pub fn check(
+        &self,
         analytic: &str,
         field: &str,
-        op: ExclusionOp,
-        note: Option<&str>,
-    ) -> Result<Exclusion, AnalyticsError> {
+        op: &ExclusionOp,
+    ) -> Result<(), AnalyticsError> {
         let q = self
             .queries
             .iter()
@@ -123,7 +174,18 @@ impl ExclusionStore {
                 columns: q.columns.join(", "),
             });
         }
-        validate_op(&op).map_err(AnalyticsError::BadPattern)?;
+        validate_op(op).map_err(AnalyticsError::BadPattern)
+    }
+
+    /// Add an enabled exclusion; `field` must be an output column of `analytic`.
+    pub fn add(
+        &mut self,
+        analytic: &str,
+        field: &str,
+        op: ExclusionOp,
+        note: Option<&str>,
+    ) -> Result<Exclusion, AnalyticsError> {
+        self.check(analytic, field, &op)?;
         self.reload()?;
         let n = next_id(&self.path, &self.data)?;
         let x = Exclusion {
@@ -138,6 +200,12 @@ impl ExclusionStore {
         // `n` is below u64::MAX (next_id says so), so this cannot wrap.
         self.data.next_id = n + 1;
         self.data.exclusions.push(x.clone());
+        self.data.last_change = Some(LastChange {
+            kind: ChangeKind::Add,
+            id: x.id.clone(),
+            position: None,
+            exclusion: None,
+        });
         self.write()?;
         Ok(x)
     }
@@ -167,8 +235,72 @@ impl ExclusionStore {
         let next = next_id(&self.path, &self.data)?;
         let x = self.data.exclusions.remove(i);
         self.data.next_id = next;
+        self.data.last_change = Some(LastChange {
+            kind: ChangeKind::Delete,
+            id: x.id.clone(),
+            position: Some(i),
+            exclusion: Some(x.clone()),
+        });
         self.write()?;
         Ok(x)
+    }
+
+    /// The last add or delete not yet undone.
+    pub fn last_change(&self) -> Option<&LastChange> {
+        self.data.last_change.as_ref()
+    }
+
+    /// Take back the last add (the exclusion is deleted; its id stays used) or delete (the
+    /// exclusion is back with the same id, in its place). Once: an undo is not itself undone.
+    pub fn undo(&mut self) -> Result<Undone, AnalyticsError> {
+        self.reload()?;
+        let file = self.path.display().to_string();
+        let bad = |message: String| AnalyticsError::Store {
+            file: file.clone(),
+            message,
+        };
+        let Some(change) = self.data.last_change.take() else {
+            return Err(AnalyticsError::NothingToUndo(
+                "no add or delete is recorded since the last undo".into(),
+            ));
+        };
+        let at = self.data.exclusions.iter().position(|x| x.id == change.id);
+        let done = match (change.kind, at) {
+            (ChangeKind::Add, Some(i)) => {
+                let next = next_id(&self.path, &self.data)?;
+                self.data.next_id = next;
+                Undone::Add(self.data.exclusions.remove(i))
+            }
+            (ChangeKind::Add, None) => {
+                return Err(bad(format!(
+                    "cannot undo the add of {}: it is no longer in the file",
+                    change.id
+                )));
+            }
+            (ChangeKind::Delete, Some(_)) => {
+                return Err(bad(format!(
+                    "cannot undo the delete of {0}: an exclusion {0} is in the file again",
+                    change.id
+                )));
+            }
+            (ChangeKind::Delete, None) => {
+                let Some(x) = change.exclusion.filter(|x| x.id == change.id) else {
+                    return Err(bad(format!(
+                        "cannot undo the delete of {}: the file does not hold what was deleted",
+                        change.id
+                    )));
+                };
+                validate_op(&x.op).map_err(|m| bad(format!("{}: {m}", x.id)))?;
+                let i = change
+                    .position
+                    .unwrap_or(usize::MAX)
+                    .min(self.data.exclusions.len());
+                self.data.exclusions.insert(i, x.clone());
+                Undone::Delete(x)
+            }
+        };
+        self.write()?;
+        Ok(done)
     }
 
     fn write(&self) -> Result<(), AnalyticsError> {
@@ -214,6 +346,7 @@ fn read(path: &Path) -> Result<StoreFile, AnalyticsError> {
                 version: VERSION,
                 next_id: 1,
                 exclusions: Vec::new(),
+                last_change: None,
             });
         }
         Err(e) => return Err(AnalyticsError::io(path, e)),

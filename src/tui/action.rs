@@ -51,6 +51,7 @@ pub enum Action {
     Report,
     Mark,
     StatusFilter,
+    Undo,
 }
 
 impl Action {
@@ -96,6 +97,7 @@ impl Action {
         Action::StatusFilter,
         Action::Toggle,
         Action::Delete,
+        Action::Undo,
         Action::Export,
         Action::Wrap,
         Action::Copy,
@@ -135,7 +137,8 @@ impl Action {
             Action::ExcludeText => "exclude the row's exact text (sha256)",
             Action::ExcludePattern => "exclude a pattern (edit first)",
             Action::Toggle => "exclusion on / off",
-            Action::Delete => "delete exclusion",
+            Action::Delete => "delete exclusion (asks first)",
+            Action::Undo => "undo the last exclusion add / delete",
             Action::Export => "export rows (.csv or .json)",
             Action::Wrap => "wrap text on / off",
             Action::Copy => "copy text (OSC 52)",

@@ -129,7 +129,7 @@ impl PromptKind {
             PromptKind::TimeRange => "time range (e.g. -24h, 2024-10-21, a..b, all): ",
             PromptKind::Search => "search: ",
             PromptKind::Ingest => "ingest path: ",
-            PromptKind::ExcludePattern => "exclude field=pattern (* wildcard): ",
+            PromptKind::ExcludePattern => "exclude field=pattern (* wildcard, \"…\" exact): ",
             PromptKind::Export => "export rows to (.csv / .json): ",
             PromptKind::WriteText => "write text to: ",
             PromptKind::TextSearch => "find in text: ",
@@ -324,6 +324,10 @@ pub struct App {
     /// The index may hold names not yet fetched (start, after an ingest).
     pub sid_names_stale: bool,
     pub prompt: Option<Prompt>,
+    /// An exclusion being drafted (note, preview, confirmation); nothing saved yet.
+    pub draft: Option<super::confirm::ExcludeDraft>,
+    /// A delete waiting for `y` / Enter.
+    pub confirm_delete: Option<super::confirm::DeleteConfirm>,
     pub help: bool,
     pub range: TimeRange,
     pub tz: Option<Tz>,
@@ -393,6 +397,8 @@ impl App {
             triage: Default::default(),
             sid_names_stale: true,
             prompt: None,
+            draft: None,
+            confirm_delete: None,
             help: false,
             range,
             tz,

@@ -88,6 +88,11 @@ pub trait Backend: Send + Sync + 'static {
     fn set_exclusion_enabled(&self, id: &str, enabled: bool) -> Result<(), String>;
     /// Delete an exclusion.
     fn remove_exclusion(&self, id: &str) -> Result<(), String>;
+    /// Take back the last add or delete; says what it did (`undid the delete of x2: x2 is
+    /// back`).
+    fn undo_exclusion(&self) -> Result<String, String> {
+        Err("this backend cannot undo".into())
+    }
     /// Ingest files or directories; returns a one-line summary.
     fn ingest(
         &self,

@@ -1,4 +1,5 @@
-//! Exclusions made from the selected row, and the rows exported to a file.
+//! Exclusions drafted from the selected row (saved only after a note and a preview: see
+//! `confirm`), and the rows exported to a file.
 
 use sha2::{Digest, Sha256};
 
@@ -6,7 +7,9 @@ use super::app::{App, Pivot};
 use super::msg::Effect;
 use super::rows::{host_field, text_field, user_field};
 use super::update::fail;
-use crate::analytics::model::ExclusionOp;
+use crate::analytics::model::{Exclusion, ExclusionOp};
+use crate::analytics::quoting;
+use crate::sanitize::inert_line;
 use crate::time::ctime;
 
 fn column_value(app: &App, col: Option<usize>) -> Option<(String, String)> {
@@ -20,40 +23,65 @@ fn column_value(app: &App, col: Option<usize>) -> Option<(String, String)> {
     Some((field, value))
 }
 
+/// What the note says about the excluded value, e.g. `host MGMT01.corp.local`.
+fn context_note(app: &App, what: &str, field: &str, value: &str, sha: bool) -> String {
+    if !sha {
+        let shown = if what == "user" {
+            app.sid_names.display(value)
+        } else {
+            value.to_string()
+        };
+        return format!("{what} {}", inert_line(&shown));
+    }
+    let kind = if field.eq_ignore_ascii_case("process") {
+        "command line"
+    } else {
+        "script block"
+    };
+    let host = column_value(app, host_field(&app.results.columns)).map(|(_, h)| h);
+    let first = value
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let first = crate::tui::view::fit(&inert_line(first), 40);
+    match host {
+        Some(h) => format!(
+            "sha256 of the {kind} on {} (first line {first})",
+            inert_line(&h)
+        ),
+        None => format!("sha256 of the {kind} (first line {first})"),
+    }
+}
+
 fn add(app: &mut App, what: &str, found: Option<(String, String)>, sha: bool) -> Vec<Effect> {
     let Some((field, value)) = found else {
         fail(app, format!("this row has no {what} to exclude"));
         return vec![];
     };
-    let Some(analytic) = app.current().map(|h| h.query.id.clone()) else {
-        return vec![];
-    };
+    let note = context_note(app, what, &field, &value, sha);
     let op = if sha {
         ExclusionOp::Sha256(format!("{:x}", Sha256::digest(value.as_bytes())))
     } else {
         ExclusionOp::Equals(value)
     };
-    vec![Effect::AddExclusion {
-        analytic,
-        field,
-        op,
-        note: Some(format!("added in the TUI ({what})")),
-    }]
+    super::confirm::draft(app, field, op, note)
 }
 
-/// Exclude the selected row's host.
+/// Draft an exclusion of the selected row's host.
 pub fn host(app: &mut App) -> Vec<Effect> {
     let v = column_value(app, host_field(&app.results.columns));
     add(app, "host", v, false)
 }
 
-/// Exclude the selected row's user.
+/// Draft an exclusion of the selected row's user.
 pub fn user(app: &mut App) -> Vec<Effect> {
     let v = column_value(app, user_field(&app.results.columns));
     add(app, "user", v, false)
 }
 
-/// Exclude the selected row's exact text (SHA-256 of the script text or command line).
+/// Draft an exclusion of the selected row's exact text (SHA-256 of the script text or command
+/// line).
 pub fn text(app: &mut App) -> Vec<Effect> {
     if app.pivot != Pivot::Full {
         fail(
@@ -66,11 +94,13 @@ pub fn text(app: &mut App) -> Vec<Effect> {
     add(app, "text", v, true)
 }
 
-/// `field=value` to start the pattern prompt with: the text column, else the host.
+/// `field=value` to start the pattern prompt with: the text column, else the host; the value
+/// quoted when it would not come back unchanged bare (surrounding spaces, a leading quote).
 pub fn pattern_prefill(app: &mut App) -> Option<String> {
     let cols = &app.results.columns;
     let col = text_field(cols).or(host_field(cols)).or(user_field(cols));
     match column_value(app, col) {
+        Some((f, v)) if quoting::needs_quotes(&v) => Some(format!("{f}={}", quoting::quote(&v))),
         Some((f, v)) => Some(format!("{f}={v}")),
         None => {
             fail(app, "select a row first".into());
@@ -79,34 +109,45 @@ pub fn pattern_prefill(app: &mut App) -> Option<String> {
     }
 }
 
-/// Submit `field=pattern` as a wildcard exclusion on one of the analytic's columns.
+/// Draft `field=pattern` (Splunk-habit quoting understood) on one of the analytic's columns.
 pub fn pattern(app: &mut App, input: &str) -> Vec<Effect> {
     let Some(h) = app.current() else {
         return vec![];
     };
-    let Some((f, pat)) = input.split_once('=') else {
-        fail(app, "expected field=pattern".into());
-        return vec![];
+    let (f, op) = match quoting::field_pattern(input) {
+        Ok(p) => p,
+        Err(e) => {
+            fail(app, e);
+            return vec![];
+        }
     };
     let Some(field) = h
         .query
         .columns
         .iter()
         .chain(&h.query.by)
-        .find(|c| c.eq_ignore_ascii_case(f.trim()))
+        .find(|c| c.eq_ignore_ascii_case(&f))
+        .cloned()
     else {
-        fail(
-            app,
-            format!("{:?} is not a column of {}", f.trim(), h.query.id),
-        );
+        let msg = format!("{:?} is not a column of {}", inert_line(&f), h.query.id);
+        fail(app, msg);
         return vec![];
     };
-    vec![Effect::AddExclusion {
-        analytic: h.query.id.clone(),
+    if let Err(e) = crate::analytics::exclusions::validate_op(&op) {
+        fail(app, format!("bad pattern: {e}"));
+        return vec![];
+    }
+    let shown = crate::analytics::describe(&Exclusion {
+        id: String::new(),
+        analytic: String::new(),
         field: field.clone(),
-        op: ExclusionOp::Wildcard(pat.to_string()),
-        note: Some("added in the TUI (pattern)".into()),
-    }]
+        op: op.clone(),
+        note: None,
+        enabled: true,
+        created: String::new(),
+    });
+    let note = format!("pattern {}", inert_line(&shown));
+    super::confirm::draft(app, field, op, note)
 }
 
 /// The visible rows (filtered, sorted) as CSV (inert, formula-guarded) or JSON (exact text,

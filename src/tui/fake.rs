@@ -21,6 +21,10 @@ use crate::time::{TimeRange, parse_timestamp};
 pub struct FakeBackend {
     pub events: Vec<Event>,
     pub exclusions: Mutex<Vec<Exclusion>>,
+    /// The last add (`None` position) or delete (its position), for undo.
+    pub last_change: Mutex<Option<(Exclusion, Option<usize>)>>,
+    /// The highest id number handed out (an undone add's id is not handed out again).
+    pub issued: Mutex<u64>,
     /// Target-side events (wsmprovhost children): found by uid and by edges, never hunted,
     /// searched or counted.
     pub target_side: Vec<Event>,
@@ -36,13 +40,20 @@ pub struct FakeBackend {
     pub marks: Mutex<Vec<crate::triage::Mark>>,
 }
 
-fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy) -> SavedQuery {
+fn q(
+    (id, label): (&str, &str),
+    name: &str,
+    kind: QueryKind,
+    by: &[&str],
+    missing: MissingPolicy,
+) -> SavedQuery {
     let by: Vec<String> = by.iter().map(|s| s.to_string()).collect();
     let mut columns = by.clone();
     columns.extend(["count", "firstTime", "lastTime"].map(String::from));
     SavedQuery {
         id: id.into(),
         name: name.into(),
+        label: Some(label.into()),
         escu_id: None,
         description: String::new(),
         mitre: vec!["T1021.006".into()],
@@ -60,14 +71,17 @@ fn q(id: &str, name: &str, kind: QueryKind, by: &[&str], missing: MissingPolicy)
 pub fn queries() -> Vec<SavedQuery> {
     vec![
         q(
-            "powershell_invoke_command_remote",
+            ("powershell_invoke_command_remote", "ESCU 4104 script block"),
             "PowerShell Invoke-Command -ComputerName (4104)",
             QueryKind::Parity,
             &["EventCode", "ScriptBlockText", "Computer", "user_id"],
             MissingPolicy::Drop,
         ),
         q(
-            "remote_process_instantiation_via_winrm_and_powershell",
+            (
+                "remote_process_instantiation_via_winrm_and_powershell",
+                "ESCU process creation",
+            ),
             "Remote Process Instantiation via WinRM and PowerShell",
             QueryKind::Parity,
             &[
@@ -80,7 +94,7 @@ pub fn queries() -> Vec<SavedQuery> {
             MissingPolicy::FillNull,
         ),
         q(
-            "extended_split_script_blocks",
+            ("extended_split_script_blocks", "extended"),
             "Extended: split and obfuscated script blocks",
             QueryKind::Extended,
             &["Computer", "user_id"],
@@ -225,6 +239,8 @@ impl FakeBackend {
         FakeBackend {
             events,
             exclusions: Mutex::new(Vec::new()),
+            last_change: Mutex::new(None),
+            issued: Mutex::new(0),
             target_side: super::fake_edges::target_side_events(),
             sid_names: Vec::new(),
             search_cap: usize::MAX,
@@ -240,6 +256,12 @@ impl FakeBackend {
         self
     }
 
+    fn record(&self, change: Option<(Exclusion, Option<usize>)>) {
+        if let Ok(mut last) = self.last_change.lock() {
+            *last = change;
+        }
+    }
+
     fn exclusions_now(&self) -> Vec<Exclusion> {
         self.exclusions
             .lock()
@@ -252,6 +274,16 @@ impl Default for FakeBackend {
     fn default() -> Self {
         FakeBackend::new()
     }
+}
+
+/// Past every id in use and every id handed out, so an id is never given twice.
+fn next_number(xs: &[Exclusion], issued: &Mutex<u64>) -> u64 {
+    let num = |x: &Exclusion| x.id.trim_start_matches('x').parse::<u64>().unwrap_or(0);
+    let Ok(mut issued) = issued.lock() else {
+        return xs.iter().map(num).max().unwrap_or(0) + 1;
+    };
+    *issued = xs.iter().map(num).max().unwrap_or(0).max(*issued) + 1;
+    *issued
 }
 
 fn wildcard(pattern: &str, value: &str) -> bool {
@@ -419,7 +451,7 @@ impl Backend for FakeBackend {
     ) -> Result<Exclusion, String> {
         let mut xs = self.exclusions.lock().map_err(|e| e.to_string())?;
         let x = Exclusion {
-            id: format!("x{}", xs.len() + 1),
+            id: format!("x{}", next_number(&xs, &self.issued)),
             analytic: analytic.into(),
             field: field.into(),
             op,
@@ -428,6 +460,7 @@ impl Backend for FakeBackend {
             created: "2024-10-22T00:00:00Z".into(),
         };
         xs.push(x.clone());
+        self.record(Some((x.clone(), None)));
         Ok(x)
     }
 
@@ -443,12 +476,31 @@ impl Backend for FakeBackend {
 
     fn remove_exclusion(&self, id: &str) -> Result<(), String> {
         let mut xs = self.exclusions.lock().map_err(|e| e.to_string())?;
-        let n = xs.len();
-        xs.retain(|x| x.id != id);
-        if xs.len() == n {
-            return Err(format!("no exclusion {id}"));
-        }
+        let i = xs
+            .iter()
+            .position(|x| x.id == id)
+            .ok_or(format!("no exclusion {id}"))?;
+        let x = xs.remove(i);
+        self.record(Some((x, Some(i))));
         Ok(())
+    }
+
+    fn undo_exclusion(&self) -> Result<String, String> {
+        let change = self.last_change.lock().map_err(|e| e.to_string())?.take();
+        let mut xs = self.exclusions.lock().map_err(|e| e.to_string())?;
+        match change {
+            None => Err("nothing to undo".into()),
+            Some((x, None)) => {
+                xs.retain(|y| y.id != x.id);
+                Ok(format!("undid the add of {}: removed it", x.id))
+            }
+            Some((x, Some(i))) => {
+                let line = format!("undid the delete of {0}: {0} is back", x.id);
+                let i = i.min(xs.len());
+                xs.insert(i, x);
+                Ok(line)
+            }
+        }
     }
 
     fn ingest(

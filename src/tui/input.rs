@@ -56,6 +56,10 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
         Action::Timeline | Action::TimelineUser => {
             return super::timeline::open(app, a == Action::TimelineUser);
         }
+        Action::Undo if matches!(app.screen(), Screen::Main | Screen::Exclusions) => {
+            say(app, "undoing the last exclusion add / delete".into());
+            return vec![Effect::UndoExclusion];
+        }
         Action::Edges if app.screen() != Screen::Edges => {
             app.stack.push(Screen::Edges);
             return vec![drill::load_edges(app)];
@@ -318,9 +322,10 @@ fn exclusions_action(app: &mut App, a: Action) -> Vec<Effect> {
             id: item.id.clone(),
             enabled: !item.enabled,
         }],
-        Action::Delete => vec![Effect::RemoveExclusion {
-            id: item.id.clone(),
-        }],
+        Action::Delete => {
+            let item = item.clone();
+            super::confirm::ask_delete(app, &item)
+        }
         _ => vec![],
     }
 }

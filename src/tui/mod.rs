@@ -8,6 +8,7 @@ pub mod backend;
 pub mod bench;
 pub mod columns;
 pub mod detail;
+pub mod confirm;
 mod drill;
 mod edges_table;
 mod exclude;

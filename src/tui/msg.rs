@@ -143,6 +143,8 @@ pub enum Effect {
     RemoveExclusion {
         id: String,
     },
+    /// Take back the last exclusion add or delete (the store records it).
+    UndoExclusion,
     Ingest {
         paths: Vec<PathBuf>,
     },
@@ -188,6 +190,7 @@ impl Effect {
             Effect::AddExclusion { .. } => "adding an exclusion",
             Effect::SetExclusionEnabled { .. } => "switching an exclusion",
             Effect::RemoveExclusion { .. } => "deleting an exclusion",
+            Effect::UndoExclusion => "undoing an exclusion change",
             Effect::Ingest { .. } => "ingest",
             Effect::LoadMarks => "loading marks",
             Effect::SetMarks { .. } => "marking",

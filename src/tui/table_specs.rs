@@ -81,7 +81,11 @@ pub fn results(app: &App) -> Columns<ResultCol> {
     let r = &app.results;
     let mut c = Columns::default();
     if app.show_suppressed {
-        c.push(ResultCol::Mark, Spec::new("✗", Role::Marker, 1));
+        // Cut like a key column when room is short: the id comes first in it.
+        c.push(
+            ResultCol::Mark,
+            Spec::new("suppressed by", Role::Key, super::view::SUPPRESSED_CELL),
+        );
     }
     // A triage column only where this analytic has marks (width of `benign+NN`).
     if app.triage.any_in(app.analytic) {

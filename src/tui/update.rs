@@ -117,6 +117,10 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                 app.help = false;
                 return vec![];
             }
+            if let Some(fx) = super::confirm::key(app, key) {
+                app.rev += 1;
+                return fx;
+            }
             if app.prompt.is_some() {
                 app.rev += 1;
                 return input::prompt_key(app, key);
@@ -134,6 +138,9 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             if app.help && a != Action::Quit {
                 app.help = false;
                 return vec![];
+            }
+            if let Some(fx) = super::confirm::action(app, a) {
+                return fx;
             }
             input::action(app, a)
         }

@@ -98,6 +98,7 @@ pub fn run_effect(backend: &dyn Backend, effect: Effect, send: &dyn Fn(Msg)) {
                 .map(|()| format!("{id} deleted"));
             send(Msg::ExclusionChanged(r))
         }
+        Effect::UndoExclusion => send(Msg::ExclusionChanged(backend.undo_exclusion())),
         Effect::Ingest { paths } => {
             let progress = |p| send(Msg::IngestProgress(p));
             // `~/case` as typed in the prompt, as a shell would read it.

@@ -203,11 +203,11 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
             .iter()
             .map(|p| match columns.tag(p.col) {
                 ResultCol::Triage => super::marks::row_cell(app, row),
-                ResultCol::Mark => Cell::from(if row.suppressed_by.is_empty() {
-                    " "
-                } else {
-                    "✗"
-                }),
+                // Which exclusion hid the row, in a visible cell (id and what it tests).
+                ResultCol::Mark => Cell::from(cell(
+                    &super::suppressed::label(app, &row.suppressed_by),
+                    p.width,
+                )),
                 ResultCol::Key(c) => {
                     let v = row.key.get(c).map_or("", |k| k);
                     if is_sid(&r.columns[c]) {

@@ -2,6 +2,7 @@
 
 mod common;
 mod detail;
+mod confirm;
 mod edges;
 mod events;
 mod exclusions;
@@ -11,6 +12,9 @@ mod notice;
 mod marks;
 /// Width of a triage mark cell (`benign+NN`), for the column plans.
 pub const MARK_CELL: usize = marks::CELL;
+/// Width of the `suppressed by` cell, for the column plans.
+pub const SUPPRESSED_CELL: usize = suppressed::WIDTH;
+mod suppressed;
 mod text;
 mod timeline;
 
@@ -77,6 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     if let Some(n) = &app.notice {
         notice::draw(frame, n, area);
     }
+    confirm::draw(frame, app, area);
     if app.help {
         help::draw(frame, app, area);
     }
