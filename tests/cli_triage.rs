@@ -217,3 +217,41 @@ fn bad_input_exits_2_with_a_message_and_marks_nothing() {
     assert_eq!(list[0]["key"]["source"], source);
     assert_eq!(list[0]["gone"], false);
 }
+
+#[test]
+fn keys_print_inert_and_the_file_keeps_the_exact_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let events = demo::generate(&DemoOptions::default());
+    std::fs::create_dir_all(root.join("in")).unwrap();
+    let a = root.join("in/a.log");
+    demo::write_xml_lines(&events, &mut std::fs::File::create(&a).unwrap()).unwrap();
+    ok(root, &["ingest", a.to_str().unwrap()]);
+    // The demo's hostile script block (ESC sequences, BEL, a bidi override).
+    let out = ok(
+        root,
+        &[
+            "triage",
+            "set",
+            SB,
+            "ScriptBlockText",
+            "*SYSTEM OK*",
+            "--status",
+            "m",
+        ],
+    );
+    assert!(out.starts_with("marked 1 row(s)"), "{out}");
+    assert!(out.contains("␛[2J␛[1;31mSYSTEM OK␇"), "{out}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+        "{out:?}"
+    );
+    let table = ok(root, &["triage", "list", "-x"]);
+    assert!(table.contains("␛[2J␛[1;31mSYSTEM OK␇"), "{table}");
+    assert!(!table.contains('\u{1b}'), "{table:?}");
+    // JSON and the file keep the exact text (escaped), so the mark matches the row.
+    let list = json(root, &["triage", "list", "--format", "json"]);
+    let text = list[0]["key"]["ScriptBlockText"].as_str().unwrap();
+    assert!(text.contains("\u{1b}[2J"), "{text:?}");
+    assert_eq!(list[0]["gone"], false);
+}
