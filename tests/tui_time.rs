@@ -404,3 +404,29 @@ fn sigterm_ends_the_session_like_q() {
     assert!(app.quit);
     assert_eq!(app.exit_signal, Some(15));
 }
+
+#[test]
+fn a_relative_range_follows_a_new_last_event() {
+    let fake = FakeBackend::new().with_data_span();
+    let mut app = loaded(&fake);
+    set_range(&mut app, &fake, "-1h");
+    let first = app.status.span.unwrap().0;
+    // An ingest brought events up to 18:00: the status after it moves the anchor.
+    let mut status = app.status.clone();
+    status.span = Some((first, at("2024-10-21T18:00:00Z")));
+    let fx = update(&mut app, Msg::Status(status.clone()));
+    let want = TimeRange {
+        earliest: Some(at("2024-10-21T17:00:00Z") + 1),
+        latest: None,
+    };
+    assert_eq!(app.range, want);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Hunt { range, .. }] if *range == want),
+        "{fx:?}"
+    );
+    // The same span again changes nothing; an absolute range never follows.
+    assert!(update(&mut app, Msg::Status(status.clone())).is_empty());
+    set_range(&mut app, &fake, "2024-10-21T10:00..");
+    status.span = Some((first, at("2024-10-22T09:00:00Z")));
+    assert!(update(&mut app, Msg::Status(status)).is_empty());
+}
