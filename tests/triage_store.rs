@@ -424,3 +424,110 @@ fn marks_of_many_groups_match_the_marks_one_by_one() {
     let marked: Vec<usize> = (0..40).filter(|&i| many[i].is_some()).collect();
     assert_eq!(marked, [0, 3, 10, 17, 38]);
 }
+
+/// An inbound session as the hunt gives it: Computer, user, source, source_ip, source_via,
+/// evidence, commands.
+fn session(evidence: &str, source: &str, count: u64) -> Group {
+    Group {
+        analytic: "winrm_remoting_inbound".into(),
+        key: vec![
+            "SRV-DB01.corp.local".into(),
+            "CORP\\adm.kowalski".into(),
+            source.into(),
+            "10.20.0.5".into(),
+            "4624 logon 0x7d7cd2".into(),
+            evidence.into(),
+            "[]".into(),
+        ],
+        count,
+        first: 1_700_000_000_000_000,
+        last: 1_700_000_000_000_000 + count as i64,
+        events: (0..count).collect(),
+        suppressed_by: vec![],
+    }
+}
+
+#[test]
+fn a_marked_session_keeps_its_mark_when_more_evidence_arrives() {
+    // Marked after the first ingest: the session's evidence was its wsmprovhost start, its
+    // source not yet known. A second ingest adds the WinRM log and the DC's 4624: the same
+    // session (host, user, first event) now has more evidence, a source and more events.
+    let q = query("winrm_remoting_inbound");
+    let before = session("wsmprovhost start", "", 3);
+    let after = session("wsmprovhost start, WinRM 91", "WS-FIN-07", 5);
+    assert_eq!(identity(&q, &before), identity(&q, &after));
+    assert_eq!(
+        identity(&q, &before)
+            .iter()
+            .map(|(c, _)| c.as_str())
+            .collect::<Vec<_>>(),
+        ["Computer", "user", "firstTime"]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = TriageStore::open(triage_path(dir.path())).unwrap();
+    store
+        .set(
+            &q.id,
+            identity(&q, &before),
+            Status::Malicious,
+            Some("the intruder's hop"),
+            before.count,
+            before.first,
+            before.last,
+        )
+        .unwrap();
+    let now = HuntResult {
+        query: q.clone(),
+        groups: vec![after.clone()],
+        dropped: vec![],
+        suppressed: BTreeMap::new(),
+    };
+    let states = Rows::of(std::slice::from_ref(&now), None).states(store.list());
+    assert!(!states[0].is_gone(), "{:?}", states[0]);
+    assert!(states[0].grew);
+    assert_eq!((states[0].now_count, states[0].grown_by()), (Some(5), 2));
+    let marks = Marks::new(store.list().to_vec());
+    assert_eq!(
+        marks.of_groups(&q, &now.groups)[0].map(|m| m.status),
+        Some(Status::Malicious)
+    );
+    assert_eq!(marks.counts(&now).malicious, 1);
+}
+
+#[test]
+fn an_extended_row_keeps_its_mark_when_its_user_gets_a_name() {
+    // technique, log, escu, Computer, user, user_source, user_id, targets, text
+    let q = query("winrm_remoting_extended");
+    let g = |user: &str, source: &str, count: u64| Group {
+        analytic: q.id.clone(),
+        key: vec![
+            "Invoke-Command".into(),
+            "4104 script block".into(),
+            "true".into(),
+            "WS-FIN-07.corp.local".into(),
+            user.into(),
+            source.into(),
+            "S-1-5-21-1-1107".into(),
+            "SRV-DB01".into(),
+            "icm -cn SRV-DB01 { whoami }".into(),
+        ],
+        count,
+        first: 10,
+        last: 10 + count as i64,
+        events: (0..count).collect(),
+        suppressed_by: vec![],
+    };
+    let unnamed = g("", "", 1);
+    let named = g("CORP\\adm.kowalski", "Security 4624 on DC01", 1);
+    assert_eq!(identity(&q, &unnamed), identity(&q, &named));
+    // Two groups sharing an identity are one marked row: counted together, and a target made
+    // from one of them carries both, so the mark does not read as grown later.
+    let other = g("CORP\\other", "Sysmon 1", 2);
+    let targets = huntbench::triage::group_targets(
+        &q,
+        &[named.clone(), other.clone()],
+        std::iter::once(&named),
+    );
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].count, 3);
+}

@@ -73,6 +73,7 @@ const KEYS: &[&str] = &[
     "by",
     "columns",
     "missing",
+    "identity",
 ];
 
 /// The stats columns every analytic ends with.
@@ -173,6 +174,15 @@ pub fn validate_query(file: &str, q: &SavedQuery) -> Result<(), AnalyticsError> 
     }
     if q.name.trim().is_empty() {
         return Err(def(file, "name", "must not be empty"));
+    }
+    for (i, c) in q.identity.iter().enumerate() {
+        if c != "firstTime" && !q.by.contains(c) {
+            return Err(def(
+                file,
+                &format!("identity[{i}]"),
+                format!("`{c}` is neither a by-field nor firstTime"),
+            ));
+        }
     }
     if q.selection.sources.is_empty() {
         return Err(def(file, "selection.sources", "needs at least one source"));

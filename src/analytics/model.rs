@@ -93,9 +93,25 @@ pub struct SavedQuery {
     pub columns: Vec<String>,
     #[serde(default)]
     pub missing: MissingPolicy,
+    /// The columns that name a row for triage marks: by-fields whose value never changes as
+    /// more evidence arrives, and `firstTime`. Empty: every by-field. Why not always the
+    /// by-clause: an inbound session's `evidence` and `source` grow with the data, and an
+    /// extended row's resolved `user` name appears once the Security log is in; a mark keyed
+    /// on them would be lost on the next ingest instead of saying that its row grew.
+    #[serde(default)]
+    pub identity: Vec<String>,
 }
 
 impl SavedQuery {
+    /// The columns a triage mark names a row by (see [`SavedQuery::identity`]).
+    pub fn identity_columns(&self) -> &[String] {
+        if self.identity.is_empty() {
+            &self.by
+        } else {
+            &self.identity
+        }
+    }
+
     /// The short label, else the id.
     pub fn short_label(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.id)

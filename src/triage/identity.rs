@@ -13,12 +13,26 @@ pub const MAX_PLAIN_VALUE: usize = 256;
 /// Column → value pairs naming one row.
 pub type Identity = Vec<(String, String)>;
 
-/// A row of an analytic: its full by-clause key (`q.by` zipped with `g.key`).
+/// A row of an analytic: the values of its identity columns
+/// ([`SavedQuery::identity_columns`]: the by-clause unless the analytic names fewer).
 pub fn identity(q: &SavedQuery, g: &Group) -> Identity {
-    q.by.iter()
-        .zip(&g.key)
-        .map(|(column, value)| (column.clone(), stored_value(value)))
+    q.identity_columns()
+        .iter()
+        .map(|column| {
+            let v = plain_value(q, g, column).unwrap_or_default();
+            (column.clone(), stored_value(&v))
+        })
         .collect()
+}
+
+/// The exact text of one identity column of a row: a by-field's value, or `firstTime` as
+/// UTC ISO time (zone-free, so a mark holds whatever `--tz` shows).
+pub fn plain_value(q: &SavedQuery, g: &Group, column: &str) -> Option<String> {
+    if column == "firstTime" {
+        return Some(crate::time::ctime(g.first, None));
+    }
+    let i = q.by.iter().position(|b| b == column)?;
+    g.key.get(i).cloned()
 }
 
 /// An edge: its source and target nodes.

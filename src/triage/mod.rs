@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use error::TriageError;
 pub use identity::{EDGES, Identity, MAX_PLAIN_VALUE, edge_identity, identity, stored_value};
 pub use mark::{Mark, MarkTarget};
-pub use select::{select_edges, select_rows};
+pub use select::{group_targets, select_edges, select_rows};
 pub use state::{MarkState, Marks, Rows, StatusCounts};
 pub use status::Status;
 pub use store::TriageStore;

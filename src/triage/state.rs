@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::identity::{EDGES, Identity, edge_identity, identity};
+use super::identity::{EDGES, Identity, edge_identity, identity, plain_value};
 use super::{Mark, Status};
 use crate::analytics::{Group, HuntResult, SavedQuery};
 use crate::extended::EdgeReport;
@@ -56,24 +56,27 @@ impl Marks {
         if mine.is_empty() {
             return vec![None; groups.len()];
         }
-        // Per set of plainly stored columns: the marks' values there.
-        let mut plain: HashMap<Vec<usize>, HashSet<Vec<&str>>> = HashMap::new();
+        // Per set of plainly stored columns (by name): the marks' values there.
+        let mut plain: HashMap<Vec<&str>, HashSet<Vec<&str>>> = HashMap::new();
         for m in &mine {
-            let cols: Vec<usize> = (0..m.key.len())
-                .filter(|&i| !m.key[i].1.starts_with("sha256:"))
-                .collect();
-            let values = cols.iter().map(|&i| m.key[i].1.as_str()).collect();
+            let (cols, values) = m
+                .key
+                .iter()
+                .filter(|(_, v)| !v.starts_with("sha256:"))
+                .map(|(c, v)| (c.as_str(), v.as_str()))
+                .unzip();
             plain.entry(cols).or_default().insert(values);
         }
         groups
             .iter()
             .map(|g| {
                 let candidate = plain.iter().any(|(cols, values)| {
-                    let v: Option<Vec<&str>> = cols
-                        .iter()
-                        .map(|&i| g.key.get(i).map(String::as_str))
-                        .collect();
-                    v.is_some_and(|v| values.contains(&v))
+                    let v: Option<Vec<String>> =
+                        cols.iter().map(|c| plain_value(q, g, c)).collect();
+                    v.is_some_and(|v| {
+                        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+                        values.contains(&v)
+                    })
                 });
                 if candidate { self.of_group(q, g) } else { None }
             })
@@ -205,11 +208,14 @@ impl Rows {
     pub fn of(results: &[HuntResult], edges: Option<&EdgeReport>) -> Self {
         let mut now = HashMap::new();
         for r in results {
+            // Rows that share an identity (see `SavedQuery::identity`) are one marked row.
             for g in &r.groups {
-                now.insert(
-                    (r.query.id.clone(), identity(&r.query, g)),
-                    (g.count, g.first, g.last),
-                );
+                let e = now
+                    .entry((r.query.id.clone(), identity(&r.query, g)))
+                    .or_insert((0, i64::MAX, i64::MIN));
+                e.0 += g.count;
+                e.1 = e.1.min(g.first);
+                e.2 = e.2.max(g.last);
             }
         }
         for e in edges.map(|e| e.edges.as_slice()).unwrap_or_default() {

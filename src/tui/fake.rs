@@ -64,6 +64,7 @@ fn q(
         by,
         columns,
         missing,
+        identity: Vec::new(),
     }
 }
 

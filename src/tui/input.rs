@@ -41,7 +41,8 @@ pub fn action(app: &mut App, a: Action) -> Vec<Effect> {
             return open_prompt(app, kind, last);
         }
         Action::Report => {
-            let name = crate::report::default_file_name(app.now.unwrap_or_else(crate::time::now_micros));
+            let name =
+                crate::report::default_file_name(app.now.unwrap_or_else(crate::time::now_micros));
             return open_prompt(app, PromptKind::Report, name);
         }
         Action::Refresh => {

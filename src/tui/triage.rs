@@ -11,7 +11,7 @@ use super::msg::Effect;
 use super::rows::Row;
 use super::update::{fail, reorder, say};
 use crate::sanitize::inert_line;
-use crate::triage::{MarkTarget, Marks, Status, StatusCounts, edge_identity, identity};
+use crate::triage::{MarkTarget, Marks, Status, StatusCounts, edge_identity};
 
 /// One group's mark, as the table shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,18 +184,8 @@ fn selected_groups(app: &App) -> (Vec<MarkTarget>, String) {
         return (vec![], String::new());
     };
     let q = &h.query;
-    let targets: Vec<MarkTarget> = row
-        .groups
-        .iter()
-        .filter_map(|&g| h.groups.get(g as usize))
-        .map(|g| MarkTarget {
-            analytic: q.id.clone(),
-            key: identity(q, g),
-            count: g.count,
-            first: g.first,
-            last: g.last,
-        })
-        .collect();
+    let chosen = row.groups.iter().filter_map(|&g| h.groups.get(g as usize));
+    let targets = crate::triage::group_targets(q, &h.groups, chosen);
     let notes: Vec<String> = row
         .groups
         .iter()

@@ -1,15 +1,15 @@
 //! Drawing: functions of `&App` that only read. Only visible rows are built.
 
 mod common;
-mod detail;
 mod confirm;
+mod detail;
 mod edges;
 mod events;
 mod exclusions;
 mod help;
 mod main_screen;
-mod notice;
 mod marks;
+mod notice;
 /// Width of a triage mark cell (`benign+NN`), for the column plans.
 pub const MARK_CELL: usize = marks::CELL;
 /// Width of the `suppressed by` cell, for the column plans.
