@@ -41,8 +41,9 @@ impl Role {
 /// One step of giving way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Timestamps of this role show only their time (or only their date).
-    Shorten(Role),
+    /// Timestamps of these roles show only their time (or only their date), all at once so a
+    /// row never mixes a full and a short time.
+    Shorten(&'static [Role]),
     /// Columns of this role leave the table (`→` brings them back).
     Drop(Role),
     /// Columns of this role are cut down towards their minimum, as far as needed.
@@ -53,9 +54,7 @@ pub enum Step {
 /// their room while the timestamps shorten and the sparkline and the timestamps go. Whatever
 /// still does not fit is hidden from the right, to be scrolled to.
 pub const GIVE_WAY: &[Step] = &[
-    Step::Shorten(Role::Last),
-    Step::Shorten(Role::First),
-    Step::Shorten(Role::Time),
+    Step::Shorten(&[Role::First, Role::Last, Role::Time]),
     Step::Drop(Role::Activity),
     Step::Drop(Role::Last),
     Step::Drop(Role::First),
@@ -230,9 +229,9 @@ pub fn plan(specs: &[Spec], room: usize, skip: usize) -> Plan {
             break;
         }
         match *step {
-            Step::Shorten(role) => {
+            Step::Shorten(roles) => {
                 for (i, s) in specs.iter().enumerate() {
-                    if s.role == role && width[i].is_some() {
+                    if roles.contains(&s.role) && width[i].is_some() {
                         form[i] = s.short;
                         width[i] = Some(s.short.width());
                     }
@@ -392,6 +391,10 @@ mod tests {
         assert!(p.get(3).is_some(), "the count is pinned");
         assert!(p.get(6).is_some(), "the sparkline is back");
         assert_eq!(p.markers(), "◂ 1 more");
+        // A row never mixes a full and a short time.
+        let p = plan(&s, 88, 1);
+        assert_eq!(p.get(4).unwrap().form, TimeForm::TimeOnly);
+        assert_eq!(p.get(5).unwrap().form, TimeForm::TimeOnly);
         // Scrolled as far as it goes: the skip is clamped.
         let p = plan(&s, 76, 99);
         assert_eq!(p.hidden_left, 5);
