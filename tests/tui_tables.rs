@@ -111,14 +111,14 @@ fn results_at_80_drop_the_times_and_sparkline_and_say_so() {
 }
 
 #[test]
-fn results_at_60_cut_the_text_first_and_keep_the_count() {
+fn results_at_60_cut_text_host_and_user_widest_first_and_keep_the_count() {
     let fake = FakeBackend::new();
     let app = at_width(&fake, 60);
     let screen = render(&app, 60, H);
     let row = line_with(&screen, "▶ Invoke-Command");
-    // Text cut to its share (with …), host and user whole, the count kept.
+    // Text and host cut to share the room (with …), the count kept whole.
     assert!(
-        row.contains("▶ Invoke-Command… mgmt01.corp.local S-1-5-18             2│"),
+        row.contains("▶ Invoke-Command … mgmt01.corp.loc… S-1-5-18             2│"),
         "{row}"
     );
     assert!(screen.contains(" 3 more ▸ "), "{screen}");

@@ -46,8 +46,9 @@ pub enum Step {
     Shorten(&'static [Role]),
     /// Columns of this role leave the table (`→` brings them back).
     Drop(Role),
-    /// Columns of this role are cut down towards their minimum, as far as needed.
-    Shrink(Role),
+    /// Columns of these roles are cut down towards their minimum, as far as needed, the widest
+    /// first (so they end up sharing the room); on a tie the later role in the list gives first.
+    Shrink(&'static [Role]),
 }
 
 /// The give-way order when a table is too wide, first step first: text, host and user keep
@@ -58,10 +59,8 @@ pub const GIVE_WAY: &[Step] = &[
     Step::Drop(Role::Activity),
     Step::Drop(Role::Last),
     Step::Drop(Role::First),
-    Step::Shrink(Role::Key),
-    Step::Shrink(Role::Text),
-    Step::Shrink(Role::User),
-    Step::Shrink(Role::Host),
+    Step::Shrink(&[Role::Key]),
+    Step::Shrink(&[Role::Text, Role::Host, Role::User]),
 ];
 
 /// Room a text column keeps before anything else gives way (it gets more when there is spare).
@@ -244,17 +243,18 @@ pub fn plan(specs: &[Spec], room: usize, skip: usize) -> Plan {
                     }
                 }
             }
-            Step::Shrink(role) => {
+            Step::Shrink(roles) => {
                 let mut excess = total(&width).saturating_sub(room);
-                for (i, s) in specs.iter().enumerate() {
-                    if s.role != role || excess == 0 {
-                        continue;
-                    }
-                    if let Some(w) = width[i] {
-                        let give = (w.saturating_sub(s.min())).min(excess);
-                        width[i] = Some(w - give);
-                        excess -= give;
-                    }
+                let rank = |i: usize| roles.iter().position(|r| *r == specs[i].role);
+                while excess > 0 {
+                    // The widest column that can still give a cell.
+                    let widest = (0..specs.len())
+                        .filter(|&i| rank(i).is_some())
+                        .filter(|&i| width[i].is_some_and(|w| w > specs[i].min()))
+                        .max_by_key(|&i| (width[i], rank(i)));
+                    let Some(i) = widest else { break };
+                    width[i] = width[i].map(|w| w - 1);
+                    excess -= 1;
                 }
             }
         }
@@ -377,10 +377,12 @@ mod tests {
             ]
         );
         assert_eq!(p.markers(), "3 more ▸");
-        // 56: text is cut down, host and user keep their room.
+        // 56: text, host and user are cut, the widest first, so they share the room.
         let p = plan(&s, 56, 0);
-        assert_eq!(p.get(0).unwrap().width, 15);
-        assert_eq!(p.get(1).unwrap().width, 17);
+        assert_eq!(p.get(0).unwrap().width, 16);
+        assert_eq!(p.get(1).unwrap().width, 16);
+        assert_eq!(p.get(2).unwrap().width, 15);
+        assert_eq!(p.get(3).unwrap().width, 6, "the count is never cut");
     }
 
     #[test]
