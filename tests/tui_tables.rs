@@ -422,3 +422,21 @@ fn v_off_a_table_says_why_and_stays() {
     assert!(app.message_is_error);
     assert!(app.message.contains("no table rows"), "{}", app.message);
 }
+
+#[test]
+fn an_event_list_over_several_days_keeps_its_full_times() {
+    let mut events = fixture_events();
+    let mut later = events[0].clone();
+    later.time += 2 * 86_400 * huntbench::time::MICROS;
+    later.record_id = Some(99);
+    events.push(later);
+    let fake = FakeBackend::with_events(events);
+    let mut app = at_width(&fake, 60);
+    // ws01's row now holds three events over three days.
+    assert_eq!(app.selected_row().unwrap().count, 3);
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    let screen = render(&app, 60, H);
+    assert!(screen.contains("▶ 2024-10-21T09:00:00 "), "{screen}");
+    assert!(screen.contains(" 2024-10-23T09:00:00 "), "{screen}");
+}
