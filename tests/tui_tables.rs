@@ -111,14 +111,14 @@ fn results_at_80_drop_the_times_and_sparkline_and_say_so() {
 }
 
 #[test]
-fn results_at_60_cut_the_text_first_and_keep_the_count() {
+fn results_at_60_cut_text_host_and_user_widest_first_and_keep_the_count() {
     let fake = FakeBackend::new();
     let app = at_width(&fake, 60);
     let screen = render(&app, 60, H);
     let row = line_with(&screen, "▶ Invoke-Command");
-    // Text cut to its share (with …), host and user whole, the count kept.
+    // Text and host cut to share the room (with …), the count kept whole.
     assert!(
-        row.contains("▶ Invoke-Command… mgmt01.corp.local S-1-5-18             2│"),
+        row.contains("▶ Invoke-Command … mgmt01.corp.loc… S-1-5-18             2│"),
         "{row}"
     );
     assert!(screen.contains(" 3 more ▸ "), "{screen}");
@@ -421,4 +421,22 @@ fn v_off_a_table_says_why_and_stays() {
     assert_eq!(app.screen(), Screen::Exclusions);
     assert!(app.message_is_error);
     assert!(app.message.contains("no table rows"), "{}", app.message);
+}
+
+#[test]
+fn an_event_list_over_several_days_keeps_its_full_times() {
+    let mut events = fixture_events();
+    let mut later = events[0].clone();
+    later.time += 2 * 86_400 * huntbench::time::MICROS;
+    later.record_id = Some(99);
+    events.push(later);
+    let fake = FakeBackend::with_events(events);
+    let mut app = at_width(&fake, 60);
+    // ws01's row now holds three events over three days.
+    assert_eq!(app.selected_row().unwrap().count, 3);
+    let fx = update(&mut app, code(KeyCode::Enter));
+    drive(&mut app, &fake, fx);
+    let screen = render(&app, 60, H);
+    assert!(screen.contains("▶ 2024-10-21T09:00:00 "), "{screen}");
+    assert!(screen.contains(" 2024-10-23T09:00:00 "), "{screen}");
 }

@@ -298,7 +298,7 @@ fn the_view_shows_time_host_code_channel_and_an_inert_summary() {
         "{screen:?}"
     );
     assert!(
-        screen.contains("2024-10-21T09:02:00 WS01                   4104  PowerShell/Operational Write-Host \"␛]0;owned␇␛[2J\" # second line"),
+        screen.contains("2024-10-21T09:02:00 WS01            4104 PowerShell/Operational Write-Host \"␛]0;owned␇␛[2J\" # second line"),
         "{screen}"
     );
     assert!(

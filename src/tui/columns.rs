@@ -41,28 +41,26 @@ impl Role {
 /// One step of giving way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// Timestamps of this role show only their time (or only their date).
-    Shorten(Role),
+    /// Timestamps of these roles show only their time (or only their date), all at once so a
+    /// row never mixes a full and a short time.
+    Shorten(&'static [Role]),
     /// Columns of this role leave the table (`→` brings them back).
     Drop(Role),
-    /// Columns of this role are cut down towards their minimum, as far as needed.
-    Shrink(Role),
+    /// Columns of these roles are cut down towards their minimum, as far as needed, the widest
+    /// first (so they end up sharing the room); on a tie the later role in the list gives first.
+    Shrink(&'static [Role]),
 }
 
 /// The give-way order when a table is too wide, first step first: text, host and user keep
 /// their room while the timestamps shorten and the sparkline and the timestamps go. Whatever
 /// still does not fit is hidden from the right, to be scrolled to.
 pub const GIVE_WAY: &[Step] = &[
-    Step::Shorten(Role::Last),
-    Step::Shorten(Role::First),
-    Step::Shorten(Role::Time),
+    Step::Shorten(&[Role::First, Role::Last, Role::Time]),
     Step::Drop(Role::Activity),
     Step::Drop(Role::Last),
     Step::Drop(Role::First),
-    Step::Shrink(Role::Key),
-    Step::Shrink(Role::Text),
-    Step::Shrink(Role::User),
-    Step::Shrink(Role::Host),
+    Step::Shrink(&[Role::Key]),
+    Step::Shrink(&[Role::Text, Role::Host, Role::User]),
 ];
 
 /// Room a text column keeps before anything else gives way (it gets more when there is spare).
@@ -230,9 +228,9 @@ pub fn plan(specs: &[Spec], room: usize, skip: usize) -> Plan {
             break;
         }
         match *step {
-            Step::Shorten(role) => {
+            Step::Shorten(roles) => {
                 for (i, s) in specs.iter().enumerate() {
-                    if s.role == role && width[i].is_some() {
+                    if roles.contains(&s.role) && width[i].is_some() {
                         form[i] = s.short;
                         width[i] = Some(s.short.width());
                     }
@@ -245,17 +243,18 @@ pub fn plan(specs: &[Spec], room: usize, skip: usize) -> Plan {
                     }
                 }
             }
-            Step::Shrink(role) => {
+            Step::Shrink(roles) => {
                 let mut excess = total(&width).saturating_sub(room);
-                for (i, s) in specs.iter().enumerate() {
-                    if s.role != role || excess == 0 {
-                        continue;
-                    }
-                    if let Some(w) = width[i] {
-                        let give = (w.saturating_sub(s.min())).min(excess);
-                        width[i] = Some(w - give);
-                        excess -= give;
-                    }
+                let rank = |i: usize| roles.iter().position(|r| *r == specs[i].role);
+                while excess > 0 {
+                    // The widest column that can still give a cell.
+                    let widest = (0..specs.len())
+                        .filter(|&i| rank(i).is_some())
+                        .filter(|&i| width[i].is_some_and(|w| w > specs[i].min()))
+                        .max_by_key(|&i| (width[i], rank(i)));
+                    let Some(i) = widest else { break };
+                    width[i] = width[i].map(|w| w - 1);
+                    excess -= 1;
                 }
             }
         }
@@ -378,10 +377,12 @@ mod tests {
             ]
         );
         assert_eq!(p.markers(), "3 more ▸");
-        // 56: text is cut down, host and user keep their room.
+        // 56: text, host and user are cut, the widest first, so they share the room.
         let p = plan(&s, 56, 0);
-        assert_eq!(p.get(0).unwrap().width, 15);
-        assert_eq!(p.get(1).unwrap().width, 17);
+        assert_eq!(p.get(0).unwrap().width, 16);
+        assert_eq!(p.get(1).unwrap().width, 16);
+        assert_eq!(p.get(2).unwrap().width, 15);
+        assert_eq!(p.get(3).unwrap().width, 6, "the count is never cut");
     }
 
     #[test]
@@ -392,6 +393,10 @@ mod tests {
         assert!(p.get(3).is_some(), "the count is pinned");
         assert!(p.get(6).is_some(), "the sparkline is back");
         assert_eq!(p.markers(), "◂ 1 more");
+        // A row never mixes a full and a short time.
+        let p = plan(&s, 88, 1);
+        assert_eq!(p.get(4).unwrap().form, TimeForm::TimeOnly);
+        assert_eq!(p.get(5).unwrap().form, TimeForm::TimeOnly);
         // Scrolled as far as it goes: the skip is clamped.
         let p = plan(&s, 76, 99);
         assert_eq!(p.hidden_left, 5);

@@ -75,6 +75,15 @@ pub fn short_form(app: &App, lo: i64, hi: i64) -> TimeForm {
     TimeForm::short_for(&ctime(lo, app.tz), &ctime(hi, app.tz))
 }
 
+/// The short form of a list's one timestamp: the time of day when every line is on one day;
+/// over several days the full time stays (a date alone would lose when each event happened).
+fn list_time_form(app: &App, lo: i64, hi: i64) -> TimeForm {
+    match short_form(app, lo, hi) {
+        TimeForm::TimeOnly => TimeForm::TimeOnly,
+        _ => TimeForm::Full,
+    }
+}
+
 /// The results table's columns: key columns (those with one value in every row are said in
 /// the title instead), then count, first, last and the sparkline.
 pub fn results(app: &App) -> Columns<ResultCol> {
@@ -174,7 +183,7 @@ pub fn events(app: &App) -> Columns<EventCol> {
     let mut c = Columns::default();
     c.push(
         EventCol::Time,
-        Spec::time("time", Role::Time, short_form(app, lo, hi)),
+        Spec::time("time", Role::Time, list_time_form(app, lo, hi)),
     );
     c.push(
         EventCol::Host,
@@ -343,7 +352,7 @@ pub fn timeline(app: &App) -> Columns<TimelineCol> {
     let mut c = Columns::default();
     c.push(
         TimelineCol::Time,
-        Spec::time("time", Role::Time, short_form(app, lo, hi)),
+        Spec::time("time", Role::Time, list_time_form(app, lo, hi)),
     );
     c.push(
         TimelineCol::Host,

@@ -137,7 +137,11 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
                         let name = if h.dropped.is_empty() {
                             cell(&h.query.name, room)
                         } else {
-                            let note = format!(" · {} dropped (D)", h.dropped.len());
+                            let mut note = format!(" · {} dropped (D)", h.dropped.len());
+                            // Narrow: the short note, so the name keeps some room.
+                            if room < note.chars().count() + 16 {
+                                note = format!(" ({} D)", h.dropped.len());
+                            }
                             let nw = room.saturating_sub(note.chars().count());
                             fit(&format!("{}{note}", cell(&h.query.name, nw)), room)
                         };

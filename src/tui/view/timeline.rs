@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         format!("{} events", tl.total)
     };
     let title = format!(
-        " timeline · {} · ±{} of {} · {status} · enter: event · v: row · +/-: window · esc: back ",
+        " timeline · {} · ±{} of {} · {status} · enter: event, v: row, +/-: window, esc: back ",
         fit(&inert_line(&whose), 40),
         format_window(tl.window),
         ctime(tl.around, app.tz),
