@@ -428,3 +428,31 @@ fn a_report_over_a_real_capture_builds() {
     let md = String::from_utf8(out).unwrap();
     assert!(md.contains("Chain 1: WORKSTATION5"), "{md}");
 }
+
+#[test]
+fn the_workbench_backend_writes_the_report_the_tui_asks_for_and_refuses_an_existing_file() {
+    use huntbench::tui::Backend;
+    let case = Case::new();
+    let index = case.path("index");
+    let wb = huntbench::workbench::Workbench::from_parts(
+        huntbench::index::Index::open_existing(&index).unwrap(),
+        huntbench::analytics::load_saved_queries(None).unwrap(),
+        index.join("exclusions.toml"),
+    );
+    let out = case.path("from-tui.html");
+    let said = Backend::write_report(&wb, &out).unwrap();
+    assert!(
+        said.starts_with(&format!("wrote the case report to {}", out.display())),
+        "{said}"
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    // The exclusion in force, read from the index's own store.
+    assert!(html.contains("patch automation | weekly"), "{html}");
+    let err = Backend::write_report(&wb, &out).unwrap_err();
+    assert!(
+        err.contains(&format!("{} already exists", out.display())),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), html);
+}

@@ -481,6 +481,12 @@ fn demo_mark_a_row_and_find_it_in_triage_list() {
     t.keys(&["F", "F", "F"]);
     let s = t.wait_for("status: suspicious (F)");
     assert!(s.contains("1 of 10 rows"), "{s}");
+    // R writes the case report (a dated name offered, replaced here by one in the test's dir).
+    let report = tmp.path().join("case.md");
+    t.keys(&["R"]);
+    t.wait_for("write the case report to (.md / .html): huntbench-report-");
+    t.keys(&["C-u", report.to_str().unwrap(), "Enter"]);
+    t.wait_for("wrote the case report to");
     t.keys(&["q"]);
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");
@@ -512,4 +518,12 @@ fn demo_mark_a_row_and_find_it_in_triage_list() {
     assert_eq!(list[0]["status"], "suspicious");
     assert_eq!(list[0]["note"], "checked with the admin");
     assert_eq!(list[0]["gone"], false);
+    // The report the workbench wrote lists the mark under its status, with its note.
+    let text = std::fs::read_to_string(&report).unwrap();
+    let marks = &text[text.find("## Marked rows").unwrap()..text.find("## Lateral").unwrap()];
+    assert!(marks.contains("### Suspicious (1)"), "{marks}");
+    assert!(
+        marks.contains("| note | checked with the admin |"),
+        "{marks}"
+    );
 }
