@@ -153,7 +153,7 @@ impl Action {
             Action::ToggleAnchor => "-24h from the last event / from now",
             Action::Report => "write the case report (.md, or .html)",
             Action::Mark => "triage: mark the row / edge (status, note)",
-            Action::StatusFilter => "triage: rows of one status (all, untriaged, …)",
+            Action::StatusFilter => "triage: rows of one status (cycles)",
         }
     }
 }

@@ -55,7 +55,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                         format!("{:<KEY_W$}", fit(keys, KEY_W - 1)),
                         Style::new().fg(Color::Cyan),
                     ),
-                    Span::raw(*what),
+                    // One cell of gap before the next column; a long text is cut with `…`.
+                    Span::raw(fit(what, COL_W as usize - KEY_W - 1)),
                 ])
             })
             .collect();
