@@ -255,3 +255,34 @@ fn keys_print_inert_and_the_file_keeps_the_exact_text() {
     assert!(text.contains("\u{1b}[2J"), "{text:?}");
     assert_eq!(list[0]["gone"], false);
 }
+
+#[test]
+fn triage_set_reads_splunk_quoting_as_exclusions_add_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let events = demo::generate(&DemoOptions::default());
+    std::fs::create_dir_all(root.join("in")).unwrap();
+    let a = root.join("in/a.log");
+    demo::write_xml_lines(&events, &mut std::fs::File::create(&a).unwrap()).unwrap();
+    ok(root, &["ingest", a.to_str().unwrap()]);
+    let rows = json(root, &["hunt", SB, "--format", "json", "--no-exclusions"]);
+    let host = rows[0]["Computer"].as_str().unwrap().to_string();
+    let of_host = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Computer"] == host.as_str())
+        .count();
+    // `"HOST"` as a Splunk user types it means the value, not a value with quotes.
+    let quoted = format!("\"{host}\"");
+    let out = ok(
+        root,
+        &["triage", "set", SB, "Computer", &quoted, "--status", "b"],
+    );
+    assert!(
+        out.starts_with(&format!("marked {of_host} row(s) of {SB} benign")),
+        "{out}"
+    );
+    let list = json(root, &["triage", "list", "--format", "json"]);
+    assert_eq!(list.as_array().unwrap().len(), of_host, "{list}");
+}

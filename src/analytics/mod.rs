@@ -27,7 +27,7 @@ pub use model::*;
 pub use preview::{
     Broad, Preview, broad, matches_anything, preview, preview_in, turns_detection_off,
 };
-pub use quoting::{field_pattern, pattern_op};
+pub use quoting::{cli_op, field_pattern, pattern_op};
 pub use render::{TableOptions, column_fit, render_csv, render_json, render_table, row_json};
 pub use search::{event_summary, predicates_match};
 pub use stats::{group, group_by, result_of};

@@ -68,6 +68,23 @@ pub fn pattern_op(pattern: &str) -> ExclusionOp {
     }
 }
 
+/// A PATTERN from the command line (`exclusions add`, `triage set`): with `--in`, a comma list
+/// (items trimmed, empty ones skipped); else [`pattern_op`]. One function, so the two commands
+/// select rows alike.
+pub fn cli_op(pattern: &str, one_of: bool) -> ExclusionOp {
+    if one_of {
+        ExclusionOp::OneOf(
+            pattern
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+        )
+    } else {
+        pattern_op(pattern)
+    }
+}
+
 /// `field=pattern` as typed in the workbench (`Computer="WS-HR-03.corp.local"`,
 /// `Computer = WS-HR-03`): the field name and the operation. The field is not checked here.
 pub fn field_pattern(input: &str) -> Result<(String, ExclusionOp), String> {

@@ -29,17 +29,7 @@ pub fn run(index_dir: &Path, cmd: ExclusionCmd, out: &super::Output) -> Result<E
             dry_run,
             force,
         } => {
-            let op = if one_of {
-                ExclusionOp::OneOf(
-                    pattern
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect(),
-                )
-            } else {
-                analytics::pattern_op(&pattern)
-            };
+            let op = analytics::cli_op(&pattern, one_of);
             let q = find(&queries, &analytic)?;
             store.check(&analytic, &field, &op)?;
             return add(&wb, q, &mut store, (field, op, note), dry_run, force, &path);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
-use crate::analytics::{self, ExclusionOp, HuntResult};
+use crate::analytics::{self, HuntResult};
 use crate::cli::{ListFormat, TriageCmd, emit};
 use crate::output::{Column, Fit, Table, to_json_pretty};
 use crate::sanitize::inert_line;
@@ -27,17 +27,7 @@ pub fn run(index_dir: &Path, cmd: TriageCmd, out: &super::Output) -> Result<Exit
             note,
             one_of,
         } => {
-            let op = if one_of {
-                ExclusionOp::OneOf(
-                    pattern
-                        .split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect(),
-                )
-            } else {
-                analytics::parse_op(&pattern)
-            };
+            let op = analytics::cli_op(&pattern, one_of);
             analytics::exclusions::validate_op(&op)
                 .map_err(|m| anyhow::anyhow!("bad pattern: {m}"))?;
             let targets = if analytic == EDGES {
