@@ -1,12 +1,13 @@
 //! `huntbench report`: the case as a hunter hands it over. [`gather`] asks the workbench,
-//! [`Report::assemble`] turns the answers into data, and two renderers write it: Markdown
-//! (the default) and one self-contained HTML file. The CLI and the TUI (`R`) write the same
-//! report.
+//! [`Report::assemble`] turns the answers into data, and one walk over it (`layout`) writes it
+//! through one of two sinks: Markdown (the default) or one self-contained HTML file. The CLI
+//! and the TUI (`R`) write the same report.
 
 mod chain;
 mod escape;
 mod gather;
 mod html;
+mod layout;
 mod markdown;
 mod model;
 mod text;

@@ -1,5 +1,6 @@
-//! The report's words, shared by both renderers: section titles, sentences and table cells as
-//! plain (unescaped) text. The renderers add markup and escape every string they take from here.
+//! The report's words, which the walk (`layout`) hands to both formats: section titles,
+//! sentences and table cells as plain (unescaped) text. Each format's sink adds the markup and
+//! escapes every string it is given.
 
 use chrono_tz::Tz;
 
@@ -56,6 +57,11 @@ pub const NO_EDGES: &str = "No edges: no remote execution with a literal target,
 pub const NO_EXCLUSIONS: &str = "No exclusion is in force: every row the analytics found is shown.";
 pub const NO_DROPPED: &str = "No analytic dropped an event: every match has all its by-fields.";
 pub const NO_GAPS: &str = "No candidate script block is missing parts.";
+
+/// The heading of [`Section::Gaps`]' first part: events the analytics' stats dropped.
+pub const DROPPED_HEADING: &str = "Events the analytics' stats dropped";
+/// The heading of its second part: script blocks missing parts.
+pub const GAPS_HEADING: &str = "Script blocks missing parts (reassembly gaps)";
 
 /// A time as the report shows it (the preamble names the zone).
 pub fn time(t: i64, tz: Option<Tz>) -> String {
