@@ -337,25 +337,65 @@ fn marked_rows_are_listed_by_status_malicious_first_with_note_and_times_now() {
         "--note",
         "odd | `title`",
     ]);
-    case.ok(&[
-        "triage",
-        "set",
-        "edges",
-        "source",
-        "ws1",
-        "--status",
-        "malicious",
-        "--note",
-        "first hop",
-    ]);
+    // ws1's edges marked one by one, latest first, so their ids run against time.
+    let edges: serde_json::Value =
+        serde_json::from_str(&case.ok(&["edges", "--format", "json"])).unwrap();
+    let mut from_ws1: Vec<(String, String)> = edges
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["source"] == "ws1")
+        .map(|e| {
+            let t = |k: &str| e[k].as_str().unwrap().to_string();
+            (t("firstTime"), t("target"))
+        })
+        .collect();
+    from_ws1.sort();
+    from_ws1.reverse();
+    assert_eq!(from_ws1.len(), 4, "{edges}");
+    assert!(from_ws1[0].0 > from_ws1[3].0, "{from_ws1:?}");
+    // Marking by target marks every edge into it (another source's too).
+    let marked_edges = edges
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| from_ws1.iter().any(|(_, t)| e["target"] == t.as_str()))
+        .count();
+    for (_, target) in &from_ws1 {
+        case.ok(&[
+            "triage",
+            "set",
+            "edges",
+            "target",
+            target,
+            "--status",
+            "malicious",
+            "--note",
+            "first hop",
+        ]);
+    }
     let md = case.ok(&["report"]);
     let marks = section(&md, "## Marked rows");
     let order: Vec<&str> = marks.lines().filter(|l| l.starts_with("### ")).collect();
     assert_eq!(
         order,
-        ["### Malicious (4)", "### Suspicious (1)", "### Benign (1)"],
+        [
+            format!("### Malicious ({marked_edges})").as_str(),
+            "### Suspicious (1)",
+            "### Benign (1)"
+        ],
         "{marks}"
     );
+    // Within a status, in the order it happened: the four malicious edges by first event.
+    let malicious = &marks[..marks.find("### Suspicious").unwrap()];
+    let firsts: Vec<&str> = malicious
+        .lines()
+        .filter_map(|l| l.strip_prefix("| first event | "))
+        .collect();
+    assert_eq!(firsts.len(), marked_edges, "{malicious}");
+    let mut sorted = firsts.clone();
+    sorted.sort();
+    assert_eq!(firsts, sorted, "{malicious}");
     // The edges ws1 → srv01, srv03, srv04, srv05.
     let hop = marks
         .find("| target | srv01 |")
@@ -395,7 +435,9 @@ fn marked_rows_are_listed_by_status_malicious_first_with_note_and_times_now() {
     );
     let html = case.ok(&["report", "--format", "html"]);
     assert!(
-        html.contains("<span class=\"st malicious\">Malicious</span> (4)"),
+        html.contains(&format!(
+            "<span class=\"st malicious\">Malicious</span> ({marked_edges})"
+        )),
         "{html}"
     );
     assert!(

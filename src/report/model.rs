@@ -188,13 +188,14 @@ impl Report {
         };
         let mut marks = p.marks.clone();
         if let Some(m) = marks.as_mut() {
-            m.sort_by(|a, b| {
-                (MarkedRow::rank(&a.status), &a.analytic, &a.id).cmp(&(
-                    MarkedRow::rank(&b.status),
-                    &b.analytic,
-                    &b.id,
-                ))
-            });
+            // Malicious first; within a status in the order it happened (the story a reader
+            // follows), rows gone from the results last; then by id number (t2 before t10).
+            let order = |m: &MarkedRow| {
+                let id: u64 = m.id.trim_start_matches('t').parse().unwrap_or(u64::MAX);
+                let first = m.now.map_or(i64::MAX, |n| n.1);
+                (MarkedRow::rank(&m.status), first, id)
+            };
+            m.sort_by_key(order);
         }
         Report {
             index: p.index.clone(),
