@@ -447,3 +447,73 @@ fn an_event_list_over_several_days_keeps_its_full_times() {
     assert!(screen.contains("▶ 2024-10-21T09:00:00 "), "{screen}");
     assert!(screen.contains(" 2024-10-23T09:00:00 "), "{screen}");
 }
+
+/// The extended analytic's by-clause ends in its `text`; at 120 columns the text must still
+/// show (it keeps room before technique, log and the rest), not be scrolled away.
+#[test]
+fn the_extended_text_keeps_its_room_though_its_by_clause_ends_with_it() {
+    use huntbench::analytics::{Group, HuntResult, builtin_queries};
+    let q = builtin_queries()
+        .into_iter()
+        .find(|q| q.id == "winrm_remoting_extended")
+        .unwrap();
+    // Rows differ in every column shown (a column with one value is said in the title).
+    let group = |n: usize, host: &str, user: &str, text: &str| Group {
+        analytic: q.id.clone(),
+        key: vec![
+            ["invoke-command:computername", "icm:positional"][n].into(),
+            ["4104 script block", "4103 module"][n].into(),
+            ["true", "false"][n].into(),
+            host.into(),
+            user.into(),
+            ["Security 4624 on DC01.corp.local", "event"][n].into(),
+            format!("S-1-5-21-3471920647-2189324781-1592864017-110{n}"),
+            ["SRV-DB01", "SRV-DB01, SRV-FILE02"][n].into(),
+            text.into(),
+        ],
+        count: 1,
+        first: 1_773_151_862_000_000,
+        last: 1_773_151_862_000_000,
+        events: vec![1],
+        suppressed_by: vec![],
+    };
+    let result = HuntResult {
+        query: q.clone(),
+        groups: vec![
+            group(
+                0,
+                "WS-FIN-07.corp.local",
+                "CORP\\j.miller",
+                "Invoke-Command -ComputerName SRV-DB01 { whoami }",
+            ),
+            group(
+                1,
+                "WS-HR-03.corp.local",
+                "CORP\\h.nguyen",
+                "icm SRV-DB01 { hostname }",
+            ),
+        ],
+        dropped: vec![],
+        suppressed: Default::default(),
+    };
+    let mut app = new_app();
+    update(&mut app, Msg::Resize(120, H));
+    let gen_id = app.gens.hunt;
+    update(
+        &mut app,
+        Msg::HuntDone {
+            gen_id,
+            result: Ok(vec![result]),
+        },
+    );
+    let screen = render(&app, 120, H);
+    let head = header_line(&screen);
+    let (c, u, t) = (
+        head.find("Computer").unwrap_or_else(|| panic!("{screen}")),
+        head.find("user ").unwrap_or_else(|| panic!("{screen}")),
+        head.find("text").unwrap_or_else(|| panic!("{screen}")),
+    );
+    assert!(c < u && u < t, "host, user, then the text: {head}");
+    let row = line_with(&screen, "WS-HR-03");
+    assert!(row.contains("icm SRV-DB01 { hostname }"), "{row}");
+}

@@ -49,6 +49,9 @@ pub enum Step {
     /// Columns of these roles are cut down towards their minimum, as far as needed, the widest
     /// first (so they end up sharing the room); on a tie the later role in the list gives first.
     Shrink(&'static [Role]),
+    /// The rightmost shown columns leave while they are of these roles (hidden to the right,
+    /// `→` scrolls to them), so the text, host and user that stand left of them keep room.
+    HideTrailing(&'static [Role]),
 }
 
 /// The give-way order when a table is too wide, first step first: text, host and user keep
@@ -60,6 +63,7 @@ pub const GIVE_WAY: &[Step] = &[
     Step::Drop(Role::Last),
     Step::Drop(Role::First),
     Step::Shrink(&[Role::Key]),
+    Step::HideTrailing(&[Role::Key]),
     Step::Shrink(&[Role::Text, Role::Host, Role::User]),
 ];
 
@@ -240,6 +244,21 @@ pub fn plan(specs: &[Spec], room: usize, skip: usize) -> Plan {
                 for (i, s) in specs.iter().enumerate() {
                     if s.role == role {
                         width[i] = None;
+                    }
+                }
+            }
+            Step::HideTrailing(roles) => {
+                while total(&width) > room {
+                    let shown: Vec<usize> = scrollable
+                        .iter()
+                        .copied()
+                        .filter(|&i| width[i].is_some())
+                        .collect();
+                    match shown.last() {
+                        Some(&i) if shown.len() > 1 && roles.contains(&specs[i].role) => {
+                            width[i] = None
+                        }
+                        _ => break,
                     }
                 }
             }

@@ -23,7 +23,9 @@ pub struct Row {
 
 const HOST_FIELDS: &[&str] = &["computer", "dest", "host"];
 const USER_FIELDS: &[&str] = &["user", "user_id", "userid"];
-const TEXT_FIELDS: &[&str] = &["scriptblocktext", "process"];
+/// The text the analyst reads: the script block, the command line, the extended analytic's
+/// reassembled or decoded `text`.
+const TEXT_FIELDS: &[&str] = &["scriptblocktext", "process", "text"];
 
 fn find(by: &[String], names: &[&str]) -> Option<usize> {
     by.iter()

@@ -107,7 +107,15 @@ pub fn results(app: &App) -> Columns<ResultCol> {
     let host = host_field(&r.columns);
     let user = user_field(&r.columns);
     let sid_named = !app.sid_names.map.is_empty();
-    for (i, name) in r.columns.iter().enumerate() {
+    // The by-clause order, except that the other text keys go last: trailing keys are hidden
+    // (to the right) before the text is cut, so a by-clause that ends in its text (the
+    // extended analytic's `technique, log, escu, …, text`) keeps what the analyst reads.
+    let other_key = |i: usize| ![text, host, user].contains(&Some(i)) && !is_number(&r.columns[i]);
+    let order = (0..r.columns.len())
+        .filter(|&i| !other_key(i))
+        .chain((0..r.columns.len()).filter(|&i| other_key(i)));
+    for i in order {
+        let name = &r.columns[i];
         if r.constant.get(i).copied().unwrap_or(false) {
             continue;
         }
