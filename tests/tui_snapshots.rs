@@ -183,7 +183,7 @@ fn exclusions_view() {
     let fx = update(&mut app, key(' '));
     drive(&mut app, &fake, fx);
     let screen = render(&app, W, H);
-    assert!(screen.contains("x1    off"), "{screen}");
+    assert!(screen.contains("x1 off"), "{screen}");
     assert!(screen.contains("1 / 1"), "{screen}");
     assert!(screen.contains("ESCU 4104 script block"), "{screen}");
     let note = app.exclusions.items[1].note.clone().unwrap_or_default();

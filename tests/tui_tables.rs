@@ -517,3 +517,45 @@ fn the_extended_text_keeps_its_room_though_its_by_clause_ends_with_it() {
     let row = line_with(&screen, "WS-HR-03");
     assert!(row.contains("icm SRV-DB01 { hostname }"), "{row}");
 }
+
+/// The exclusions list at 60 columns: every cell fits, cut cells end in `…` (never cut
+/// silently), the label that tells the analytics apart stays whole, and `→` reaches the note.
+#[test]
+fn the_exclusions_list_gives_way_like_the_other_tables() {
+    let fake = FakeBackend::new();
+    let mut app = at_width(&fake, 60);
+    // `h` then `c` draft: Enter keeps the prefilled note, Enter saves.
+    for k in ['h', 'c'] {
+        update(&mut app, key(k));
+        update(&mut app, code(KeyCode::Enter));
+        let fx = update(&mut app, code(KeyCode::Enter));
+        drive(&mut app, &fake, fx);
+        act(&mut app, Action::Down);
+    }
+    let fx = update(&mut app, key('E'));
+    drive(&mut app, &fake, fx);
+    let screen = render(&app, 60, H);
+    widths_fit(&screen, 60);
+    // What the exclusion tests and what it suppresses stay, the values cut with `…`.
+    let host = line_with(&screen, "x1");
+    assert!(
+        host.contains("Computer        =      mgmt01.corp…"),
+        "{host}"
+    );
+    assert!(host.contains("1 / 2"), "{host}");
+    let hash = line_with(&screen, "x2");
+    assert!(hash.contains("sha256") && hash.contains('…'), "{hash}");
+    assert!(screen.contains("2 more ▸"), "{screen}");
+    // → scrolls to what did not fit: the analytic's label, whole, and the note.
+    let (mut label, mut note) = (false, false);
+    for _ in 0..8 {
+        act(&mut app, Action::Right);
+        let s = render(&app, 60, H);
+        widths_fit(&s, 60);
+        // x1 is the selected row (its id may have scrolled away).
+        let x1 = line_with(&s, "│▶ ");
+        label |= x1.contains("ESCU 4104 script block");
+        note |= x1.contains("host mgmt01");
+    }
+    assert!(label && note, "{}", render(&app, 60, H));
+}

@@ -340,6 +340,7 @@ pub struct Sideways {
     pub events: usize,
     pub edges: usize,
     pub timeline: usize,
+    pub exclusions: usize,
 }
 
 #[cfg(test)]

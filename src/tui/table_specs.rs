@@ -386,6 +386,78 @@ pub fn timeline(app: &App) -> Columns<TimelineCol> {
     c
 }
 
+/// An exclusions-list column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExclusionCol {
+    Id,
+    On,
+    Analytic,
+    Field,
+    Op,
+    Value,
+    Suppresses,
+    Note,
+}
+
+/// The short label of an exclusion's analytic (its id when the hunt does not know it).
+pub fn exclusion_label(app: &App, analytic: &str) -> String {
+    app.hunts
+        .iter()
+        .find(|h| h.query.id == analytic)
+        .map_or(analytic.to_string(), |h| h.query.short_label().to_string())
+}
+
+/// An exclusion's operation and value as the list shows them (SIDs with their names).
+pub fn exclusion_op(app: &App, op: &crate::analytics::ExclusionOp) -> (&'static str, String) {
+    use crate::analytics::ExclusionOp;
+    let show = |v: &str| app.sid_names.display(v);
+    match op {
+        ExclusionOp::Equals(v) => ("=", show(v)),
+        ExclusionOp::Wildcard(v) => ("like", v.clone()),
+        ExclusionOp::OneOf(v) => (
+            "in",
+            v.iter().map(|v| show(v)).collect::<Vec<_>>().join(", "),
+        ),
+        ExclusionOp::Sha256(v) => ("sha256", v.clone()),
+    }
+}
+
+/// The exclusions list's columns, in the order a narrow screen keeps them: what the exclusion
+/// tests (field, op, value: the value cut with `…`), what it suppresses (never goes), then the
+/// analytic's label (never cut) and the note.
+pub fn exclusions(app: &App) -> Columns<ExclusionCol> {
+    let items = &app.exclusions.items;
+    let widest = |f: &dyn Fn(&crate::analytics::Exclusion) -> usize, cap: usize| {
+        items.iter().map(f).max().unwrap_or(0).min(cap)
+    };
+    let mut c = Columns::default();
+    let id_w = widest(&|x| x.id.len(), 8);
+    c.push(ExclusionCol::Id, Spec::new("id", Role::Fixed, id_w));
+    c.push(ExclusionCol::On, Spec::new("on", Role::Fixed, 3));
+    let field_w = widest(&|x| shown_width(&x.field), 24);
+    c.push(
+        ExclusionCol::Field,
+        Spec::new("field", Role::Fixed, field_w),
+    );
+    c.push(ExclusionCol::Op, Spec::new("op", Role::Fixed, 6));
+    let value_w = widest(&|x| shown_width(&exclusion_op(app, &x.op).1), 80);
+    c.push(ExclusionCol::Value, Spec::new("value", Role::Text, value_w));
+    c.push(
+        ExclusionCol::Suppresses,
+        Spec::new("rows/events", Role::Count, 13),
+    );
+    // Never cut: the label is what tells the two parity analytics apart. On a narrow screen
+    // it is scrolled to (`→`) rather than cut.
+    let label_w = widest(&|x| shown_width(&exclusion_label(app, &x.analytic)), 40);
+    c.push(
+        ExclusionCol::Analytic,
+        Spec::new("analytic", Role::Fixed, label_w),
+    );
+    let note_w = widest(&|x| shown_width(x.note.as_deref().unwrap_or("")), 60);
+    c.push(ExclusionCol::Note, Spec::new("note", Role::Text, note_w));
+    c
+}
+
 /// The sideways plan of the table on the current screen, with its scroll (`None` off a table).
 pub fn current_plan(app: &App) -> Option<Plan> {
     let room = room(layout::areas(app).body.width);
@@ -395,6 +467,7 @@ pub fn current_plan(app: &App) -> Option<Plan> {
         Screen::Events => events(app).plan(room, s.events),
         Screen::Edges => edges(app).plan(room, s.edges),
         Screen::Timeline => timeline(app).plan(room, s.timeline),
+        Screen::Exclusions => exclusions(app).plan(room, s.exclusions),
         _ => return None,
     })
 }
@@ -411,6 +484,7 @@ pub fn scroll(app: &mut App, right: bool) -> bool {
         Screen::Events => &mut s.events,
         Screen::Edges => &mut s.edges,
         Screen::Timeline => &mut s.timeline,
+        Screen::Exclusions => &mut s.exclusions,
         _ => return false,
     };
     // The plan clamps the scroll; start from where it really is.
