@@ -401,10 +401,7 @@ pub enum ExclusionCol {
 
 /// The short label of an exclusion's analytic (its id when the hunt does not know it).
 pub fn exclusion_label(app: &App, analytic: &str) -> String {
-    app.hunts
-        .iter()
-        .find(|h| h.query.id == analytic)
-        .map_or(analytic.to_string(), |h| h.query.short_label().to_string())
+    crate::analytics::label_of(app.hunts.iter().map(|h| &h.query), analytic).to_string()
 }
 
 /// An exclusion's operation and value as the list shows them (SIDs with their names).

@@ -77,3 +77,25 @@ pub fn fit_spans(
     }
     out
 }
+
+/// The bold header row of a table laid out by the column plan (each name fitted to its width).
+pub fn plan_header<T>(
+    columns: &crate::tui::table_specs::Columns<T>,
+    plan: &crate::tui::columns::Plan,
+) -> ratatui::widgets::Row<'static> {
+    ratatui::widgets::Row::new(
+        plan.shown
+            .iter()
+            .map(|p| ratatui::widgets::Cell::from(columns.specs[p.col].header(p)))
+            .collect::<Vec<_>>(),
+    )
+    .style(ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::BOLD))
+}
+
+/// The column widths of a table laid out by the column plan.
+pub fn plan_widths(plan: &crate::tui::columns::Plan) -> Vec<ratatui::layout::Constraint> {
+    plan.shown
+        .iter()
+        .map(|p| ratatui::layout::Constraint::Length(p.width as u16))
+        .collect()
+}

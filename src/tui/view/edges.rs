@@ -1,7 +1,7 @@
 //! The edges view: which source host reached which target, and how much the target logged.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
@@ -105,18 +105,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .collect();
         Row::new(cells).style(style)
     });
-    let head = Row::new(
-        plan.shown
-            .iter()
-            .map(|p| Cell::from(columns.specs[p.col].header(p)))
-            .collect::<Vec<_>>(),
-    )
-    .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths: Vec<Constraint> = plan
-        .shown
-        .iter()
-        .map(|p| Constraint::Length(p.width as u16))
-        .collect();
+    let head = super::common::plan_header(&columns, &plan);
+    let widths = super::common::plan_widths(&plan);
     let mut state = TableState::default();
     state.select(Some(ed.selected.saturating_sub(ed.offset)));
     let table = Table::new(rows, widths)

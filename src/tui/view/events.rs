@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
@@ -86,18 +86,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .collect();
         Row::new(cells)
     });
-    let head = Row::new(
-        plan.shown
-            .iter()
-            .map(|p| Cell::from(columns.specs[p.col].header(p)))
-            .collect::<Vec<_>>(),
-    )
-    .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths: Vec<Constraint> = plan
-        .shown
-        .iter()
-        .map(|p| Constraint::Length(p.width as u16))
-        .collect();
+    let head = super::common::plan_header(&columns, &plan);
+    let widths = super::common::plan_widths(&plan);
     let status = if ev.loading {
         "loading…".to_string()
     } else {

@@ -3,7 +3,7 @@
 //! (cut cells end in `…`, `←`/`→` reach what does not fit).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
@@ -50,18 +50,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .collect();
         Row::new(cells).style(style)
     });
-    let head = Row::new(
-        plan.shown
-            .iter()
-            .map(|p| Cell::from(columns.specs[p.col].header(p)))
-            .collect::<Vec<_>>(),
-    )
-    .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths: Vec<Constraint> = plan
-        .shown
-        .iter()
-        .map(|p| Constraint::Length(p.width as u16))
-        .collect();
+    let head = super::common::plan_header(&columns, &plan);
+    let widths = super::common::plan_widths(&plan);
     let mut state = TableState::default();
     if !app.exclusions.items.is_empty() {
         state.select(Some(app.exclusions.selected));

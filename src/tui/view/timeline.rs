@@ -1,7 +1,7 @@
 //! The timeline screen: time, host, code, channel and summary of every event around an anchor.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
@@ -79,18 +79,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         row
     });
-    let head = Row::new(
-        plan.shown
-            .iter()
-            .map(|p| Cell::from(columns.specs[p.col].header(p)))
-            .collect::<Vec<_>>(),
-    )
-    .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths: Vec<Constraint> = plan
-        .shown
-        .iter()
-        .map(|p| Constraint::Length(p.width as u16))
-        .collect();
+    let head = super::common::plan_header(&columns, &plan);
+    let widths = super::common::plan_widths(&plan);
     let mut state = TableState::default();
     if !tl.lines.is_empty() {
         state.select(Some(tl.selected.saturating_sub(tl.offset)));
