@@ -102,16 +102,16 @@ impl Backend for Workbench {
 
     fn status(&self) -> BackendStatus {
         BackendStatus {
-            events: self.index().num_events(),
-            index_bytes: self.index().size_bytes(),
-            index_dir: self.index().dir().to_path_buf(),
+            events: self.store().num_events(),
+            index_bytes: self.store().size_bytes(),
+            index_dir: std::path::PathBuf::from(self.store().location()),
             // A damaged index says so on the next query; the header then shows no span.
-            span: self.index().time_span().ok().flatten(),
+            span: self.store().time_span().ok().flatten(),
         }
     }
 
     fn write_report(&self, path: &std::path::Path) -> Result<String, String> {
-        let index = self.index().dir().display().to_string();
+        let index = self.store().location();
         let parts = crate::report::gather(self, &index, None).map_err(text_err)?;
         crate::report::write_file(parts, path).map_err(text_err)
     }

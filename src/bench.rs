@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 mod layer;
+mod store;
 
 use crate::demo::{self, DemoOptions};
 use crate::time::TimeRange;
@@ -29,7 +30,8 @@ pub struct BenchArgs {
     /// Work directory (default: a fresh folder under the system temp dir, removed afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Which parts: ingest, layer, hunt, scan, tui (comma-separated; default all).
+    /// Which parts: ingest, layer, hunt, scan, tui, and store (with --store: the ClickHouse
+    /// store beside the embedded index) (comma-separated; default all but store).
     #[arg(long, default_value = "ingest,layer,hunt,scan,tui")]
     pub only: String,
     /// Warm repetitions per hunt.
@@ -42,8 +44,11 @@ pub struct BenchArgs {
 }
 
 /// Run the benchmark and print a Markdown report.
-pub fn run(args: &BenchArgs) -> Result<ExitCode> {
+pub fn run(args: &BenchArgs, store: Option<&crate::store::StoreUrl>) -> Result<ExitCode> {
     let parts: Vec<&str> = args.only.split(',').map(str::trim).collect();
+    if parts.contains(&"store") && store.is_none() {
+        bail!("the store part needs --store clickhouse://HOST:PORT/NEW_DATABASE[?cluster=NAME]");
+    }
     let temp = args.dir.is_none();
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("huntbench-bench-{}", std::process::id()))
@@ -131,6 +136,10 @@ pub fn run(args: &BenchArgs) -> Result<ExitCode> {
             args.events,
             wall.as_secs_f64()
         );
+    }
+
+    if let (true, Some(url)) = (parts.contains(&"store"), store) {
+        report += &store::report(args, url, &ndjson, &dir)?;
     }
 
     if parts.contains(&"tui") {

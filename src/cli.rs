@@ -12,6 +12,10 @@ pub struct Cli {
     /// Index directory (default: the platform data dir; also HUNTBENCH_INDEX).
     #[arg(long, global = true, value_name = "DIR")]
     pub index: Option<PathBuf>,
+    /// Work on a ClickHouse store instead of the embedded index:
+    /// clickhouse://HOST:PORT/DATABASE[?cluster=NAME] (its HTTP port; also HUNTBENCH_STORE).
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(subcommand)]

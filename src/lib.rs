@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod report;
 pub mod sanitize;
 pub mod state_file;
+pub mod store;
 pub mod time;
 pub mod timeline;
 pub mod triage;

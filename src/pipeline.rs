@@ -16,8 +16,9 @@ use serde::Serialize;
 use crate::analytics::{self, HuntResult, Matcher, SavedQuery};
 use crate::event::Event;
 use crate::extended;
-use crate::index::{Index, IndexError};
+use crate::index::IndexError;
 use crate::ingest::{self, Batch, IngestError};
+use crate::store::Store;
 use crate::time::TimeRange;
 
 mod outcome;
@@ -26,7 +27,8 @@ pub use outcome::{Outcome, ReadReport, Tally};
 
 /// Tag on events the extended analytic must look at (its cheap superset prefilter).
 pub const EXTENDED_CANDIDATE_TAG: &str = "x:candidate";
-/// Tag on the first Security event of an ingest that pairs a SID with an account name.
+/// Tag on the earliest Security event (so far, in an ingest) that pairs a SID with an
+/// account name.
 pub const SID_NAME_TAG: &str = "x:sid";
 /// Tag on the inbound analytic's evidence (see `extended::inbound::classify`) other than
 /// logons: sessions open from these.
@@ -40,7 +42,8 @@ pub const HOST_TAGS_KEY: &str = "x:hosts";
 pub const HOST_TAGS_VERSION: &str = "1";
 /// Fingerprint key and version of the extended layer's tags; bump when what they mark changes.
 pub const EXTENDED_TAGS_KEY: &str = "x:extended";
-pub const EXTENDED_TAGS_VERSION: &str = "4";
+/// 5: the SID-name tag marks the earliest pairing event, not the first one read.
+pub const EXTENDED_TAGS_VERSION: &str = "5";
 
 /// Tag on one host's network logons and 4672s: a session looks up only its host's, in its
 /// minutes (a domain controller logs them by the million).
@@ -151,7 +154,8 @@ impl Occurrences {
 pub struct Tagger {
     parity: Vec<(SavedQuery, Matcher, String)>,
     /// SID/name pairs already tagged in this run: one event per pair is enough.
-    sid_pairs: HashSet<u64>,
+    /// Per SID/name pairing: the (time, record id) and uid of its earliest event so far.
+    sid_pairs: HashMap<u64, ((i64, Option<u64>), u64)>,
     /// Address/name pairs already tagged in this run, likewise.
     host_pairs: HashSet<u64>,
     extended: bool,
@@ -174,7 +178,7 @@ impl Tagger {
             .collect();
         Tagger {
             parity,
-            sid_pairs: HashSet::new(),
+            sid_pairs: HashMap::new(),
             host_pairs: HashSet::new(),
             extended,
             decisions: HashMap::new(),
@@ -248,7 +252,26 @@ impl Tagger {
                     h.update(b"|");
                 }
             }
-            if self.sid_pairs.insert(h.digest()) {
+            // Tag each event that is the earliest of its pairing so far: whatever order the
+            // readers deliver events in, the earliest of all carries the tag, and it is the
+            // one `SidNames` names as the source (the same answer from every ingest).
+            let key = (event.time, event.record_id);
+            let earliest = match self.sid_pairs.entry(h.digest()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert((key, event.uid()));
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    let (have, have_uid) = *o.get();
+                    let uid = || event.uid();
+                    let earlier = key < have || (key == have && uid() < have_uid);
+                    if earlier {
+                        o.insert((key, uid()));
+                    }
+                    earlier
+                }
+            };
+            if earliest {
                 tags.push(SID_NAME_TAG.to_string());
             }
         }
@@ -341,7 +364,7 @@ impl Tagger {
 /// files from a one-pass scan (the same rows the index will give); `on_progress` then sees every
 /// batch of the indexing pass.
 pub fn ingest(
-    index: &Index,
+    index: &dyn Store,
     queries: &[SavedQuery],
     paths: Vec<PathBuf>,
     opts: &IngestOptions,

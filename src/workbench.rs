@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
@@ -12,12 +13,13 @@ use crate::analytics::{
 };
 use crate::event::Event;
 use crate::extended::{self, EdgeReport, ExtendedResult, HostMap, SidNames};
-use crate::index::{Index, SearchHits};
+use crate::index::SearchHits;
 use crate::paths;
 use crate::pipeline::{
     self, EXTENDED_CANDIDATE_TAG, EXTENDED_TAGS_KEY, EXTENDED_TAGS_VERSION, HOST_ADDRESS_TAG,
     HOST_TAGS_KEY, HOST_TAGS_VERSION, IngestOptions, IngestSummary, Progress, SID_NAME_TAG,
 };
+use crate::store::{Location, Store};
 use crate::time::TimeRange;
 use crate::timeline::Timeline;
 
@@ -33,47 +35,61 @@ pub enum Access {
     Scan,
 }
 
-/// An open index with its saved queries and exclusion store.
+/// An open store with its saved queries and exclusion store.
 pub struct Workbench {
-    index: Index,
+    index: Arc<dyn Store>,
     queries: Vec<SavedQuery>,
     exclusions_path: PathBuf,
 }
 
 impl Workbench {
-    /// Open the existing index at `dir` with the built-in and the user's saved queries and the
-    /// index's own exclusions. Creates nothing: no index there is an error naming `dir`.
-    pub fn open(dir: &Path) -> Result<Self> {
-        Self::with_index(Index::open_existing(dir)?)
+    /// Open the existing store (an index directory or a `--store` URL) with the built-in and
+    /// the user's saved queries and the store's own exclusions. Creates nothing: no index
+    /// there is an error naming it.
+    pub fn open(at: impl Into<Location>) -> Result<Self> {
+        Self::with_store(at.into().open_existing()?)
     }
 
-    /// As [`Workbench::open`], creating an empty index when there is none (ingest, demo).
-    pub fn create_or_open(dir: &Path) -> Result<Self> {
-        Self::with_index(Index::create_or_open(dir)?)
+    /// As [`Workbench::open`], creating an empty store when there is none (ingest, demo).
+    pub fn create_or_open(at: impl Into<Location>) -> Result<Self> {
+        Self::with_store(at.into().create_or_open()?)
     }
 
-    fn with_index(index: Index) -> Result<Self> {
+    fn with_store(store: Arc<dyn Store>) -> Result<Self> {
         let queries = analytics::load_saved_queries(Some(&paths::user_analytics_dir()))?;
-        let exclusions_path = exclusions_of(index.dir())?;
+        let exclusions_path = exclusions_of(store.state_dir())?;
         Ok(Workbench {
-            index,
+            index: store,
             queries,
             exclusions_path,
         })
     }
 
     /// Assemble from parts (tests, the demo).
-    pub fn from_parts(index: Index, queries: Vec<SavedQuery>, exclusions_path: PathBuf) -> Self {
+    pub fn from_parts<S: Store + 'static>(
+        store: S,
+        queries: Vec<SavedQuery>,
+        exclusions_path: PathBuf,
+    ) -> Self {
+        Self::from_store(Arc::new(store), queries, exclusions_path)
+    }
+
+    /// Assemble from an open store.
+    pub fn from_store(
+        store: Arc<dyn Store>,
+        queries: Vec<SavedQuery>,
+        exclusions_path: PathBuf,
+    ) -> Self {
         Workbench {
-            index,
+            index: store,
             queries,
             exclusions_path,
         }
     }
 
-    /// The underlying index.
-    pub fn index(&self) -> &Index {
-        &self.index
+    /// The store the events live in.
+    pub fn store(&self) -> &dyn Store {
+        &*self.index
     }
 
     /// All saved queries, built-in first.
@@ -106,7 +122,7 @@ impl Workbench {
 
     /// Path of the triage file: `<index dir>/triage.toml`.
     pub fn triage_path(&self) -> PathBuf {
-        crate::triage::triage_path(self.index.dir())
+        crate::triage::triage_path(self.index.state_dir())
     }
 
     /// How `hunt` will reach this query's events.
@@ -132,14 +148,8 @@ impl Workbench {
             Access::Tagged => Ok(self.index.tagged(&analytics::tag(q), range)?),
             Access::Scan => {
                 let matcher = Matcher::new(q);
-                let sources: Vec<(String, Vec<u32>)> = q
-                    .selection
-                    .sources
-                    .iter()
-                    .map(|s| (s.channel.clone(), s.event_codes.clone()))
-                    .collect();
                 let mut out = Vec::new();
-                self.index.select(&sources, range, &mut |e| {
+                self.index.candidates(q, range, &mut |e| {
                     if matcher.matches(&e) {
                         out.push(e);
                     }
@@ -147,6 +157,25 @@ impl Workbench {
                 Ok(out)
             }
         }
+    }
+
+    /// A parity query's rows: grouped in the store when it can and its tags are current,
+    /// else grouped here from the matched events (the same rows either way).
+    fn parity_result(&self, q: &SavedQuery, range: TimeRange) -> Result<HuntResult> {
+        if self.index.num_events() > 0
+            && self.access(q) == Access::Tagged
+            && let Some((groups, dropped)) = self.index.grouped(q, &analytics::tag(q), range)?
+        {
+            return Ok(HuntResult {
+                query: q.clone(),
+                groups,
+                dropped,
+                suppressed: BTreeMap::new(),
+            });
+        }
+        let events = self.matched_events(q, range)?;
+        let refs: Vec<&Event> = events.iter().collect();
+        Ok(analytics::result_of(q, &refs))
     }
 
     /// Run saved queries (all when `ids` is empty) over the index.
@@ -169,11 +198,7 @@ impl Workbench {
         let mut results = Vec::new();
         for q in selected {
             let mut result = match q.kind {
-                QueryKind::Parity => {
-                    let events = self.matched_events(q, range)?;
-                    let refs: Vec<&Event> = events.iter().collect();
-                    analytics::result_of(q, &refs)
-                }
+                QueryKind::Parity => self.parity_result(q, range)?,
                 QueryKind::Extended => self.extended_result(q, range)?,
                 QueryKind::Inbound => self.inbound_result(q, range)?,
             };
@@ -193,7 +218,7 @@ impl Workbench {
         on_live: &mut dyn FnMut(&[HuntResult]),
     ) -> Result<IngestSummary> {
         Ok(pipeline::ingest(
-            &self.index,
+            &*self.index,
             &self.queries,
             paths,
             opts,
@@ -205,7 +230,13 @@ impl Workbench {
     /// Ad-hoc search in the `huntbench search` language: the true total and up to `limit`
     /// events, newest first.
     pub fn search(&self, query: &str, range: TimeRange, limit: usize) -> Result<SearchHits> {
-        Ok(self.index.search(query, range, limit, None)?)
+        Ok(crate::store::search(
+            &*self.index,
+            query,
+            range,
+            limit,
+            None,
+        )?)
     }
 
     /// Events by uid, in the given order.
@@ -225,9 +256,13 @@ impl Workbench {
                 x.computer.eq_ignore_ascii_case(&e.computer)
                     && x.channel.eq_ignore_ascii_case(&e.channel)
             };
-            let hits = self
-                .index
-                .search(&query, TimeRange::ALL, 10_000, Some(&same_block))?;
+            let hits = crate::store::search(
+                &*self.index,
+                &query,
+                TimeRange::ALL,
+                10_000,
+                Some(&same_block),
+            )?;
             let parts: Vec<&Event> = hits.events.iter().collect();
             let blocks = crate::extended::reassemble(&parts);
             if let Some(b) = blocks.first() {
@@ -380,10 +415,13 @@ impl Workbench {
                     .is_some_and(|t| t.to_lowercase().contains(&clean))
             };
             // Every mention: a cap here would drop callers without a word.
-            let hits = match self
-                .index
-                .search(&query, range, usize::MAX, Some(&mentions))
-            {
+            let hits = match crate::store::search(
+                &*self.index,
+                &query,
+                range,
+                usize::MAX,
+                Some(&mentions),
+            ) {
                 Ok(h) => h,
                 // A name the query parser cannot take is skipped, not fatal to the hunt.
                 Err(crate::index::IndexError::BadQuery(_)) => continue,

@@ -115,7 +115,7 @@ fn whole_folder_dedups_to_the_unique_events_and_finds_one_row_each() {
     let Some(d) = datasets() else { return };
     let (_t, wb, summary) = ingest(vec![d.clone()]);
     // MANIFEST: 80,386 unique events once derived/ and the Sigma .json twins are folded in.
-    assert_eq!(wb.index().num_events(), 80_386, "{summary:?}");
+    assert_eq!(wb.store().num_events(), 80_386, "{summary:?}");
     assert_eq!(summary.indexed, 80_386);
     assert_eq!(summary.duplicates, summary.events_read - 80_386);
     let results = wb.hunt(&[], TimeRange::ALL, false).unwrap();
@@ -190,7 +190,7 @@ fn whole_folder_dedups_to_the_unique_events_and_finds_one_row_each() {
 
     // Ingesting the same folder again adds nothing.
     let again = pipeline::ingest(
-        wb.index(),
+        wb.store(),
         wb.queries(),
         vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")],
         &IngestOptions::default(),
@@ -199,5 +199,5 @@ fn whole_folder_dedups_to_the_unique_events_and_finds_one_row_each() {
     )
     .unwrap();
     assert_eq!(again.indexed, 0);
-    assert_eq!(wb.index().num_events(), 80_386);
+    assert_eq!(wb.store().num_events(), 80_386);
 }

@@ -132,7 +132,7 @@ fn the_story_answers_come_out_exactly() {
     ];
     let queries = analytics::load_saved_queries(None).unwrap();
     let wb = ingest_into(tmp.path(), paths, &queries);
-    assert_eq!(wb.index().num_events(), events.len() as u64);
+    assert_eq!(wb.store().num_events(), events.len() as u64);
 
     let results = wb.hunt(&[], TimeRange::ALL, false).unwrap();
     let sb = result(&results, SB);

@@ -166,7 +166,7 @@ fn tagged_in_reads_only_the_windows_asked_for() {
     let tag = huntbench::pipeline::logon_tag(HOST);
     // The host's logons: alice 10:00:01 (and her 4672), bob 10:02:30, alice 14:59:59.
     let got = wb
-        .index()
+        .store()
         .tagged_in(
             std::slice::from_ref(&tag),
             &[
@@ -179,5 +179,5 @@ fn tagged_in_reads_only_the_windows_asked_for() {
     assert_eq!(times, [at("10:00:01"), at("10:00:01"), at("14:59:59")]);
     // Bob's logon lies inside the span of the windows but in none of them.
     assert!(!got.iter().any(|e| e.record_id == Some(41)));
-    assert_eq!(wb.index().tagged_in(&[tag], &[]).unwrap(), []);
+    assert_eq!(wb.store().tagged_in(&[tag], &[]).unwrap(), []);
 }

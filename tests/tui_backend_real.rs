@@ -146,7 +146,7 @@ fn the_real_status_has_the_index_span_and_an_ingest_says_its_outcome() {
     let times: Vec<i64> = story().iter().map(|e| e.time).collect();
     let span = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
     assert_eq!(Backend::status(&wb).span, Some(span));
-    assert_eq!(wb.index().time_span().unwrap(), Some(span));
+    assert_eq!(wb.store().time_span().unwrap(), Some(span));
 
     // The same file again (all duplicates) plus one that holds no log.
     let file = tmp.path().join("lab.jsonl");

@@ -1,6 +1,8 @@
 //! End to end: the real binary in tmux, driven by keys, read from the screen. Skips (with a
 //! message) when tmux is not installed; `.ci/run` installs it.
 
+mod store_support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -526,4 +528,54 @@ fn demo_mark_a_row_and_find_it_in_triage_list() {
         marks.contains("| note | checked with the admin |"),
         "{marks}"
     );
+}
+
+/// The workbench on a ClickHouse cluster: `demo --store` ingests the demo there and opens it;
+/// the rows, the drill-down and the full script block come from the cluster.
+#[test]
+fn demo_on_a_clickhouse_cluster_drills_to_the_full_script_block() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let Some(cluster) = store_support::Cluster::find("demo_on_a_clickhouse_cluster") else {
+        return;
+    };
+    let db = store_support::Cluster::fresh_db("tui");
+    let url = cluster.url(&db);
+    let tmp = tempfile::tempdir().unwrap();
+    let t = Tmux {
+        socket: format!("hb-e2e-store-{}", std::process::id()),
+        session: "e2e".into(),
+    };
+    let cmd = format!(
+        "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo --store '{url}'; echo EXITED=$?; sleep 30",
+        tmp.path().join("data").display(),
+        tmp.path().join("config").display(),
+        env!("CARGO_BIN_EXE_huntbench")
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        &t.session,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+    let s = t.wait_for("inbound");
+    assert!(s.contains("10 rows"), "{s}");
+    assert!(s.contains("312 rows"), "{s}");
+    assert!(s.contains("5000 events"), "{s}");
+    t.keys(&["Enter"]);
+    t.wait_for("events of");
+    t.wait_for("MGMT01.corp.local");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("SYNOPSIS");
+    assert!(s.contains("Invoke-Command"), "{s}");
+    t.keys(&["Escape", "Escape", "q"]);
+    let s = t.wait_for("EXITED=");
+    assert!(s.contains("EXITED=0"), "{s}");
+    cluster.drop_db(&db);
 }

@@ -119,7 +119,7 @@ fn named(wb: &Workbench, ip: &str) -> String {
 fn address_events_are_tagged_once_per_pair_and_name_addresses() {
     let tmp = tempfile::tempdir().unwrap();
     let wb = workbench(tmp.path(), &IngestOptions::default());
-    let tagged = wb.index().tagged(HOST_ADDRESS_TAG, TimeRange::ALL).unwrap();
+    let tagged = wb.store().tagged(HOST_ADDRESS_TAG, TimeRange::ALL).unwrap();
     let rids: Vec<Option<u64>> = tagged.iter().map(|e| e.record_id).collect();
     assert_eq!(
         rids,
@@ -157,7 +157,7 @@ fn without_the_tags_the_host_map_comes_from_an_exact_scan() {
     };
     let wb = workbench(tmp.path(), &opts);
     assert!(
-        wb.index()
+        wb.store()
             .tagged(HOST_ADDRESS_TAG, TimeRange::ALL)
             .unwrap()
             .is_empty()
@@ -202,7 +202,7 @@ fn an_index_from_before_the_address_tag_keeps_reading_by_scan() {
     )
     .unwrap();
     assert_eq!(
-        wb.index()
+        wb.store()
             .tag_fingerprints()
             .get("x:hosts")
             .map(String::as_str),

@@ -11,16 +11,20 @@ use crate::demo::{self, DemoOptions};
 use crate::pipeline::IngestOptions;
 use crate::workbench::Workbench;
 
-/// Generate the demo corpus as files, ingest them into the demo index, open the workbench.
+/// Generate the demo corpus as files, ingest them into the demo index (or the `--store`
+/// named), open the workbench.
 pub fn run(
     index: Option<PathBuf>,
+    store: Option<crate::store::Location>,
     events: usize,
     seed: u64,
     no_tui: bool,
     out: &super::Output,
 ) -> Result<ExitCode> {
     let base = crate::paths::data_dir().join("demo");
-    let index_dir = index.unwrap_or_else(|| base.join("index"));
+    let index_dir = store.unwrap_or_else(|| {
+        crate::store::Location::Index(index.unwrap_or_else(|| base.join("index")))
+    });
     let corpus_dir = base.join(format!("corpus-{seed}-{events}"));
     let opts = DemoOptions { seed, events };
     // The index first: a damaged one is refused before anything is generated or written.
@@ -43,7 +47,7 @@ pub fn run(
             corpus_dir.display(),
             summary.events_read,
             summary.indexed,
-            index_dir.display()
+            index_dir
         ));
         let results = wb.hunt(&[], crate::time::TimeRange::ALL, true)?;
         let names = wb.sid_names()?;
@@ -77,7 +81,7 @@ fn write_corpus(dir: &Path, opts: &DemoOptions) -> Result<Vec<PathBuf>> {
 }
 
 /// Open the workbench on an existing index.
-pub fn open_tui(dir: &Path, t: &TimeArgs) -> Result<ExitCode> {
+pub fn open_tui(dir: &crate::store::Location, t: &TimeArgs) -> Result<ExitCode> {
     let wb = Workbench::open(dir)?;
     let (range, tz) = super::time_args_in(t, Some(&wb))?;
     let (range_text, anchor) = super::tui_range(t);

@@ -14,7 +14,11 @@ use crate::workbench::Workbench;
 
 /// Run one exclusions subcommand on the exclusions of the index at `index_dir`. They belong
 /// to that index (they tune its rows), so every subcommand needs it to exist; none creates it.
-pub fn run(index_dir: &Path, cmd: ExclusionCmd, out: &super::Output) -> Result<ExitCode> {
+pub fn run(
+    index_dir: &crate::store::Location,
+    cmd: ExclusionCmd,
+    out: &super::Output,
+) -> Result<ExitCode> {
     let wb = Workbench::open(index_dir)?;
     let queries = wb.queries().to_vec();
     let path = wb.exclusions_path().to_path_buf();

@@ -3,7 +3,7 @@
 //! Every table, CSV and JSON goes through `crate::output` (inert text, formula guard, hazards
 //! escaped in JSON), so no command writes attacker-controlled text raw.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -14,6 +14,7 @@ use crate::cli::{Format, TimeArgs, emit};
 use crate::output::{Column, Fit, Table, csv_text, sid_label, to_json_pretty};
 use crate::pipeline::{self, IngestOptions};
 use crate::sanitize::inert_line;
+use crate::store::Location;
 use crate::time::{ctime, iso_micros};
 use crate::workbench::Workbench;
 
@@ -23,7 +24,7 @@ pub enum Exclusions {
     /// None (`--no-exclusions`, or `--input` with no index named).
     None,
     /// Those of the index in this directory (which must exist).
-    OfIndex(PathBuf),
+    OfIndex(Location),
 }
 
 /// `--input` files and the limits to read them under.
@@ -35,7 +36,7 @@ pub struct Input {
 /// Run saved queries over the index, or over `input` files with no index. With `--input`
 /// the exit status says how reading went, as `ingest`'s does.
 pub fn hunt(
-    dir: &Path,
+    dir: &Location,
     ids: &[String],
     format: Format,
     exclusions: Exclusions,
@@ -123,7 +124,7 @@ pub fn hunt(
 
 /// Ad-hoc search; prints the true number of matches and up to `limit` events, newest first.
 pub fn search(
-    dir: &Path,
+    dir: &Location,
     query: &str,
     format: Format,
     limit: usize,
@@ -227,7 +228,7 @@ fn search_json(
 }
 
 /// Source → target edges of the extended layer, joined from both ends of each hop.
-pub fn edges(dir: &Path, format: Format, time: &TimeArgs, out: &Output) -> Result<ExitCode> {
+pub fn edges(dir: &Location, format: Format, time: &TimeArgs, out: &Output) -> Result<ExitCode> {
     let wb = Workbench::open(dir)?;
     let (range, tz) = super::time_args_in(time, Some(&wb))?;
     let report = wb.edges(range)?;

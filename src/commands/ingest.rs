@@ -1,7 +1,9 @@
 //! `huntbench ingest`: read logs into the index, with progress and live answers.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use crate::store::Location;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -15,7 +17,7 @@ use crate::workbench::Workbench;
 /// Ingest `paths`; prints live rows, then the summary (JSON whatever the outcome). Exits with
 /// the outcome's status: 0 all read, 1 records rejected, 3 an input gave no event.
 pub fn run(
-    dir: &Path,
+    dir: &Location,
     paths: Vec<PathBuf>,
     format: SummaryFormat,
     opts: &IngestOptions,
@@ -111,10 +113,10 @@ fn progress_line(p: &Progress, elapsed: Duration) -> String {
 }
 
 /// The human summary.
-pub fn summary_text(s: &IngestSummary, dir: &Path) -> String {
+pub fn summary_text(s: &IngestSummary, dir: &dyn std::fmt::Display) -> String {
     let mut out = format!(
         "Ingested into {}\n  files read          {}\n  events read         {}\n  indexed             {}\n  duplicates skipped  {}\n  rejected records    {}\n  unreadable inputs   {}\n  time                {:.2} s ({:.0} events/s)\n",
-        dir.display(),
+        dir,
         s.files,
         s.events_read,
         s.indexed,

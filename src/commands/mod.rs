@@ -70,15 +70,19 @@ pub fn csv_mode(exact: bool, stdout_is_terminal: bool) -> Result<CsvMode> {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let index_dir = crate::paths::index_dir(cli.index.clone());
+    let at = crate::store::Location::resolve(cli.store.as_deref(), index_dir.clone())?;
     let out = Output::from_args(cli.output);
     match cli.command {
-        None => demo::open_tui(&index_dir, &TimeArgs::default()),
-        Some(Command::Tui(t)) => demo::open_tui(&index_dir, &t),
+        None => demo::open_tui(&at, &TimeArgs::default()),
+        Some(Command::Tui(t)) => demo::open_tui(&at, &t),
         Some(Command::Demo {
             events,
             seed,
             no_tui,
-        }) => demo::run(cli.index, events, seed, no_tui, &out),
+        }) => {
+            let store = at.index_dir().is_none().then(|| at.clone());
+            demo::run(cli.index, store, events, seed, no_tui, &out)
+        }
         Some(Command::Ingest {
             paths,
             format,
@@ -96,9 +100,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(t) = threads {
                 opts.threads = t.max(1);
             }
-            ingest::run(&index_dir, paths, format, &opts, &out)
+            ingest::run(&at, paths, format, &opts, &out)
         }
-        Some(Command::Stats { format }) => stats::run(&index_dir, format),
+        Some(Command::Stats { format }) => stats::run(&at, format),
         Some(Command::Hunt {
             ids,
             format,
@@ -110,35 +114,53 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let exclusions = if no_exclusions {
                 hunt::Exclusions::None
             } else if input.is_empty() {
-                hunt::Exclusions::OfIndex(index_dir.clone())
+                hunt::Exclusions::OfIndex(at.clone())
             } else {
                 // Files are no index: only an index named on this command line lends its
                 // exclusions (HUNTBENCH_INDEX says where the index lives for the commands
                 // that read one, not that these files should be tuned like it).
-                cli.index
-                    .clone()
-                    .map_or(hunt::Exclusions::None, hunt::Exclusions::OfIndex)
+                match (&at, cli.index.clone()) {
+                    (crate::store::Location::ClickHouse(_), _) if cli.store.is_some() => {
+                        hunt::Exclusions::OfIndex(at.clone())
+                    }
+                    (_, Some(dir)) => hunt::Exclusions::OfIndex(crate::store::Location::Index(dir)),
+                    _ => hunt::Exclusions::None,
+                }
             };
             let input = hunt::Input {
                 paths: input,
                 limits: limits.limits(),
             };
-            hunt::hunt(&index_dir, &ids, format, exclusions, input, &time, &out)
+            hunt::hunt(&at, &ids, format, exclusions, input, &time, &out)
         }
         Some(Command::Search {
             query,
             format,
             limit,
             time,
-        }) => hunt::search(&index_dir, &query, format, limit, &time, &out),
-        Some(Command::Edges { format, time }) => hunt::edges(&index_dir, format, &time, &out),
-        Some(Command::Exclusions(cmd)) => exclusions::run(&index_dir, cmd, &out),
-        Some(Command::Triage(cmd)) => triage::run(&index_dir, cmd, &out),
+        }) => hunt::search(&at, &query, format, limit, &time, &out),
+        Some(Command::Edges { format, time }) => hunt::edges(&at, format, &time, &out),
+        Some(Command::Exclusions(cmd)) => exclusions::run(&at, cmd, &out),
+        Some(Command::Triage(cmd)) => triage::run(&at, cmd, &out),
+        Some(Command::Verify { .. } | Command::Reindex { .. }) if at.index_dir().is_none() => {
+            // Segment checksums are the embedded index's; a ClickHouse server checks its own
+            // parts (`CHECK TABLE`) and replicas repair them.
+            anyhow::bail!(
+                "verify and reindex check the embedded index's files; {at} is a ClickHouse store \
+                 (use ClickHouse's own CHECK TABLE on each shard)"
+            )
+        }
         Some(Command::Verify { format }) => verify::verify(&index_dir, format),
         Some(Command::Reindex { format }) => verify::reindex(&index_dir, format),
-        Some(Command::Timeline(args)) => timeline::run(&index_dir, &args, &out),
-        Some(Command::Bench(args)) => crate::bench::run(&args),
-        Some(Command::Report(args)) => report::run(&index_dir, &args),
+        Some(Command::Timeline(args)) => timeline::run(&at, &args, &out),
+        Some(Command::Bench(args)) => {
+            let store = match &at {
+                crate::store::Location::ClickHouse(url) => Some(url),
+                crate::store::Location::Index(_) => None,
+            };
+            crate::bench::run(&args, store)
+        }
+        Some(Command::Report(args)) => report::run(&at, &args),
     }
 }
 
@@ -177,11 +199,11 @@ fn time_args_in(
                      --input reads files, so use --anchor now or absolute times"
                 );
             };
-            match wb.index().time_span()? {
+            match wb.store().time_span()? {
                 Some((_, last)) => time::last_event_anchor(last),
                 None => anyhow::bail!(
                     "--anchor last-event: the index {} holds no events",
-                    wb.index().dir().display()
+                    wb.store().location()
                 ),
             }
         }

@@ -1,6 +1,5 @@
 //! `huntbench report`: the case report, to standard output or a file that did not exist.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -10,7 +9,7 @@ use crate::report::{self, Format, Report};
 use crate::workbench::Workbench;
 
 /// Build the report of the index in `dir` and write it.
-pub fn run(dir: &Path, args: &ReportArgs) -> Result<ExitCode> {
+pub fn run(dir: &crate::store::Location, args: &ReportArgs) -> Result<ExitCode> {
     let tz = args
         .tz
         .as_deref()
@@ -34,7 +33,7 @@ pub fn run(dir: &Path, args: &ReportArgs) -> Result<ExitCode> {
         );
     }
     let wb = Workbench::open(dir)?;
-    let parts = report::gather(&wb, &dir.display().to_string(), tz)?;
+    let parts = report::gather(&wb, &dir.to_string(), tz)?;
     let text = report::render(&Report::assemble(parts), format);
     match &args.output {
         None => emit(&text),

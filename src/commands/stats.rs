@@ -1,21 +1,20 @@
 //! `huntbench stats`: what the index holds.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::cli::{SummaryFormat, emit};
-use crate::index::Index;
+use crate::store::Location;
 use crate::time::ctime;
 
 /// Print counts by channel and event code, hosts, users, first and last time.
-pub fn run(dir: &Path, format: SummaryFormat) -> Result<ExitCode> {
-    let index = Index::open_existing(dir)?;
+pub fn run(at: &Location, format: SummaryFormat) -> Result<ExitCode> {
+    let index = at.open_existing()?;
     let stats = index.stats()?;
     if format == SummaryFormat::Json {
         let mut v = serde_json::to_value(&stats)?;
-        v["index"] = serde_json::json!(dir.display().to_string());
+        v["index"] = serde_json::json!(at.to_string());
         v["size_bytes"] = serde_json::json!(index.size_bytes());
         v["firstTime"] = serde_json::json!(stats.first.map(|t| ctime(t, None)));
         v["lastTime"] = serde_json::json!(stats.last.map(|t| ctime(t, None)));
@@ -23,11 +22,7 @@ pub fn run(dir: &Path, format: SummaryFormat) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
-    out += &format!(
-        "index    {} ({} bytes)\n",
-        dir.display(),
-        index.size_bytes()
-    );
+    out += &format!("index    {} ({} bytes)\n", at, index.size_bytes());
     out += &format!("events   {}\n", stats.events);
     let span = |t: Option<i64>| t.map(|t| ctime(t, None)).unwrap_or_else(|| "-".into());
     out += &format!(

@@ -3,7 +3,6 @@
 //! Tables, CSV and JSON go through `crate::output` like every other command's, so the summaries
 //! (script text, command lines: attacker-controlled) reach a terminal only inert.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -17,7 +16,7 @@ use crate::timeline::{Timeline, TimelineRequest, format_window};
 use crate::workbench::Workbench;
 
 /// Run `huntbench timeline`.
-pub fn run(dir: &Path, args: &TimelineArgs, out: &Output) -> Result<ExitCode> {
+pub fn run(dir: &crate::store::Location, args: &TimelineArgs, out: &Output) -> Result<ExitCode> {
     let tz = args
         .tz
         .as_deref()

@@ -1,6 +1,5 @@
 //! `huntbench triage ...`: the review's record, a status and note per row.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -15,7 +14,11 @@ use crate::triage::{EDGES, MarkState, Rows, select_edges, select_rows};
 use crate::workbench::Workbench;
 
 /// Run one triage subcommand on the marks of the index at `index_dir` (which must exist).
-pub fn run(index_dir: &Path, cmd: TriageCmd, out: &super::Output) -> Result<ExitCode> {
+pub fn run(
+    index_dir: &crate::store::Location,
+    cmd: TriageCmd,
+    out: &super::Output,
+) -> Result<ExitCode> {
     let wb = Workbench::open(index_dir)?;
     let mut store = wb.triage()?;
     match cmd {

@@ -46,7 +46,9 @@ impl SidNames {
                     && PAIR_EVENTS.contains(&e.event_code)
             })
             .collect();
-        security.sort_by_key(|e| (e.time, e.record_id));
+        // Ties (two hosts logging one record number in the same microsecond) broken by the
+        // event itself, not by where a store happened to keep it: every store names alike.
+        security.sort_by_cached_key(|e| (e.time, e.record_id, e.uid()));
         for e in security {
             for side in ["Subject", "Target"] {
                 let field = |f: &str| {

@@ -47,6 +47,10 @@ pub enum IndexError {
     /// Reading or writing the index directory failed.
     #[error("index I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A remote store (ClickHouse) could not be reached or refused a statement; the message
+    /// names the server.
+    #[error("{0}")]
+    Remote(String),
     /// Anything else the search engine reported.
     #[error("index error: {0}")]
     Other(String),

@@ -62,7 +62,7 @@ pub struct InputRecord {
 
 /// The JSON meta stored as the payload of every commit.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct CommitMeta {
+pub struct CommitMeta {
     pub schema: u32,
     #[serde(default)]
     pub tag_fingerprints: BTreeMap<String, String>,

@@ -17,6 +17,7 @@ mod reader;
 mod repair;
 mod schema;
 mod stats;
+mod store_impl;
 mod verified;
 mod verify;
 mod writer;
@@ -29,16 +30,16 @@ use std::sync::{Arc, RwLock};
 use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 
 pub use error::IndexError;
-pub use meta::{InputRecord, MAX_INPUTS, MIXED};
+pub use meta::{CommitMeta, InputRecord, MAX_INPUTS, MIXED};
 pub use reader::SearchHits;
 pub use repair::Repair;
 pub use schema::SCHEMA_VERSION;
 pub use stats::IndexStats;
+pub use stats::fold_case as fold_channel_case;
 pub use verify::{FileProblem, Health, SegmentHealth};
 pub use writer::Writer;
 
 use error::other;
-use meta::CommitMeta;
 use schema::Fields;
 
 /// Bytes per compressed doc-store block. Reading one event decompresses its whole block, and

@@ -77,7 +77,7 @@ impl Index {
                     TermQuery::new(Term::from_field_text(f.tags, tag), IndexRecordOption::Basic);
                 let v = self.inner.view();
                 let mut hits = v.collect(&*with_range(f, Box::new(q), range))?;
-                hits.sort_by_key(|h| (h.time, h.addr));
+                hits.sort_by_key(|h| (h.time, h.uid));
                 v.load(&hits)
             })
         })
@@ -113,7 +113,7 @@ impl Index {
             let v = self.inner.view();
             let mut hits = v.collect(&*q)?;
             hits.retain(|h| sorted.iter().any(|r| r.contains(h.time)));
-            hits.sort_by_key(|h| (h.time, h.addr));
+            hits.sort_by_key(|h| (h.time, h.uid));
             v.load(&hits)
         })
     }
@@ -164,8 +164,7 @@ impl Index {
         })
     }
 
-    /// Search in the `huntbench search` language (see [`crate::analytics::search`]); relative
-    /// times in `time:` clauses count back from now. Errors quote the query.
+    /// Search in the `huntbench search` language (see [`crate::store::search`]).
     pub fn search(
         &self,
         query: &str,
@@ -173,19 +172,7 @@ impl Index {
         limit: usize,
         verify: Option<&dyn Fn(&Event) -> bool>,
     ) -> Result<SearchHits, IndexError> {
-        let expr = crate::analytics::search::parse(query, crate::time::now_micros())
-            .map_err(|e| IndexError::BadQuery(e.to_string().replacen("bad search: ", "", 1)))?;
-        self.search_expr(&expr, range, limit, verify)
-            .map_err(|e| match e {
-                IndexError::BadQuery(m) if !m.contains(&format!("{query:?}")) => {
-                    // A one-clause query is not worth naming twice.
-                    let m = m
-                        .strip_prefix(&format!("`{}`: ", query.trim()))
-                        .unwrap_or(&m);
-                    IndexError::BadQuery(format!("{query:?}: {m}"))
-                }
-                e => e,
-            })
+        crate::store::search(self, query, range, limit, verify)
     }
 
     /// Run a parsed search. `total` counts every match (after `verify`, an extra exact filter
@@ -202,7 +189,12 @@ impl Index {
                 let f = &self.inner.fields;
                 let compiler = Compiler::new(&self.inner);
                 let q = with_range(f, compiler.compile(expr)?, range);
-                let hits = self.run(&*q, limit, verify, compiler.reads_stored())?;
+                let mut hits = self.run(&*q, limit, verify, compiler.reads_stored())?;
+                // Newest first, and among events of one microsecond the higher uid first: an
+                // order that is the events' own, not where the index happens to keep them, so
+                // every store lists a search alike.
+                hits.events
+                    .sort_by_cached_key(|e| std::cmp::Reverse((e.time, e.uid())));
                 match compiler.trouble() {
                     Some(why) => Err(IndexError::Other(format!(
                         "a stored event could not be read, so the answer would be incomplete: {why}"

@@ -112,7 +112,7 @@ const KNOWN_CHANNELS: &[&str] = &[
 
 /// Merge counts whose names differ only in case, under one canonical spelling: the known
 /// channel's, else the most frequent (ties: the first in byte order, so it is reproducible).
-fn fold_case(counts: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+pub fn fold_case(counts: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     let mut groups: BTreeMap<String, Vec<(String, u64)>> = BTreeMap::new();
     for (name, n) in counts {
         groups

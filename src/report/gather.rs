@@ -13,8 +13,8 @@ use crate::workbench::Workbench;
 /// Everything the report needs from `wb`; `index` is how the report names the index.
 pub fn gather(wb: &Workbench, index: &str, tz: Option<Tz>) -> Result<Parts> {
     let range = TimeRange::ALL;
-    let stats = wb.index().stats()?;
-    let (inputs, inputs_omitted) = wb.index().inputs();
+    let stats = wb.store().stats()?;
+    let (inputs, inputs_omitted) = wb.store().inputs();
     let results = wb.hunt(&[], range, true)?;
     // One extended pass for both the edges and the reassembly gaps (`Workbench::edges`
     // would run its own).

@@ -7,6 +7,7 @@
 //! keeping its boolean structure, so `NOT x="*a*"` and `a OR b="*c*"` mean exactly that.
 
 pub mod ast;
+pub mod eval;
 pub mod fields;
 mod lex;
 mod parse;
