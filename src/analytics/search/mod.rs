@@ -7,11 +7,13 @@
 //! keeping its boolean structure, so `NOT x="*a*"` and `a OR b="*c*"` mean exactly that.
 
 pub mod ast;
+pub mod eval;
 pub mod fields;
 mod lex;
 mod parse;
 
 pub use ast::{Clause, Compare, SearchExpr};
+pub use eval::{EvalError, Evaluator};
 pub use fields::{event_summary, message};
 pub use parse::parse;
 
