@@ -3,7 +3,8 @@
 //! Data flows one way: files → [`ingest`] → [`event::Event`] → [`index`] (tantivy, on disk) →
 //! [`analytics`] (saved queries, stats, exclusions) → [`cli`] and [`tui`].
 //! Each outside dependency has one owner: only `index` imports tantivy, only `tui` imports
-//! ratatui/crossterm, only `ingest` imports evtx.
+//! ratatui/crossterm, only `ingest` imports evtx, only `analytics::search::eval` imports
+//! tantivy-fst (the regex engine of the index, so a store without tantivy matches alike).
 
 pub mod analytics;
 pub mod backend;

@@ -346,6 +346,11 @@ const QUERIES: &[&str] = &[
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     r#""wsmprovhost exe""#,
+    // A dropped long word keeps its place in a phrase: before, between, after.
+    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa invoke command\"",
+    "\"invoke aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa command\"",
+    "\"invoke command aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+    "\"line2 İİİİİİİİİİİİİİİİİİİİ\"",
     r#""C:\Windows\System32\wsmprovhost.exe""#,
     "ws01",
     r#""corp\alice""#,
