@@ -11,9 +11,10 @@
 //! - Text fields hold words: runs of `char::is_alphanumeric` (SimpleTokenizer); a run of 40 bytes
 //!   or more, measured before lower-casing, is dropped but keeps its position
 //!   (RemoveLongFilter(40)); the rest lower-cased. A query value of several words is a phrase at
-//!   the positions its own tokenizing gives (gaps included), one word is any word, none matches
-//!   nothing. `data` holds several values: each starts one past the end of the previous one's
-//!   last kept word, as tantivy indexes a multi-valued field.
+//!   the positions its own tokenizing gives (a dropped word inside it needs some word there, one
+//!   at either end nothing), one word is any word, none matches nothing. `data` holds several
+//!   values: each starts one past the end of the previous one's last kept word, as tantivy
+//!   indexes a multi-valued field (so only a dropped query word bridges two values).
 //! - A bare term is the same literal over [`DEFAULT_SEARCH_FIELDS`], any of them.
 //! - `field:/re/` and keyword wildcards run tantivy-fst's own regex automaton (the crate the
 //!   index runs) on each term, anchored at both ends: no `^`/`$`/`\b`, no lazy repetition, the
@@ -24,11 +25,14 @@
 //!   `str::to_lowercase` (a final `Σ` becomes `ς`, while the term has `σ`). Every other
 //!   comparison is [`Compare::matches`].
 //!
-//! Where it does not follow the index, on purpose (neither comes out of [`super::parse`]):
-//! - `time:[* TO *]` (both bounds open) makes the index panic (tantivy's `RangeQuery` needs a
-//!   bound); here it holds for every event.
+//! Where it does not follow the index, on purpose:
+//! - `time:[* TO *]` (both bounds open, which [`super::parse()`] accepts) makes the index panic
+//!   (tantivy's `RangeQuery` needs a bound); here it holds for every event.
 //! - A hand-built `Regex` or `Match` naming a field the schema lacks makes the index panic or
 //!   reach internal fields (`uid`, `tags`); here it is an error.
+//!
+//! The search's `TimeRange` (`--earliest`/`--latest`) is the caller's to apply, as the index
+//! applies it around the query: `earliest <= time < latest`.
 
 use std::cell::OnceCell;
 use std::fmt;
