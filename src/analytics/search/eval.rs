@@ -962,6 +962,13 @@ mod tests {
     }
 
     #[test]
+    fn one_evaluator_serves_many_threads() {
+        // A store tests candidates in parallel with one compiled query.
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<Evaluator>();
+    }
+
+    #[test]
     fn long_keyword_values_are_not_indexed() {
         let mut e = Event {
             computer: "a".repeat(MAX_TOKEN_LEN + 1),
