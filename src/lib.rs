@@ -1,9 +1,12 @@
 //! huntbench: hunt WinRM / Invoke-Command lateral movement in Windows event logs.
 //!
-//! Data flows one way: files → [`ingest`] → [`event::Event`] → [`index`] (tantivy, on disk) →
-//! [`analytics`] (saved queries, stats, exclusions) → [`cli`] and [`tui`].
+//! Data flows one way: files → [`ingest`] → [`event::Event`] → a [`store::Store`] (the
+//! embedded [`index`], tantivy on disk, or a ClickHouse cluster) → [`analytics`] (saved
+//! queries, stats, exclusions) → [`cli`] and [`tui`].
 //! Each outside dependency has one owner: only `index` imports tantivy, only `tui` imports
-//! ratatui/crossterm, only `ingest` imports evtx.
+//! ratatui/crossterm, only `ingest` imports evtx, only `analytics::search::eval` imports
+//! tantivy-fst (the regex engine of the index, so a store without tantivy matches alike), only
+//! `store::clickhouse` speaks to ClickHouse (ureq).
 
 pub mod analytics;
 pub mod backend;

@@ -281,6 +281,16 @@ mod tests {
     }
 
     #[test]
+    fn the_exact_evaluator_knows_the_same_fields() {
+        // analytics::search::eval answers searches without the index from its own copy of
+        // these lists: a field added here must be added there.
+        use crate::analytics::search::eval;
+        assert_eq!(KEYWORD_FIELDS, eval::KEYWORD_FIELDS);
+        assert_eq!(TEXT_FIELDS, eval::TEXT_FIELDS);
+        assert_eq!(DEFAULT_SEARCH_FIELDS, eval::DEFAULT_SEARCH_FIELDS);
+    }
+
+    #[test]
     fn keyword_values_line_up_with_field_names() {
         let f = Fields::build();
         let e = Event {

@@ -11,9 +11,10 @@
 //! - Text fields hold words: runs of `char::is_alphanumeric` (SimpleTokenizer); a run of 40 bytes
 //!   or more, measured before lower-casing, is dropped but keeps its position
 //!   (RemoveLongFilter(40)); the rest lower-cased. A query value of several words is a phrase at
-//!   the positions its own tokenizing gives (gaps included), one word is any word, none matches
-//!   nothing. `data` holds several values: each starts one past the end of the previous one's
-//!   last kept word, as tantivy indexes a multi-valued field.
+//!   the positions its own tokenizing gives (a dropped word inside it needs some word there, one
+//!   at either end nothing), one word is any word, none matches nothing. `data` holds several
+//!   values: each starts one past the end of the previous one's last kept word, as tantivy
+//!   indexes a multi-valued field (so only a dropped query word bridges two values).
 //! - A bare term is the same literal over [`DEFAULT_SEARCH_FIELDS`], any of them.
 //! - `field:/re/` and keyword wildcards run tantivy-fst's own regex automaton (the crate the
 //!   index runs) on each term, anchored at both ends: no `^`/`$`/`\b`, no lazy repetition, the
@@ -24,11 +25,14 @@
 //!   `str::to_lowercase` (a final `Σ` becomes `ς`, while the term has `σ`). Every other
 //!   comparison is [`Compare::matches`].
 //!
-//! Where it does not follow the index, on purpose (neither comes out of [`super::parse`]):
-//! - `time:[* TO *]` (both bounds open) makes the index panic (tantivy's `RangeQuery` needs a
-//!   bound); here it holds for every event.
+//! Where it does not follow the index, on purpose:
+//! - `time:[* TO *]` (both bounds open, which [`super::parse()`] accepts) makes the index panic
+//!   (tantivy's `RangeQuery` needs a bound); here it holds for every event.
 //! - A hand-built `Regex` or `Match` naming a field the schema lacks makes the index panic or
 //!   reach internal fields (`uid`, `tags`); here it is an error.
+//!
+//! The search's `TimeRange` (`--earliest`/`--latest`) is the caller's to apply, as the index
+//! applies it around the query: `earliest <= time < latest`.
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -358,6 +362,7 @@ fn whole_number(field: &str, value: &str) -> Result<(), EvalError> {
     }
 }
 
+/// A regex on a field the schema lacks (the index panics there, see the module doc).
 fn unknown_field(name: &str) -> EvalError {
     bad(format!("\"{name}\": Field does not exist: '{name}'"))
 }
@@ -389,7 +394,11 @@ fn literal(name: Option<&str>, value: &str) -> Result<Node, EvalError> {
             _ => Node::Or(any),
         });
     };
-    let f = field(name).ok_or_else(|| unknown_field(name))?;
+    let f = field(name).ok_or_else(|| {
+        bad(format!(
+            "\"{name}\":\"{value}\": Field does not exist: '{name}'"
+        ))
+    })?;
     if let Field::Number(num) = f {
         let v = number(num, value, || format!("\"{name}\":\"{value}\""))?;
         return Ok(Node::Number {
@@ -446,8 +455,8 @@ fn range(
     };
     let resolve = |b: &Bound<String>| -> Result<Bound<i128>, EvalError> {
         Ok(match b {
-            Bound::Included(s) if s != "*" => Bound::Included(number(num, s, &shown)?),
-            Bound::Excluded(s) if s != "*" => Bound::Excluded(number(num, s, &shown)?),
+            Bound::Included(s) if s != "*" => Bound::Included(number(num, s, shown)?),
+            Bound::Excluded(s) if s != "*" => Bound::Excluded(number(num, s, shown)?),
             _ => Bound::Unbounded,
         })
     };
@@ -797,8 +806,10 @@ mod tests {
         assert!(q(r#"NOT script_block_text:"--""#, &e));
         // `data` skips the EventData value equal to the command line.
         assert!(q("data:bob", &e));
-        let mut only = Event::default();
-        only.process = Some("x".into());
+        let mut only = Event {
+            process: Some("x".into()),
+            ..Default::default()
+        };
         only.data.insert("CommandLine".into(), "x".into());
         assert!(!q("data:x", &only));
         assert!(q("process:x", &only));
@@ -821,8 +832,10 @@ mod tests {
             "process_name is not a default field"
         );
         assert!(!q(r#""--""#, &e));
-        let mut dash = Event::default();
-        dash.computer = "--".into();
+        let dash = Event {
+            computer: "--".into(),
+            ..Default::default()
+        };
         assert!(q(r#""--""#, &dash), "keyword default fields take any value");
     }
 
@@ -904,8 +917,10 @@ mod tests {
         assert!(q(r#"ScriptBlockText="*-computername srv01*""#, &e));
         assert!(q(r#"Message="*whoami*""#, &e));
         // The Kelvin sign lower-cases to `k`, so the keyword term of `\u{212A}X` is `kx`.
-        let mut k = Event::default();
-        k.computer = "\u{212A}X".into();
+        let k = Event {
+            computer: "\u{212A}X".into(),
+            ..Default::default()
+        };
         assert!(q("computer:kx", &k));
         assert!(q(r#"computer="KX""#, &k));
     }
@@ -947,9 +962,18 @@ mod tests {
     }
 
     #[test]
+    fn one_evaluator_serves_many_threads() {
+        // A store tests candidates in parallel with one compiled query.
+        fn shared<T: Send + Sync + Clone>() {}
+        shared::<Evaluator>();
+    }
+
+    #[test]
     fn long_keyword_values_are_not_indexed() {
-        let mut e = Event::default();
-        e.computer = "a".repeat(MAX_TOKEN_LEN + 1);
+        let mut e = Event {
+            computer: "a".repeat(MAX_TOKEN_LEN + 1),
+            ..Default::default()
+        };
         assert!(!q("computer:*", &e));
         e.computer.pop();
         assert!(q("computer:*", &e));

@@ -13,6 +13,7 @@ mod lex;
 mod parse;
 
 pub use ast::{Clause, Compare, SearchExpr};
+pub use eval::{EvalError, Evaluator};
 pub use fields::{event_summary, message};
 pub use parse::parse;
 
