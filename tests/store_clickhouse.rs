@@ -186,6 +186,35 @@ fn every_command_answers_on_the_cluster_as_on_the_embedded_index() {
             sum += c;
         }
         assert_eq!(sum, n as u64, "every event stored once, across the shards");
+
+        // Two ingests racing can both add a record: copies on its own shard, as a race
+        // leaves them. Until a merge drops them, every answer must still count it once.
+        for (h, p) in &servers {
+            store_support::post(
+                h,
+                *p,
+                &format!(
+                    "INSERT INTO {db}.events_local SELECT * FROM {db}.events_local \
+                     WHERE has(tags, 'x:inbound') OR event_code = 4104",
+                    db = db.1
+                ),
+            )
+            .unwrap();
+        }
+        let raw: u64 = cluster
+            .post(&format!("SELECT count() FROM {}.events", db.1))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(raw > n as u64 + 1000, "the copies are there: {raw}");
+        assert_eq!(stats(Some(&url)), stats(None));
+        for c in &commands[..4] {
+            let (_, embedded, _) = hb(root, None, c);
+            let (code, on_cluster, err) = hb(root, Some(&url), c);
+            assert_eq!(code, 0, "{c:?}: {err}");
+            same(c, &on_cluster, &embedded);
+        }
     }
 }
 
@@ -485,4 +514,75 @@ pattern = "*-computername*"
     assert_eq!(found.len(), 3, "{found:?}");
     assert!(found.iter().any(|t| t.contains('\u{212A}')), "{found:?}");
     assert!(!found.iter().any(|t| t.contains('İ')), "{found:?}");
+}
+
+/// Bad input is reported as the embedded index reports it, and the good records of the file
+/// are kept; a store of another schema version is refused, naming both versions.
+#[test]
+fn bad_input_is_reported_alike_and_a_foreign_schema_is_refused() {
+    let Some(cluster) = Cluster::find("bad_input_is_reported_alike") else {
+        return;
+    };
+    let db = Db(&cluster, Cluster::fresh_db("bad"));
+    let url = cluster.url(&db.1);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (_, json_file, n) = write_both_renderings(&root.join("corpus"));
+    // Two broken records among the good ones.
+    let text = std::fs::read_to_string(&json_file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(10, "{\"Event\": {\"System\": ");
+    lines.insert(20, "not json at all");
+    let bad = root.join("corpus/broken.jsonl");
+    std::fs::write(&bad, lines.join("\n") + "\n").unwrap();
+    let mut answers = Vec::new();
+    for store in [None, Some(url.as_str())] {
+        let (code, out, err) = hb(
+            root,
+            store,
+            &["ingest", "--format", "json", bad.to_str().unwrap()],
+        );
+        let v = json(&out);
+        answers.push((
+            code,
+            v["indexed"].clone(),
+            v["rejected"].clone(),
+            v["errors"].clone(),
+            err,
+        ));
+    }
+    assert_eq!(answers[0].1, n as u64, "the good records are kept");
+    assert_eq!(answers[0].2, 2);
+    assert_eq!(answers[1].0, answers[0].0, "the same exit status");
+    assert_eq!(answers[1].1, answers[0].1);
+    assert_eq!(answers[1].2, answers[0].2);
+    assert_eq!(
+        answers[1].3, answers[0].3,
+        "the same errors, naming file and line"
+    );
+    assert!(
+        answers[1].3.to_string().contains("broken.jsonl"),
+        "{}",
+        answers[1].3
+    );
+
+    // A newer huntbench wrote this store: this one refuses it rather than misread it.
+    let meta = r#"{"key":"meta","value":"{\"schema\":99}","version":18446744073709551000}"#;
+    for (h, p) in cluster.servers() {
+        store_support::post(
+            &h,
+            p,
+            &format!(
+                "INSERT INTO {}.huntbench_meta FORMAT JSONEachRow {meta}",
+                db.1
+            ),
+        )
+        .unwrap();
+    }
+    let (code, out, err) = hb(root, Some(&url), &["hunt"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("schema version 99") && err.contains("needs version 1"),
+        "{err}"
+    );
 }

@@ -12,6 +12,17 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// A tmux server of its own (`socket`) running `cmd` in a detached session of this size.
+    fn start(socket: String, session: &str, (width, height): (u16, u16), cmd: &str) -> Tmux {
+        let t = Tmux {
+            socket,
+            session: session.into(),
+        };
+        let (w, h) = (width.to_string(), height.to_string());
+        t.cmd(&["new-session", "-d", "-s", session, "-x", &w, "-y", &h, cmd]);
+        t
+    }
+
     fn cmd(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
@@ -75,27 +86,18 @@ fn demo_drill_in_exclude_and_quit() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let t = Tmux {
-        socket: format!("hb-e2e-{}", std::process::id()),
-        session: "e2e".into(),
-    };
     let cmd = format!(
         "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo; echo EXITED=$?; sleep 30",
         data.display(),
         tmp.path().join("config").display(),
         env!("CARGO_BIN_EXE_huntbench")
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "160",
-        "-y",
-        "45",
+    let t = Tmux::start(
+        format!("hb-e2e-{}", std::process::id()),
+        "e2e",
+        (160, 45),
         &cmd,
-    ]);
+    );
 
     // The analytics pane lists all three saved queries with their counts.
     let s = t.wait_for("rows");
@@ -196,27 +198,18 @@ fn exclusion_demo(tmp: &std::path::Path, name: &str) -> Option<Tmux> {
         return None;
     }
     let data = tmp.join("data");
-    let t = Tmux {
-        socket: format!("hb-e2e-{name}-{}", std::process::id()),
-        session: "e2e".into(),
-    };
     let cmd = format!(
         "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo; echo EXITED=$?; sleep 30",
         data.display(),
         tmp.join("config").display(),
         env!("CARGO_BIN_EXE_huntbench")
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "160",
-        "-y",
-        "45",
+    let t = Tmux::start(
+        format!("hb-e2e-{name}-{}", std::process::id()),
+        "e2e",
+        (160, 45),
         &cmd,
-    ]);
+    );
     Some(t)
 }
 
@@ -291,10 +284,6 @@ fn keys_are_inert_while_too_small_and_v_shows_the_whole_row() {
         .output()
         .unwrap();
     assert!(ingest.status.success(), "{ingest:?}");
-    let t = Tmux {
-        socket: format!("hb-e2e-small-{}", std::process::id()),
-        session: "small".into(),
-    };
     let cmd = format!(
         "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' --index '{}'; echo EXITED=$?; sleep 30",
         tmp.path().join("data").display(),
@@ -302,17 +291,12 @@ fn keys_are_inert_while_too_small_and_v_shows_the_whole_row() {
         env!("CARGO_BIN_EXE_huntbench"),
         index.display()
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "120",
-        "-y",
-        "35",
+    let t = Tmux::start(
+        format!("hb-e2e-small-{}", std::process::id()),
+        "small",
+        (120, 35),
         &cmd,
-    ]);
+    );
     let before = t.wait_for(" rows ·");
     let rows_line = |s: &str| {
         s.lines()
@@ -379,10 +363,6 @@ fn sigterm_and_sighup_restore_the_terminal() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     for (signal, status) in [("TERM", "143"), ("HUP", "129")] {
-        let t = Tmux {
-            socket: format!("hb-e2e-sig-{}-{signal}", std::process::id()),
-            session: "sig".into(),
-        };
         // The workbench under a shell that prints its exit status and waits: the terminal
         // state is read while the shell still runs (a dead pane's state says little, and
         // tmux records a dead pane's status only when it has reaped it).
@@ -393,17 +373,12 @@ fn sigterm_and_sighup_restore_the_terminal() {
             env!("CARGO_BIN_EXE_huntbench"),
             index.display()
         );
-        t.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            &t.session,
-            "-x",
-            "120",
-            "-y",
-            "35",
+        let t = Tmux::start(
+            format!("hb-e2e-sig-{}-{signal}", std::process::id()),
+            "sig",
+            (120, 35),
             &cmd,
-        ]);
+        );
         t.wait_for("rows");
         let fmt = |f: &str| {
             t.cmd(&["display", "-p", "-t", &t.session, f])
@@ -447,27 +422,18 @@ fn demo_mark_a_row_and_find_it_in_triage_list() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let config = tmp.path().join("config");
-    let t = Tmux {
-        socket: format!("hb-e2e-triage-{}", std::process::id()),
-        session: "triage".into(),
-    };
     let cmd = format!(
         "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo; echo EXITED=$?; sleep 30",
         data.display(),
         config.display(),
         env!("CARGO_BIN_EXE_huntbench")
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "160",
-        "-y",
-        "45",
+    let t = Tmux::start(
+        format!("hb-e2e-triage-{}", std::process::id()),
+        "triage",
+        (160, 45),
         &cmd,
-    ]);
+    );
     t.wait_for("10 of 10 rows");
 
     // m, a status letter, a note: the worker writes it, the row shows it, the pane counts it.
@@ -543,27 +509,18 @@ fn demo_on_a_clickhouse_cluster_drills_to_the_full_script_block() {
     let db = store_support::Cluster::fresh_db("tui");
     let url = cluster.url(&db);
     let tmp = tempfile::tempdir().unwrap();
-    let t = Tmux {
-        socket: format!("hb-e2e-store-{}", std::process::id()),
-        session: "e2e".into(),
-    };
     let cmd = format!(
         "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' '{}' demo --store '{url}'; echo EXITED=$?; sleep 30",
         tmp.path().join("data").display(),
         tmp.path().join("config").display(),
         env!("CARGO_BIN_EXE_huntbench")
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        &t.session,
-        "-x",
-        "160",
-        "-y",
-        "45",
+    let t = Tmux::start(
+        format!("hb-e2e-store-{}", std::process::id()),
+        "e2e",
+        (160, 45),
         &cmd,
-    ]);
+    );
     let s = t.wait_for("inbound");
     assert!(s.contains("10 rows"), "{s}");
     assert!(s.contains("312 rows"), "{s}");

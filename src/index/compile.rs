@@ -16,6 +16,7 @@ use super::Inner;
 use super::error::{IndexError, other};
 use super::exact::{EventTest, Trouble, exact_query};
 use super::schema::{DEFAULT_SEARCH_FIELDS, KEYWORD_FIELDS, TEXT_FIELDS};
+use crate::analytics::search::eval::wildcard_regex;
 use crate::analytics::search::{Clause, Compare, SearchExpr};
 
 /// How the index holds a field, which decides what a clause on it can mean.
@@ -251,22 +252,6 @@ fn whole_number(field: &str, value: &str) -> Result<(), IndexError> {
             "`{field}:{value}`: {field} holds whole numbers"
         ))),
     }
-}
-
-/// A Splunk wildcard (`*` = any run) as a whole-value regex, every other character literal.
-fn wildcard_regex(pattern: &str) -> String {
-    let mut re = String::with_capacity(pattern.len() * 2);
-    for c in pattern.chars() {
-        match c {
-            '*' => re.push_str("(?s:.*)"),
-            c if "\\.+?()|[]{}^$#&-~".contains(c) => {
-                re.push('\\');
-                re.push(c);
-            }
-            c => re.push(c),
-        }
-    }
-    re
 }
 
 #[cfg(test)]

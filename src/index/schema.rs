@@ -30,37 +30,13 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// Name of the analyzer for keyword fields: whole value, lowercased.
 const KEYWORD_ANALYZER: &str = "kw";
 
-/// Keyword fields, by their normalized snake name.
-pub(crate) const KEYWORD_FIELDS: &[&str] = &[
-    "channel",
-    "provider",
-    "computer",
-    "user_id",
-    "user",
-    "script_block_id",
-    "path",
-    "process_name",
-    "process_path",
-    "process_id",
-    "parent_process_name",
-    "parent_process_path",
-    "parent_process_id",
-    "original_file_name",
-    "process_guid",
-];
-
-/// Long-text fields searched word by word.
-pub(crate) const TEXT_FIELDS: &[&str] = &[
-    "script_block_text",
-    "process",
-    "parent_process",
-    "decoded_command",
-    "data",
-];
-
-/// Fields the query parser searches when a term names no field.
+/// Keyword fields, by their normalized snake name; long-text fields searched word by word;
+/// the fields a term without a field searches. One definition, shared with the exact
+/// evaluator a store without tantivy answers searches with.
+pub(crate) const KEYWORD_FIELDS: &[&str] = &crate::analytics::search::eval::KEYWORD_FIELDS;
+pub(crate) const TEXT_FIELDS: &[&str] = &crate::analytics::search::eval::TEXT_FIELDS;
 pub(crate) const DEFAULT_SEARCH_FIELDS: &[&str] =
-    &["script_block_text", "process", "data", "computer", "user"];
+    &crate::analytics::search::eval::DEFAULT_SEARCH_FIELDS;
 
 /// Handles of every field, resolved once.
 #[derive(Clone)]
@@ -278,16 +254,6 @@ mod tests {
                 "{name} is missing from the index schema"
             );
         }
-    }
-
-    #[test]
-    fn the_exact_evaluator_knows_the_same_fields() {
-        // analytics::search::eval answers searches without the index from its own copy of
-        // these lists: a field added here must be added there.
-        use crate::analytics::search::eval;
-        assert_eq!(KEYWORD_FIELDS, eval::KEYWORD_FIELDS);
-        assert_eq!(TEXT_FIELDS, eval::TEXT_FIELDS);
-        assert_eq!(DEFAULT_SEARCH_FIELDS, eval::DEFAULT_SEARCH_FIELDS);
     }
 
     #[test]

@@ -25,6 +25,9 @@ use crate::time::TimeRange;
 /// `(channel, event codes)`: the events of one log source (no codes: any code).
 pub type Sources = [(String, Vec<u32>)];
 
+/// Tags and time windows: the events carrying one of the tags inside one of the windows.
+pub type Ask = (Vec<String>, Vec<TimeRange>);
+
 /// A parity query's stats rows and the matching events they leave out.
 pub type Rows = (Vec<Group>, Vec<Dropped>);
 
@@ -56,6 +59,12 @@ pub trait Store: Send + Sync {
     fn tagged(&self, tag: &str, range: TimeRange) -> Result<Vec<Event>, StoreError>;
     /// Events carrying any of `tags` inside any of `ranges`, oldest first.
     fn tagged_in(&self, tags: &[String], ranges: &[TimeRange]) -> Result<Vec<Event>, StoreError>;
+    /// [`Store::tagged_in`] for each `(tags, ranges)` ask, in order: one answer per ask.
+    fn tagged_in_each(&self, asks: &[Ask]) -> Result<Vec<Vec<Event>>, StoreError> {
+        asks.iter()
+            .map(|(tags, ranges)| self.tagged_in(tags, ranges))
+            .collect()
+    }
     /// Visit every event of these sources inside `range`, in no particular order.
     fn select(
         &self,

@@ -91,7 +91,9 @@ impl Workbench {
                 written.insert(host_written_tag(&key, pid));
             }
         }
-        let mut extra = Vec::new();
+        // Every host's logons in its windows, then the plugin hosts' writes: one request to
+        // the store (a remote one answers them in one statement), in this order.
+        let mut asks: Vec<(Vec<String>, Vec<TimeRange>)> = Vec::new();
         for (computer, mut ts) in times.into_values() {
             ts.sort_unstable();
             let mut windows: Vec<TimeRange> = Vec::new();
@@ -106,13 +108,14 @@ impl Workbench {
                     }),
                 }
             }
-            extra.extend(self.index.tagged_in(&[logon_tag(&computer)], &windows)?);
+            asks.push((vec![logon_tag(&computer)], windows));
         }
         // A session's script blocks may run long after its last child: the whole range (the
         // analytic keeps only those its process was still alive for).
-        let written: Vec<String> = written.into_iter().collect();
-        extra.extend(self.index.tagged_in(&written, &[widen(range)])?);
-        out.extend(extra);
+        asks.push((written.into_iter().collect(), vec![widen(range)]));
+        for found in self.index.tagged_in_each(&asks)? {
+            out.extend(found);
+        }
         Ok(out)
     }
 

@@ -45,7 +45,8 @@ use super::ast::{Clause, Compare, SearchExpr};
 use crate::analytics::wildcard::fold;
 use crate::event::Event;
 
-/// Keyword fields in the index schema's order (a test in `src/index/schema.rs` keeps them equal).
+/// Keyword fields, in the index schema's order (`src/index/schema.rs` builds its schema from
+/// these lists, so the index and this evaluator cannot disagree on a field).
 pub(crate) const KEYWORD_FIELDS: [&str; 15] = [
     "channel",
     "provider",
@@ -79,7 +80,7 @@ pub(crate) const DEFAULT_SEARCH_FIELDS: [&str; 5] =
 
 /// Tokens this long (bytes, before lower-casing) or longer are dropped by tantivy's default
 /// analyzer (`RemoveLongFilter::limit(40)`).
-const LONG_TOKEN_BYTES: usize = 40;
+pub(crate) const LONG_TOKEN_BYTES: usize = 40;
 
 /// tantivy's `MAX_TOKEN_LEN`: the indexer drops longer terms (with a warning).
 const MAX_TOKEN_LEN: usize = u16::MAX as usize - 5;
@@ -481,8 +482,8 @@ fn keyword_wildcard(i: usize, pattern: &str) -> Result<Node, EvalError> {
 }
 
 /// A Splunk wildcard (`*` = any run) as a whole-value regex, every other character literal
-/// (`compile.rs`'s `wildcard_regex`, character for character).
-fn wildcard_regex(pattern: &str) -> String {
+/// (the index compiles keyword wildcards with it too).
+pub(crate) fn wildcard_regex(pattern: &str) -> String {
     let mut re = String::with_capacity(pattern.len() * 2);
     for c in pattern.chars() {
         match c {

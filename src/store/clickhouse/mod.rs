@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use self::http::{Http, quote};
 use self::schema::{EVENT_COLUMNS, STORE_SCHEMA};
-use super::{Rows, Sources, Store, StoreError, StoreUrl, StoreWriter};
+use super::{Ask, Rows, Sources, Store, StoreError, StoreUrl, StoreWriter};
 use crate::analytics::search::SearchExpr;
 use crate::analytics::{Dropped, Group, SavedQuery};
 use crate::event::Event;
@@ -25,9 +25,17 @@ use crate::time::TimeRange;
 
 pub use schema::STORE_SCHEMA as SCHEMA_VERSION;
 
+/// Every read sees each event once, whatever copies a race left: copies share the uid, and
+/// the uid decides the shard, so each shard drops its own. Not `FINAL`: that merges every
+/// column of every row before the `WHERE` (4× slower at 100k events, see BENCHMARKS.md).
+const ONCE: &str = "LIMIT 1 BY uid";
+
 /// Bytes of rows one insert carries: large enough that ClickHouse makes few parts, small
 /// enough that an ingest's memory stays bounded whatever the input.
 const INSERT_BYTES: usize = 16 << 20;
+/// Bytes of conditions one statement carries before the rest go in another (ClickHouse's
+/// `max_query_size` is 256 KiB by default).
+const MAX_SQL_BYTES: usize = 128 << 10;
 /// Uids per `IN (…)` list when events are fetched by uid.
 const UIDS_PER_QUERY: usize = 5_000;
 
@@ -121,7 +129,7 @@ impl ClickHouse {
             format!(" ORDER BY {order}")
         };
         let q = format!(
-            "SELECT {} FROM {} FINAL WHERE {filter}{order} FORMAT JSONEachRow",
+            "SELECT {} FROM {} WHERE {filter}{order} {ONCE} FORMAT JSONEachRow",
             cols.join(", "),
             self.table
         );
@@ -150,7 +158,8 @@ impl ClickHouse {
             n: u64,
         }
         let q = format!(
-            "SELECT {expr} AS k, count() AS n FROM {} FINAL WHERE {filter} GROUP BY k FORMAT JSONEachRow",
+            "SELECT k, count() AS n FROM (SELECT {expr} AS k, uid FROM {} WHERE {filter} {ONCE}) \
+             GROUP BY k FORMAT JSONEachRow",
             self.table
         );
         let mut out = BTreeMap::new();
@@ -224,25 +233,32 @@ pub fn drop_database(url: &StoreUrl) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Median seconds of counting the events with and without `FINAL` (what reading through
-/// the duplicate guard costs), over `reps` runs each.
-pub fn final_cost(url: &StoreUrl, reps: usize) -> Result<(f64, f64), StoreError> {
+/// Median seconds of reading one tag's events (every column) three ways: as huntbench does
+/// (`LIMIT 1 BY uid`), with `FINAL`, and with no duplicate guard, over `reps` runs each.
+pub fn guard_cost(url: &StoreUrl, tag: &str, reps: usize) -> Result<[f64; 3], StoreError> {
     let entry = entry_of(url);
     let table = format!("{}.events", url.database);
-    let time = |sql: &str| -> Result<f64, StoreError> {
+    let cols: Vec<String> = EVENT_COLUMNS
+        .iter()
+        .map(|(n, _)| format!("`{n}`"))
+        .collect();
+    let select = format!("SELECT {} FROM {table}", cols.join(", "));
+    let filter = format!("WHERE has(tags, {})", quote(tag));
+    let time = |sql: String| -> Result<f64, StoreError> {
         let mut v = Vec::new();
         for _ in 0..reps {
             let t = std::time::Instant::now();
-            entry.query(sql)?;
+            entry.query_lines(&sql, &mut |_| Ok(()))?;
             v.push(t.elapsed().as_secs_f64());
         }
         v.sort_by(f64::total_cmp);
         Ok(v[v.len() / 2])
     };
-    Ok((
-        time(&format!("SELECT count() FROM {table} FINAL"))?,
-        time(&format!("SELECT count() FROM {table}"))?,
-    ))
+    Ok([
+        time(format!("{select} {filter} {ONCE} FORMAT JSONEachRow"))?,
+        time(format!("{select} FINAL {filter} FORMAT JSONEachRow"))?,
+        time(format!("{select} {filter} FORMAT JSONEachRow"))?,
+    ])
 }
 
 fn entry_of(url: &StoreUrl) -> Http {
@@ -476,19 +492,50 @@ impl Store for ClickHouse {
         if tags.is_empty() || ranges.is_empty() {
             return Ok(Vec::new());
         }
-        let tags: Vec<String> = tags.iter().map(|t| quote(t)).collect();
-        let windows: Vec<String> = ranges
-            .iter()
-            .map(|r| format!("({})", sql::range(*r)))
-            .collect();
-        self.events_where(
-            &format!(
-                "hasAny(tags, [{}]) AND ({})",
-                tags.join(", "),
-                windows.join(" OR ")
-            ),
-            "time, uid",
-        )
+        self.events_where(&sql::tags_in(tags, ranges), "time, uid")
+    }
+
+    fn tagged_in_each(&self, asks: &[Ask]) -> Result<Vec<Vec<Event>>, StoreError> {
+        let mut out: Vec<Vec<Event>> = asks.iter().map(|_| Vec::new()).collect();
+        // One statement for a bounded number of asks (ClickHouse caps a query's text): the
+        // union of their tags and of their windows in SQL, which rows answer which ask here
+        // (per row and ask in SQL, `multiIf` cost ten times the reading).
+        let mut start = 0;
+        while start < asks.len() {
+            let (mut end, mut size) = (start, 0);
+            while end < asks.len() && (end == start || size < MAX_SQL_BYTES) {
+                size += asks[end].0.iter().map(String::len).sum::<usize>() + 48 * asks[end].1.len();
+                end += 1;
+            }
+            let part = &asks[start..end];
+            let tags: Vec<String> = part.iter().flat_map(|(t, _)| t.iter().cloned()).collect();
+            let windows: Vec<TimeRange> =
+                part.iter().flat_map(|(_, w)| w.iter().copied()).collect();
+            if !tags.is_empty() && !windows.is_empty() {
+                let cols: Vec<String> = EVENT_COLUMNS
+                    .iter()
+                    .map(|(n, _)| format!("`{n}`"))
+                    .collect();
+                let q = format!(
+                    "SELECT {}, tags FROM {} WHERE {} ORDER BY time, uid {ONCE} FORMAT JSONEachRow",
+                    cols.join(", "),
+                    self.table,
+                    sql::tags_in(&tags, &sql::merged(windows))
+                );
+                self.entry.query_lines(&q, &mut |line| {
+                    let (e, has) = rows::from_line_tags(line)?;
+                    let answers = part.iter().position(|(t, w)| {
+                        t.iter().any(|t| has.contains(t)) && w.iter().any(|r| r.contains(e.time))
+                    });
+                    if let Some(k) = answers {
+                        out[start + k].push(e);
+                    }
+                    Ok(())
+                })?;
+            }
+            start = end;
+        }
+        Ok(out)
     }
 
     fn select(
@@ -577,7 +624,7 @@ impl Store for ClickHouse {
     fn reload(&self) -> Result<(), StoreError> {
         let n = self
             .entry
-            .query(&format!("SELECT count() FROM {} FINAL", self.table))?;
+            .query(&format!("SELECT uniqExact(uid) FROM {}", self.table))?;
         let events = n.trim().parse().unwrap_or(0);
         let meta = self.read_meta()?;
         if let Ok(mut c) = self.cache.write() {

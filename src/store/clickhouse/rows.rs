@@ -56,8 +56,28 @@ fn all_ascii(e: &Event) -> bool {
 
 /// An event from one row of `SELECT <EVENT_COLUMNS> … FORMAT JSONEachRow`.
 pub(super) fn from_line(line: &str) -> Result<Event, StoreError> {
-    let bad = |why: String| StoreError::Remote(format!("a stored event could not be read: {why}"));
+    let v: Map<String, Value> = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    from_map(v)
+}
+
+/// An event and its row's `tags`.
+pub(super) fn from_line_tags(line: &str) -> Result<(Event, Vec<String>), StoreError> {
     let mut v: Map<String, Value> = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    let tags = match v.remove("tags") {
+        Some(Value::Array(a)) => a
+            .into_iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect(),
+        _ => return Err(bad("no tags column".into())),
+    };
+    Ok((from_map(v)?, tags))
+}
+
+fn bad(why: String) -> StoreError {
+    StoreError::Remote(format!("a stored event could not be read: {why}"))
+}
+
+fn from_map(mut v: Map<String, Value>) -> Result<Event, StoreError> {
     let data = match v.remove("data") {
         Some(Value::String(s)) if s.is_empty() => Value::Object(Map::new()),
         Some(Value::String(s)) => serde_json::from_str(&s).map_err(|e| bad(e.to_string()))?,

@@ -5,7 +5,8 @@
 //! Why ReplacingMergeTree keyed on the identity: an ingest skips the uids the store already
 //! holds, but two ingests running at once, or an insert retried after a lost answer, could
 //! still add a record twice. The same uid always lands on the same shard (the sharding key)
-//! with the same sort key, so reads with `FINAL` see it once, and merges drop the copy.
+//! with the same sort key: merges drop the copy in time, and until then every read keeps one
+//! row per uid (`LIMIT 1 BY uid`, which each shard can do alone).
 
 /// Bump when the tables or the row format change: an older store must then be rebuilt.
 pub const STORE_SCHEMA: u32 = 1;

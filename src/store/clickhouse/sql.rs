@@ -31,6 +31,38 @@ pub(super) fn range(r: TimeRange) -> String {
     }
 }
 
+/// Carries one of `tags` inside one of `ranges`.
+pub(super) fn tags_in(tags: &[String], ranges: &[TimeRange]) -> String {
+    let tags: Vec<String> = tags.iter().map(|t| quote(t)).collect();
+    let windows: Vec<String> = ranges.iter().map(|r| format!("({})", range(*r))).collect();
+    format!(
+        "(hasAny(tags, [{}]) AND ({}))",
+        tags.join(", "),
+        windows.join(" OR ")
+    )
+}
+
+/// The same instants as `ranges`, overlapping and touching ones joined (a shorter `OR`).
+pub(super) fn merged(mut ranges: Vec<TimeRange>) -> Vec<TimeRange> {
+    ranges.sort_by_key(|r| r.earliest.unwrap_or(i64::MIN));
+    let mut out: Vec<TimeRange> = Vec::new();
+    for r in ranges {
+        match out.last_mut() {
+            Some(last)
+                if last.latest.is_none()
+                    || r.earliest.unwrap_or(i64::MIN) <= last.latest.unwrap_or(i64::MAX) =>
+            {
+                last.latest = match (last.latest, r.latest) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
 /// Any of the `(channel, codes)` pairs, channels compared case-insensitively.
 pub(super) fn sources(sources: &[(String, Vec<u32>)]) -> String {
     let any: Vec<String> = sources
@@ -117,8 +149,8 @@ pub(super) fn grouped(q: &SavedQuery, table: &str, tag: &str, r: TimeRange) -> O
     }
     Some(format!(
         "SELECT {keys}, count() AS n, min(time) AS lo, max(time) AS hi, groupArray(uid) AS uids, \
-         groupArray(time) AS times FROM (SELECT {cols}, uid, time FROM {table} FINAL WHERE {filter}) \
-         GROUP BY {names} FORMAT JSONEachRow",
+         groupArray(time) AS times FROM (SELECT {cols}, uid, time FROM {table} WHERE {filter} \
+         LIMIT 1 BY uid) GROUP BY {names} FORMAT JSONEachRow",
         keys = names.join(", "),
         cols = keys.join(", "),
         names = names.join(", "),
@@ -137,8 +169,8 @@ pub(super) fn dropped(q: &SavedQuery, table: &str, tag: &str, r: TimeRange) -> O
         cases.push_str(&format!("ifNull({f}, '') = '', {i}, "));
     }
     Some(format!(
-        "SELECT uid, time, multiIf({cases}-1) AS missing FROM {table} FINAL \
-         WHERE has(tags, {}) AND {} AND missing >= 0 ORDER BY time, uid FORMAT JSONEachRow",
+        "SELECT uid, time, multiIf({cases}-1) AS missing FROM {table} \
+         WHERE has(tags, {}) AND {} AND missing >= 0 ORDER BY time, uid LIMIT 1 BY uid FORMAT JSONEachRow",
         quote(tag),
         range(r)
     ))
@@ -189,7 +221,7 @@ pub(super) fn candidates(q: &SavedQuery) -> String {
 }
 
 /// Fields a bare search word looks in (the index's default search fields).
-const DEFAULT_FIELDS: &[&str] = &["script_block_text", "process", "data", "computer", "user"];
+const DEFAULT_FIELDS: &[&str] = &crate::analytics::search::eval::DEFAULT_SEARCH_FIELDS;
 
 /// A condition every event the search can match satisfies (a superset: huntbench tests each
 /// candidate exactly). `1` where SQL cannot narrow (a `NOT`, a regex, a number range).
@@ -285,7 +317,8 @@ fn words(field: &str, value: &str) -> String {
     };
     let tokens: Vec<String> = value
         .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty() && t.len() <= 40)
+        // A word this long is dropped from the query as from the index: it requires nothing.
+        .filter(|t| !t.is_empty() && t.len() < crate::analytics::search::eval::LONG_TOKEN_BYTES)
         .map(str::to_string)
         .collect();
     contains_all(&col, tokens.iter().map(String::as_str))
@@ -344,6 +377,29 @@ mod tests {
         assert_eq!(
             pre("event_code:4104 NOT computer:ws01"),
             "(event_code = 4104)"
+        );
+    }
+
+    #[test]
+    fn windows_merge_where_they_overlap_or_touch_and_not_elsewhere() {
+        let w = |a: i64, b: i64| TimeRange {
+            earliest: Some(a),
+            latest: Some(b),
+        };
+        assert_eq!(
+            merged(vec![w(10, 20), w(0, 5), w(5, 8), w(15, 30), w(40, 41)]),
+            vec![w(0, 8), w(10, 30), w(40, 41)]
+        );
+        let open = TimeRange {
+            earliest: Some(3),
+            latest: None,
+        };
+        assert_eq!(
+            merged(vec![w(0, 4), open, w(50, 60)]),
+            vec![TimeRange {
+                earliest: Some(0),
+                latest: None
+            }]
         );
     }
 
