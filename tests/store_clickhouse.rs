@@ -215,6 +215,17 @@ fn every_command_answers_on_the_cluster_as_on_the_embedded_index() {
             assert_eq!(code, 0, "{c:?}: {err}");
             same(c, &on_cluster, &embedded);
         }
+        // The next ingest sees more rows than events and merges the copies away.
+        let (code, out, err) = hb(root, Some(&url), &["ingest", "--format", "json", files[0]]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(json(&out)["indexed"], 0);
+        let raw: u64 = cluster
+            .post(&format!("SELECT count() FROM {}.events", db.1))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(raw, n as u64, "the copies are gone");
     }
 }
 

@@ -31,12 +31,19 @@ pub(super) fn range(r: TimeRange) -> String {
     }
 }
 
-/// Carries one of `tags` inside one of `ranges`.
+/// `WHERE cond`.
+pub(super) fn only(cond: &str) -> String {
+    format!("WHERE {cond}")
+}
+
+/// Carries one of `tags` inside one of `ranges`. The tag test goes first (`PREWHERE`): it
+/// reads one small column, and only the rows it keeps are read further. Left to itself,
+/// ClickHouse may pick another condition to go first and read a text column of every row.
 pub(super) fn tags_in(tags: &[String], ranges: &[TimeRange]) -> String {
     let tags: Vec<String> = tags.iter().map(|t| quote(t)).collect();
     let windows: Vec<String> = ranges.iter().map(|r| format!("({})", range(*r))).collect();
     format!(
-        "(hasAny(tags, [{}]) AND ({}))",
+        "PREWHERE hasAny(tags, [{}]) WHERE ({})",
         tags.join(", "),
         windows.join(" OR ")
     )
@@ -142,14 +149,14 @@ pub(super) fn grouped(q: &SavedQuery, table: &str, tag: &str, r: TimeRange) -> O
             .collect(),
     };
     let names: Vec<String> = (0..fields.len()).map(|i| format!("k{i}")).collect();
-    let mut filter = format!("has(tags, {}) AND {}", quote(tag), range(r));
+    let mut filter = format!("PREWHERE has(tags, {}) WHERE {}", quote(tag), range(r));
     for p in present {
         filter.push_str(" AND ");
         filter.push_str(&p);
     }
     Some(format!(
         "SELECT {keys}, count() AS n, min(time) AS lo, max(time) AS hi, groupArray(uid) AS uids, \
-         groupArray(time) AS times FROM (SELECT {cols}, uid, time FROM {table} WHERE {filter} \
+         groupArray(time) AS times FROM (SELECT {cols}, uid, time FROM {table} {filter} \
          LIMIT 1 BY uid) GROUP BY {names} FORMAT JSONEachRow",
         keys = names.join(", "),
         cols = keys.join(", "),
@@ -170,7 +177,7 @@ pub(super) fn dropped(q: &SavedQuery, table: &str, tag: &str, r: TimeRange) -> O
     }
     Some(format!(
         "SELECT uid, time, multiIf({cases}-1) AS missing FROM {table} \
-         WHERE has(tags, {}) AND {} AND missing >= 0 ORDER BY time, uid LIMIT 1 BY uid FORMAT JSONEachRow",
+         PREWHERE has(tags, {}) WHERE {} AND missing >= 0 ORDER BY time, uid LIMIT 1 BY uid FORMAT JSONEachRow",
         quote(tag),
         range(r)
     ))
