@@ -218,3 +218,13 @@ fn anchor_last_event_and_a_bare_date_as_the_latest() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("last-event"), "{err}");
 }
+
+#[test]
+fn a_time_range_open_at_both_ends_means_every_event() {
+    let env = Env::new();
+    for q in ["time:[* TO *]", "event_code:4104 time:[* TO *]"] {
+        let v = env.json(&["search", q, "--format", "json"]);
+        let want = if q.starts_with("event_code") { 3 } else { 5 };
+        assert_eq!(v["total"], want, "{q}");
+    }
+}

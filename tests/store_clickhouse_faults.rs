@@ -45,8 +45,8 @@ impl OwnCluster {
             .map(|o| o.status.success())
             .unwrap_or(false);
         if !have {
-            eprintln!(
-                "SKIP store faults: clickhouse-server is not installed (.ci/run installs it)"
+            store_support::skip(
+                "SKIP store faults: clickhouse-server is not installed (.ci/run installs it)",
             );
             return None;
         }

@@ -176,6 +176,11 @@ impl<'a> Compiler<'a> {
                     upper: ub(upper),
                 })
             }
+            // `time:[* TO *]` bounds nothing: every event (tantivy's range query needs a bound).
+            Clause::Time {
+                lower: Bound::Unbounded,
+                upper: Bound::Unbounded,
+            } => Ok(Box::new(AllQuery)),
             Clause::Time { lower, upper } => {
                 let term = |t: &i64| Term::from_field_i64(f.time, *t);
                 Ok(Box::new(RangeQuery::new(
