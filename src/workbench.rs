@@ -363,12 +363,7 @@ impl Workbench {
             .iter()
             .find(|q| q.kind == QueryKind::Extended)
             .context("the extended analytic is not loaded")?;
-        let sources: Vec<(String, Vec<u32>)> = q
-            .selection
-            .sources
-            .iter()
-            .map(|s| (s.channel.clone(), s.event_codes.clone()))
-            .collect();
+        let sources = crate::store::sources_of(q);
         let mut events = self.extended_events(
             EXTENDED_CANDIDATE_TAG,
             range,

@@ -50,12 +50,7 @@ impl Workbench {
         }
         if !self.extended_tags_current() {
             let q = self.inbound_query()?;
-            let sources: Vec<(String, Vec<u32>)> = q
-                .selection
-                .sources
-                .iter()
-                .map(|s| (s.channel.clone(), s.event_codes.clone()))
-                .collect();
+            let sources = crate::store::sources_of(q);
             let mut out = Vec::new();
             // Logons and plugin-host writes may sit a window outside the range, as the
             // tagged path reads them.

@@ -141,6 +141,28 @@ impl ClickHouse {
             .query_lines(&q, &mut |line| visit(rows::from_line(line)?))
     }
 
+    /// Visit the events of these log sources inside `range` that also satisfy `narrow`.
+    fn in_sources(
+        &self,
+        sources: &crate::store::Sources,
+        range: crate::time::TimeRange,
+        narrow: &str,
+        visit: &mut dyn FnMut(Event),
+    ) -> Result<(), StoreError> {
+        if sources.is_empty() {
+            return Ok(());
+        }
+        let filter = sql::only(&format!(
+            "{} AND {} AND {narrow}",
+            sql::sources(sources),
+            sql::range(range)
+        ));
+        self.each_event(&filter, "", &mut |e| {
+            visit(e);
+            Ok(())
+        })
+    }
+
     fn events_where(&self, filter: &str, order: &str) -> Result<Vec<Event>, StoreError> {
         let mut out = Vec::new();
         self.each_event(filter, order, &mut |e| {

@@ -178,18 +178,7 @@ impl Store for ClickHouse {
         range: TimeRange,
         visit: &mut dyn FnMut(Event),
     ) -> Result<(), StoreError> {
-        if sources.is_empty() {
-            return Ok(());
-        }
-        let filter = sql::only(&format!(
-            "{} AND {}",
-            sql::sources(sources),
-            sql::range(range)
-        ));
-        self.each_event(&filter, "", &mut |e| {
-            visit(e);
-            Ok(())
-        })
+        self.in_sources(sources, range, "1", visit)
     }
 
     fn candidates(
@@ -199,19 +188,7 @@ impl Store for ClickHouse {
         visit: &mut dyn FnMut(Event),
     ) -> Result<(), StoreError> {
         let sources = crate::store::sources_of(q);
-        if sources.is_empty() {
-            return Ok(());
-        }
-        let filter = sql::only(&format!(
-            "{} AND {} AND {}",
-            sql::sources(&sources),
-            sql::range(range),
-            sql::candidates(q)
-        ));
-        self.each_event(&filter, "", &mut |e| {
-            visit(e);
-            Ok(())
-        })
+        self.in_sources(&sources, range, &sql::candidates(q), visit)
     }
 
     fn search_expr(
