@@ -6,7 +6,8 @@
 //! Each outside dependency has one owner: only `index` imports tantivy, only `tui` imports
 //! ratatui/crossterm, only `ingest` imports evtx, only `analytics::search::eval` imports
 //! tantivy-fst (the regex engine of the index, so a store without tantivy matches alike), only
-//! `store::clickhouse` speaks to ClickHouse (ureq).
+//! `store::clickhouse` speaks to ClickHouse (ureq), only `sigma` parses YAML and runs the
+//! regex engine of Sigma's `re` modifier.
 
 pub mod analytics;
 pub mod backend;
@@ -26,6 +27,7 @@ pub mod pipeline;
 pub mod report;
 pub mod sanitize;
 pub mod state_file;
+pub mod sigma;
 pub mod store;
 pub mod time;
 pub mod timeline;
