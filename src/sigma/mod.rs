@@ -7,12 +7,26 @@
 //! and never dropped silently: it is listed with the reason ([`Listing`]).
 //!
 //! This module owns the YAML parser and the regex engine of the `re` modifier.
+//!
+//! Files: `rule` (YAML → rule), `detection` (search identifiers and their evaluation),
+//! `value` (values and modifiers → matchers), `condition` (the condition expression),
+//! `mapping` (log sources and field names, from the mapping file), `load` (folders).
+
+mod condition;
+mod detection;
+mod load;
+mod mapping;
+mod rule;
+mod value;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::event::Event;
+
+pub use detection::EvalCache;
+pub use mapping::{MAPPING_TOML, MAPPING_VERSION};
 
 /// Severity as Sigma spells it; ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -54,24 +68,63 @@ pub struct Rule {
     pub level: Level,
     pub status: Option<String>,
     pub path: PathBuf,
-    // The compiled detection and log-source conditions live in private fields.
+    // The compiled detection and log-source conditions.
+    pub(crate) sources: Vec<mapping::CompiledSource>,
+    pub(crate) searches: Vec<detection::Search>,
+    pub(crate) cond: condition::Cond,
+    pub(crate) fingerprint: u64,
+    pub(crate) logsource_key: String,
 }
 
 impl Rule {
     /// Does the event come from the rule's log source and satisfy its condition?
-    pub fn matches(&self, _e: &Event) -> bool {
-        unimplemented!("sigma engine")
+    pub fn matches(&self, e: &Event) -> bool {
+        self.matches_cached(&EvalCache::new(e))
+    }
+
+    /// [`Rule::matches`] with a cache shared by every rule evaluated on one event (field
+    /// values are looked up and lowercased once per event, not once per rule).
+    pub fn matches_cached(&self, c: &EvalCache) -> bool {
+        let src = if self.sources.is_empty() {
+            0
+        } else {
+            match self.sources.iter().position(|s| s.accepts(c.event)) {
+                Some(i) => i,
+                None => return false,
+            }
+        };
+        self.cond.eval(&self.searches, c, src)
     }
 
     /// Where the rule's events can come from (for the store's candidate narrowing).
     pub fn sources(&self) -> Sources {
-        unimplemented!("sigma engine")
+        Sources {
+            channels: self.sources.iter().map(|s| (s.channel.clone(), s.codes.clone())).collect(),
+        }
+    }
+
+    /// The log source for display: the category (`process_creation`), `service:<name>`, or
+    /// `windows` for a rule that names only the product.
+    pub fn logsource_key(&self) -> String {
+        self.logsource_key.clone()
+    }
+
+    /// The Sigma field names the detection reads (sorted, without repeats; keyword searches
+    /// read no named field).
+    pub fn references_fields(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.searches {
+            s.fields(&mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Stable 16-hex-digit hash of what decides matching (the detection, the log source and
     /// the mapping's version): a changed rule changes it, so a stale ingest tag is recognised.
     pub fn fingerprint(&self) -> String {
-        unimplemented!("sigma engine")
+        format!("{:016x}", self.fingerprint)
     }
 }
 
@@ -95,18 +148,32 @@ pub enum SigmaError {
 impl RuleSet {
     /// Load every `.yml`/`.yaml` file under these folders (or files), recursively, in sorted
     /// path order; a rule id seen twice keeps the first file and lists the second with a reason.
-    pub fn load(_paths: &[PathBuf]) -> Result<RuleSet, SigmaError> {
-        unimplemented!("sigma engine")
+    pub fn load(paths: &[PathBuf]) -> Result<RuleSet, SigmaError> {
+        load::load(paths)
     }
 
     /// Parse one rule from text (tests, and `load` for each file).
-    pub fn parse_one(_path: &Path, _text: &str) -> Result<Rule, Listing> {
-        unimplemented!("sigma engine")
+    pub fn parse_one(path: &Path, text: &str) -> Result<Rule, Listing> {
+        rule::parse(path, text)
     }
 
     /// Hash of every supported rule's fingerprint, in order: the ingest-time fingerprint of
     /// the whole set.
     pub fn fingerprint(&self) -> String {
-        unimplemented!("sigma engine")
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for r in &self.rules {
+            h.update(&r.fingerprint.to_le_bytes());
+        }
+        format!("{:016x}", h.digest())
+    }
+
+    /// The supported rules that match this event, in path order (one evaluation cache for
+    /// all of them).
+    pub fn matching(&self, e: &Event) -> Vec<&Rule> {
+        let c = EvalCache::new(e);
+        self.rules.iter().filter(|r| r.matches_cached(&c)).collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

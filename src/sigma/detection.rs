@@ -1,0 +1,305 @@
+//! Search identifiers (`selection:`, `filter_main:`, `keywords:`) compiled from YAML, and their
+//! evaluation over one event with a per-event cache of lowercased field values.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::rc::Rc;
+
+use yaml_rust2::Yaml;
+
+use super::mapping::{self, Accessor, CompiledSource};
+use super::value::{self, Cmp, Matcher, Mode, Mods};
+use crate::event::Event;
+
+/// A field's value, raw and lowercased (compared with the lowercased patterns).
+#[derive(Debug)]
+pub(crate) struct FieldVal {
+    pub raw: String,
+    pub lower: String,
+}
+
+/// What one event's evaluation computes once and every rule shares: field values by
+/// accessor, lowercased, and the keyword haystacks.
+pub struct EvalCache<'e> {
+    pub(crate) event: &'e Event,
+    fields: RefCell<HashMap<Accessor, Option<Rc<FieldVal>>>>,
+    keywords: OnceCell<Vec<(String, String)>>,
+}
+
+impl<'e> EvalCache<'e> {
+    pub fn new(event: &'e Event) -> Self {
+        EvalCache { event, fields: RefCell::new(HashMap::new()), keywords: OnceCell::new() }
+    }
+
+    pub(crate) fn field(&self, a: &Accessor) -> Option<Rc<FieldVal>> {
+        if let Some(v) = self.fields.borrow().get(a) {
+            return v.clone();
+        }
+        let v = a.get(self.event).map(|raw| {
+            let raw = raw.into_owned();
+            let lower = raw.to_lowercase();
+            Rc::new(FieldVal { raw, lower })
+        });
+        self.fields.borrow_mut().insert(a.clone(), v.clone());
+        v
+    }
+
+    fn keywords(&self) -> &[(String, String)] {
+        self.keywords.get_or_init(|| {
+            mapping::keyword_haystacks(self.event)
+                .into_iter()
+                .map(|s| (s.to_string(), s.to_lowercase()))
+                .collect()
+        })
+    }
+}
+
+/// Where a condition reads: a field (its accessor for each of the rule's sources), or the
+/// keyword haystacks.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// Accessors indexed by the source the event matched (one entry when the rule has none).
+    Field { name: String, per_source: Vec<Accessor> },
+    Keywords,
+}
+
+/// One `field|mods: values` entry.
+#[derive(Debug)]
+pub(crate) struct FieldCond {
+    pub target: Target,
+    /// One group per YAML value; a group's variants (windash, base64offset) are ORed.
+    pub groups: Vec<Vec<Matcher>>,
+    /// `|all`: every group must match (else any).
+    pub all: bool,
+    /// fieldref targets resolved per source, parallel to `per_source`.
+    pub refs: Vec<Vec<Accessor>>,
+}
+
+/// A search identifier's body.
+#[derive(Debug)]
+pub(crate) enum Search {
+    /// A map: every entry holds.
+    And(Vec<FieldCond>),
+    /// A list of maps (or of keywords): any holds.
+    Or(Vec<Search>),
+    Cond(FieldCond),
+}
+
+/// Compile a search identifier's YAML.
+pub(crate) fn compile_search(y: &Yaml, sources: &[CompiledSource]) -> Result<Search, String> {
+    match y {
+        Yaml::Hash(h) => {
+            let mut conds = Vec::new();
+            for (k, v) in h {
+                let k = value::scalar(k).ok_or("a detection key that is not a string")?;
+                conds.push(compile_field(&k, v, sources)?);
+            }
+            if conds.is_empty() {
+                return Err("an empty search identifier".into());
+            }
+            Ok(Search::And(conds))
+        }
+        Yaml::Array(items) => {
+            if items.is_empty() {
+                return Err("an empty search identifier".into());
+            }
+            // Plain values: one keyword condition over them all (any of them).
+            if items.iter().all(|i| value::scalar(i).is_some()) {
+                return Ok(Search::Cond(compile_field("", y, sources)?));
+            }
+            let mut alts = Vec::new();
+            for i in items {
+                alts.push(match i {
+                    Yaml::Hash(_) => compile_search(i, sources)?,
+                    other if value::scalar(other).is_some() => {
+                        Search::Cond(compile_field("", other, sources)?)
+                    }
+                    _ => return Err("a list item that is neither a map nor a value".into()),
+                });
+            }
+            Ok(Search::Or(alts))
+        }
+        other if value::scalar(other).is_some() => {
+            Ok(Search::Cond(compile_field("", other, sources)?))
+        }
+        Yaml::Null => Err("an empty search identifier".into()),
+        _ => Err("a search identifier that is not a map or list".into()),
+    }
+}
+
+fn compile_field(key: &str, v: &Yaml, sources: &[CompiledSource]) -> Result<FieldCond, String> {
+    let mut parts = key.split('|');
+    let name = parts.next().unwrap_or("").to_string();
+    let mods: Vec<&str> = parts.collect();
+    let mut m: Mods = value::parse_mods(&mods)?;
+    let keyword = name.is_empty();
+    if keyword && m.mode.is_none() && !m.re && m.transforms.is_empty() {
+        // A keyword is found anywhere in a value (a full-text search), not compared whole.
+        m.mode = Some(Mode::Contains);
+    }
+    if keyword && (m.exists || m.fieldref || m.cmp.is_some() || m.cidr) {
+        return Err("keyword search with a field modifier".into());
+    }
+    let values: Vec<&Yaml> = match v {
+        Yaml::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    if values.is_empty() {
+        return Err(format!("field '{name}' has an empty value list"));
+    }
+    let mut groups = Vec::new();
+    for y in values {
+        if keyword && matches!(y, Yaml::Null) {
+            return Err("a null keyword".into());
+        }
+        groups.push(value::compile_value(y, &m)?);
+    }
+    let resolve = |n: &str| -> Vec<Accessor> {
+        if sources.is_empty() {
+            vec![mapping::accessor(n, None)]
+        } else {
+            sources.iter().map(|s| mapping::accessor(n, s.rename)).collect()
+        }
+    };
+    let refs = groups
+        .iter()
+        .flatten()
+        .filter_map(|mt| match mt {
+            Matcher::FieldRef { field, .. } => Some(resolve(field)),
+            _ => None,
+        })
+        .collect();
+    let target = if keyword {
+        Target::Keywords
+    } else {
+        Target::Field { per_source: resolve(&name), name }
+    };
+    Ok(FieldCond { target, groups, all: m.all, refs })
+}
+
+impl Search {
+    pub fn eval(&self, c: &EvalCache, src: usize) -> bool {
+        match self {
+            Search::And(v) => v.iter().all(|f| f.eval(c, src)),
+            Search::Or(v) => v.iter().any(|s| s.eval(c, src)),
+            Search::Cond(f) => f.eval(c, src),
+        }
+    }
+
+    /// The Sigma field names read (for display).
+    pub fn fields(&self, out: &mut Vec<String>) {
+        match self {
+            Search::And(v) => v.iter().for_each(|f| f.fields(out)),
+            Search::Or(v) => v.iter().for_each(|s| s.fields(out)),
+            Search::Cond(f) => f.fields(out),
+        }
+    }
+}
+
+impl FieldCond {
+    fn fields(&self, out: &mut Vec<String>) {
+        if let Target::Field { name, .. } = &self.target {
+            out.push(name.clone());
+        }
+        for m in self.groups.iter().flatten() {
+            if let Matcher::FieldRef { field, .. } = m {
+                out.push(field.clone());
+            }
+        }
+    }
+
+    fn eval(&self, c: &EvalCache, src: usize) -> bool {
+        match &self.target {
+            Target::Keywords => {
+                let hay = c.keywords();
+                let one = |g: &Vec<Matcher>| {
+                    hay.iter().any(|(raw, lower)| {
+                        g.iter().any(|m| match_present(m, raw, lower, c, src, &[]))
+                    })
+                };
+                if self.all { self.groups.iter().all(one) } else { self.groups.iter().any(one) }
+            }
+            Target::Field { per_source, .. } => {
+                let acc = &per_source[src.min(per_source.len() - 1)];
+                let val = c.field(acc);
+                let mut ref_i = 0usize;
+                let mut one = |g: &Vec<Matcher>| {
+                    let mut hit = false;
+                    for m in g {
+                        let r = match m {
+                            Matcher::FieldRef { .. } => {
+                                let refs = &self.refs[ref_i];
+                                ref_i += 1;
+                                std::slice::from_ref(&refs[src.min(refs.len() - 1)])
+                            }
+                            _ => &[][..],
+                        };
+                        hit |= match &val {
+                            Some(v) => match_present(m, &v.raw, &v.lower, c, src, r),
+                            None => match_missing(m),
+                        };
+                    }
+                    hit
+                };
+                if self.all {
+                    self.groups.iter().all(&mut one)
+                } else {
+                    // Not short-circuited by `any` so the fieldref counter stays in step.
+                    self.groups.iter().fold(false, |acc, g| one(g) | acc)
+                }
+            }
+        }
+    }
+}
+
+/// A missing field matches `null`, `exists: false` and an empty-string value (ingest does
+/// not store empty values, so "empty" and "missing" are one state).
+fn match_missing(m: &Matcher) -> bool {
+    match m {
+        Matcher::Null | Matcher::Exists(false) => true,
+        Matcher::Glob { pat: value::Pattern::Exact(p), .. } => p.is_empty(),
+        _ => false,
+    }
+}
+
+fn match_present(
+    m: &Matcher,
+    raw: &str,
+    lower: &str,
+    c: &EvalCache,
+    _src: usize,
+    refs: &[Accessor],
+) -> bool {
+    match m {
+        Matcher::Glob { pat, cased } => pat.is_match(if *cased { raw } else { lower }),
+        Matcher::Regex(re) => re.is_match(raw),
+        Matcher::Cidr(nets) => match raw.trim().trim_matches(['[', ']']).parse::<IpAddr>() {
+            Ok(ip) => nets.iter().any(|n| n.contains(ip)),
+            Err(_) => false,
+        },
+        Matcher::Num(cmp, n) => match value::number(raw) {
+            Some(v) => match cmp {
+                Cmp::Lt => v < *n,
+                Cmp::Lte => v <= *n,
+                Cmp::Gt => v > *n,
+                Cmp::Gte => v >= *n,
+            },
+            None => false,
+        },
+        Matcher::Exists(b) => *b,
+        Matcher::Null => false,
+        Matcher::FieldRef { mode, cased, .. } => {
+            let Some(other) = refs.first().and_then(|a| c.field(a)) else {
+                return false;
+            };
+            let (v, o) = if *cased { (raw, other.raw.as_str()) } else { (lower, other.lower.as_str()) };
+            match mode {
+                Mode::Equals => v == o,
+                Mode::Contains => v.contains(o),
+                Mode::Starts => v.starts_with(o),
+                Mode::Ends => v.ends_with(o),
+            }
+        }
+    }
+}

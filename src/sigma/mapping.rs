@@ -1,0 +1,262 @@
+//! The log-source and field mapping (`assets/sigma/mapping.toml`), loaded once, and field
+//! access on an [`Event`] by the compiled [`Accessor`] a rule's field name resolves to.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::event::Event;
+
+/// Bumped when the matching semantics of the engine change (not the mapping file: its text
+/// is hashed into fingerprints on its own).
+pub const MAPPING_VERSION: &str = "huntbench-sigma-1";
+
+/// The mapping file's text, as compiled in.
+pub const MAPPING_TOML: &str = include_str!("../../assets/sigma/mapping.toml");
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MappingFile {
+    #[allow(dead_code)]
+    pub version: u32,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+    #[serde(default)]
+    pub rename: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub category: BTreeMap<String, LogSource>,
+    #[serde(default)]
+    pub service: BTreeMap<String, LogSource>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LogSource {
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+pub(crate) struct Source {
+    pub channel: String,
+    #[serde(default)]
+    pub codes: Vec<u32>,
+    #[serde(default)]
+    pub rename: Option<String>,
+}
+
+/// The parsed mapping. A broken mapping file is a build defect; the unit tests parse it.
+pub(crate) fn mapping() -> &'static MappingFile {
+    static M: OnceLock<MappingFile> = OnceLock::new();
+    M.get_or_init(|| toml::from_str(MAPPING_TOML).expect("assets/sigma/mapping.toml parses"))
+}
+
+/// The xxh3 of the mapping text, hashed into fingerprints.
+pub(crate) fn mapping_hash() -> u64 {
+    static H: OnceLock<u64> = OnceLock::new();
+    *H.get_or_init(|| xxhash_rust::xxh3::xxh3_64(MAPPING_TOML.as_bytes()))
+}
+
+/// One source a rule's events may come from, compiled: the channel lowercased once.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledSource {
+    pub channel: String,
+    pub channel_lower: String,
+    pub codes: Vec<u32>,
+    pub rename: Option<&'static BTreeMap<String, String>>,
+}
+
+impl CompiledSource {
+    /// Event code first: a u32 compare rules out nearly every event before the string.
+    #[inline]
+    pub fn accepts(&self, e: &Event) -> bool {
+        (self.codes.is_empty() || self.codes.contains(&e.event_code))
+            && e.channel.len() == self.channel.len()
+            && (e.channel == self.channel || e.channel.eq_ignore_ascii_case(&self.channel_lower))
+    }
+}
+
+/// The sources of a logsource (`category`, `service`, `product`); `Err` is the listing reason.
+pub(crate) fn resolve_logsource(
+    category: Option<&str>,
+    service: Option<&str>,
+    product: Option<&str>,
+) -> Result<(String, Vec<CompiledSource>), String> {
+    if let Some(p) = product
+        && !p.eq_ignore_ascii_case("windows")
+    {
+        return Err(format!("no mapping for log source product '{p}' (windows only)"));
+    }
+    let m = mapping();
+    let (key, ls) = match (category, service) {
+        (Some(c), _) => (
+            c.to_string(),
+            m.category.get(c).ok_or_else(|| format!("no mapping for log source category '{c}'"))?,
+        ),
+        (None, Some(s)) => (
+            format!("service:{s}"),
+            m.service.get(s).ok_or_else(|| format!("no mapping for log source service '{s}'"))?,
+        ),
+        // product: windows alone: any Windows event.
+        (None, None) => return Ok(("windows".to_string(), Vec::new())),
+    };
+    let mut out = Vec::new();
+    for s in &ls.sources {
+        let rename = match &s.rename {
+            Some(r) => Some(
+                m.rename
+                    .get(r)
+                    .ok_or_else(|| format!("mapping names a missing rename table '{r}'"))?,
+            ),
+            None => None,
+        };
+        out.push(CompiledSource {
+            channel: s.channel.clone(),
+            channel_lower: s.channel.to_ascii_lowercase(),
+            codes: s.codes.clone(),
+            rename,
+        });
+    }
+    Ok((key, out))
+}
+
+/// Where a field's value is read from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Accessor {
+    EventCode,
+    Channel,
+    Provider,
+    Computer,
+    RecordId,
+    UserId,
+    User,
+    ScriptBlockText,
+    ScriptBlockId,
+    MessageNumber,
+    MessageTotal,
+    Path,
+    /// `Data`: the stored `Data`, else the unnamed `Data_1..n` joined by newlines.
+    DataAll,
+    /// A raw EventData name (exact, then case-insensitive).
+    Data(String),
+}
+
+fn column(name: &str) -> Option<Accessor> {
+    Some(match name {
+        "event_code" => Accessor::EventCode,
+        "channel" => Accessor::Channel,
+        "provider" => Accessor::Provider,
+        "computer" => Accessor::Computer,
+        "record_id" => Accessor::RecordId,
+        "user_id" => Accessor::UserId,
+        "user" => Accessor::User,
+        "script_block_text" => Accessor::ScriptBlockText,
+        "script_block_id" => Accessor::ScriptBlockId,
+        "message_number" => Accessor::MessageNumber,
+        "message_total" => Accessor::MessageTotal,
+        "path" => Accessor::Path,
+        _ => return None,
+    })
+}
+
+/// Resolve a Sigma field name for one source (its rename table, then `[fields]`, then data).
+pub(crate) fn accessor(name: &str, rename: Option<&BTreeMap<String, String>>) -> Accessor {
+    let target = rename
+        .and_then(|r| r.get(name))
+        .or_else(|| mapping().fields.get(name))
+        .map(String::as_str)
+        .unwrap_or(name);
+    if let Some(col) = target.strip_prefix('@') {
+        // An unknown column name in the mapping falls back to a data name of that spelling.
+        return column(col).unwrap_or_else(|| Accessor::Data(col.to_string()));
+    }
+    if target == "Data" {
+        return Accessor::DataAll;
+    }
+    Accessor::Data(target.to_string())
+}
+
+fn data_get<'a>(e: &'a Event, name: &str) -> Option<&'a str> {
+    if let Some(v) = e.data.get(name) {
+        return Some(v.as_str());
+    }
+    e.data
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn nonempty(s: &str) -> Option<Cow<'_, str>> {
+    (!s.is_empty()).then_some(Cow::Borrowed(s))
+}
+
+impl Accessor {
+    /// The field's value on this event; `None` when missing or empty.
+    pub fn get<'a>(&self, e: &'a Event) -> Option<Cow<'a, str>> {
+        let col_or_data = |v: &'a Option<String>, name: &str| -> Option<Cow<'a, str>> {
+            match v.as_deref() {
+                Some(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
+                _ => data_get(e, name).map(Cow::Borrowed),
+            }
+        };
+        match self {
+            Accessor::EventCode => Some(Cow::Owned(e.event_code.to_string())),
+            Accessor::Channel => nonempty(&e.channel),
+            Accessor::Provider => nonempty(&e.provider),
+            Accessor::Computer => nonempty(&e.computer),
+            Accessor::RecordId => e.record_id.map(|r| Cow::Owned(r.to_string())),
+            Accessor::UserId => e.user_id.as_deref().and_then(nonempty),
+            Accessor::User => col_or_data(&e.user, "User"),
+            Accessor::ScriptBlockText => col_or_data(&e.script_block_text, "ScriptBlockText"),
+            Accessor::ScriptBlockId => col_or_data(&e.script_block_id, "ScriptBlockId"),
+            Accessor::MessageNumber => match e.message_number {
+                Some(n) => Some(Cow::Owned(n.to_string())),
+                None => data_get(e, "MessageNumber").map(Cow::Borrowed),
+            },
+            Accessor::MessageTotal => match e.message_total {
+                Some(n) => Some(Cow::Owned(n.to_string())),
+                None => data_get(e, "MessageTotal").map(Cow::Borrowed),
+            },
+            Accessor::Path => col_or_data(&e.path, "Path"),
+            Accessor::DataAll => {
+                if let Some(v) = e.data.get("Data") {
+                    return Some(Cow::Borrowed(v));
+                }
+                let mut out = String::new();
+                for i in 1.. {
+                    match e.data.get(&format!("Data_{i}")) {
+                        Some(v) => {
+                            if !out.is_empty() {
+                                out.push('\n');
+                            }
+                            out.push_str(v);
+                        }
+                        None if i > 1 => break,
+                        // Data_1 may be empty (not stored) while Data_2.. are not.
+                        None => {}
+                    }
+                    if i > 64 {
+                        break;
+                    }
+                }
+                (!out.is_empty()).then_some(Cow::Owned(out))
+            }
+            Accessor::Data(name) => data_get(e, name).map(Cow::Borrowed),
+        }
+    }
+}
+
+/// Every string a keyword search looks in: the System text fields, the account fields, the
+/// script-block fields and every EventData value. The normalized process copies are left out
+/// (their raw EventData is searched), and so is the derived `decoded_command`.
+pub(crate) fn keyword_haystacks(e: &Event) -> Vec<&str> {
+    let mut v: Vec<&str> = vec![&e.channel, &e.provider, &e.computer];
+    for s in [&e.user_id, &e.user, &e.script_block_text, &e.script_block_id, &e.path]
+        .into_iter()
+        .flatten()
+    {
+        v.push(s);
+    }
+    v.extend(e.data.values().map(String::as_str));
+    v.retain(|s| !s.is_empty());
+    v
+}
