@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 mod layer;
+mod sigma;
 mod store;
 
 use crate::demo::{self, DemoOptions};
@@ -30,8 +31,10 @@ pub struct BenchArgs {
     /// Work directory (default: a fresh folder under the system temp dir, removed afterwards).
     #[arg(long)]
     pub dir: Option<PathBuf>,
-    /// Which parts: ingest, layer, hunt, scan, tui, and store (with --store: the ClickHouse
-    /// store beside the embedded index) (comma-separated; default all but store).
+    /// Which parts: ingest, layer, hunt, scan, tui, store (with --store: the ClickHouse
+    /// store beside the embedded index) and sigma (with --sigma DIR: the rule set at load,
+    /// at ingest, and over --data beside --compare) (comma-separated; default all but store
+    /// and sigma).
     #[arg(long, default_value = "ingest,layer,hunt,scan,tui")]
     pub only: String,
     /// Warm repetitions per hunt.
@@ -41,6 +44,16 @@ pub struct BenchArgs {
     /// vary by ±10 % on this machine kind).
     #[arg(long, default_value_t = 5)]
     pub ingest_reps: usize,
+    /// Logs the sigma part hunts with the whole rule set (`--sigma DIR`), e.g. an EVTX folder.
+    #[arg(long, num_args = 1.., value_name = "PATH")]
+    pub data: Vec<PathBuf>,
+    /// A peer's binary run alternately with huntbench in the sigma part (Chainsaw: `hunt
+    /// DATA -s RULES --mapping MAP --json -q`); the report gives the ratios.
+    #[arg(long, value_name = "PEER_BIN", requires = "peer_mapping")]
+    pub compare: Option<PathBuf>,
+    /// The peer's Sigma field mapping (Chainsaw's mappings/sigma-event-logs-all.yml).
+    #[arg(long, value_name = "FILE")]
+    pub peer_mapping: Option<PathBuf>,
 }
 
 /// Run the benchmark and print a Markdown report.
@@ -136,6 +149,10 @@ pub fn run(args: &BenchArgs, store: Option<&crate::store::StoreUrl>) -> Result<E
             args.events,
             wall.as_secs_f64()
         );
+    }
+
+    if parts.contains(&"sigma") {
+        report += &sigma::report(args, &crate::analytics::sigma_dirs()?, &ndjson, &dir)?;
     }
 
     if let (true, Some(url)) = (parts.contains(&"store"), store) {

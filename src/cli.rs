@@ -16,6 +16,12 @@ pub struct Cli {
     /// clickhouse://HOST:PORT/DATABASE[?cluster=NAME] (its HTTP port; also HUNTBENCH_STORE).
     #[arg(long, global = true, value_name = "URL")]
     pub store: Option<String>,
+    /// Sigma rules to run beside the built-in analytics: a folder (searched recursively for
+    /// .yml/.yaml) or a rule file; repeatable. Without it, the `sigma` list of the config
+    /// file (`<config dir>/config.toml`). Ingest tags their matches; hunt, the TUI,
+    /// exclusions, triage and the report work on their rows.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(subcommand)]
@@ -140,6 +146,12 @@ pub enum Command {
         no_extended: bool,
         #[command(flatten)]
         limits: LimitArgs,
+    },
+    /// The Sigma rules of --sigma (or the config's `sigma` list): id, title, level, status,
+    /// log source, and why a rule is not evaluated. Exit 1 when no rule file was found.
+    Rules {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
     },
     /// What the index holds.
     Stats {
@@ -311,10 +323,12 @@ pub enum ExclusionCmd {
     /// Print the analytic's `_filter` macro (macros.conf) or a Sigma filter.
     Export {
         analytic: String,
-        #[arg(long, conflicts_with = "sigma")]
+        #[arg(long, conflicts_with = "sigma_filter")]
         splunk: bool,
+        /// A Sigma filter rule naming the analytic or Sigma rule (`--sigma DIR` names rule
+        /// folders on every command, so this one is `--sigma-filter`).
         #[arg(long)]
-        sigma: bool,
+        sigma_filter: bool,
         /// Write it even when an exclusion matches any value (the filter would turn the
         /// detection off).
         #[arg(long)]

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::analytics::{self, HuntResult, Matcher, SavedQuery};
+use crate::analytics::{self, HuntResult, MatchSet, SavedQuery};
 use crate::event::Event;
 use crate::extended;
 use crate::index::IndexError;
@@ -152,7 +152,11 @@ impl Occurrences {
 
 /// Compiled saved queries with their index tags.
 pub struct Tagger {
-    parity: Vec<(SavedQuery, Matcher, String)>,
+    /// The matched queries (ESCU parity and Sigma) and their tags, in the same order.
+    queries: Vec<(SavedQuery, String)>,
+    set: MatchSet,
+    /// Scratch for the positions one event matches.
+    hits: Vec<usize>,
     /// SID/name pairs already tagged in this run: one event per pair is enough.
     /// Per SID/name pairing: the (time, record id) and uid of its earliest event so far.
     sid_pairs: HashMap<u64, ((i64, Option<u64>), u64)>,
@@ -171,13 +175,15 @@ impl Tagger {
 
     /// As `new`; `extended: false` skips the extended layer's tags.
     pub fn with_extended(queries: &[SavedQuery], extended: bool) -> Self {
-        let parity = queries
+        let matched: Vec<(SavedQuery, String)> = queries
             .iter()
-            .filter(|q| q.kind == analytics::QueryKind::Parity)
-            .map(|q| (q.clone(), Matcher::new(q), analytics::tag(q)))
+            .filter(|q| q.kind.is_matched())
+            .map(|q| (q.clone(), analytics::tag(q)))
             .collect();
         Tagger {
-            parity,
+            set: MatchSet::new(matched.iter().map(|(q, _)| q)),
+            queries: matched,
+            hits: Vec::new(),
             sid_pairs: HashMap::new(),
             host_pairs: HashSet::new(),
             extended,
@@ -185,25 +191,18 @@ impl Tagger {
         }
     }
 
-    /// Indexes of the parity queries this event matches.
+    /// Indexes of the matched queries (parity and Sigma) this event matches.
     pub fn parity_matches(&self, event: &Event, out: &mut Vec<usize>) {
-        out.clear();
-        out.extend(
-            self.parity
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, m, _))| m.matches(event))
-                .map(|(i, _)| i),
-        );
+        self.set.matching(event, out);
     }
 
     /// The index tags of one event: matched parity queries and the extended layer's marks.
     pub fn tags(&mut self, event: &Event) -> Vec<String> {
+        self.set.matching(event, &mut self.hits);
         let mut tags: Vec<String> = self
-            .parity
+            .hits
             .iter()
-            .filter(|(_, m, _)| m.matches(event))
-            .map(|(_, _, tag)| tag.clone())
+            .map(|&i| self.queries[i].1.clone())
             .collect();
         if !self.extended {
             return tags;
@@ -333,9 +332,9 @@ impl Tagger {
     /// The fingerprints a commit records, so hunts know the tags are current.
     pub fn fingerprints(&self) -> BTreeMap<String, String> {
         let mut fps: BTreeMap<String, String> = self
-            .parity
+            .queries
             .iter()
-            .map(|(q, _, _)| (q.id.clone(), analytics::fingerprint(q)))
+            .map(|(q, _)| (q.id.clone(), analytics::fingerprint(q)))
             .collect();
         if self.extended {
             fps.insert(
@@ -349,10 +348,10 @@ impl Tagger {
 
     /// Group the matched events of each parity query (the live answer).
     pub fn live_results(&self, matched: &[Vec<Event>]) -> Vec<HuntResult> {
-        self.parity
+        self.queries
             .iter()
             .zip(matched)
-            .map(|((q, _, _), events)| {
+            .map(|((q, _), events)| {
                 let refs: Vec<&Event> = events.iter().collect();
                 analytics::result_of(q, &refs)
             })
@@ -374,8 +373,15 @@ pub fn ingest(
     let started = Instant::now();
     let mut writer = index.writer()?;
     if opts.live {
-        // Its errors are the indexing pass's too, and reported there.
-        let (results, _) = hunt_files(queries, paths.clone(), TimeRange::ALL, opts);
+        // Its errors are the indexing pass's too, and reported there. Only the ESCU
+        // analytics: their literals let the scan skip most records unparsed, while Sigma
+        // rules would make it parse every record twice (their rows come from the index).
+        let parity: Vec<SavedQuery> = queries
+            .iter()
+            .filter(|q| q.kind == analytics::QueryKind::Parity)
+            .cloned()
+            .collect();
+        let (results, _) = hunt_files(&parity, paths.clone(), TimeRange::ALL, opts);
         on_live(&results);
     }
     let mut known = index.known_uids()?;
@@ -506,7 +512,7 @@ fn scan_files(
     let tagger = Tagger::new(queries);
     let mut tally = Tally::with_inputs(&paths);
     let readers = ingest::spawn_filtered(paths, opts.threads.max(1), keep, opts.limits);
-    let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.parity.len()];
+    let mut live: Vec<Vec<Event>> = vec![Vec::new(); tagger.queries.len()];
     let mut seen: HashSet<u64> = HashSet::new();
     let mut matched = Vec::new();
     let mut occurrences = Occurrences::default();
@@ -542,6 +548,13 @@ fn scan_files(
 /// matched events are unchanged. `decoded_command` is left out: it is base64-decoded, not a
 /// rendering of the record's text.
 pub fn parity_prefilter(queries: &[SavedQuery]) -> Option<ingest::Keep> {
+    // A Sigma rule's detection is not a list of literals every match contains.
+    if queries
+        .iter()
+        .any(|q| q.kind == analytics::QueryKind::Sigma)
+    {
+        return None;
+    }
     let alternatives: Vec<Vec<String>> = queries
         .iter()
         .filter(|q| q.kind == analytics::QueryKind::Parity)

@@ -56,7 +56,8 @@ impl Workbench {
     }
 
     fn with_store(store: Arc<dyn Store>) -> Result<Self> {
-        let queries = analytics::load_saved_queries(Some(&paths::user_analytics_dir()))?;
+        let mut queries = analytics::load_saved_queries(Some(&paths::user_analytics_dir()))?;
+        queries.extend(analytics::run_sigma()?.0.iter().cloned());
         let exclusions_path = exclusions_of(store.state_dir())?;
         Ok(Workbench {
             index: store,
@@ -129,7 +130,9 @@ impl Workbench {
     pub fn access(&self, q: &SavedQuery) -> Access {
         let fps = self.index.tag_fingerprints();
         let current = match q.kind {
-            QueryKind::Parity => fps.get(&q.id) == Some(&analytics::fingerprint(q)),
+            QueryKind::Parity | QueryKind::Sigma => {
+                fps.get(&q.id) == Some(&analytics::fingerprint(q))
+            }
             QueryKind::Extended | QueryKind::Inbound => self.extended_tags_current(),
         };
         if current {
@@ -146,6 +149,13 @@ impl Workbench {
         }
         match self.access(q) {
             Access::Tagged => Ok(self.index.tagged(&analytics::tag(q), range)?),
+            Access::Scan if q.kind == QueryKind::Sigma => {
+                // Its log source may name no channel: the scan that reads every channel.
+                let mut events = self.scan_matched_events(&[q], range)?;
+                let mut events = events.pop().unwrap_or_default();
+                events.sort_by_key(|e| (e.time, e.uid()));
+                Ok(events)
+            }
             Access::Scan => {
                 let matcher = Matcher::new(q);
                 let mut out = Vec::new();
@@ -195,10 +205,26 @@ impl Workbench {
         } else {
             Vec::new()
         };
+        // Sigma rules whose tags are stale (the rule set changed since ingest) are answered
+        // together by one exact scan: thousands of rules, each read on its own, would read the
+        // same logs thousands of times.
+        let stale: Vec<&SavedQuery> = selected
+            .iter()
+            .copied()
+            .filter(|q| q.kind == QueryKind::Sigma && self.access(q) == Access::Scan)
+            .collect();
+        let mut scanned: BTreeMap<String, HuntResult> = self
+            .scan_matched(&stale, range)?
+            .into_iter()
+            .map(|r| (r.query.id.clone(), r))
+            .collect();
         let mut results = Vec::new();
         for q in selected {
             let mut result = match q.kind {
-                QueryKind::Parity => self.parity_result(q, range)?,
+                QueryKind::Sigma if scanned.contains_key(&q.id) => scanned
+                    .remove(&q.id)
+                    .unwrap_or_else(|| analytics::result_of(q, &[])),
+                QueryKind::Parity | QueryKind::Sigma => self.parity_result(q, range)?,
                 QueryKind::Extended => self.extended_result(q, range)?,
                 QueryKind::Inbound => self.inbound_result(q, range)?,
             };
@@ -206,6 +232,81 @@ impl Workbench {
             results.push(result);
         }
         Ok(results)
+    }
+
+    /// The Sigma rules among `ids` (all when empty) whose ingest-time tags are not current:
+    /// hunts answer them by an exact scan.
+    pub fn stale_sigma(&self, ids: &[String]) -> usize {
+        self.queries
+            .iter()
+            .filter(|q| q.kind == QueryKind::Sigma && (ids.is_empty() || ids.contains(&q.id)))
+            .filter(|q| self.index.num_events() > 0 && self.access(q) == Access::Scan)
+            .count()
+    }
+
+    /// Matched queries answered by one pass over the union of their log sources (every
+    /// channel the store holds when one of them names none), each event tested by each.
+    fn scan_matched(&self, qs: &[&SavedQuery], range: TimeRange) -> Result<Vec<HuntResult>> {
+        let matched = self.scan_matched_events(qs, range)?;
+        Ok(qs
+            .iter()
+            .zip(&matched)
+            .map(|(q, events)| {
+                let refs: Vec<&Event> = events.iter().collect();
+                analytics::result_of(q, &refs)
+            })
+            .collect())
+    }
+
+    /// The events each of `qs` matches, by one exact pass (see [`Workbench::scan_matched`]).
+    fn scan_matched_events(&self, qs: &[&SavedQuery], range: TimeRange) -> Result<Vec<Vec<Event>>> {
+        if qs.is_empty() || self.index.num_events() == 0 {
+            return Ok(vec![Vec::new(); qs.len()]);
+        }
+        let mut union: BTreeMap<String, Option<std::collections::BTreeSet<u32>>> = BTreeMap::new();
+        let mut any_channel = false;
+        for q in qs {
+            if q.selection.sources.is_empty() {
+                any_channel = true;
+            }
+            for s in &q.selection.sources {
+                let entry = union
+                    .entry(s.channel.to_lowercase())
+                    .or_insert_with(|| Some(Default::default()));
+                match (entry.as_mut(), s.event_codes.is_empty()) {
+                    (Some(_), true) => *entry = None,
+                    (Some(codes), false) => codes.extend(&s.event_codes),
+                    (None, _) => {}
+                }
+            }
+        }
+        if any_channel {
+            for channel in self.index.stats()?.by_channel.keys() {
+                union.insert(channel.to_lowercase(), None);
+            }
+        }
+        let sources: Vec<(String, Vec<u32>)> = union
+            .into_iter()
+            .map(|(c, codes)| {
+                (
+                    c,
+                    codes.map(|s| s.into_iter().collect()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let set = analytics::MatchSet::new(qs.iter().copied());
+        let mut matched: Vec<Vec<Event>> = vec![Vec::new(); qs.len()];
+        let mut hits = Vec::new();
+        self.index.select(&sources, range, &mut |e| {
+            set.matching(&e, &mut hits);
+            if let Some((&last, rest)) = hits.split_last() {
+                for &i in rest {
+                    matched[i].push(e.clone());
+                }
+                matched[last].push(e);
+            }
+        })?;
+        Ok(matched)
     }
 
     /// Ingest files into this workbench's index, tagged for its saved queries (see

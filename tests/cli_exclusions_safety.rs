@@ -298,7 +298,7 @@ fn undo_takes_back_the_last_add_or_delete_across_processes() {
 fn an_export_that_turns_the_detection_off_is_refused_unless_forced() {
     let env = Env::new();
     env.ok(&["exclusions", "add", SB, "Computer", "*", "--force"]);
-    for kind in ["--splunk", "--sigma"] {
+    for kind in ["--splunk", "--sigma-filter"] {
         let (code, out, err) = env.run(&["exclusions", "export", SB, kind]);
         assert_eq!(code, 1, "{kind}: {out}");
         assert_eq!(out, "", "{kind}: nothing written");

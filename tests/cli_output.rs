@@ -225,8 +225,8 @@ fn hostile_text_is_inert_in_tables_and_csv_and_exact_in_json() {
         stanza.starts_with("# x1: the ScriptBlockText value holds "),
         "{stanza}"
     );
-    let sigma = env.ok(&["exclusions", "export", SB, "--sigma"]);
-    assert_inert("export --sigma", &sigma, "\n");
+    let sigma = env.ok(&["exclusions", "export", SB, "--sigma-filter"]);
+    assert_inert("export --sigma-filter", &sigma, "\n");
     assert!(sigma.contains("\\u001b]0;pwned\\u0007"), "{sigma}");
     let rows = env.ok(&["hunt", SB, "--format", "json"]);
     assert!(!rows.contains("pwned"), "the exclusion suppresses the row");

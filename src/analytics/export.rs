@@ -209,10 +209,17 @@ pub fn sigma_filter(q: &SavedQuery, exclusions: &[Exclusion]) -> String {
         .sources
         .iter()
         .any(|s| s.event_codes.contains(&4104));
-    let category = if script {
-        "ps_script"
-    } else {
-        "process_creation"
+    // A Sigma rule's filter names the rule's own log source; an ESCU analytic's, the Sigma
+    // category of the events it reads.
+    let logsource = match &q.sigma {
+        Some(rule) => match rule.0.logsource_key().split_once(':') {
+            Some((kind, name)) => format!("    {kind}: {name}\n"),
+            // A rule that names only the product.
+            None if rule.0.logsource_key() == "windows" => String::new(),
+            None => format!("    category: {}\n", rule.0.logsource_key()),
+        },
+        None if script => "    category: ps_script\n".to_string(),
+        None => "    category: process_creation\n".to_string(),
     };
     let mut selections = Vec::new();
     let mut skipped = Vec::new();
@@ -220,6 +227,23 @@ pub fn sigma_filter(q: &SavedQuery, exclusions: &[Exclusion]) -> String {
         .iter()
         .filter(|x| x.enabled && x.analytic == q.id)
     {
+        // A Sigma row's `user` is resolved from several fields (analytics::sigma_user); only
+        // process creation logs it under the one Sigma name.
+        let resolved_user = x.field == "user"
+            && q.sigma
+                .as_ref()
+                .is_some_and(|r| r.0.logsource_key() != "process_creation");
+        if resolved_user {
+            skipped.push(format!(
+                "{} (user of a {} rule has no single Sigma field)",
+                x.id,
+                q.sigma
+                    .as_ref()
+                    .map(|r| r.0.logsource_key())
+                    .unwrap_or_default()
+            ));
+            continue;
+        }
         let Some((field, basename)) = sigma_field(&x.field) else {
             skipped.push(format!("{} ({} has no Sigma field)", x.id, x.field));
             continue;
@@ -245,13 +269,16 @@ pub fn sigma_filter(q: &SavedQuery, exclusions: &[Exclusion]) -> String {
         selections.push((format!("filter_{}", x.id), s));
     }
     let mut out = format!(
-        "title: huntbench exclusions for {}\ndescription: {}\nlogsource:\n    product: windows\n    category: {category}\n",
+        "title: huntbench exclusions for {}\ndescription: {}\nlogsource:\n    product: windows\n{logsource}",
         yaml_str(&q.name),
-        yaml_str(&format!(
-            "Exclusions tuned in huntbench for {} (ESCU {})",
-            q.id,
-            q.escu_id.as_deref().unwrap_or("-")
-        )),
+        yaml_str(&match &q.sigma {
+            Some(_) => format!("Exclusions tuned in huntbench for Sigma rule {}", q.id),
+            None => format!(
+                "Exclusions tuned in huntbench for {} (ESCU {})",
+                q.id,
+                q.escu_id.as_deref().unwrap_or("-")
+            ),
+        }),
     );
     for s in &skipped {
         out.push_str(&format!("# not expressible in Sigma: {}\n", inert_line(s)));

@@ -2,6 +2,7 @@
 //! wildcard predicates, exactly as Splunk evaluates them (SEMANTICS.md §2–§3).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::exclusions::apply_exclusions;
 use super::model::{Exclusion, HuntResult, SavedQuery};
@@ -17,6 +18,8 @@ pub struct Matcher {
     any_of: Vec<(String, Vec<String>)>,
     /// Predicates grouped by field so each field is lowercased once per event.
     predicates: Vec<(String, Vec<Wildcard>)>,
+    /// A Sigma query's rule: its log source and detection decide instead of the above.
+    sigma: Option<Arc<crate::sigma::Rule>>,
 }
 
 impl Matcher {
@@ -50,12 +53,25 @@ impl Matcher {
             sources,
             any_of,
             predicates: predicates.into_iter().map(|(_, f, w)| (f, w)).collect(),
+            sigma: q.sigma.as_ref().map(|r| Arc::clone(&r.0)),
         }
     }
 
     /// Does the event match the selection and every predicate?
     pub fn matches(&self, e: &Event) -> bool {
+        if let Some(rule) = &self.sigma {
+            return rule.matches(e);
+        }
         self.selects(e) && self.predicates_hold(e)
+    }
+
+    /// [`Matcher::matches`] with a per-event cache that Sigma rules asked about the same
+    /// event share (see [`super::MatchSet`]).
+    pub fn matches_cached(&self, c: &crate::sigma::EvalCache) -> bool {
+        match &self.sigma {
+            Some(rule) => rule.matches_cached(c),
+            None => self.selects(c.event) && self.predicates_hold(c.event),
+        }
     }
 
     /// Source and `any_of` only (the part the index can also pre-filter).
@@ -104,6 +120,9 @@ fn fold_eq(s: &str, folded: &str) -> bool {
 /// Changing either changes the fingerprint, so an index tag written by an older definition is
 /// recognisably stale.
 pub fn fingerprint(q: &SavedQuery) -> String {
+    if let Some(rule) = &q.sigma {
+        return rule.0.fingerprint();
+    }
     let mut canon = String::new();
     for s in &q.selection.sources {
         let mut codes = s.event_codes.clone();
@@ -147,7 +166,7 @@ pub fn hunt_all(
     // Extended analytics have no predicates to match: their engine is crate::extended.
     queries
         .iter()
-        .filter(|q| q.kind == super::model::QueryKind::Parity)
+        .filter(|q| q.kind.is_matched())
         .map(|q| {
             let mut r = hunt(q, events);
             apply_exclusions(&mut r, exclusions);

@@ -5,12 +5,15 @@ pub mod error;
 pub mod exclusions;
 pub mod export;
 pub mod load;
+pub mod match_set;
 pub mod matcher;
 pub mod model;
 pub mod preview;
 pub mod quoting;
 pub mod render;
 pub mod search;
+pub mod sigma_config;
+pub mod sigma_queries;
 pub mod stats;
 pub mod store;
 #[cfg(test)]
@@ -22,6 +25,7 @@ pub use error::AnalyticsError;
 pub use exclusions::{apply_exclusions, column_value, exclusion_matches, parse_op, sha256_hex};
 pub use export::{sigma_filter, splunk_filter_stanza};
 pub use load::{builtin_queries, load_saved_queries, validate_query};
+pub use match_set::MatchSet;
 pub use matcher::{Matcher, fingerprint, hunt, hunt_all, tag};
 pub use model::*;
 pub use preview::{
@@ -30,6 +34,8 @@ pub use preview::{
 pub use quoting::{cli_op, field_pattern, pattern_op};
 pub use render::{TableOptions, column_fit, render_csv, render_json, render_table, row_json};
 pub use search::{event_summary, predicates_match};
+pub use sigma_config::{config_file, run_sigma, set_sigma_dirs, sigma_dirs};
+pub use sigma_queries::{SIGMA_BY, level_of, level_str, load_sigma, sigma_query, sigma_user};
 pub use stats::{group, group_by, result_of};
 pub use store::{ChangeKind, ExclusionStore, LastChange, Undone};
 pub use wildcard::Wildcard;

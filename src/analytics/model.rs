@@ -19,7 +19,31 @@ pub enum QueryKind {
     /// The target side of a hop (huntbench's own, like `Extended`): sessions on the
     /// receiving host.
     Inbound,
+    /// A Sigma rule from a folder the user named (`--sigma DIR`, the config's `sigma` list):
+    /// matched by `crate::sigma`, rows by `Computer` and `user`.
+    Sigma,
 }
+
+impl QueryKind {
+    /// Matched event by event (by [`crate::analytics::Matcher`]) and tagged at ingest, so a
+    /// hunt is a term lookup: the ESCU parity analytics and Sigma rules.
+    pub fn is_matched(self) -> bool {
+        matches!(self, QueryKind::Parity | QueryKind::Sigma)
+    }
+}
+
+/// The compiled Sigma rule behind a [`QueryKind::Sigma`] query. Two are equal when they
+/// decide matching alike (same id and fingerprint), so a query stays comparable.
+#[derive(Debug, Clone)]
+pub struct SigmaRule(pub std::sync::Arc<crate::sigma::Rule>);
+
+impl PartialEq for SigmaRule {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id && self.0.fingerprint() == other.0.fingerprint()
+    }
+}
+
+impl Eq for SigmaRule {}
 
 /// How a group treats an event that lacks a by-field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -100,6 +124,10 @@ pub struct SavedQuery {
     /// on them would be lost on the next ingest instead of saying that its row grew.
     #[serde(default)]
     pub identity: Vec<String>,
+    /// The Sigma rule a [`QueryKind::Sigma`] query runs (never serialized: rules are read
+    /// from their folders on every start).
+    #[serde(skip)]
+    pub sigma: Option<SigmaRule>,
 }
 
 impl SavedQuery {

@@ -17,6 +17,13 @@ use crate::sanitize::inert_line;
 pub fn row_json(q: &SavedQuery, g: &Group, tz: Option<Tz>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("analytic".into(), Value::String(q.id.clone()));
+    if let Some(level) = super::sigma_queries::level_of(q) {
+        m.insert("title".into(), Value::String(q.name.clone()));
+        m.insert(
+            "level".into(),
+            Value::from(super::sigma_queries::level_str(level)),
+        );
+    }
     let extended = q.kind == QueryKind::Extended;
     let inbound = q.kind == QueryKind::Inbound;
     for c in &q.columns {
@@ -72,6 +79,9 @@ pub fn render_csv(
     mode: CsvMode,
 ) -> Result<String, OutputError> {
     let mut cols: Vec<&str> = vec!["analytic"];
+    if results.iter().any(|r| r.query.kind == QueryKind::Sigma) {
+        cols.extend(["title", "level"]);
+    }
     for r in results {
         for c in &r.query.columns {
             if !cols.contains(&c.as_str()) {
@@ -85,6 +95,12 @@ pub fn render_csv(
             cols.iter()
                 .map(|c| match *c {
                     "analytic" => r.query.id.clone(),
+                    "title" if r.query.kind == QueryKind::Sigma => r.query.name.clone(),
+                    "level" if r.query.kind == QueryKind::Sigma => {
+                        super::sigma_queries::level_of(&r.query)
+                            .map_or("", super::sigma_queries::level_str)
+                            .to_string()
+                    }
                     c => column_value(&r.query, g, c, tz).unwrap_or_default(),
                 })
                 .collect::<Vec<String>>()
@@ -137,15 +153,23 @@ pub fn column_fit(column: &str) -> Fit {
 /// shown as ⏎); see `crate::output::Table` for how it fits the width.
 pub fn render_table(results: &[HuntResult], tz: Option<Tz>, opts: &TableOptions) -> String {
     let mut out = String::new();
-    for (i, r) in results.iter().enumerate() {
-        if i > 0 {
+    // A Sigma rule nothing matched gets no table of its own (thousands are loaded): they are
+    // counted in one closing line instead.
+    let quiet = |r: &HuntResult| {
+        r.query.kind == QueryKind::Sigma && r.groups.is_empty() && r.dropped.is_empty()
+    };
+    let mut first = true;
+    for r in results.iter().filter(|r| !quiet(r)) {
+        if !first {
             out.push('\n');
         }
+        first = false;
         let q = &r.query;
         let kind = match q.kind {
             QueryKind::Parity => "parity",
             QueryKind::Extended => "extended",
             QueryKind::Inbound => "inbound",
+            QueryKind::Sigma => q.short_label(),
         };
         out.push_str(&inert_line(&format!(
             "== {} ({}) [{kind}] ==",
@@ -191,6 +215,13 @@ pub fn render_table(results: &[HuntResult], tz: Option<Tz>, opts: &TableOptions)
             )));
             out.push('\n');
         }
+    }
+    let silent = results.iter().filter(|r| quiet(r)).count();
+    if silent > 0 {
+        if !first {
+            out.push('\n');
+        }
+        out.push_str(&format!("{silent} Sigma rule(s) without a match\n"));
     }
     out
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::model::{Dropped, Group, HuntResult, MissingPolicy, SavedQuery};
+use super::model::{Dropped, Group, HuntResult, MissingPolicy, QueryKind, SavedQuery};
 use crate::event::Event;
 
 /// Group matched events by the query's by-fields. With `Drop`, events lacking a by-field are
@@ -10,7 +10,13 @@ use crate::event::Event;
 /// Duplicate events (same `uid`) count once. Rows come sorted by key, as Splunk sorts stats output.
 pub fn group(q: &SavedQuery, events: &[&Event]) -> (Vec<Group>, Vec<Dropped>) {
     let fields: Vec<&str> = q.by.iter().map(String::as_str).collect();
-    group_inner(&q.id, &fields, q.missing, events)
+    group_inner(
+        &q.id,
+        &fields,
+        q.missing,
+        q.kind == QueryKind::Sigma,
+        events,
+    )
 }
 
 /// Group by any fields (the TUI's pivots: host, user, host+user). Dropped events are left out.
@@ -20,13 +26,14 @@ pub fn group_by(
     missing: MissingPolicy,
     events: &[&Event],
 ) -> Vec<Group> {
-    group_inner(analytic, fields, missing, events).0
+    group_inner(analytic, fields, missing, false, events).0
 }
 
 fn group_inner(
     analytic: &str,
     fields: &[&str],
     missing: MissingPolicy,
+    sigma: bool,
     events: &[&Event],
 ) -> (Vec<Group>, Vec<Dropped>) {
     let mut seen = HashSet::new();
@@ -39,8 +46,14 @@ fn group_inner(
         }
         let mut key = Vec::with_capacity(fields.len());
         for f in fields {
-            match (e.get(f), missing) {
-                (Some(v), _) => key.push(v.into_owned()),
+            // A Sigma row's `user` is whoever acted, whatever the log calls them.
+            let value = if sigma && *f == "user" {
+                super::sigma_queries::sigma_user(e)
+            } else {
+                e.get(f).map(|v| v.into_owned())
+            };
+            match (value, missing) {
+                (Some(v), _) => key.push(v),
                 (None, MissingPolicy::FillNull) => key.push("null".to_string()),
                 (None, MissingPolicy::Drop) => {
                     dropped.push(Dropped {

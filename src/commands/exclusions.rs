@@ -64,13 +64,15 @@ pub fn run(
         ExclusionCmd::Export {
             analytic,
             splunk,
-            sigma,
+            sigma_filter: sigma,
             force,
         } => {
             let q = find(&queries, &analytic)?;
             let list = store.list();
             if !sigma && !splunk {
-                bail!("say which export: --splunk (macros.conf stanza) or --sigma (filter rule)");
+                bail!(
+                    "say which export: --splunk (macros.conf stanza) or --sigma-filter (filter rule)"
+                );
             }
             let off = analytics::turns_detection_off(q, list);
             if !off.is_empty() && !force {
@@ -82,6 +84,15 @@ pub fn run(
                     inert_line(&off.join(", ")),
                     q.id,
                     off_field(list, q)
+                );
+                return Ok(ExitCode::from(1));
+            }
+            if splunk && q.kind == analytics::QueryKind::Sigma {
+                eprintln!(
+                    "huntbench: {} is a Sigma rule, and huntbench holds no Splunk conversion of \
+                     it: export its exclusions with --sigma-filter (a Sigma filter naming the \
+                     rule id), which sigma-cli converts with the rule; nothing written",
+                    inert_line(&q.id)
                 );
                 return Ok(ExitCode::from(1));
             }

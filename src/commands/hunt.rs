@@ -56,18 +56,21 @@ pub fn hunt(
     };
     let (range, tz) = super::time_args_in(time, wb.as_ref())?;
     let mut status = ExitCode::SUCCESS;
+    sigma_notes(wb.as_ref(), ids)?;
     let results: Vec<HuntResult> = if let Some(wb) = &wb {
         wb.hunt(ids, range, exclusions != Exclusions::None)?
     } else {
-        let queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
+        let mut queries = analytics::load_saved_queries(Some(&crate::paths::user_analytics_dir()))?;
+        queries.extend(analytics::run_sigma()?.0.iter().cloned());
         let chosen: Vec<_> = queries
             .into_iter()
             .filter(|q| ids.is_empty() || ids.contains(&q.id))
-            .filter(|q| q.kind == QueryKind::Parity)
+            .filter(|q| q.kind.is_matched())
             .collect();
         if chosen.is_empty() {
             anyhow::bail!(
-                "--input runs the parity analytics only; no such saved query among {ids:?}"
+                "--input runs the parity analytics and Sigma rules only; no such saved query \
+                 among {ids:?}"
             );
         }
         // Before reading: a named index that is missing fails fast, not after the scan.
@@ -120,6 +123,23 @@ pub fn hunt(
     };
     emit(&text);
     Ok(status)
+}
+
+/// Say on stderr what of the Sigma rule set a hunt does not answer from ingest-time tags:
+/// rules not evaluated at all (`huntbench rules` says why) and rules whose tags are stale.
+fn sigma_notes(wb: Option<&Workbench>, ids: &[String]) -> Result<()> {
+    super::sigma_skipped_note()?;
+    if let Some(wb) = wb {
+        let stale = wb.stale_sigma(ids);
+        if stale > 0 {
+            eprintln!(
+                "huntbench: {stale} Sigma rule(s) were not evaluated when these events were \
+                 ingested (the rule set changed since): answered by one exact scan of their \
+                 log sources; ingest into a new index with this rule set for term lookups"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Ad-hoc search; prints the true number of matches and up to `limit` events, newest first.

@@ -24,6 +24,7 @@ pub fn run(
     out: &super::Output,
 ) -> Result<ExitCode> {
     let wb = Workbench::create_or_open(dir)?;
+    super::sigma_skipped_note()?;
     let summary = ingest_with_progress(&wb, paths, opts, format, out)?;
     match format {
         SummaryFormat::Json => emit(&crate::output::to_json_pretty(&summary)?),

@@ -5,6 +5,7 @@ mod exclusions;
 mod hunt;
 mod ingest;
 mod report;
+mod rules;
 mod stats;
 mod timeline;
 mod triage;
@@ -72,7 +73,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let index_dir = crate::paths::index_dir(cli.index.clone());
     let at = crate::store::Location::resolve(cli.store.as_deref(), index_dir.clone())?;
     let out = Output::from_args(cli.output);
+    crate::analytics::set_sigma_dirs(cli.sigma.clone());
     match cli.command {
+        Some(Command::Rules { format }) => rules::run(format, &out),
         None => demo::open_tui(&at, &TimeArgs::default()),
         Some(Command::Tui(t)) => demo::open_tui(&at, &t),
         Some(Command::Demo {
@@ -237,4 +240,20 @@ fn table_width() -> usize {
         return columns.unwrap_or(200);
     }
     columns.or_else(crate::tui::terminal_width).unwrap_or(160)
+}
+
+/// Say on stderr how many of the run's Sigma rule files are not evaluated, so a rule that
+/// never fires because it was never run is not mistaken for one that found nothing.
+fn sigma_skipped_note() -> Result<()> {
+    let loaded = crate::analytics::run_sigma()?;
+    let listed = &loaded.1.listed;
+    let skipped = listed.iter().filter(|l| l.reason.is_some()).count();
+    if skipped > 0 {
+        eprintln!(
+            "huntbench: {skipped} of {} Sigma rule file(s) not evaluated (`huntbench rules` \
+             lists why)",
+            listed.len()
+        );
+    }
+    Ok(())
 }

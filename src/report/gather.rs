@@ -15,7 +15,13 @@ pub fn gather(wb: &Workbench, index: &str, tz: Option<Tz>) -> Result<Parts> {
     let range = TimeRange::ALL;
     let stats = wb.store().stats()?;
     let (inputs, inputs_omitted) = wb.store().inputs();
-    let results = wb.hunt(&[], range, true)?;
+    let mut results = wb.hunt(&[], range, true)?;
+    // A case write-up names the Sigma rules that fired, not the thousands that did not.
+    results.retain(|r| {
+        r.query.kind != crate::analytics::QueryKind::Sigma
+            || !r.groups.is_empty()
+            || !r.dropped.is_empty()
+    });
     // One extended pass for both the edges and the reassembly gaps (`Workbench::edges`
     // would run its own).
     let ext = wb.extended_hunt(range)?;

@@ -347,6 +347,7 @@ pub fn analytic_cells(a: &AnalyticCount) -> Vec<String> {
         QueryKind::Parity => "ESCU parity",
         QueryKind::Extended => "extended (huntbench)",
         QueryKind::Inbound => "inbound (huntbench)",
+        QueryKind::Sigma => "Sigma rule",
     };
     vec![
         a.name.clone(),

@@ -84,17 +84,23 @@ pub(crate) fn resolve_logsource(
     if let Some(p) = product
         && !p.eq_ignore_ascii_case("windows")
     {
-        return Err(format!("no mapping for log source product '{p}' (windows only)"));
+        return Err(format!(
+            "no mapping for log source product '{p}' (windows only)"
+        ));
     }
     let m = mapping();
     let (key, ls) = match (category, service) {
         (Some(c), _) => (
             c.to_string(),
-            m.category.get(c).ok_or_else(|| format!("no mapping for log source category '{c}'"))?,
+            m.category
+                .get(c)
+                .ok_or_else(|| format!("no mapping for log source category '{c}'"))?,
         ),
         (None, Some(s)) => (
             format!("service:{s}"),
-            m.service.get(s).ok_or_else(|| format!("no mapping for log source service '{s}'"))?,
+            m.service
+                .get(s)
+                .ok_or_else(|| format!("no mapping for log source service '{s}'"))?,
         ),
         // product: windows alone: any Windows event.
         (None, None) => return Ok(("windows".to_string(), Vec::new())),
@@ -250,9 +256,15 @@ impl Accessor {
 /// (their raw EventData is searched), and so is the derived `decoded_command`.
 pub(crate) fn keyword_haystacks(e: &Event) -> Vec<&str> {
     let mut v: Vec<&str> = vec![&e.channel, &e.provider, &e.computer];
-    for s in [&e.user_id, &e.user, &e.script_block_text, &e.script_block_id, &e.path]
-        .into_iter()
-        .flatten()
+    for s in [
+        &e.user_id,
+        &e.user,
+        &e.script_block_text,
+        &e.script_block_id,
+        &e.path,
+    ]
+    .into_iter()
+    .flatten()
     {
         v.push(s);
     }

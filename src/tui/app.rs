@@ -294,6 +294,8 @@ pub struct App {
     pub status_known: bool,
     /// Shared so a worker can regroup a big result without copying it.
     pub hunts: Vec<Arc<HuntResult>>,
+    /// Sigma rules the last hunt ran that matched nothing (left out of `hunts`).
+    pub quiet_rules: usize,
     pub hunting: bool,
     /// Index into `hunts`.
     pub analytic: usize,
@@ -373,6 +375,7 @@ impl App {
             status: BackendStatus::default(),
             status_known: false,
             hunts: Vec::new(),
+            quiet_rules: 0,
             hunting: false,
             analytic: 0,
             pivot: Pivot::Full,

@@ -65,6 +65,7 @@ fn q(
         columns,
         missing,
         identity: Vec::new(),
+        sigma: None,
     }
 }
 
@@ -324,6 +325,7 @@ fn matches(q: &SavedQuery, e: &Event) -> bool {
     let text = match q.kind {
         QueryKind::Extended => return e.is_script_block() && e.message_total.unwrap_or(1) > 1,
         QueryKind::Inbound => return crate::extended::inbound::classify(e).is_some(),
+        QueryKind::Sigma => return crate::analytics::Matcher::new(q).matches(e),
         QueryKind::Parity if q.by.iter().any(|b| b == "ScriptBlockText") => {
             if !e.is_script_block() {
                 return false;

@@ -166,12 +166,16 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.hunting = false;
             match result {
                 Ok(h) => {
-                    app.hunts = h.into_iter().map(Arc::new).collect();
+                    let selected = app.hunts.get(app.analytic).map(|h| h.query.id.clone());
+                    let (listed, quiet) = list_order(h);
+                    app.hunts = listed.into_iter().map(Arc::new).collect();
+                    app.quiet_rules = quiet;
                     super::triage::recompute(app);
                     clear_results(app);
-                    if app.analytic >= app.hunts.len() {
-                        app.analytic = 0;
-                    }
+                    // The list is re-sorted by hits: the analyst stays on the same analytic.
+                    app.analytic = selected
+                        .and_then(|id| app.hunts.iter().position(|h| h.query.id == id))
+                        .unwrap_or(0);
                     // A re-run (after an exclusion, say) keeps the analyst's place.
                     let (sel, off) = (app.results.selected, app.results.offset);
                     let mut fx = regroup(app);
@@ -193,7 +197,11 @@ fn step(app: &mut App, msg: Msg) -> Vec<Effect> {
                     } else if app.message.is_empty() || app.message.starts_with("hunt:") {
                         let rows: usize = app.hunts.iter().map(|h| h.rows()).sum();
                         let n = app.hunts.len();
-                        say(app, format!("hunt: {n} analytics, {rows} rows"));
+                        let quiet = match app.quiet_rules {
+                            0 => String::new(),
+                            q => format!(" ({q} Sigma rules without a match not listed)"),
+                        };
+                        say(app, format!("hunt: {n} analytics, {rows} rows{quiet}"));
                     }
                     fx
                 }
@@ -564,4 +572,29 @@ pub fn source_label(src: &EventSource) -> String {
         EventSource::Edge(e) => format!("evidence on the target of {}", inert_line(e)),
         EventSource::Dropped(a) => format!("dropped by {}", inert_line(a)),
     }
+}
+
+/// The analytics list: the built-in analytics in their order, then the Sigma rules that
+/// matched something (kept or suppressed rows, or dropped events), most severe level first,
+/// then most events. Returns the list and how many Sigma rules matched nothing (thousands of
+/// empty rules would bury the few that fired).
+fn list_order(
+    results: Vec<crate::analytics::HuntResult>,
+) -> (Vec<crate::analytics::HuntResult>, usize) {
+    use crate::analytics::HuntResult;
+    let (mut sigma, mut listed): (Vec<HuntResult>, Vec<HuntResult>) = results
+        .into_iter()
+        .partition(|r| r.query.kind == crate::analytics::QueryKind::Sigma);
+    let before = sigma.len();
+    sigma.retain(|r| !r.groups.is_empty() || !r.dropped.is_empty());
+    let quiet = before - sigma.len();
+    let events = |r: &HuntResult| r.groups.iter().map(|g| g.count).sum::<u64>();
+    sigma.sort_by(|a, b| {
+        crate::analytics::level_of(&b.query)
+            .cmp(&crate::analytics::level_of(&a.query))
+            .then(events(b).cmp(&events(a)))
+            .then(a.query.name.cmp(&b.query.name))
+    });
+    listed.extend(sigma);
+    (listed, quiet)
 }

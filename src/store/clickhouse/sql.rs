@@ -132,6 +132,11 @@ pub(super) fn field_text(name: &str) -> Option<String> {
 /// key with count, first and last time and the uids with their times. `None` when a by-field
 /// is no column (an EventData name): then huntbench groups.
 pub(super) fn grouped(q: &SavedQuery, table: &str, tag: &str, r: TimeRange) -> Option<String> {
+    // A Sigma row's `user` is resolved from several fields (analytics::sigma_user): grouped
+    // here from the events instead.
+    if q.kind == crate::analytics::QueryKind::Sigma {
+        return None;
+    }
     let fields: Vec<String> = q.by.iter().map(|f| field_text(f)).collect::<Option<_>>()?;
     let keys: Vec<String> = fields
         .iter()

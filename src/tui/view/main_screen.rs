@@ -157,6 +157,7 @@ fn analytics(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
                         QueryKind::Inbound => {
                             Span::styled("inbound ", Style::new().fg(Color::Cyan))
                         }
+                        QueryKind::Sigma => sigma_level_span(&h.query),
                     }),
                     2 => Cell::from(format!("{:>7} rows", h.rows())),
                     3 => Cell::from(format!("{:>8} events", h.events())),
@@ -315,4 +316,17 @@ fn results(frame: &mut Frame, app: &App, area: Rect, shown: usize) {
         .highlight_symbol("▶ ")
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The kind cell of a Sigma rule: its level, coloured by severity, in the width of the others.
+fn sigma_level_span(q: &crate::analytics::SavedQuery) -> Span<'static> {
+    use crate::sigma::Level;
+    let (text, color) = match crate::analytics::level_of(q) {
+        Some(Level::Critical) => ("critical", Color::LightRed),
+        Some(Level::High) => ("high    ", Color::Red),
+        Some(Level::Medium) => ("medium  ", Color::Yellow),
+        Some(Level::Low) => ("low     ", Color::Blue),
+        Some(Level::Informational) | None => ("info    ", Color::Gray),
+    };
+    Span::styled(text, Style::new().fg(color))
 }

@@ -1,0 +1,232 @@
+//! The Sigma part of `huntbench bench`: what loading the rule set costs, what it adds to
+//! ingest, and `hunt --input` over real logs with every rule beside a peer's Sigma hunt over
+//! the same files, the two alternating in one run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use super::{BenchArgs, median};
+
+/// Wall, user + system CPU seconds and peak RSS (MB) of one child, as GNU time reports them.
+struct Timed {
+    wall: f64,
+    cpu: f64,
+    rss_mb: f64,
+    stdout: String,
+}
+
+/// Run `program args` under `/usr/bin/time` (the same measure for huntbench and the peer).
+fn timed(program: &Path, args: &[String], env: &[(&str, PathBuf)]) -> Result<Timed> {
+    let report = tempfile::NamedTempFile::new()?;
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f")
+        .arg("%e %U %S %M")
+        .arg("-o")
+        .arg(report.path())
+        .arg(program)
+        .args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let t = Instant::now();
+    let out = cmd
+        .output()
+        .with_context(|| format!("running {} under /usr/bin/time", program.display()))?;
+    let wall_here = t.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!(
+            "{} {} failed: {}",
+            program.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(report.path())?;
+    let nums: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let [wall, user, sys, rss_kb] = nums[..] else {
+        bail!("/usr/bin/time said {text:?}");
+    };
+    Ok(Timed {
+        wall: if wall > 0.0 { wall } else { wall_here },
+        cpu: user + sys,
+        rss_mb: rss_kb / 1024.0,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    })
+}
+
+fn row(name: &str, runs: &[Timed], extra: &str) -> String {
+    format!(
+        "| {name} | {:.2} | {:.1} | {:.0} | {extra} |\n",
+        median(runs.iter().map(|r| r.wall)),
+        median(runs.iter().map(|r| r.cpu)),
+        runs.iter().map(|r| r.rss_mb).fold(0.0, f64::max),
+    )
+}
+
+/// The Sigma tables: load, ingest with and without the rules, and (with `--data`) the
+/// one-pass hunt beside `--compare PEER_BIN` (Chainsaw's `hunt` with its Sigma mapping).
+pub fn report(args: &BenchArgs, rules: &[PathBuf], ndjson: &Path, dir: &Path) -> Result<String> {
+    if rules.is_empty() {
+        bail!("the sigma part needs --sigma DIR (the rule set to measure)");
+    }
+    let exe = std::env::current_exe()?;
+    let scratch = dir.join("sigma-scratch");
+    let env = [
+        ("HUNTBENCH_CONFIG", scratch.join("config")),
+        ("HUNTBENCH_DATA", scratch.join("data")),
+    ];
+    let sigma_args: Vec<String> = rules
+        .iter()
+        .flat_map(|r| ["--sigma".to_string(), r.display().to_string()])
+        .collect();
+
+    // Loading: parse and compile every rule, in process.
+    let mut loads = Vec::new();
+    let mut counts = (0, 0);
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (queries, set) = crate::analytics::load_sigma(rules)?;
+        loads.push(t.elapsed().as_secs_f64() * 1e3);
+        counts = (set.listed.len(), queries.len());
+    }
+    let mut out = format!(
+        "Sigma rule set: {} rule files, {} evaluated; loaded and compiled in {:.0} ms (median of 3)\n\n",
+        counts.0,
+        counts.1,
+        median(loads.into_iter())
+    );
+
+    // Ingest of the generated corpus with and without the rule set, alternating.
+    out += "| ingest, NDJSON (median, alternating) | wall s | CPU s | peak RSS MB | events/s |\n|---|---|---|---|---|\n";
+    let mut with = Vec::new();
+    let mut without = Vec::new();
+    let idx = dir.join("index-sigma-bench");
+    for round in 0..args.ingest_reps.max(1) {
+        for k in 0..2 {
+            let on = (round + k) % 2 == 0;
+            let _ = std::fs::remove_dir_all(&idx);
+            let mut a: Vec<String> = vec![
+                "ingest".into(),
+                "--format".into(),
+                "json".into(),
+                "--index".into(),
+                idx.display().to_string(),
+            ];
+            if on {
+                a.extend(sigma_args.iter().cloned());
+            }
+            a.push(ndjson.display().to_string());
+            let r = timed(&exe, &a, &env)?;
+            if on { with.push(r) } else { without.push(r) }
+        }
+    }
+    let events = |runs: &[Timed]| {
+        runs.last()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(&r.stdout).ok())
+            .and_then(|v| v["events_read"].as_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let rate = |runs: &[Timed]| events(runs) / median(runs.iter().map(|r| r.wall));
+    out += &row(
+        "without Sigma rules",
+        &without,
+        &format!("{:.0}", rate(&without)),
+    );
+    out += &row(
+        &format!("with {} Sigma rules", counts.1),
+        &with,
+        &format!("{:.0}", rate(&with)),
+    );
+    let cost = |f: fn(&Timed) -> f64| {
+        100.0 * (median(with.iter().map(f)) - median(without.iter().map(f)))
+            / median(without.iter().map(f))
+    };
+    out += &format!(
+        "\nthe rule set at ingest: wall {:+.1} %, CPU {:+.1} %\n\n",
+        cost(|r| r.wall),
+        cost(|r| r.cpu)
+    );
+
+    if args.data.is_empty() {
+        return Ok(out);
+    }
+    // The one-pass hunt over real logs, beside the peer.
+    let data: Vec<String> = args.data.iter().map(|p| p.display().to_string()).collect();
+    let mut ours: Vec<String> = vec!["hunt".into()];
+    ours.extend(sigma_args.iter().cloned());
+    ours.extend(["--format".into(), "json".into(), "--input".into()]);
+    ours.extend(data.iter().cloned());
+    let peer_args = |mapping: &Path| -> Vec<String> {
+        let mut a: Vec<String> = vec!["hunt".into()];
+        a.extend(data.iter().cloned());
+        for r in rules {
+            a.extend(["-s".to_string(), r.display().to_string()]);
+        }
+        a.extend([
+            "--mapping".into(),
+            mapping.display().to_string(),
+            "--json".into(),
+            "-q".into(),
+        ]);
+        a
+    };
+    let mut mine = Vec::new();
+    let mut theirs = Vec::new();
+    for round in 0..args.reps.clamp(1, 5) {
+        for k in 0..2 {
+            let peer_turn = (round + k) % 2 == 1;
+            match (&args.compare, &args.peer_mapping, peer_turn) {
+                (Some(bin), Some(map), true) => theirs.push(timed(bin, &peer_args(map), &[])?),
+                (_, _, true) => {}
+                (_, _, false) => mine.push(timed(&exe, &ours, &env)?),
+            }
+        }
+    }
+    let rows = |r: &Timed| {
+        serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .ok()
+            .and_then(|v| v.as_array().map(|a| a.len()))
+            .unwrap_or(0)
+    };
+    out += &format!(
+        "| `hunt` with the rule set over {} (median) | wall s | CPU s | peak RSS MB | output |\n|---|---|---|---|---|\n",
+        data.join(" ")
+    );
+    out += &row(
+        "huntbench `hunt --input`",
+        &mine,
+        &format!("{} rows", mine.last().map_or(0, rows)),
+    );
+    if let Some(bin) = &args.compare {
+        let detections = theirs.last().map_or(0, |r| {
+            serde_json::from_str::<serde_json::Value>(&r.stdout)
+                .ok()
+                .and_then(|v| v.as_array().map(|a| a.len()))
+                .unwrap_or(0)
+        });
+        out += &row(
+            &format!("peer `{}`", bin.display()),
+            &theirs,
+            &format!("{detections} detections"),
+        );
+        let ratio =
+            |f: fn(&Timed) -> f64| median(mine.iter().map(f)) / median(theirs.iter().map(f));
+        out += &format!(
+            "\nhuntbench / peer: wall {:.2}×, CPU {:.2}×\n\n",
+            ratio(|r| r.wall),
+            ratio(|r| r.cpu)
+        );
+    } else {
+        out.push('\n');
+    }
+    Ok(out)
+}
