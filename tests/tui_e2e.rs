@@ -1,6 +1,7 @@
 //! End to end: the real binary in tmux, driven by keys, read from the screen. Skips (with a
 //! message) when tmux is not installed; `.ci/run` installs it.
 
+mod sigma_support;
 mod store_support;
 
 use std::process::Command;
@@ -535,4 +536,91 @@ fn demo_on_a_clickhouse_cluster_drills_to_the_full_script_block() {
     let s = t.wait_for("EXITED=");
     assert!(s.contains("EXITED=0"), "{s}");
     cluster.drop_db(&db);
+}
+
+/// Sigma rules in the workbench: fired rules listed after the built-ins, most severe first,
+/// each drilled to its rows by host and user and to its events.
+#[test]
+fn sigma_rules_are_listed_by_level_and_drill_to_their_rows() {
+    if !tmux_or_skip() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("rules");
+    sigma_support::write_rules(&rules);
+    let log = tmp.path().join("events.log");
+    huntbench::demo::write_xml_lines(
+        sigma_support::events(),
+        &mut std::fs::File::create(&log).unwrap(),
+    )
+    .unwrap();
+    let (data, config, index) = (
+        tmp.path().join("data"),
+        tmp.path().join("config"),
+        tmp.path().join("index"),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_huntbench"))
+        .env("HUNTBENCH_DATA", &data)
+        .env("HUNTBENCH_CONFIG", &config)
+        .env("HUNTBENCH_INDEX", &index)
+        .args([
+            "ingest",
+            "--sigma",
+            rules.to_str().unwrap(),
+            log.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cmd = format!(
+        "HUNTBENCH_DATA='{}' HUNTBENCH_CONFIG='{}' HUNTBENCH_INDEX='{}' '{}' --sigma '{}'; echo EXITED=$?; sleep 30",
+        data.display(),
+        config.display(),
+        index.display(),
+        env!("CARGO_BIN_EXE_huntbench"),
+        rules.display()
+    );
+    let t = Tmux::start(
+        format!("hb-e2e-sigma-{}", std::process::id()),
+        "sigma",
+        (160, 45),
+        &cmd,
+    );
+    let s = t.wait_for("hunt: 7 analytics");
+    let line = |needle: &str| {
+        s.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} on screen:\n{s}"))
+    };
+    let (critical, high, low) = (
+        line("Mimikatz in a script block"),
+        line("Remote command through Invoke-Command"),
+        line("Network logon by a person"),
+    );
+    assert!(line("Inbound remote sessions") < critical, "{s}");
+    assert!(critical < high && high < low, "most severe first:\n{s}");
+    let row = s.lines().nth(high).unwrap();
+    assert!(
+        row.contains("high") && row.contains("2 rows") && row.contains("3 events"),
+        "{row}"
+    );
+    assert!(s.lines().nth(critical).unwrap().contains("critical"), "{s}");
+
+    // To the high rule (built-ins, then critical, then it), its rows, then one row's events.
+    t.keys(&["Tab", "Down", "Down", "Down", "Down", "Down"]);
+    let s = t.wait_for("Remote command through Invoke-Command · 2 of 2 rows");
+    assert!(
+        s.contains("CORP\\alice") && s.contains("WS2.corp.local"),
+        "{s}"
+    );
+    t.keys(&["Enter", "Enter"]);
+    let s = t.wait_for("events of");
+    assert!(s.contains("INVOKE-COMMAND -computername DC2"), "{s}");
+    t.keys(&["q", "q", "q"]);
+    let s = t.wait_for("EXITED=");
+    assert!(s.contains("EXITED=0"), "{s}");
 }
