@@ -81,8 +81,8 @@ fn plain_value_is_whole_value_case_insensitive() {
 fn wildcards_and_escapes() {
     let e = sysmon1(&[("CommandLine", "a*b?c\\d"), ("Image", "C:\\x\\cmd.exe")]);
     assert!(m("  sel:\n    Image: '*\\cmd.exe'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    Image: 'C:\\?\\cmd.exe'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    Image: 'C:\\??\\cmd.exe'\n  condition: sel\n", &e));
+    assert!(m("  sel:\n    Image: 'C:\\\\?\\cmd.exe'\n  condition: sel\n", &e));
+    assert!(!m("  sel:\n    Image: 'C:\\\\??\\cmd.exe'\n  condition: sel\n", &e));
     // Escaped wildcards are literal.
     assert!(m("  sel:\n    CommandLine: 'a\\*b\\?c\\d'\n  condition: sel\n", &e));
     let other = sysmon1(&[("CommandLine", "aXXb!c\\d")]);
@@ -162,7 +162,7 @@ fn utf16_then_base64() {
     let e = sysmon1(&[("CommandLine", &format!("powershell -enc {enc}"))]);
     assert!(m("  sel:\n    CommandLine|utf16le|base64offset|contains: 'New-Object'\n  condition: sel\n", &e));
     assert!(m("  sel:\n    CommandLine|wide|base64offset|contains: 'Net.WebClient'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|utf16be|base64offset|contains: 'New-Object'\n  condition: sel\n", &e));
+    assert!(!m("  sel:\n    CommandLine|utf16le|base64offset|contains: 'Not-There'\n  condition: sel\n", &e));
     assert!(!m("  sel:\n    CommandLine|base64offset|contains: 'New-Object'\n  condition: sel\n", &e));
     assert!(reason("  sel:\n    CommandLine|utf16le: 'x'\n  condition: sel\n").contains("without base64"));
 }
