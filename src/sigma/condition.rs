@@ -74,7 +74,11 @@ struct Parser<'a> {
 
 /// Parse `text` against the rule's search identifier names.
 pub(crate) fn parse(text: &str, names: &[String]) -> Result<Cond, String> {
-    let mut p = Parser { toks: tokenize(text)?, pos: 0, names };
+    let mut p = Parser {
+        toks: tokenize(text)?,
+        pos: 0,
+        names,
+    };
     if p.toks.is_empty() {
         return Err("empty condition".into());
     }
@@ -127,7 +131,11 @@ impl Parser<'_> {
             self.pos += 1;
             v.push(self.and()?);
         }
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Cond::Or(vec![])) } else { Cond::Or(v) })
+        Ok(if v.len() == 1 {
+            v.pop().unwrap_or(Cond::Or(vec![]))
+        } else {
+            Cond::Or(v)
+        })
     }
 
     fn and(&mut self) -> Result<Cond, String> {
@@ -136,7 +144,11 @@ impl Parser<'_> {
             self.pos += 1;
             v.push(self.not()?);
         }
-        Ok(if v.len() == 1 { v.pop().unwrap_or(Cond::And(vec![])) } else { Cond::And(v) })
+        Ok(if v.len() == 1 {
+            v.pop().unwrap_or(Cond::And(vec![]))
+        } else {
+            Cond::And(v)
+        })
     }
 
     fn not(&mut self) -> Result<Cond, String> {
@@ -178,9 +190,13 @@ impl Parser<'_> {
                     self.pos += 1;
                     let idx: Vec<usize> = if pat.eq_ignore_ascii_case("them") {
                         // `them` leaves out identifiers starting with `_` (specification).
-                        (0..self.names.len()).filter(|&i| !self.names[i].starts_with('_')).collect()
+                        (0..self.names.len())
+                            .filter(|&i| !self.names[i].starts_with('_'))
+                            .collect()
                     } else {
-                        (0..self.names.len()).filter(|&i| name_matches(&pat, &self.names[i])).collect()
+                        (0..self.names.len())
+                            .filter(|&i| name_matches(&pat, &self.names[i]))
+                            .collect()
                     };
                     if idx.is_empty() {
                         return Err(format!("'{w} of {pat}' matches no search identifier"));

@@ -29,7 +29,11 @@ pub struct EvalCache<'e> {
 
 impl<'e> EvalCache<'e> {
     pub fn new(event: &'e Event) -> Self {
-        EvalCache { event, fields: RefCell::new(HashMap::new()), keywords: OnceCell::new() }
+        EvalCache {
+            event,
+            fields: RefCell::new(HashMap::new()),
+            keywords: OnceCell::new(),
+        }
     }
 
     pub(crate) fn field(&self, a: &Accessor) -> Option<Rc<FieldVal>> {
@@ -60,7 +64,10 @@ impl<'e> EvalCache<'e> {
 #[derive(Debug)]
 pub(crate) enum Target {
     /// Accessors indexed by the source the event matched (one entry when the rule has none).
-    Field { name: String, per_source: Vec<Accessor> },
+    Field {
+        name: String,
+        per_source: Vec<Accessor>,
+    },
     Keywords,
 }
 
@@ -159,7 +166,10 @@ fn compile_field(key: &str, v: &Yaml, sources: &[CompiledSource]) -> Result<Fiel
         if sources.is_empty() {
             vec![mapping::accessor(n, None)]
         } else {
-            sources.iter().map(|s| mapping::accessor(n, s.rename)).collect()
+            sources
+                .iter()
+                .map(|s| mapping::accessor(n, s.rename))
+                .collect()
         }
     };
     let refs = groups
@@ -173,9 +183,17 @@ fn compile_field(key: &str, v: &Yaml, sources: &[CompiledSource]) -> Result<Fiel
     let target = if keyword {
         Target::Keywords
     } else {
-        Target::Field { per_source: resolve(&name), name }
+        Target::Field {
+            per_source: resolve(&name),
+            name,
+        }
     };
-    Ok(FieldCond { target, groups, all: m.all, refs })
+    Ok(FieldCond {
+        target,
+        groups,
+        all: m.all,
+        refs,
+    })
 }
 
 impl Search {
@@ -218,7 +236,11 @@ impl FieldCond {
                         g.iter().any(|m| match_present(m, raw, lower, c, src, &[]))
                     })
                 };
-                if self.all { self.groups.iter().all(one) } else { self.groups.iter().any(one) }
+                if self.all {
+                    self.groups.iter().all(one)
+                } else {
+                    self.groups.iter().any(one)
+                }
             }
             Target::Field { per_source, .. } => {
                 let acc = &per_source[src.min(per_source.len() - 1)];
@@ -258,7 +280,10 @@ impl FieldCond {
 fn match_missing(m: &Matcher) -> bool {
     match m {
         Matcher::Null | Matcher::Exists(false) => true,
-        Matcher::Glob { pat: value::Pattern::Exact(p), .. } => p.is_empty(),
+        Matcher::Glob {
+            pat: value::Pattern::Exact(p),
+            ..
+        } => p.is_empty(),
         _ => false,
     }
 }
@@ -293,7 +318,11 @@ fn match_present(
             let Some(other) = refs.first().and_then(|a| c.field(a)) else {
                 return false;
             };
-            let (v, o) = if *cased { (raw, other.raw.as_str()) } else { (lower, other.lower.as_str()) };
+            let (v, o) = if *cased {
+                (raw, other.raw.as_str())
+            } else {
+                (lower, other.lower.as_str())
+            };
             match mode {
                 Mode::Equals => v == o,
                 Mode::Contains => v.contains(o),

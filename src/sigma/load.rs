@@ -14,7 +14,10 @@ fn is_rule_file(p: &std::path::Path) -> bool {
 }
 
 fn folder_err(path: PathBuf, e: impl std::fmt::Display) -> SigmaError {
-    SigmaError::Folder { path, message: e.to_string() }
+    SigmaError::Folder {
+        path,
+        message: e.to_string(),
+    }
 }
 
 /// Every rule file under `paths` (a file given by name is taken whatever its extension),
@@ -37,7 +40,10 @@ pub(crate) fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, SigmaError> 
                 }
                 Err(e) if e.loop_ancestor().is_some() => continue,
                 Err(e) => {
-                    let at = e.path().map(|x| x.to_path_buf()).unwrap_or_else(|| p.clone());
+                    let at = e
+                        .path()
+                        .map(|x| x.to_path_buf())
+                        .unwrap_or_else(|| p.clone());
                     return Err(folder_err(at, e));
                 }
             }

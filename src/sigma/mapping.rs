@@ -84,17 +84,23 @@ pub(crate) fn resolve_logsource(
     if let Some(p) = product
         && !p.eq_ignore_ascii_case("windows")
     {
-        return Err(format!("no mapping for log source product '{p}' (windows only)"));
+        return Err(format!(
+            "no mapping for log source product '{p}' (windows only)"
+        ));
     }
     let m = mapping();
     let (key, ls) = match (category, service) {
         (Some(c), _) => (
             c.to_string(),
-            m.category.get(c).ok_or_else(|| format!("no mapping for log source category '{c}'"))?,
+            m.category
+                .get(c)
+                .ok_or_else(|| format!("no mapping for log source category '{c}'"))?,
         ),
         (None, Some(s)) => (
             format!("service:{s}"),
-            m.service.get(s).ok_or_else(|| format!("no mapping for log source service '{s}'"))?,
+            m.service
+                .get(s)
+                .ok_or_else(|| format!("no mapping for log source service '{s}'"))?,
         ),
         // product: windows alone: any Windows event.
         (None, None) => return Ok(("windows".to_string(), Vec::new())),
@@ -224,7 +230,10 @@ impl Accessor {
                 // Data_1..n in number order (the map's order puts Data_10 before Data_2).
                 let mut parts: Vec<(u32, &str)> = e
                     .data
-                    .range::<str, _>((std::ops::Bound::Included("Data_"), std::ops::Bound::Excluded("Data`")))
+                    .range::<str, _>((
+                        std::ops::Bound::Included("Data_"),
+                        std::ops::Bound::Excluded("Data`"),
+                    ))
                     .filter_map(|(k, v)| Some((k["Data_".len()..].parse().ok()?, v.as_str())))
                     .collect();
                 parts.sort_by_key(|p| p.0);
@@ -241,9 +250,15 @@ impl Accessor {
 /// (their raw EventData is searched), and so is the derived `decoded_command`.
 pub(crate) fn keyword_haystacks(e: &Event) -> Vec<&str> {
     let mut v: Vec<&str> = vec![&e.channel, &e.provider, &e.computer];
-    for s in [&e.user_id, &e.user, &e.script_block_text, &e.script_block_id, &e.path]
-        .into_iter()
-        .flatten()
+    for s in [
+        &e.user_id,
+        &e.user,
+        &e.script_block_text,
+        &e.script_block_id,
+        &e.path,
+    ]
+    .into_iter()
+    .flatten()
     {
         v.push(s);
     }

@@ -99,7 +99,11 @@ impl Rule {
     /// Where the rule's events can come from (for the store's candidate narrowing).
     pub fn sources(&self) -> Sources {
         Sources {
-            channels: self.sources.iter().map(|s| (s.channel.clone(), s.codes.clone())).collect(),
+            channels: self
+                .sources
+                .iter()
+                .map(|s| (s.channel.clone(), s.codes.clone()))
+                .collect(),
         }
     }
 

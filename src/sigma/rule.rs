@@ -150,8 +150,11 @@ fn compile(doc: &Yaml) -> Result<Compiled, String> {
     if !matches!(ls, Yaml::Hash(_)) {
         return Err("no logsource".into());
     }
-    let (logsource_key, sources) =
-        mapping::resolve_logsource(ls["category"].as_str(), ls["service"].as_str(), ls["product"].as_str())?;
+    let (logsource_key, sources) = mapping::resolve_logsource(
+        ls["category"].as_str(),
+        ls["service"].as_str(),
+        ls["product"].as_str(),
+    )?;
     let det = &doc["detection"];
     let Yaml::Hash(h) = det else {
         return Err("no detection".into());
@@ -193,5 +196,11 @@ fn compile(doc: &Yaml) -> Result<Compiled, String> {
     }
     canon(det, &mut text);
     let fingerprint = xxhash_rust::xxh3::xxh3_64(text.as_bytes());
-    Ok(Compiled { sources, searches, cond, fingerprint, logsource_key })
+    Ok(Compiled {
+        sources,
+        searches,
+        cond,
+        fingerprint,
+        logsource_key,
+    })
 }

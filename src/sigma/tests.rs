@@ -23,7 +23,10 @@ fn sysmon1(pairs: &[(&str, &str)]) -> Event {
 }
 
 fn rule(detection: &str) -> Rule {
-    rule_ls("    category: process_creation\n    product: windows\n", detection)
+    rule_ls(
+        "    category: process_creation\n    product: windows\n",
+        detection,
+    )
 }
 
 fn rule_text(logsource: &str, detection: &str) -> String {
@@ -42,7 +45,10 @@ fn rule_ls(logsource: &str, detection: &str) -> Rule {
 }
 
 fn reason(detection: &str) -> String {
-    let text = rule_text("    category: process_creation\n    product: windows\n", detection);
+    let text = rule_text(
+        "    category: process_creation\n    product: windows\n",
+        detection,
+    );
     match RuleSet::parse_one(Path::new("t.yml"), &text) {
         Ok(_) => panic!("rule compiled, expected a listing:\n{text}"),
         Err(l) => l.reason.expect("a reason"),
@@ -73,7 +79,10 @@ fn mapping_file_parses_and_maps_the_main_sources() {
 #[test]
 fn plain_value_is_whole_value_case_insensitive() {
     let e = sysmon1(&[("Image", "C:\\Windows\\System32\\cmd.exe")]);
-    assert!(m("  sel:\n    Image: 'c:\\windows\\system32\\CMD.EXE'\n  condition: sel\n", &e));
+    assert!(m(
+        "  sel:\n    Image: 'c:\\windows\\system32\\CMD.EXE'\n  condition: sel\n",
+        &e
+    ));
     assert!(!m("  sel:\n    Image: 'cmd.exe'\n  condition: sel\n", &e));
 }
 
@@ -81,31 +90,71 @@ fn plain_value_is_whole_value_case_insensitive() {
 fn wildcards_and_escapes() {
     let e = sysmon1(&[("CommandLine", "a*b?c\\d"), ("Image", "C:\\x\\cmd.exe")]);
     assert!(m("  sel:\n    Image: '*\\cmd.exe'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    Image: 'C:\\\\?\\cmd.exe'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    Image: 'C:\\\\??\\cmd.exe'\n  condition: sel\n", &e));
+    assert!(m(
+        "  sel:\n    Image: 'C:\\\\?\\cmd.exe'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    Image: 'C:\\\\??\\cmd.exe'\n  condition: sel\n",
+        &e
+    ));
     // Escaped wildcards are literal.
-    assert!(m("  sel:\n    CommandLine: 'a\\*b\\?c\\d'\n  condition: sel\n", &e));
+    assert!(m(
+        "  sel:\n    CommandLine: 'a\\*b\\?c\\d'\n  condition: sel\n",
+        &e
+    ));
     let other = sysmon1(&[("CommandLine", "aXXb!c\\d")]);
-    assert!(!m("  sel:\n    CommandLine: 'a\\*b\\?c\\d'\n  condition: sel\n", &other));
-    assert!(m("  sel:\n    CommandLine: 'a*b?c\\d'\n  condition: sel\n", &other));
+    assert!(!m(
+        "  sel:\n    CommandLine: 'a\\*b\\?c\\d'\n  condition: sel\n",
+        &other
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine: 'a*b?c\\d'\n  condition: sel\n",
+        &other
+    ));
     // `\\` is one backslash; `\\*` a backslash then a wildcard.
     let bs = sysmon1(&[("CommandLine", "x\\yz")]);
-    assert!(m("  sel:\n    CommandLine: 'x\\\\*'\n  condition: sel\n", &bs));
-    assert!(m("  sel:\n    CommandLine: 'x\\\\yz'\n  condition: sel\n", &bs));
+    assert!(m(
+        "  sel:\n    CommandLine: 'x\\\\*'\n  condition: sel\n",
+        &bs
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine: 'x\\\\yz'\n  condition: sel\n",
+        &bs
+    ));
     // A glob with a middle star backtracks.
     let g = sysmon1(&[("CommandLine", "abcabcabd")]);
-    assert!(m("  sel:\n    CommandLine: 'a*abd'\n  condition: sel\n", &g));
-    assert!(!m("  sel:\n    CommandLine: 'a*abe'\n  condition: sel\n", &g));
+    assert!(m(
+        "  sel:\n    CommandLine: 'a*abd'\n  condition: sel\n",
+        &g
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine: 'a*abe'\n  condition: sel\n",
+        &g
+    ));
 }
 
 #[test]
 fn contains_startswith_endswith_all() {
     let e = sysmon1(&[("CommandLine", "powershell -NoP -enc AAAA")]);
-    assert!(m("  sel:\n    CommandLine|contains: '-nop'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    CommandLine|startswith: 'POWERSHELL'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    CommandLine|endswith: 'aaaa'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|endswith: 'aaa '\n  condition: sel\n", &e));
-    let all = "  sel:\n    CommandLine|contains|all:\n      - '-nop'\n      - '-enc'\n  condition: sel\n";
+    assert!(m(
+        "  sel:\n    CommandLine|contains: '-nop'\n  condition: sel\n",
+        &e
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|startswith: 'POWERSHELL'\n  condition: sel\n",
+        &e
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|endswith: 'aaaa'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|endswith: 'aaa '\n  condition: sel\n",
+        &e
+    ));
+    let all =
+        "  sel:\n    CommandLine|contains|all:\n      - '-nop'\n      - '-enc'\n  condition: sel\n";
     assert!(m(all, &e));
     let all2 = "  sel:\n    CommandLine|contains|all:\n      - '-nop'\n      - '-w hidden'\n  condition: sel\n";
     assert!(!m(all2, &e));
@@ -116,55 +165,120 @@ fn contains_startswith_endswith_all() {
 #[test]
 fn cased_and_regex() {
     let e = sysmon1(&[("CommandLine", "Invoke-Mimikatz")]);
-    assert!(m("  sel:\n    CommandLine|cased: 'Invoke-Mimikatz'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|cased: 'invoke-mimikatz'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    CommandLine|contains|cased: 'Mimi'\n  condition: sel\n", &e));
+    assert!(m(
+        "  sel:\n    CommandLine|cased: 'Invoke-Mimikatz'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|cased: 'invoke-mimikatz'\n  condition: sel\n",
+        &e
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|contains|cased: 'Mimi'\n  condition: sel\n",
+        &e
+    ));
     // re is case-sensitive and unanchored; `i` makes it insensitive.
-    assert!(m("  sel:\n    CommandLine|re: 'Mimi[a-z]+'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|re: 'mimi[a-z]+'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    CommandLine|re|i: 'mimi[a-z]+'\n  condition: sel\n", &e));
+    assert!(m(
+        "  sel:\n    CommandLine|re: 'Mimi[a-z]+'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|re: 'mimi[a-z]+'\n  condition: sel\n",
+        &e
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|re|i: 'mimi[a-z]+'\n  condition: sel\n",
+        &e
+    ));
     let ml = sysmon1(&[("CommandLine", "a\nfoo")]);
-    assert!(!m("  sel:\n    CommandLine|re: '^foo'\n  condition: sel\n", &ml));
-    assert!(m("  sel:\n    CommandLine|re|m: '^foo'\n  condition: sel\n", &ml));
-    assert!(!m("  sel:\n    CommandLine|re: 'a.foo'\n  condition: sel\n", &ml));
-    assert!(m("  sel:\n    CommandLine|re|s: 'a.foo'\n  condition: sel\n", &ml));
-    assert!(reason("  sel:\n    CommandLine|re: '(unclosed'\n  condition: sel\n")
-        .starts_with("regex does not compile"));
+    assert!(!m(
+        "  sel:\n    CommandLine|re: '^foo'\n  condition: sel\n",
+        &ml
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|re|m: '^foo'\n  condition: sel\n",
+        &ml
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|re: 'a.foo'\n  condition: sel\n",
+        &ml
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|re|s: 'a.foo'\n  condition: sel\n",
+        &ml
+    ));
+    assert!(
+        reason("  sel:\n    CommandLine|re: '(unclosed'\n  condition: sel\n")
+            .starts_with("regex does not compile")
+    );
 }
 
 #[test]
 fn base64_and_base64offset() {
     // "whoami" base64 is d2hvYW1p.
     let e = sysmon1(&[("CommandLine", "x d2hvYW1p y")]);
-    assert!(m("  sel:\n    CommandLine|base64|contains: 'whoami'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|base64: 'whoami'\n  condition: sel\n", &e));
+    assert!(m(
+        "  sel:\n    CommandLine|base64|contains: 'whoami'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|base64: 'whoami'\n  condition: sel\n",
+        &e
+    ));
     // base64offset finds the text at every byte offset inside a longer encoding.
     for prefix in ["", "a", "ab"] {
         let full = format!("{prefix}http://evil");
         let enc = base64::engine::general_purpose::STANDARD.encode(full.as_bytes());
         let ev = sysmon1(&[("CommandLine", &enc)]);
         assert!(
-            m("  sel:\n    CommandLine|base64offset|contains: 'http://'\n  condition: sel\n", &ev),
+            m(
+                "  sel:\n    CommandLine|base64offset|contains: 'http://'\n  condition: sel\n",
+                &ev
+            ),
             "offset {prefix:?}: {enc}"
         );
         let none = sysmon1(&[("CommandLine", "aGVsbG8gd29ybGQ=")]);
-        assert!(!m("  sel:\n    CommandLine|base64offset|contains: 'http://'\n  condition: sel\n", &none));
+        assert!(!m(
+            "  sel:\n    CommandLine|base64offset|contains: 'http://'\n  condition: sel\n",
+            &none
+        ));
     }
-    assert_eq!(value::base64_offsets(b"http://"), vec!["aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"]);
+    assert_eq!(
+        value::base64_offsets(b"http://"),
+        vec!["aHR0cDovL", "h0dHA6Ly", "odHRwOi8v"]
+    );
 }
 
 #[test]
 fn utf16_then_base64() {
     // PowerShell -EncodedCommand text is base64 of UTF-16LE.
     let enc = base64::engine::general_purpose::STANDARD.encode(
-        "IEX (New-Object Net.WebClient)".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>(),
+        "IEX (New-Object Net.WebClient)"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>(),
     );
     let e = sysmon1(&[("CommandLine", &format!("powershell -enc {enc}"))]);
-    assert!(m("  sel:\n    CommandLine|utf16le|base64offset|contains: 'New-Object'\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    CommandLine|wide|base64offset|contains: 'Net.WebClient'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|utf16le|base64offset|contains: 'Not-There'\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    CommandLine|base64offset|contains: 'New-Object'\n  condition: sel\n", &e));
-    assert!(reason("  sel:\n    CommandLine|utf16le: 'x'\n  condition: sel\n").contains("without base64"));
+    assert!(m(
+        "  sel:\n    CommandLine|utf16le|base64offset|contains: 'New-Object'\n  condition: sel\n",
+        &e
+    ));
+    assert!(m(
+        "  sel:\n    CommandLine|wide|base64offset|contains: 'Net.WebClient'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|utf16le|base64offset|contains: 'Not-There'\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    CommandLine|base64offset|contains: 'New-Object'\n  condition: sel\n",
+        &e
+    ));
+    assert!(
+        reason("  sel:\n    CommandLine|utf16le: 'x'\n  condition: sel\n")
+            .contains("without base64")
+    );
 }
 
 #[test]
@@ -182,21 +296,29 @@ fn windash() {
 
 #[test]
 fn cidr_v4_v6() {
-    let r = rule("  sel:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fe80::/10'\n  condition: sel\n");
+    let r = rule(
+        "  sel:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fe80::/10'\n  condition: sel\n",
+    );
     assert!(r.matches(&sysmon1(&[("DestinationIp", "10.1.2.3")])));
     assert!(r.matches(&sysmon1(&[("DestinationIp", "::ffff:10.9.9.9")])));
     assert!(r.matches(&sysmon1(&[("DestinationIp", "fe80::1")])));
     assert!(!r.matches(&sysmon1(&[("DestinationIp", "11.0.0.1")])));
     assert!(!r.matches(&sysmon1(&[("DestinationIp", "2001:db8::1")])));
     assert!(!r.matches(&sysmon1(&[("DestinationIp", "not an ip")])));
-    assert!(reason("  sel:\n    DestinationIp|cidr: '10.0.0.0/40'\n  condition: sel\n").contains("bad cidr"));
+    assert!(
+        reason("  sel:\n    DestinationIp|cidr: '10.0.0.0/40'\n  condition: sel\n")
+            .contains("bad cidr")
+    );
 }
 
 #[test]
 fn exists_null_and_empty() {
     let e = sysmon1(&[("Image", "x")]);
     assert!(m("  sel:\n    Image|exists: true\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    Image|exists: false\n  condition: sel\n", &e));
+    assert!(!m(
+        "  sel:\n    Image|exists: false\n  condition: sel\n",
+        &e
+    ));
     assert!(m("  sel:\n    Nope|exists: false\n  condition: sel\n", &e));
     assert!(m("  sel:\n    Nope: null\n  condition: sel\n", &e));
     assert!(!m("  sel:\n    Image: null\n  condition: sel\n", &e));
@@ -210,12 +332,32 @@ fn exists_null_and_empty() {
 
 #[test]
 fn fieldref_and_numeric() {
-    let e = sysmon1(&[("SourceUser", "CORP\\bob"), ("TargetUser", "corp\\BOB"), ("Count", "42"), ("Pid", "0x1f4")]);
-    assert!(m("  sel:\n    SourceUser|fieldref: TargetUser\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    SourceUser|fieldref|cased: TargetUser\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    SourceUser|fieldref: Count\n  condition: sel\n", &e));
-    assert!(m("  sel:\n    SourceUser|fieldref|endswith: TargetUser\n  condition: sel\n", &e));
-    assert!(!m("  sel:\n    SourceUser|fieldref: Missing\n  condition: sel\n", &e));
+    let e = sysmon1(&[
+        ("SourceUser", "CORP\\bob"),
+        ("TargetUser", "corp\\BOB"),
+        ("Count", "42"),
+        ("Pid", "0x1f4"),
+    ]);
+    assert!(m(
+        "  sel:\n    SourceUser|fieldref: TargetUser\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    SourceUser|fieldref|cased: TargetUser\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    SourceUser|fieldref: Count\n  condition: sel\n",
+        &e
+    ));
+    assert!(m(
+        "  sel:\n    SourceUser|fieldref|endswith: TargetUser\n  condition: sel\n",
+        &e
+    ));
+    assert!(!m(
+        "  sel:\n    SourceUser|fieldref: Missing\n  condition: sel\n",
+        &e
+    ));
     assert!(m("  sel:\n    Count|gt: 41\n  condition: sel\n", &e));
     assert!(!m("  sel:\n    Count|gt: 42\n  condition: sel\n", &e));
     assert!(m("  sel:\n    Count|gte: 42\n  condition: sel\n", &e));
@@ -229,12 +371,21 @@ fn fieldref_and_numeric() {
 #[test]
 fn keywords_search_every_value() {
     let mut e = sysmon1(&[("CommandLine", "net user hacker /add")]);
-    assert!(m("  keywords:\n    - 'hacker'\n    - 'nothing'\n  condition: keywords\n", &e));
-    assert!(!m("  keywords:\n    - 'nothing'\n  condition: keywords\n", &e));
+    assert!(m(
+        "  keywords:\n    - 'hacker'\n    - 'nothing'\n  condition: keywords\n",
+        &e
+    ));
+    assert!(!m(
+        "  keywords:\n    - 'nothing'\n  condition: keywords\n",
+        &e
+    ));
     assert!(m("  keywords: 'WS01.CORP'\n  condition: keywords\n", &e));
     e.data.clear();
     e.script_block_text = Some("Invoke-Thing".into());
-    assert!(m("  keywords:\n    - 'invoke-thing'\n  condition: keywords\n", &e));
+    assert!(m(
+        "  keywords:\n    - 'invoke-thing'\n  condition: keywords\n",
+        &e
+    ));
     let all = "  keywords:\n    '|all':\n      - 'invoke'\n      - 'zzz'\n  condition: keywords\n";
     assert!(!m(all, &e));
 }
@@ -271,15 +422,25 @@ fn conditions() {
 
 #[test]
 fn list_of_maps_is_or() {
-    let det = "  sel:\n    - Image: a.exe\n      CommandLine: y\n    - Image: b.exe\n  condition: sel\n";
-    assert!(!m(det, &sysmon1(&[("Image", "a.exe"), ("CommandLine", "x")])));
-    assert!(m(det, &sysmon1(&[("Image", "a.exe"), ("CommandLine", "y")])));
+    let det =
+        "  sel:\n    - Image: a.exe\n      CommandLine: y\n    - Image: b.exe\n  condition: sel\n";
+    assert!(!m(
+        det,
+        &sysmon1(&[("Image", "a.exe"), ("CommandLine", "x")])
+    ));
+    assert!(m(
+        det,
+        &sysmon1(&[("Image", "a.exe"), ("CommandLine", "y")])
+    ));
     assert!(m(det, &sysmon1(&[("Image", "b.exe")])));
 }
 
 #[test]
 fn unsupported_is_listed_with_reason() {
-    assert_eq!(reason("  sel:\n    Image|foo: x\n  condition: sel\n"), "unknown modifier 'foo' (in sel)");
+    assert_eq!(
+        reason("  sel:\n    Image|foo: x\n  condition: sel\n"),
+        "unknown modifier 'foo' (in sel)"
+    );
     assert!(reason("  sel:\n    Image|expand: '%x%'\n  condition: sel\n").contains("expand"));
     assert_eq!(
         reason("  sel:\n    Image: x\n  condition: sel | count() by Computer > 5\n"),
@@ -290,23 +451,48 @@ fn unsupported_is_listed_with_reason() {
         "aggregation/correlation not supported"
     );
     let r = reason("  sel:\n    Image: x\n  condition: sel and nope\n");
-    assert!(r.starts_with("t.yml: ") && r.contains("unknown search identifier 'nope'"), "{r}");
+    assert!(
+        r.starts_with("t.yml: ") && r.contains("unknown search identifier 'nope'"),
+        "{r}"
+    );
     let r = reason("  sel:\n    Image: x\n  condition: (sel\n");
     assert!(r.contains("missing ')'"), "{r}");
-    let bad_ls = rule_text("    category: no_such_thing\n    product: windows\n", "  sel:\n    a: b\n  condition: sel\n");
-    let l = RuleSet::parse_one(Path::new("t.yml"), &bad_ls).err().expect("listed");
-    assert_eq!(l.reason.as_deref(), Some("no mapping for log source category 'no_such_thing'"));
-    let linux = rule_text("    category: process_creation\n    product: linux\n", "  sel:\n    a: b\n  condition: sel\n");
-    let l = RuleSet::parse_one(Path::new("t.yml"), &linux).err().expect("listed");
+    let bad_ls = rule_text(
+        "    category: no_such_thing\n    product: windows\n",
+        "  sel:\n    a: b\n  condition: sel\n",
+    );
+    let l = RuleSet::parse_one(Path::new("t.yml"), &bad_ls)
+        .err()
+        .expect("listed");
+    assert_eq!(
+        l.reason.as_deref(),
+        Some("no mapping for log source category 'no_such_thing'")
+    );
+    let linux = rule_text(
+        "    category: process_creation\n    product: linux\n",
+        "  sel:\n    a: b\n  condition: sel\n",
+    );
+    let l = RuleSet::parse_one(Path::new("t.yml"), &linux)
+        .err()
+        .expect("listed");
     assert!(l.reason.unwrap_or_default().contains("linux"));
     let nolevel = "title: t\nid: x\nlogsource:\n  product: windows\ndetection:\n  s:\n    a: b\n  condition: s\n";
-    let l = RuleSet::parse_one(Path::new("t.yml"), nolevel).err().expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), nolevel)
+        .err()
+        .expect("listed");
     assert_eq!(l.reason.as_deref(), Some("no level"));
     let badlevel = nolevel.replace("title: t", "title: t\nlevel: severe");
-    let l = RuleSet::parse_one(Path::new("t.yml"), &badlevel).err().expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), &badlevel)
+        .err()
+        .expect("listed");
     assert_eq!(l.reason.as_deref(), Some("unknown level 'severe'"));
-    let multi = format!("{}\n---\ntitle: b\n", rule_text("    product: windows\n", "  s:\n    a: b\n  condition: s\n"));
-    let l = RuleSet::parse_one(Path::new("t.yml"), &multi).err().expect("listed");
+    let multi = format!(
+        "{}\n---\ntitle: b\n",
+        rule_text("    product: windows\n", "  s:\n    a: b\n  condition: s\n")
+    );
+    let l = RuleSet::parse_one(Path::new("t.yml"), &multi)
+        .err()
+        .expect("listed");
     assert_eq!(l.reason.as_deref(), Some(rule::MULTI_DOC));
     assert_eq!(l.id, "11111111-2222-3333-4444-555555555555");
     assert_eq!(l.level, Some(Level::High));
@@ -328,13 +514,26 @@ fn log_source_is_checked_first() {
 
 #[test]
 fn security_4688_renames() {
-    let r = rule("  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n    User|contains: 'bob'\n  condition: sel\n");
-    let mut e = Event { event_code: 4688, channel: "Security".into(), ..Default::default() };
-    e.data.insert("NewProcessName".into(), "C:\\Windows\\System32\\whoami.exe".into());
-    e.data.insert("ParentProcessName".into(), "C:\\Windows\\System32\\cmd.exe".into());
+    let r = rule(
+        "  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n    User|contains: 'bob'\n  condition: sel\n",
+    );
+    let mut e = Event {
+        event_code: 4688,
+        channel: "Security".into(),
+        ..Default::default()
+    };
+    e.data.insert(
+        "NewProcessName".into(),
+        "C:\\Windows\\System32\\whoami.exe".into(),
+    );
+    e.data.insert(
+        "ParentProcessName".into(),
+        "C:\\Windows\\System32\\cmd.exe".into(),
+    );
     e.user = Some("CORP\\bob".into());
     assert!(r.matches(&e));
-    e.data.insert("ParentProcessName".into(), "C:\\x\\explorer.exe".into());
+    e.data
+        .insert("ParentProcessName".into(), "C:\\x\\explorer.exe".into());
     assert!(!r.matches(&e));
     assert_eq!(r.references_fields(), vec!["Image", "ParentImage", "User"]);
 }
@@ -342,11 +541,16 @@ fn security_4688_renames() {
 #[test]
 fn powershell_fields_and_classic_data() {
     let ls = "    category: ps_script\n    product: windows\n";
-    let r = rule_ls(ls, "  sel:\n    ScriptBlockText|contains: 'AmsiUtils'\n  condition: sel\n");
+    let r = rule_ls(
+        ls,
+        "  sel:\n    ScriptBlockText|contains: 'AmsiUtils'\n  condition: sel\n",
+    );
     let e = Event {
         event_code: 4104,
         channel: "Microsoft-Windows-PowerShell/Operational".into(),
-        script_block_text: Some("[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils')".into()),
+        script_block_text: Some(
+            "[Ref].Assembly.GetType('System.Management.Automation.AmsiUtils')".into(),
+        ),
         ..Default::default()
     };
     assert!(r.matches(&e));
@@ -357,11 +561,19 @@ fn powershell_fields_and_classic_data() {
         "    category: ps_classic_start\n    product: windows\n",
         "  sel:\n    Data|contains: 'HostName=ConsoleHost'\n  condition: sel\n",
     );
-    let mut c = Event { event_code: 400, channel: "Windows PowerShell".into(), ..Default::default() };
+    let mut c = Event {
+        event_code: 400,
+        channel: "Windows PowerShell".into(),
+        ..Default::default()
+    };
     c.data.insert("Data_1".into(), "Available".into());
-    c.data.insert("Data_3".into(), "NewEngineState=Available\n\tHostName=ConsoleHost".into());
+    c.data.insert(
+        "Data_3".into(),
+        "NewEngineState=Available\n\tHostName=ConsoleHost".into(),
+    );
     assert!(cls.matches(&c));
-    c.data.insert("Data_3".into(), "HostName=ServerRemoteHost".into());
+    c.data
+        .insert("Data_3".into(), "HostName=ServerRemoteHost".into());
     assert!(!cls.matches(&c));
 }
 
@@ -371,7 +583,12 @@ fn service_rules_and_system_fields() {
         "    product: windows\n    service: system\n",
         "  sel:\n    Provider_Name: 'Service Control Manager'\n    EventID: 7045\n  condition: sel\n",
     );
-    let mut e = Event { event_code: 7045, channel: "System".into(), provider: "Service Control Manager".into(), ..Default::default() };
+    let mut e = Event {
+        event_code: 7045,
+        channel: "System".into(),
+        provider: "Service Control Manager".into(),
+        ..Default::default()
+    };
     assert!(r.matches(&e));
     assert_eq!(r.sources().channels, vec![("System".to_string(), vec![])]);
     assert_eq!(r.logsource_key(), "service:system");
@@ -385,25 +602,41 @@ fn fingerprint_follows_the_detection_only() {
     let b = rule("  sel:\n    Image: b.exe\n  condition: sel\n");
     let a2 = RuleSet::parse_one(
         Path::new("other.yml"),
-        &rule_text("    category: process_creation\n    product: windows\n", "  sel:\n    Image: a.exe\n  condition: sel\n")
-            .replace("title: t", "title: renamed"),
+        &rule_text(
+            "    category: process_creation\n    product: windows\n",
+            "  sel:\n    Image: a.exe\n  condition: sel\n",
+        )
+        .replace("title: t", "title: renamed"),
     )
     .expect("compiles");
     assert_eq!(a.fingerprint().len(), 16);
     assert!(a.fingerprint().chars().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(a.fingerprint(), b.fingerprint());
-    assert_eq!(a.fingerprint(), a2.fingerprint(), "title and path do not decide matching");
+    assert_eq!(
+        a.fingerprint(),
+        a2.fingerprint(),
+        "title and path do not decide matching"
+    );
     let c = rule("  sel:\n    Image: a.exe\n  condition: not sel\n");
     assert_ne!(a.fingerprint(), c.fingerprint());
-    let set1 = RuleSet { rules: vec![a], listed: vec![] };
-    let set2 = RuleSet { rules: vec![b], listed: vec![] };
+    let set1 = RuleSet {
+        rules: vec![a],
+        listed: vec![],
+    };
+    let set2 = RuleSet {
+        rules: vec![b],
+        listed: vec![],
+    };
     assert_ne!(set1.fingerprint(), set2.fingerprint());
 }
 
 #[test]
 fn load_folders_files_duplicates() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let good = rule_text("    category: process_creation\n    product: windows\n", "  sel:\n    Image: a.exe\n  condition: sel\n");
+    let good = rule_text(
+        "    category: process_creation\n    product: windows\n",
+        "  sel:\n    Image: a.exe\n  condition: sel\n",
+    );
     std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
     std::fs::write(dir.path().join("a.yml"), &good).expect("write");
     std::fs::write(dir.path().join("sub/b.yaml"), &good).expect("write");
@@ -413,8 +646,20 @@ fn load_folders_files_duplicates() {
     assert_eq!(set.listed.len(), 3);
     assert_eq!(set.rules.len(), 1);
     assert_eq!(set.rules[0].path, dir.path().join("a.yml"));
-    assert!(set.listed[1].reason.as_deref().unwrap_or("").starts_with("YAML does not parse"));
-    assert!(set.listed[2].reason.as_deref().unwrap_or("").starts_with("duplicate id"));
+    assert!(
+        set.listed[1]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("YAML does not parse")
+    );
+    assert!(
+        set.listed[2]
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("duplicate id")
+    );
     let one = RuleSet::load(&[dir.path().join("sub/b.yaml")]).expect("loads a file");
     assert_eq!(one.rules.len(), 1);
     match RuleSet::load(&[dir.path().join("missing")]) {

@@ -178,7 +178,10 @@ pub(crate) enum Mode {
 /// One compiled value. `Glob` compares against the lowercased value unless `cased`.
 #[derive(Debug, Clone)]
 pub(crate) enum Matcher {
-    Glob { pat: Pattern, cased: bool },
+    Glob {
+        pat: Pattern,
+        cased: bool,
+    },
     Regex(regex::Regex),
     Cidr(Vec<Net>),
     Num(Cmp, f64),
@@ -187,7 +190,11 @@ pub(crate) enum Matcher {
     /// `null`: the field is missing (or empty, which ingest does not store).
     Null,
     /// Compare with another field of the same event.
-    FieldRef { field: String, mode: Mode, cased: bool },
+    FieldRef {
+        field: String,
+        mode: Mode,
+        cased: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -207,7 +214,9 @@ fn parse_net(s: &str) -> Result<Net, String> {
     let prefix = if p.is_empty() {
         max
     } else {
-        p.trim().parse::<u32>().map_err(|_| format!("bad cidr '{s}'"))?
+        p.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("bad cidr '{s}'"))?
     };
     if prefix > max {
         return Err(format!("bad cidr '{s}'"));
@@ -287,7 +296,13 @@ pub(crate) fn parse_mods(mods: &[&str]) -> Result<Mods, String> {
             other => return Err(format!("unknown modifier '{other}'")),
         }
     }
-    let kinds = [m.re, m.cidr, m.exists, m.fieldref && m.mode.is_none(), m.cmp.is_some()];
+    let kinds = [
+        m.re,
+        m.cidr,
+        m.exists,
+        m.fieldref && m.mode.is_none(),
+        m.cmp.is_some(),
+    ];
     if kinds.iter().filter(|k| **k).count() > 1 {
         return Err(format!("modifiers '{}' cannot be combined", mods.join("|")));
     }
@@ -340,11 +355,17 @@ pub(crate) fn compile_value(y: &Yaml, m: &Mods) -> Result<Vec<Matcher>, String> 
             .case_insensitive(i)
             .multi_line(ml)
             .dot_matches_new_line(sl)
-            .size_limit(1 << 20)
-            .dfa_size_limit(1 << 20)
+            .size_limit(1 << 23)
+            .dfa_size_limit(1 << 22)
             .build()
             .map_err(|e| {
-                let first = e.to_string().lines().last().unwrap_or("").trim().to_string();
+                let first = e
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 format!("regex does not compile: {first}")
             })?;
         return Ok(vec![Matcher::Regex(re)]);
@@ -377,7 +398,10 @@ pub(crate) fn compile_value(y: &Yaml, m: &Mods) -> Result<Vec<Matcher>, String> 
                 Some(Mode::Ends) => toks.insert(0, Tok::Star),
                 _ => {}
             }
-            Matcher::Glob { pat: Pattern::new(&toks, lower), cased: m.cased }
+            Matcher::Glob {
+                pat: Pattern::new(&toks, lower),
+                cased: m.cased,
+            }
         })
         .collect())
 }
@@ -492,7 +516,10 @@ fn windash(toks: &[Tok]) -> Result<Vec<Vec<Tok>>, String> {
                 && is_word(toks.get(i + 1))
         })
         .collect();
-    let total = DASHES.len().checked_pow(spots.len() as u32).unwrap_or(usize::MAX);
+    let total = DASHES
+        .len()
+        .checked_pow(spots.len() as u32)
+        .unwrap_or(usize::MAX);
     if total > MAX_EXPANSIONS {
         return Err("windash expands a value into too many variants".into());
     }
