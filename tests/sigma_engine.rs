@@ -172,7 +172,7 @@ fn sigmahq_windows_rules() {
         }
     }
     let mut by_count: Vec<_> = groups.into_iter().collect();
-    by_count.sort_by(|a, b| b.1.cmp(&a.1));
+    by_count.sort_by_key(|x| std::cmp::Reverse(x.1));
     eprintln!(
         "sigma: {supported} of {files} rules supported, loaded and compiled in {load_time:?}"
     );
