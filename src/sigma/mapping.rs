@@ -227,23 +227,17 @@ impl Accessor {
                 if let Some(v) = e.data.get("Data") {
                     return Some(Cow::Borrowed(v));
                 }
-                let mut out = String::new();
-                for i in 1.. {
-                    match e.data.get(&format!("Data_{i}")) {
-                        Some(v) => {
-                            if !out.is_empty() {
-                                out.push('\n');
-                            }
-                            out.push_str(v);
-                        }
-                        None if i > 1 => break,
-                        // Data_1 may be empty (not stored) while Data_2.. are not.
-                        None => {}
-                    }
-                    if i > 64 {
-                        break;
-                    }
-                }
+                // Data_1..n in number order (the map's order puts Data_10 before Data_2).
+                let mut parts: Vec<(u32, &str)> = e
+                    .data
+                    .range::<str, _>((
+                        std::ops::Bound::Included("Data_"),
+                        std::ops::Bound::Excluded("Data`"),
+                    ))
+                    .filter_map(|(k, v)| Some((k["Data_".len()..].parse().ok()?, v.as_str())))
+                    .collect();
+                parts.sort_by_key(|p| p.0);
+                let out = parts.iter().map(|p| p.1).collect::<Vec<_>>().join("\n");
                 (!out.is_empty()).then_some(Cow::Owned(out))
             }
             Accessor::Data(name) => data_get(e, name).map(Cow::Borrowed),

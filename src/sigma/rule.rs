@@ -73,6 +73,8 @@ fn canon(y: &Yaml, out: &mut String) {
 }
 
 /// Parse and compile one rule.
+// The listing is the API's error value (RuleSet::parse_one), returned whole.
+#[allow(clippy::result_large_err)]
 pub(crate) fn parse(path: &Path, text: &str) -> Result<Rule, Listing> {
     let mut listing = Listing {
         id: path.display().to_string(),
@@ -82,6 +84,7 @@ pub(crate) fn parse(path: &Path, text: &str) -> Result<Rule, Listing> {
         path: path.to_path_buf(),
         reason: None,
     };
+    #[allow(clippy::result_large_err)]
     let fail = |mut l: Listing, why: String| -> Result<Rule, Listing> {
         l.reason = Some(why);
         Err(l)

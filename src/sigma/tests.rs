@@ -91,11 +91,11 @@ fn wildcards_and_escapes() {
     let e = sysmon1(&[("CommandLine", "a*b?c\\d"), ("Image", "C:\\x\\cmd.exe")]);
     assert!(m("  sel:\n    Image: '*\\cmd.exe'\n  condition: sel\n", &e));
     assert!(m(
-        "  sel:\n    Image: 'C:\\?\\cmd.exe'\n  condition: sel\n",
+        "  sel:\n    Image: 'C:\\\\?\\cmd.exe'\n  condition: sel\n",
         &e
     ));
     assert!(!m(
-        "  sel:\n    Image: 'C:\\??\\cmd.exe'\n  condition: sel\n",
+        "  sel:\n    Image: 'C:\\\\??\\cmd.exe'\n  condition: sel\n",
         &e
     ));
     // Escaped wildcards are literal.
@@ -268,7 +268,7 @@ fn utf16_then_base64() {
         &e
     ));
     assert!(!m(
-        "  sel:\n    CommandLine|utf16be|base64offset|contains: 'New-Object'\n  condition: sel\n",
+        "  sel:\n    CommandLine|utf16le|base64offset|contains: 'Not-There'\n  condition: sel\n",
         &e
     ));
     assert!(!m(
@@ -461,9 +461,7 @@ fn unsupported_is_listed_with_reason() {
         "    category: no_such_thing\n    product: windows\n",
         "  sel:\n    a: b\n  condition: sel\n",
     );
-    let l = RuleSet::parse_one(Path::new("t.yml"), &bad_ls)
-        .err()
-        .expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), &bad_ls).expect_err("listed");
     assert_eq!(
         l.reason.as_deref(),
         Some("no mapping for log source category 'no_such_thing'")
@@ -472,27 +470,19 @@ fn unsupported_is_listed_with_reason() {
         "    category: process_creation\n    product: linux\n",
         "  sel:\n    a: b\n  condition: sel\n",
     );
-    let l = RuleSet::parse_one(Path::new("t.yml"), &linux)
-        .err()
-        .expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), &linux).expect_err("listed");
     assert!(l.reason.unwrap_or_default().contains("linux"));
     let nolevel = "title: t\nid: x\nlogsource:\n  product: windows\ndetection:\n  s:\n    a: b\n  condition: s\n";
-    let l = RuleSet::parse_one(Path::new("t.yml"), nolevel)
-        .err()
-        .expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), nolevel).expect_err("listed");
     assert_eq!(l.reason.as_deref(), Some("no level"));
     let badlevel = nolevel.replace("title: t", "title: t\nlevel: severe");
-    let l = RuleSet::parse_one(Path::new("t.yml"), &badlevel)
-        .err()
-        .expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), &badlevel).expect_err("listed");
     assert_eq!(l.reason.as_deref(), Some("unknown level 'severe'"));
     let multi = format!(
         "{}\n---\ntitle: b\n",
         rule_text("    product: windows\n", "  s:\n    a: b\n  condition: s\n")
     );
-    let l = RuleSet::parse_one(Path::new("t.yml"), &multi)
-        .err()
-        .expect("listed");
+    let l = RuleSet::parse_one(Path::new("t.yml"), &multi).expect_err("listed");
     assert_eq!(l.reason.as_deref(), Some(rule::MULTI_DOC));
     assert_eq!(l.id, "11111111-2222-3333-4444-555555555555");
     assert_eq!(l.level, Some(Level::High));

@@ -355,8 +355,8 @@ pub(crate) fn compile_value(y: &Yaml, m: &Mods) -> Result<Vec<Matcher>, String> 
             .case_insensitive(i)
             .multi_line(ml)
             .dot_matches_new_line(sl)
-            .size_limit(1 << 20)
-            .dfa_size_limit(1 << 20)
+            .size_limit(1 << 23)
+            .dfa_size_limit(1 << 22)
             .build()
             .map_err(|e| {
                 let first = e
