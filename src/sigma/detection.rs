@@ -1,8 +1,8 @@
 //! Search identifiers (`selection:`, `filter_main:`, `keywords:`) compiled from YAML, and their
 //! evaluation over one event with a per-event cache of lowercased field values.
 
+use rustc_hash::FxHashMap;
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::rc::Rc;
 
@@ -23,7 +23,9 @@ pub(crate) struct FieldVal {
 /// accessor, lowercased, and the keyword haystacks.
 pub struct EvalCache<'e> {
     pub(crate) event: &'e Event,
-    fields: RefCell<HashMap<Accessor, Option<Rc<FieldVal>>>>,
+    /// Fx, not SipHash: thousands of rules look fields up on every event, and the keys are
+    /// the rules' own field names, not attacker-chosen.
+    fields: RefCell<FxHashMap<Accessor, Option<Rc<FieldVal>>>>,
     keywords: OnceCell<Vec<(String, String)>>,
 }
 
@@ -31,7 +33,7 @@ impl<'e> EvalCache<'e> {
     pub fn new(event: &'e Event) -> Self {
         EvalCache {
             event,
-            fields: RefCell::new(HashMap::new()),
+            fields: RefCell::new(FxHashMap::default()),
             keywords: OnceCell::new(),
         }
     }

@@ -50,7 +50,8 @@ fn literal_tokens(s: &str) -> Vec<Tok> {
 #[derive(Debug, Clone)]
 pub(crate) enum Pattern {
     Exact(String),
-    Contains(String),
+    /// Built once: a searcher made for every comparison cost more than the search.
+    Contains(memchr::memmem::Finder<'static>),
     Starts(String),
     Ends(String),
     /// `*` alone: any present value.
@@ -97,7 +98,9 @@ impl Pattern {
             [] => Pattern::Exact(String::new()),
             [Seg::Star] => Pattern::Any,
             [Seg::Lit(l)] => Pattern::Exact(l.clone()),
-            [Seg::Star, Seg::Lit(l), Seg::Star] => Pattern::Contains(l.clone()),
+            [Seg::Star, Seg::Lit(l), Seg::Star] => {
+                Pattern::Contains(memchr::memmem::Finder::new(l.as_bytes()).into_owned())
+            }
             [Seg::Lit(l), Seg::Star] => Pattern::Starts(l.clone()),
             [Seg::Star, Seg::Lit(l)] => Pattern::Ends(l.clone()),
             _ => Pattern::Glob(segs),
@@ -107,7 +110,7 @@ impl Pattern {
     pub fn is_match(&self, v: &str) -> bool {
         match self {
             Pattern::Exact(p) => v == p,
-            Pattern::Contains(p) => memchr::memmem::find(v.as_bytes(), p.as_bytes()).is_some(),
+            Pattern::Contains(f) => f.find(v.as_bytes()).is_some(),
             Pattern::Starts(p) => v.starts_with(p.as_str()),
             Pattern::Ends(p) => v.ends_with(p.as_str()),
             Pattern::Any => true,
