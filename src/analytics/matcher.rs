@@ -74,6 +74,11 @@ impl Matcher {
         }
     }
 
+    /// The Sigma rule this query runs, if it is one (for the prefilter across rules).
+    pub fn sigma_rule(&self) -> Option<&crate::sigma::Rule> {
+        self.sigma.as_deref()
+    }
+
     /// Source and `any_of` only (the part the index can also pre-filter).
     pub fn selects(&self, e: &Event) -> bool {
         let chan_ok = self

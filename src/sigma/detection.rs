@@ -2,6 +2,7 @@
 //! evaluation over one event with a per-event cache of lowercased field values.
 
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::net::IpAddr;
 use std::rc::Rc;
@@ -12,11 +13,28 @@ use super::mapping::{self, Accessor, CompiledSource};
 use super::value::{self, Cmp, Matcher, Mode, Mods};
 use crate::event::Event;
 
-/// A field's value, raw and lowercased (compared with the lowercased patterns).
+/// A field's value, raw and lowercased (compared with the lowercased patterns); borrowed
+/// from the event where it can be (most values are stored as is, many already lowercase).
 #[derive(Debug)]
-pub(crate) struct FieldVal {
-    pub raw: String,
-    pub lower: String,
+pub(crate) struct FieldVal<'e> {
+    pub raw: Cow<'e, str>,
+    pub lower: Cow<'e, str>,
+}
+
+/// FNV-1a over the ASCII-lowercased bytes: names equal ignoring ASCII case hash alike.
+fn fold_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// `s` lowercased, borrowed when it already is (plain lowercase ASCII needs no copy).
+fn lowered(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
 }
 
 /// What one event's evaluation computes once and every rule shares: field values by
@@ -25,37 +43,66 @@ pub struct EvalCache<'e> {
     pub(crate) event: &'e Event,
     /// Fx, not SipHash: thousands of rules look fields up on every event, and the keys are
     /// the rules' own field names, not attacker-chosen.
-    fields: RefCell<FxHashMap<Accessor, Option<Rc<FieldVal>>>>,
-    keywords: OnceCell<Vec<(String, String)>>,
+    fields: RefCell<FxHashMap<Accessor, Option<Rc<FieldVal<'e>>>>>,
+    keywords: OnceCell<Vec<(&'e str, Cow<'e, str>)>>,
+    /// EventData names by a hash of their ASCII-lowercased bytes, in the map's order within
+    /// one hash (so the first match is what a case-insensitive scan finds first): the
+    /// prefilter asks for many names an event does not have, and a scan per miss cost more
+    /// than the search itself. No string is copied.
+    folded: OnceCell<Vec<(u64, &'e str, &'e str)>>,
 }
 
 impl<'e> EvalCache<'e> {
     pub fn new(event: &'e Event) -> Self {
         EvalCache {
             event,
-            fields: RefCell::new(FxHashMap::default()),
+            fields: RefCell::new(FxHashMap::with_capacity_and_hasher(64, Default::default())),
             keywords: OnceCell::new(),
+            folded: OnceCell::new(),
         }
     }
 
-    pub(crate) fn field(&self, a: &Accessor) -> Option<Rc<FieldVal>> {
+    fn folded(&self, name: &str) -> Option<&'e str> {
+        let event = self.event;
+        let index = self.folded.get_or_init(|| {
+            let mut v: Vec<(u64, &str, &str)> = event
+                .data
+                .iter()
+                .map(|(k, v)| (fold_hash(k), k.as_str(), v.as_str()))
+                .collect();
+            // Stable: equal hashes keep the map's order.
+            v.sort_by_key(|e| e.0);
+            v
+        });
+        let h = fold_hash(name);
+        let from = index.partition_point(|e| e.0 < h);
+        index[from..]
+            .iter()
+            .take_while(|e| e.0 == h)
+            .find(|e| e.1.eq_ignore_ascii_case(name))
+            .map(|e| e.2)
+    }
+
+    pub(crate) fn field(&self, a: &Accessor) -> Option<Rc<FieldVal<'e>>> {
         if let Some(v) = self.fields.borrow().get(a) {
             return v.clone();
         }
-        let v = a.get(self.event).map(|raw| {
-            let raw = raw.into_owned();
-            let lower = raw.to_lowercase();
+        let v = a.get_with(self.event, &|n| self.folded(n)).map(|raw| {
+            let lower = match &raw {
+                Cow::Borrowed(s) => lowered(s),
+                Cow::Owned(s) => Cow::Owned(s.to_lowercase()),
+            };
             Rc::new(FieldVal { raw, lower })
         });
         self.fields.borrow_mut().insert(a.clone(), v.clone());
         v
     }
 
-    fn keywords(&self) -> &[(String, String)] {
+    pub(crate) fn keywords(&self) -> &[(&'e str, Cow<'e, str>)] {
         self.keywords.get_or_init(|| {
             mapping::keyword_haystacks(self.event)
                 .into_iter()
-                .map(|s| (s.to_string(), s.to_lowercase()))
+                .map(|s| (s, lowered(s)))
                 .collect()
         })
     }
@@ -321,9 +368,9 @@ fn match_present(
                 return false;
             };
             let (v, o) = if *cased {
-                (raw, other.raw.as_str())
+                (raw, &*other.raw)
             } else {
-                (lower, other.lower.as_str())
+                (lower, &*other.lower)
             };
             match mode {
                 Mode::Equals => v == o,

@@ -126,7 +126,7 @@ pub(crate) fn resolve_logsource(
 }
 
 /// Where a field's value is read from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Accessor {
     EventCode,
     Channel,
@@ -181,10 +181,22 @@ pub(crate) fn accessor(name: &str, rename: Option<&BTreeMap<String, String>>) ->
     Accessor::Data(target.to_string())
 }
 
-fn data_get<'a>(e: &'a Event, name: &str) -> Option<&'a str> {
-    if let Some(v) = e.data.get(name) {
-        return Some(v.as_str());
+/// A raw EventData value by name: exact, else through `folded` (the case-insensitive lookup).
+fn data_get<'a>(
+    e: &'a Event,
+    name: &str,
+    folded: &dyn Fn(&str) -> Option<&'a str>,
+) -> Option<&'a str> {
+    match e.data.get(name) {
+        Some(v) => Some(v.as_str()),
+        None => folded(name),
     }
+}
+
+/// The first EventData value whose name equals `name` ignoring ASCII case: the reference
+/// the evaluation cache's folded index is tested against.
+#[cfg(test)]
+pub(crate) fn data_scan<'a>(e: &'a Event, name: &str) -> Option<&'a str> {
     e.data
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -196,12 +208,18 @@ fn nonempty(s: &str) -> Option<Cow<'_, str>> {
 }
 
 impl Accessor {
-    /// The field's value on this event; `None` when missing or empty.
-    pub fn get<'a>(&self, e: &'a Event) -> Option<Cow<'a, str>> {
+    /// The field's value on this event; `None` when missing or empty. `folded` is the
+    /// case-insensitive EventData lookup (the answer of [`data_scan`]; the evaluation cache
+    /// gives it from an index built once per event).
+    pub fn get_with<'a>(
+        &self,
+        e: &'a Event,
+        folded: &dyn Fn(&str) -> Option<&'a str>,
+    ) -> Option<Cow<'a, str>> {
         let col_or_data = |v: &'a Option<String>, name: &str| -> Option<Cow<'a, str>> {
             match v.as_deref() {
                 Some(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
-                _ => data_get(e, name).map(Cow::Borrowed),
+                _ => data_get(e, name, folded).map(Cow::Borrowed),
             }
         };
         match self {
@@ -216,11 +234,11 @@ impl Accessor {
             Accessor::ScriptBlockId => col_or_data(&e.script_block_id, "ScriptBlockId"),
             Accessor::MessageNumber => match e.message_number {
                 Some(n) => Some(Cow::Owned(n.to_string())),
-                None => data_get(e, "MessageNumber").map(Cow::Borrowed),
+                None => data_get(e, "MessageNumber", folded).map(Cow::Borrowed),
             },
             Accessor::MessageTotal => match e.message_total {
                 Some(n) => Some(Cow::Owned(n.to_string())),
-                None => data_get(e, "MessageTotal").map(Cow::Borrowed),
+                None => data_get(e, "MessageTotal", folded).map(Cow::Borrowed),
             },
             Accessor::Path => col_or_data(&e.path, "Path"),
             Accessor::DataAll => {
@@ -240,7 +258,7 @@ impl Accessor {
                 let out = parts.iter().map(|p| p.1).collect::<Vec<_>>().join("\n");
                 (!out.is_empty()).then_some(Cow::Owned(out))
             }
-            Accessor::Data(name) => data_get(e, name).map(Cow::Borrowed),
+            Accessor::Data(name) => data_get(e, name, folded).map(Cow::Borrowed),
         }
     }
 }

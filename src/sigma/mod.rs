@@ -10,12 +10,14 @@
 //!
 //! Files: `rule` (YAML → rule), `detection` (search identifiers and their evaluation),
 //! `value` (values and modifiers → matchers), `condition` (the condition expression),
-//! `mapping` (log sources and field names, from the mapping file), `load` (folders).
+//! `mapping` (log sources and field names, from the mapping file), `prefilter` (which rules
+//! an event can match, from the literals they need), `load` (folders).
 
 mod condition;
 mod detection;
 mod load;
 mod mapping;
+mod prefilter;
 mod rule;
 mod value;
 
@@ -27,6 +29,7 @@ use crate::event::Event;
 
 pub use detection::EvalCache;
 pub use mapping::{MAPPING_TOML, MAPPING_VERSION};
+pub use prefilter::{Prefilter, Scratch};
 
 /// Severity as Sigma spells it; ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -94,6 +97,12 @@ impl Rule {
             }
         };
         self.cond.eval(&self.searches, c, src)
+    }
+
+    /// The event codes the detection itself allows (`EventID: 4688`), when its log source
+    /// does not narrow them: the matcher then asks the rule only about events of those codes.
+    pub fn detection_codes(&self) -> Option<Vec<u32>> {
+        prefilter::detection_codes(self)
     }
 
     /// Where the rule's events can come from (for the store's candidate narrowing).

@@ -657,3 +657,44 @@ fn load_folders_files_duplicates() {
         Ok(_) => panic!("a missing folder is an error"),
     }
 }
+
+#[test]
+fn folded_lookup_finds_what_a_case_insensitive_scan_finds() {
+    let mut e = Event::default();
+    for (k, v) in [
+        ("IMAGE", "upper"),
+        ("image", "lower"),
+        ("CommandLine", "C:\\Tools\\X.EXE /Run"),
+        ("parentimage", "p"),
+    ] {
+        e.data.insert(k.into(), v.into());
+    }
+    let c = EvalCache::new(&e);
+    for name in [
+        "Image",
+        "image",
+        "IMAGE",
+        "ParentImage",
+        "commandline",
+        "Missing",
+        "Ü",
+    ] {
+        let a = mapping::Accessor::Data(name.to_string());
+        let want = e
+            .data
+            .get(name)
+            .map(String::as_str)
+            .or_else(|| mapping::data_scan(&e, name));
+        let got = c.field(&a);
+        assert_eq!(got.as_ref().map(|v| &*v.raw), want, "{name}");
+        if let Some(v) = got {
+            assert_eq!(&*v.lower, v.raw.to_lowercase(), "{name}");
+        }
+    }
+    // A long name, and the last spelling of several that fold alike.
+    let long = "X".repeat(80);
+    e.data.insert(long.to_lowercase(), "long".into());
+    let c = EvalCache::new(&e);
+    let got = c.field(&mapping::Accessor::Data(long));
+    assert_eq!(got.map(|v| v.raw.to_string()).as_deref(), Some("long"));
+}
