@@ -112,20 +112,21 @@ impl Prefilter {
             e.0.push(lit);
             e.1.push(id);
         }
-        let mut scans: Vec<Scan> = by_place
-            .into_iter()
-            .map(|(place, (lits, atom))| Scan {
-                place,
-                // Overlapping search needs the standard match kind; a DFA where it is small
-                // enough, as the builder decides.
-                ac: AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .kind(None::<AhoCorasickKind>)
-                    .build(&lits)
-                    .expect("literal automaton"),
-                atom,
-            })
-            .collect();
+        let mut scans = Vec::with_capacity(by_place.len());
+        for (place, (lits, atom)) in by_place {
+            // Overlapping search needs the standard match kind; a DFA where it is small
+            // enough, as the builder decides.
+            let built = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .kind(None::<AhoCorasickKind>)
+                .build(&lits);
+            match built {
+                Ok(ac) => scans.push(Scan { place, ac, atom }),
+                // An automaton past the crate's size limits (no real rule set comes near):
+                // no prefilter at all, every rule evaluated, the same answers.
+                Err(_) => return Prefilter::none(rules.len()),
+            }
+        }
         // A stable order (the map's is not), so runs are reproducible.
         scans.sort_by(|a, b| a.place.cmp(&b.place));
         Prefilter {
@@ -133,6 +134,16 @@ impl Prefilter {
             satisfies,
             full,
             always,
+        }
+    }
+
+    /// A prefilter that lets every rule through.
+    pub(crate) fn none(n: usize) -> Prefilter {
+        Prefilter {
+            scans: Vec::new(),
+            satisfies: Vec::new(),
+            full: vec![0; n],
+            always: (0..n as u32).collect(),
         }
     }
 

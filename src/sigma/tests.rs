@@ -698,3 +698,13 @@ fn folded_lookup_finds_what_a_case_insensitive_scan_finds() {
     let got = c.field(&mapping::Accessor::Data(long));
     assert_eq!(got.map(|v| v.raw.to_string()).as_deref(), Some("long"));
 }
+
+#[test]
+fn a_prefilter_that_could_not_be_built_lets_every_rule_through() {
+    let p = prefilter::Prefilter::none(3);
+    let e = Event::default();
+    let (mut s, mut out) = (Scratch::default(), Vec::new());
+    p.candidates(&EvalCache::new(&e), &mut s, &mut out);
+    assert_eq!(out, vec![0, 1, 2]);
+    assert_eq!(p.unconstrained(), 3);
+}
