@@ -393,3 +393,72 @@ fn sigmahq_prefiltered_exactly_over_shared_events() {
     assert!(unconstrained < rules.len() / 20, "{unconstrained}");
     assert!(candidates < events.len() * rules.len() / 20);
 }
+
+/// Enough rules on one field that its automaton is large and the prefilter remembers short
+/// values with the literals found in them; values that repeat, differ only in case, are not
+/// ASCII (the Kelvin sign lowercases to `k`), or are too long to remember.
+#[test]
+fn many_literals_on_one_field_are_remembered_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut n = 0;
+    for i in 0..60 {
+        let d = format!("    s:\n        Image|endswith: '\\tool{i}.exe'\n    condition: s\n");
+        std::fs::write(dir.path().join(format!("i{i:02}.yml")), rule(i, PROC, &d)).expect("w");
+        n += 1;
+    }
+    let d = "    s:\n        Image|endswith: '\\kit.exe'\n    condition: s\n";
+    std::fs::write(dir.path().join("i60.yml"), rule(60, PROC, d)).expect("w");
+    n += 1;
+    for (i, lit) in ["kit.exe", "-encodedcommand", "ünïcode"].iter().enumerate() {
+        let d = format!("    s:\n        CommandLine|contains: '{lit}'\n    condition: s\n");
+        let id = 100 + i as u32;
+        std::fs::write(dir.path().join(format!("c{i}.yml")), rule(id, PROC, &d)).expect("w");
+        n += 1;
+    }
+    let (queries, rules) = load(dir.path());
+    assert_eq!(rules.len(), n);
+    let images = [
+        "C:\\Tools\\tool7.exe",
+        "C:\\TOOLS\\TOOL7.EXE",
+        "C:\\Tools\\tool77.exe",
+        "C:\\Tools\\Tool59.Exe",
+        "C:\\Windows\\explorer.exe",
+        "C:\\Ünïcode\\TOOL3.EXE",
+        "D:\\\u{212A}IT.EXE",
+    ];
+    let long = format!("{} -EncodedCommand {}", "x".repeat(300), "y".repeat(10));
+    let lines = [
+        "cmd /c \u{212A}IT.EXE",
+        "cmd /c kit.exe",
+        "cmd /c KIT.EXE",
+        "powershell -EncodedCommand AAAA",
+        long.as_str(),
+        "C:\\ÜNÏCODE\\x",
+        "notepad",
+    ];
+    let mut events = Vec::new();
+    // Every pairing twice in a row: the second reads what the first remembered.
+    for round in 0..2 {
+        for (k, img) in images.iter().enumerate() {
+            for line in &lines {
+                let mut e = Event {
+                    event_code: 1,
+                    channel: SYSMON.into(),
+                    computer: format!("ws{round}{k}"),
+                    ..Event::default()
+                };
+                e.data.insert("Image".into(), img.to_string());
+                e.data.insert("CommandLine".into(), line.to_string());
+                events.push(e.clone());
+                events.push(e);
+            }
+        }
+    }
+    let (matches, _) = assert_exact(&queries, &rules, &events);
+    // tool7 (two spellings), tool59, tool3 and kit.exe (the Kelvin sign) fire on every
+    // line; on the command line, kit.exe on three lines
+    // (the Kelvin sign among them), the encoded command on two (one too long to remember),
+    // ünïcode on one line and through no image.
+    let per_pairing = 5 * lines.len() + images.len() * (3 + 2 + 1);
+    assert_eq!(matches, 4 * per_pairing, "{matches} matches");
+}

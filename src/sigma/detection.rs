@@ -14,27 +14,58 @@ use super::value::{self, Cmp, Matcher, Mode, Mods};
 use crate::event::Event;
 
 /// A field's value, raw and lowercased (compared with the lowercased patterns); borrowed
-/// from the event where it can be (most values are stored as is, many already lowercase).
+/// from the event where it can be (most values are stored as is). The lowercase copy is made
+/// the first time a rule compares it: the prefilter reads ASCII values raw, and most values
+/// it reads decide no candidate, so most are never lowered at all.
 #[derive(Debug)]
 pub(crate) struct FieldVal<'e> {
     pub raw: Cow<'e, str>,
-    pub lower: Cow<'e, str>,
+    /// `None`: the raw value is already lowercase.
+    lower: OnceCell<Option<String>>,
 }
 
-/// FNV-1a over the ASCII-lowercased bytes: names equal ignoring ASCII case hash alike.
-fn fold_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// `s` lowercased, borrowed when it already is (plain lowercase ASCII needs no copy).
-fn lowered(s: &str) -> Cow<'_, str> {
-    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(s.to_lowercase())
+impl<'e> FieldVal<'e> {
+    pub(crate) fn new(raw: Cow<'e, str>) -> Self {
+        FieldVal {
+            raw,
+            lower: OnceCell::new(),
+        }
     }
+
+    /// The value lowercased (Unicode), as the uncased patterns compare it.
+    pub(crate) fn lower(&self) -> &str {
+        self.lower
+            .get_or_init(|| (!is_lowercase(&self.raw)).then(|| self.raw.to_lowercase()))
+            .as_deref()
+            .unwrap_or(&self.raw)
+    }
+}
+
+/// A hash under which names equal ignoring ASCII case hash alike, eight bytes at a time
+/// (every event's names are hashed once, so this is on the hot path). Setting bit 5 of every
+/// byte folds the ASCII letters' case; what else it folds together is told apart by the
+/// comparison after it.
+fn fold_hash(s: &str) -> u64 {
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    let mut h = s.len() as u64;
+    let mut mix = |w: u64| {
+        h = (h.rotate_left(5) ^ (w | 0x2020_2020_2020_2020)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    };
+    for c in &mut chunks {
+        mix(u64::from_le_bytes(c.try_into().expect("eight bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        mix(u64::from_le_bytes(buf));
+    }
+    h
+}
+
+/// Plain lowercase ASCII, which lowercasing leaves as it is.
+fn is_lowercase(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase())
 }
 
 /// What one event's evaluation computes once and every rule shares: field values by
@@ -44,7 +75,7 @@ pub struct EvalCache<'e> {
     /// Fx, not SipHash: thousands of rules look fields up on every event, and the keys are
     /// the rules' own field names, not attacker-chosen.
     fields: RefCell<FxHashMap<Accessor, Option<Rc<FieldVal<'e>>>>>,
-    keywords: OnceCell<Vec<(&'e str, Cow<'e, str>)>>,
+    keywords: OnceCell<Vec<FieldVal<'e>>>,
     /// EventData names by a hash of their ASCII-lowercased bytes, in the map's order within
     /// one hash (so the first match is what a case-insensitive scan finds first): the
     /// prefilter asks for many names an event does not have, and a scan per miss cost more
@@ -76,33 +107,36 @@ impl<'e> EvalCache<'e> {
         });
         let h = fold_hash(name);
         let from = index.partition_point(|e| e.0 < h);
-        index[from..]
-            .iter()
-            .take_while(|e| e.0 == h)
-            .find(|e| e.1.eq_ignore_ascii_case(name))
-            .map(|e| e.2)
+        let run = index[from..].iter().take_while(|e| e.0 == h);
+        // The exact name wins; else the first equal ignoring case, in the map's order.
+        let mut first = None;
+        for e in run {
+            if e.1 == name {
+                return Some(e.2);
+            }
+            if first.is_none() && e.1.eq_ignore_ascii_case(name) {
+                first = Some(e.2);
+            }
+        }
+        first
     }
 
     pub(crate) fn field(&self, a: &Accessor) -> Option<Rc<FieldVal<'e>>> {
         if let Some(v) = self.fields.borrow().get(a) {
             return v.clone();
         }
-        let v = a.get_with(self.event, &|n| self.folded(n)).map(|raw| {
-            let lower = match &raw {
-                Cow::Borrowed(s) => lowered(s),
-                Cow::Owned(s) => Cow::Owned(s.to_lowercase()),
-            };
-            Rc::new(FieldVal { raw, lower })
-        });
+        let v = a
+            .get_with(self.event, &|n| self.folded(n))
+            .map(|raw| Rc::new(FieldVal::new(raw)));
         self.fields.borrow_mut().insert(a.clone(), v.clone());
         v
     }
 
-    pub(crate) fn keywords(&self) -> &[(&'e str, Cow<'e, str>)] {
+    pub(crate) fn keywords(&self) -> &[FieldVal<'e>] {
         self.keywords.get_or_init(|| {
             mapping::keyword_haystacks(self.event)
                 .into_iter()
-                .map(|s| (s, lowered(s)))
+                .map(|s| FieldVal::new(Cow::Borrowed(s)))
                 .collect()
         })
     }
@@ -281,9 +315,8 @@ impl FieldCond {
             Target::Keywords => {
                 let hay = c.keywords();
                 let one = |g: &Vec<Matcher>| {
-                    hay.iter().any(|(raw, lower)| {
-                        g.iter().any(|m| match_present(m, raw, lower, c, src, &[]))
-                    })
+                    hay.iter()
+                        .any(|v| g.iter().any(|m| match_present(m, v, c, src, &[])))
                 };
                 if self.all {
                     self.groups.iter().all(one)
@@ -307,7 +340,7 @@ impl FieldCond {
                             _ => &[][..],
                         };
                         hit |= match &val {
-                            Some(v) => match_present(m, &v.raw, &v.lower, c, src, r),
+                            Some(v) => match_present(m, v, c, src, r),
                             None => match_missing(m),
                         };
                     }
@@ -339,14 +372,14 @@ fn match_missing(m: &Matcher) -> bool {
 
 fn match_present(
     m: &Matcher,
-    raw: &str,
-    lower: &str,
+    val: &FieldVal,
     c: &EvalCache,
     _src: usize,
     refs: &[Accessor],
 ) -> bool {
+    let raw = &*val.raw;
     match m {
-        Matcher::Glob { pat, cased } => pat.is_match(if *cased { raw } else { lower }),
+        Matcher::Glob { pat, cased } => pat.is_match(if *cased { raw } else { val.lower() }),
         Matcher::Regex(re) => re.is_match(raw),
         Matcher::Cidr(nets) => match raw.trim().trim_matches(['[', ']']).parse::<IpAddr>() {
             Ok(ip) => nets.iter().any(|n| n.contains(ip)),
@@ -370,7 +403,7 @@ fn match_present(
             let (v, o) = if *cased {
                 (raw, &*other.raw)
             } else {
-                (lower, &*other.lower)
+                (val.lower(), other.lower())
             };
             match mode {
                 Mode::Equals => v == o,

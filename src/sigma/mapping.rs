@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+
+use rustc_hash::FxHashSet;
 
 use serde::Deserialize;
 
@@ -125,6 +127,60 @@ pub(crate) fn resolve_logsource(
     Ok((key, out))
 }
 
+/// An EventData name, interned: every accessor of one name shares one allocation, so the
+/// per-event field cache hashes and compares a pointer, not the text (thousands of rules
+/// ask for a few hundred names on every event). Equal text is the same pointer, so the
+/// order (by text) agrees with equality.
+#[derive(Debug, Clone)]
+pub(crate) struct Name(Arc<str>);
+
+impl Name {
+    pub(crate) fn new(s: &str) -> Name {
+        // Every name any loaded rule has used: a few thousand at most.
+        static NAMES: LazyLock<Mutex<FxHashSet<Arc<str>>>> = LazyLock::new(Default::default);
+        let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(a) = names.get(s) {
+            return Name(Arc::clone(a));
+        }
+        let a: Arc<str> = Arc::from(s);
+        names.insert(Arc::clone(&a));
+        Name(a)
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (Arc::as_ptr(&self.0) as *const u8 as usize).hash(h)
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Where a field's value is read from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Accessor {
@@ -143,7 +199,7 @@ pub(crate) enum Accessor {
     /// `Data`: the stored `Data`, else the unnamed `Data_1..n` joined by newlines.
     DataAll,
     /// A raw EventData name (exact, then case-insensitive).
-    Data(String),
+    Data(Name),
 }
 
 fn column(name: &str) -> Option<Accessor> {
@@ -173,24 +229,22 @@ pub(crate) fn accessor(name: &str, rename: Option<&BTreeMap<String, String>>) ->
         .unwrap_or(name);
     if let Some(col) = target.strip_prefix('@') {
         // An unknown column name in the mapping falls back to a data name of that spelling.
-        return column(col).unwrap_or_else(|| Accessor::Data(col.to_string()));
+        return column(col).unwrap_or_else(|| Accessor::Data(Name::new(col)));
     }
     if target == "Data" {
         return Accessor::DataAll;
     }
-    Accessor::Data(target.to_string())
+    Accessor::Data(Name::new(target))
 }
 
-/// A raw EventData value by name: exact, else through `folded` (the case-insensitive lookup).
+/// A raw EventData value by name, exact else ignoring ASCII case: `folded` is that lookup
+/// (the evaluation cache's index of the event's names).
 fn data_get<'a>(
-    e: &'a Event,
+    _e: &'a Event,
     name: &str,
     folded: &dyn Fn(&str) -> Option<&'a str>,
 ) -> Option<&'a str> {
-    match e.data.get(name) {
-        Some(v) => Some(v.as_str()),
-        None => folded(name),
-    }
+    folded(name)
 }
 
 /// The first EventData value whose name equals `name` ignoring ASCII case: the reference

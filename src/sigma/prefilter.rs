@@ -8,19 +8,22 @@
 //! needed literal of every rule in one pass over the event's value, and only the rules whose
 //! clauses all have a hit are evaluated in full.
 //!
-//! Exactness: the automata read the very strings the evaluator compares (the cache's
-//! lowercased values, through the same accessors), and an atom is derived only from a
-//! case-insensitive wildcard pattern whose literal part any match must contain. Anything else
-//! (regex, cidr, numbers, `exists`, `null`, fieldref, cased values, `not`) needs nothing, so a
-//! rule built only of those is always evaluated. The prefilter can only skip a rule that
+//! Exactness: the automata read the very strings the evaluator compares (the lowercased
+//! values, through the same accessors), and an atom is derived only from a case-insensitive
+//! wildcard pattern whose literal part any match must contain. Anything else (regex, cidr,
+//! numbers, `exists`, `null`, fieldref, cased values, `not`) needs nothing, so a rule built
+//! only of those is always evaluated. A short value's atoms are remembered by the value's
+//! exact text, so a repeat finds what a scan would. The prefilter can only skip a rule that
 //! could not have matched.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rustc_hash::FxHashMap;
 
 use super::Rule;
 use super::condition::Cond;
-use super::detection::{EvalCache, FieldCond, Search, Target};
+use super::detection::{EvalCache, FieldCond, FieldVal, Search, Target};
 use super::mapping::Accessor;
 use super::value::{Matcher, Pattern, Seg};
 
@@ -39,6 +42,21 @@ type Clause = Vec<Atom>;
 /// A rule keeps at most this many clauses (a bit each in the per-event mask).
 const MAX_CLAUSES: usize = 4;
 
+/// Field values up to this long are remembered with the atoms found in them: logs repeat
+/// most values (the same `Image`, `ParentImage`, `LogonProcessName` on thousands of events),
+/// and a hash lookup costs less than the automaton. Longer values (script blocks, most
+/// command lines of interest) rarely repeat and are scanned every time.
+const MEMO_MAX_LEN: usize = 256;
+/// A scan of this few literals is a small DFA, which reads a short value about as fast as a
+/// lookup would find it (and unique values, IDs and times, would only churn the memo).
+const MEMO_MIN_PATTERNS: usize = 32;
+/// Remembered values per thread before the memo starts afresh (memory stays bounded,
+/// a few MB, whatever the input).
+const MEMO_CAP: usize = 1 << 16;
+
+/// Tells scans apart in the per-thread memo, which outlives any one prefilter.
+static SCAN_UID: AtomicU64 = AtomicU64::new(0);
+
 /// One field's automaton over the literals rules need in it.
 #[derive(Debug)]
 struct Scan {
@@ -46,6 +64,50 @@ struct Scan {
     ac: AhoCorasick,
     /// Atom id of each automaton pattern.
     atom: Vec<u32>,
+    uid: u64,
+}
+
+impl Scan {
+    /// The atoms whose literal occurs in the lowercased value, into `found`.
+    ///
+    /// An ASCII value is lowercased into `buf`, reused from event to event, rather than into
+    /// the value's own lowercase copy: for ASCII the two are the same text, and most values
+    /// the prefilter reads are never compared by a rule, so most are never copied. (An
+    /// automaton that folds ASCII case itself would need no copy at all, but takes several
+    /// times longer to build, once per event code the logs hold.)
+    fn find(&self, v: &FieldVal, found: &mut Vec<u32>, buf: &mut Vec<u8>) {
+        let raw = v.raw.as_bytes();
+        let hay: &[u8] = if !raw.is_ascii() {
+            v.lower().as_bytes()
+        } else if raw.iter().any(u8::is_ascii_uppercase) {
+            buf.clear();
+            buf.extend(raw.iter().map(u8::to_ascii_lowercase));
+            buf
+        } else {
+            raw
+        };
+        for m in self.ac.find_overlapping_iter(hay) {
+            found.push(self.atom[m.pattern().as_usize()]);
+        }
+    }
+
+    /// As `find` (into `found`, cleared first), through the memo for short values.
+    fn find_memo(&self, v: &FieldVal, s: &mut Lookup) {
+        let Lookup { memo, found, buf } = s;
+        found.clear();
+        if v.raw.len() > MEMO_MAX_LEN || self.ac.patterns_len() <= MEMO_MIN_PATTERNS {
+            self.find(v, found, buf);
+            return;
+        }
+        if let Some(atoms) = memo.get(self.uid, &v.raw) {
+            found.extend_from_slice(atoms);
+            return;
+        }
+        self.find(v, found, buf);
+        found.sort_unstable();
+        found.dedup();
+        memo.put(self.uid, &v.raw, found);
+    }
 }
 
 /// The prefilter over a list of rules (positions into that list).
@@ -60,13 +122,73 @@ pub struct Prefilter {
     always: Vec<u32>,
 }
 
-/// Reusable per-event scratch (one per thread).
+/// Reusable per-event scratch (one per thread), and the memo of values already scanned.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    marks: Marks,
+    lookup: Lookup,
+}
+
+/// What finding the atoms in one value reuses.
+#[derive(Debug, Default)]
+struct Lookup {
+    memo: Memo,
+    /// The atoms found in the value at hand.
+    found: Vec<u32>,
+    /// An ASCII value, lowercased.
+    buf: Vec<u8>,
+}
+
+/// Which clauses of which rules this event satisfies so far.
+#[derive(Debug, Default)]
+struct Marks {
     mask: Vec<u8>,
     touched: Vec<u32>,
     seen: Vec<bool>,
     seen_list: Vec<u32>,
+}
+
+impl Marks {
+    fn apply(&mut self, satisfies: &[Vec<(u32, u8)>], atoms: &[u32]) {
+        for &atom in atoms {
+            if std::mem::replace(&mut self.seen[atom as usize], true) {
+                continue;
+            }
+            self.seen_list.push(atom);
+            for &(rule, bit) in &satisfies[atom as usize] {
+                let m = &mut self.mask[rule as usize];
+                if *m == 0 {
+                    self.touched.push(rule);
+                }
+                *m |= 1 << bit;
+            }
+        }
+    }
+}
+
+/// Short values already scanned, with the atoms found in them, by scan.
+#[derive(Debug, Default)]
+struct Memo {
+    by_scan: FxHashMap<u64, FxHashMap<Box<str>, Box<[u32]>>>,
+    len: usize,
+}
+
+impl Memo {
+    fn get(&self, scan: u64, value: &str) -> Option<&[u32]> {
+        self.by_scan.get(&scan)?.get(value).map(|v| &**v)
+    }
+
+    fn put(&mut self, scan: u64, value: &str, atoms: &[u32]) {
+        if self.len >= MEMO_CAP {
+            self.by_scan.clear();
+            self.len = 0;
+        }
+        self.by_scan
+            .entry(scan)
+            .or_default()
+            .insert(value.into(), atoms.into());
+        self.len += 1;
+    }
 }
 
 impl Prefilter {
@@ -121,7 +243,12 @@ impl Prefilter {
                 .kind(None::<AhoCorasickKind>)
                 .build(&lits);
             match built {
-                Ok(ac) => scans.push(Scan { place, ac, atom }),
+                Ok(ac) => scans.push(Scan {
+                    place,
+                    ac,
+                    atom,
+                    uid: SCAN_UID.fetch_add(1, Ordering::Relaxed),
+                }),
                 // An automaton past the crate's size limits (no real rule set comes near):
                 // no prefilter at all, every rule evaluated, the same answers.
                 Err(_) => return Prefilter::none(rules.len()),
@@ -155,53 +282,40 @@ impl Prefilter {
     /// Positions of the rules this event can match, ascending, into `out` (cleared first).
     pub fn candidates(&self, c: &EvalCache, s: &mut Scratch, out: &mut Vec<usize>) {
         out.clear();
-        if s.mask.len() < self.full.len() {
-            s.mask.resize(self.full.len(), 0);
+        let Scratch { marks, lookup } = s;
+        if marks.mask.len() < self.full.len() {
+            marks.mask.resize(self.full.len(), 0);
         }
-        if s.seen.len() < self.satisfies.len() {
-            s.seen.resize(self.satisfies.len(), false);
+        if marks.seen.len() < self.satisfies.len() {
+            marks.seen.resize(self.satisfies.len(), false);
         }
         for scan in &self.scans {
-            let hit = |hay: &str, s: &mut Scratch| {
-                for m in scan.ac.find_overlapping_iter(hay) {
-                    let atom = scan.atom[m.pattern().as_usize()];
-                    if std::mem::replace(&mut s.seen[atom as usize], true) {
-                        continue;
-                    }
-                    s.seen_list.push(atom);
-                    for &(rule, bit) in &self.satisfies[atom as usize] {
-                        let m = &mut s.mask[rule as usize];
-                        if *m == 0 {
-                            s.touched.push(rule);
-                        }
-                        *m |= 1 << bit;
-                    }
-                }
-            };
             match &scan.place {
                 Place::Field(a) => {
                     if let Some(v) = c.field(a) {
-                        hit(&v.lower, s);
+                        scan.find_memo(&v, lookup);
+                        marks.apply(&self.satisfies, &lookup.found);
                     }
                 }
                 Place::Keywords => {
-                    for (_, lower) in c.keywords() {
-                        hit(lower, s);
+                    for v in c.keywords() {
+                        scan.find_memo(v, lookup);
+                        marks.apply(&self.satisfies, &lookup.found);
                     }
                 }
             }
         }
-        for &r in &s.touched {
-            if s.mask[r as usize] == self.full[r as usize] {
+        for &r in &marks.touched {
+            if marks.mask[r as usize] == self.full[r as usize] {
                 out.push(r as usize);
             }
-            s.mask[r as usize] = 0;
+            marks.mask[r as usize] = 0;
         }
-        for &a in &s.seen_list {
-            s.seen[a as usize] = false;
+        for &a in &marks.seen_list {
+            marks.seen[a as usize] = false;
         }
-        s.touched.clear();
-        s.seen_list.clear();
+        marks.touched.clear();
+        marks.seen_list.clear();
         out.extend(self.always.iter().map(|&r| r as usize));
         out.sort_unstable();
     }

@@ -666,6 +666,10 @@ fn folded_lookup_finds_what_a_case_insensitive_scan_finds() {
         ("image", "lower"),
         ("CommandLine", "C:\\Tools\\X.EXE /Run"),
         ("parentimage", "p"),
+        // Bit 5 folds `@` into a backquote as it folds case: the hash collides, the names
+        // do not match.
+        ("Data@Key", "at"),
+        ("TargetFilename", "f"),
     ] {
         e.data.insert(k.into(), v.into());
     }
@@ -678,8 +682,13 @@ fn folded_lookup_finds_what_a_case_insensitive_scan_finds() {
         "commandline",
         "Missing",
         "Ü",
+        "data`key",
+        "DATA@KEY",
+        "targetfilename",
+        "TargetFilenam",
+        "TargetFilename\u{0}",
     ] {
-        let a = mapping::Accessor::Data(name.to_string());
+        let a = mapping::Accessor::Data(mapping::Name::new(name));
         let want = e
             .data
             .get(name)
@@ -688,14 +697,14 @@ fn folded_lookup_finds_what_a_case_insensitive_scan_finds() {
         let got = c.field(&a);
         assert_eq!(got.as_ref().map(|v| &*v.raw), want, "{name}");
         if let Some(v) = got {
-            assert_eq!(&*v.lower, v.raw.to_lowercase(), "{name}");
+            assert_eq!(v.lower(), v.raw.to_lowercase(), "{name}");
         }
     }
     // A long name, and the last spelling of several that fold alike.
     let long = "X".repeat(80);
     e.data.insert(long.to_lowercase(), "long".into());
     let c = EvalCache::new(&e);
-    let got = c.field(&mapping::Accessor::Data(long));
+    let got = c.field(&mapping::Accessor::Data(mapping::Name::new(&long)));
     assert_eq!(got.map(|v| v.raw.to_string()).as_deref(), Some("long"));
 }
 
@@ -707,4 +716,37 @@ fn a_prefilter_that_could_not_be_built_lets_every_rule_through() {
     p.candidates(&EvalCache::new(&e), &mut s, &mut out);
     assert_eq!(out, vec![0, 1, 2]);
     assert_eq!(p.unconstrained(), 3);
+}
+
+#[test]
+fn a_large_folder_parsed_in_parallel_keeps_path_order_and_the_first_of_an_id() {
+    // Enough files that every core takes some; ids repeat, one file is not text.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..300u32 {
+        let text = format!(
+            "title: r{i}\nid: 00000000-0000-4000-8000-{:012}\nlevel: low\nlogsource:\n    \
+             category: process_creation\n    product: windows\ndetection:\n  s:\n    \
+             Image: 'x{i}.exe'\n  condition: s\n",
+            i % 250
+        );
+        std::fs::write(dir.path().join(format!("r{i:03}.yml")), text).expect("write");
+    }
+    std::fs::write(dir.path().join("r150.yml"), [0xffu8, 0xfe, 0x00]).expect("write");
+    let set = RuleSet::load(&[dir.path().to_path_buf()]).expect("loads");
+    assert_eq!(set.listed.len(), 300);
+    let names: Vec<String> = set
+        .listed
+        .iter()
+        .map(|l| l.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let want: Vec<String> = (0..300).map(|i| format!("r{i:03}.yml")).collect();
+    assert_eq!(names, want, "listed in path order");
+    assert_eq!(set.listed[150].reason.as_deref(), Some("not UTF-8 text"));
+    // r250..r299 repeat the ids of r000..r049: each names the first file.
+    assert_eq!(set.rules.len(), 249);
+    let dup = set.listed[260].reason.as_deref().unwrap_or("");
+    assert!(dup.starts_with("duplicate id"), "{dup}");
+    assert!(dup.contains("r010.yml"), "{dup}");
+    assert_eq!(set.rules[0].title, "r0");
+    assert_eq!(set.rules[248].title, "r249");
 }
