@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 use super::{BenchArgs, median};
+use crate::analytics::SavedQuery;
 
 /// Wall, user + system CPU seconds and peak RSS (MB) of one child, as GNU time reports them.
 struct Timed {
@@ -71,25 +72,19 @@ const EVAL_EVENTS: usize = 100_000;
 /// threads in the measure. Whole-process ingest figures on this machine kind vary by ±10 %
 /// run to run; this one moves by a few per cent, so it is what a change to the evaluator
 /// is judged by.
-fn evaluation(rules: &[PathBuf], ndjson: &Path) -> Result<String> {
-    let (queries, _) = crate::analytics::load_sigma(rules)?;
-    // The corpus's first lines, one event each (the whole corpus would not fit in memory
-    // as events at the larger sizes), in their order.
-    let head = tempfile::Builder::new().suffix(".jsonl").tempfile()?;
+fn evaluation(queries: &[SavedQuery], ndjson: &Path) -> Result<String> {
+    // The corpus's first lines, one event each, parsed on this thread in their order (the
+    // whole corpus would not fit in memory as events at the larger sizes).
+    let mut head = Vec::new();
     {
-        use std::io::{BufRead, Write};
-        let mut w = std::io::BufWriter::new(head.as_file());
+        use std::io::BufRead;
         let r = std::io::BufReader::new(std::fs::File::open(ndjson)?);
         for line in r.lines().take(EVAL_EVENTS) {
-            writeln!(w, "{}", line?)?;
+            head.extend_from_slice(line?.as_bytes());
+            head.push(b'\n');
         }
-        w.flush()?;
     }
-    let (mut events, _) = crate::ingest::read_paths(&[head.path().to_path_buf()]);
-    // Readers work in parallel: put the events back in a fixed order.
-    events.sort_by(|a, b| {
-        (a.time, a.record_id, &a.computer).cmp(&(b.time, b.record_id, &b.computer))
-    });
+    let (events, _) = crate::ingest::parse_bytes(&ndjson.display().to_string(), &head);
     if events.is_empty() {
         bail!("the generated corpus {} gave no events", ndjson.display());
     }
@@ -146,11 +141,13 @@ pub fn report(args: &BenchArgs, rules: &[PathBuf], ndjson: &Path, dir: &Path) ->
     // Loading: parse and compile every rule, in process.
     let mut loads = Vec::new();
     let mut counts = (0, 0);
+    let mut queries = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let (queries, set) = crate::analytics::load_sigma(rules)?;
+        let (q, set) = crate::analytics::load_sigma(rules)?;
         loads.push(t.elapsed().as_secs_f64() * 1e3);
-        counts = (set.listed.len(), queries.len());
+        counts = (set.listed.len(), q.len());
+        queries = q;
     }
     let mut out = format!(
         "Sigma rule set: {} rule files, {} evaluated; loaded and compiled in {:.0} ms (median of 3)\n\n",
@@ -159,7 +156,7 @@ pub fn report(args: &BenchArgs, rules: &[PathBuf], ndjson: &Path, dir: &Path) ->
         median(loads.into_iter())
     );
 
-    out += &evaluation(rules, ndjson)?;
+    out += &evaluation(&queries, ndjson)?;
 
     // Ingest of the generated corpus with and without the rule set, alternating.
     out += "| ingest, NDJSON (median, alternating) | wall s | CPU s | peak RSS MB | events/s |\n|---|---|---|---|---|\n";

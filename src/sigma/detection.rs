@@ -15,8 +15,8 @@ use crate::event::Event;
 
 /// A field's value, raw and lowercased (compared with the lowercased patterns); borrowed
 /// from the event where it can be (most values are stored as is). The lowercase copy is made
-/// the first time a rule compares it: the prefilter reads ASCII values raw, and most values
-/// it reads decide no candidate, so most are never lowered at all.
+/// the first time a rule compares it: the prefilter lowercases ASCII values into a buffer of
+/// its own, and most values it reads decide no candidate, so most are never copied at all.
 #[derive(Debug)]
 pub(crate) struct FieldVal<'e> {
     pub raw: Cow<'e, str>,

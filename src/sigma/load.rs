@@ -98,7 +98,7 @@ fn read_all(files: &[PathBuf]) -> Vec<Parsed> {
         return files.iter().map(|f| read_one(f)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut parts: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
+    let parts: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
@@ -121,7 +121,7 @@ fn read_all(files: &[PathBuf]) -> Vec<Parsed> {
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let mut all: Vec<(usize, Parsed)> = parts.drain(..).flatten().collect();
+    let mut all: Vec<(usize, Parsed)> = parts.into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
 }

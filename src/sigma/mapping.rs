@@ -237,16 +237,6 @@ pub(crate) fn accessor(name: &str, rename: Option<&BTreeMap<String, String>>) ->
     Accessor::Data(Name::new(target))
 }
 
-/// A raw EventData value by name, exact else ignoring ASCII case: `folded` is that lookup
-/// (the evaluation cache's index of the event's names).
-fn data_get<'a>(
-    _e: &'a Event,
-    name: &str,
-    folded: &dyn Fn(&str) -> Option<&'a str>,
-) -> Option<&'a str> {
-    folded(name)
-}
-
 /// The first EventData value whose name equals `name` ignoring ASCII case: the reference
 /// the evaluation cache's folded index is tested against.
 #[cfg(test)]
@@ -263,8 +253,8 @@ fn nonempty(s: &str) -> Option<Cow<'_, str>> {
 
 impl Accessor {
     /// The field's value on this event; `None` when missing or empty. `folded` is the
-    /// case-insensitive EventData lookup (the answer of [`data_scan`]; the evaluation cache
-    /// gives it from an index built once per event).
+    /// EventData lookup by name: the exact name, else the first equal ignoring ASCII case (the
+    /// evaluation cache gives it from an index built once per event).
     pub fn get_with<'a>(
         &self,
         e: &'a Event,
@@ -273,7 +263,7 @@ impl Accessor {
         let col_or_data = |v: &'a Option<String>, name: &str| -> Option<Cow<'a, str>> {
             match v.as_deref() {
                 Some(s) if !s.is_empty() => Some(Cow::Borrowed(s)),
-                _ => data_get(e, name, folded).map(Cow::Borrowed),
+                _ => folded(name).map(Cow::Borrowed),
             }
         };
         match self {
@@ -288,11 +278,11 @@ impl Accessor {
             Accessor::ScriptBlockId => col_or_data(&e.script_block_id, "ScriptBlockId"),
             Accessor::MessageNumber => match e.message_number {
                 Some(n) => Some(Cow::Owned(n.to_string())),
-                None => data_get(e, "MessageNumber", folded).map(Cow::Borrowed),
+                None => folded("MessageNumber").map(Cow::Borrowed),
             },
             Accessor::MessageTotal => match e.message_total {
                 Some(n) => Some(Cow::Owned(n.to_string())),
-                None => data_get(e, "MessageTotal", folded).map(Cow::Borrowed),
+                None => folded("MessageTotal").map(Cow::Borrowed),
             },
             Accessor::Path => col_or_data(&e.path, "Path"),
             Accessor::DataAll => {
@@ -312,7 +302,7 @@ impl Accessor {
                 let out = parts.iter().map(|p| p.1).collect::<Vec<_>>().join("\n");
                 (!out.is_empty()).then_some(Cow::Owned(out))
             }
-            Accessor::Data(name) => data_get(e, name, folded).map(Cow::Borrowed),
+            Accessor::Data(name) => folded(name).map(Cow::Borrowed),
         }
     }
 }

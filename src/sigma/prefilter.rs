@@ -64,7 +64,10 @@ struct Scan {
     ac: AhoCorasick,
     /// Atom id of each automaton pattern.
     atom: Vec<u32>,
+    /// Tells this scan's entries apart in the per-thread memo.
     uid: u64,
+    /// Whether short values are remembered (more than `MEMO_MIN_PATTERNS` literals).
+    remember: bool,
 }
 
 impl Scan {
@@ -95,7 +98,7 @@ impl Scan {
     fn find_memo(&self, v: &FieldVal, s: &mut Lookup) {
         let Lookup { memo, found, buf } = s;
         found.clear();
-        if v.raw.len() > MEMO_MAX_LEN || self.ac.patterns_len() <= MEMO_MIN_PATTERNS {
+        if !self.remember || v.raw.len() > MEMO_MAX_LEN {
             self.find(v, found, buf);
             return;
         }
@@ -245,6 +248,7 @@ impl Prefilter {
             match built {
                 Ok(ac) => scans.push(Scan {
                     place,
+                    remember: ac.patterns_len() > MEMO_MIN_PATTERNS,
                     ac,
                     atom,
                     uid: SCAN_UID.fetch_add(1, Ordering::Relaxed),
@@ -500,4 +504,24 @@ fn literal(m: &Matcher) -> Option<&str> {
             .max_by_key(|l| l.len())?,
     };
     (!lit.is_empty()).then_some(lit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MEMO_CAP, Memo};
+
+    #[test]
+    fn the_memo_starts_afresh_at_its_cap() {
+        let mut m = Memo::default();
+        for i in 0..MEMO_CAP {
+            m.put(i as u64 % 3, &i.to_string(), &[i as u32]);
+        }
+        assert_eq!(m.len, MEMO_CAP);
+        assert_eq!(m.get(1, "7"), Some(&[7u32][..]));
+        assert_eq!(m.get(0, "7"), None, "another scan's entry");
+        m.put(9, "new", &[]);
+        assert_eq!(m.len, 1);
+        assert_eq!(m.get(1, "7"), None);
+        assert_eq!(m.get(9, "new"), Some(&[][..]));
+    }
 }
