@@ -12,8 +12,11 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 mod layer;
+mod scale;
+mod scan;
 mod sigma;
 mod store;
+mod timed;
 
 use crate::demo::{self, DemoOptions};
 use crate::time::TimeRange;
@@ -32,26 +35,32 @@ pub struct BenchArgs {
     #[arg(long)]
     pub dir: Option<PathBuf>,
     /// Which parts: ingest, layer, hunt, scan, tui, store (with --store: the ClickHouse
-    /// store beside the embedded index) and sigma (with --sigma DIR: the rule set at load,
-    /// at ingest, and over --data beside --compare) (comma-separated; default all but store
-    /// and sigma).
+    /// store beside the embedded index), sigma (with --sigma DIR: the rule set at load, at
+    /// ingest, and over --data beside --compare) and scale (one ingest per --sizes)
+    /// (comma-separated; default all but store, sigma and scale).
     #[arg(long, default_value = "ingest,layer,hunt,scan,tui")]
     pub only: String,
     /// Warm repetitions per hunt.
     #[arg(long, default_value_t = 21)]
     pub reps: usize,
+    /// Corpus sizes of the scale part, in events (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "100000,1000000,5000000")]
+    pub sizes: Vec<usize>,
     /// Runs per ingest configuration, in rotating order (medians are reported: single runs
     /// vary by ±10 % on this machine kind).
     #[arg(long, default_value_t = 5)]
     pub ingest_reps: usize,
-    /// Logs the sigma part hunts with the whole rule set (`--sigma DIR`), e.g. an EVTX folder.
+    /// Real logs (e.g. .evtx files) the scan part runs `hunt --input` over after the
+    /// generated corpus, and the sigma part hunts with the whole rule set (`--sigma DIR`).
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub data: Vec<PathBuf>,
-    /// A peer's binary run alternately with huntbench in the sigma part (Chainsaw: `hunt
-    /// DATA -s RULES --mapping MAP --json -q`); the report gives the ratios.
-    #[arg(long, value_name = "PEER_BIN", requires = "peer_mapping")]
+    /// A peer's binary (Chainsaw) run alternately with huntbench, the report giving the
+    /// ratios: in the scan part its `search -i -e invoke-command -e=-computername FILES
+    /// --json -q`, in the sigma part its `hunt DATA -s RULES --mapping MAP --json -q`.
+    #[arg(long, value_name = "PEER_BIN")]
     pub compare: Option<PathBuf>,
-    /// The peer's Sigma field mapping (Chainsaw's mappings/sigma-event-logs-all.yml).
+    /// The peer's Sigma field mapping (Chainsaw's mappings/sigma-event-logs-all.yml), for the
+    /// sigma part's comparison.
     #[arg(long, value_name = "FILE")]
     pub peer_mapping: Option<PathBuf>,
 }
@@ -59,6 +68,14 @@ pub struct BenchArgs {
 /// Run the benchmark and print a Markdown report.
 pub fn run(args: &BenchArgs, store: Option<&crate::store::StoreUrl>) -> Result<ExitCode> {
     let parts: Vec<&str> = args.only.split(',').map(str::trim).collect();
+    if parts.contains(&"sigma") && args.compare.is_some() && args.peer_mapping.is_none() {
+        bail!("the sigma part's comparison needs --peer-mapping (the peer's Sigma field mapping)");
+    }
+    if let Some(bin) = &args.compare
+        && !bin.is_file()
+    {
+        bail!("--compare {}: no such file", bin.display());
+    }
     if parts.contains(&"store") && store.is_none() {
         bail!("the store part needs --store clickhouse://HOST:PORT/NEW_DATABASE[?cluster=NAME]");
     }
@@ -68,31 +85,38 @@ pub fn run(args: &BenchArgs, store: Option<&crate::store::StoreUrl>) -> Result<E
     });
     // Its corpora and indexes are event logs like any other: private however the folder is made.
     crate::paths::create_private_dir(&dir)?;
-    let mut report = format!(
-        "## huntbench bench: {} events, seed {}, {} cores\n\n",
-        args.events,
-        args.seed,
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    // The scale part writes corpora of its own sizes and the TUI part needs none.
+    let corpus = parts.iter().any(|p| !matches!(*p, "scale" | "tui"));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut report = if corpus {
+        format!(
+            "## huntbench bench: {} events, seed {}, {cores} cores\n\n",
+            args.events, args.seed
+        )
+    } else {
+        format!("## huntbench bench: seed {}, {cores} cores\n\n", args.seed)
+    };
     let opts = DemoOptions {
         seed: args.seed,
         events: args.events,
     };
     let ndjson = dir.join("corpus.evtx_dump.jsonl");
     let xml = dir.join("corpus.xmlwineventlog.log");
-    let t = Instant::now();
-    write_file(&ndjson, |w| {
-        demo::write_ndjson_evtx_dump(demo::generate_iter(&opts), w)
-    })?;
-    write_file(&xml, |w| {
-        demo::write_xml_lines(demo::generate_iter(&opts), w)
-    })?;
-    report += &format!(
-        "corpus: NDJSON {:.0} MB, XmlWinEventLog {:.0} MB, generated in {:.1} s\n\n",
-        size_mb(&ndjson),
-        size_mb(&xml),
-        t.elapsed().as_secs_f64()
-    );
+    if corpus {
+        let t = Instant::now();
+        write_file(&ndjson, |w| {
+            demo::write_ndjson_evtx_dump(demo::generate_iter(&opts), w)
+        })?;
+        write_file(&xml, |w| {
+            demo::write_xml_lines(demo::generate_iter(&opts), w)
+        })?;
+        report += &format!(
+            "corpus: NDJSON {:.0} MB, XmlWinEventLog {:.0} MB, generated in {:.1} s\n\n",
+            size_mb(&ndjson),
+            size_mb(&xml),
+            t.elapsed().as_secs_f64()
+        );
+    }
 
     let index_dir = dir.join("index-ndjson");
     let mut ingest_cpu = None;
@@ -139,16 +163,11 @@ pub fn run(args: &BenchArgs, store: Option<&crate::store::StoreUrl>) -> Result<E
     }
 
     if parts.contains(&"scan") {
-        let (wall, out) = child(&["hunt", "--format", "json", "--input"], &ndjson)?;
-        let rows = serde_json::from_str::<serde_json::Value>(&out)
-            .ok()
-            .and_then(|v| v.as_array().map(|a| a.len()))
-            .unwrap_or(0);
-        report += &format!(
-            "one-pass `hunt --input` over the NDJSON ({} events): {:.2} s wall, {rows} rows\n\n",
-            args.events,
-            wall.as_secs_f64()
-        );
+        report += &scan::report(args, &ndjson, &dir)?;
+    }
+
+    if parts.contains(&"scale") {
+        report += &scale::report(args, &dir)?;
     }
 
     if parts.contains(&"sigma") {

@@ -436,12 +436,16 @@ pub fn ingest(
             Batch::Progress { bytes } => {
                 progress.bytes += bytes;
             }
-            Batch::FileDone { file, events } => {
+            Batch::FileDone {
+                file,
+                events,
+                skipped,
+            } => {
                 writer.record_input(&file, events);
-                tally.file_done(file, events);
+                summary.events_read += skipped; // never: no filter here
+                tally.file_done(file, events, skipped);
                 progress.files_done += 1;
             }
-            Batch::Skipped { records } => summary.events_read += records, // never: no filter here
         }
         progress.events_read = summary.events_read;
         progress.indexed = summary.indexed;
@@ -466,7 +470,8 @@ pub fn ingest(
 }
 
 /// Run the parity saved queries straight over files, with no index (`hunt --input`).
-/// NDJSON / XML records that cannot match any of them are skipped unparsed (see
+/// NDJSON / XML records that cannot match any of them are skipped unparsed, and .evtx records
+/// once the crate has rendered them to JSON, before that JSON is parsed and mapped (see
 /// [`parity_prefilter`]); the rows are the same as without the prefilter.
 pub fn hunt_files(
     queries: &[SavedQuery],
@@ -533,8 +538,11 @@ fn scan_files(
                 }
             }
             Batch::Error(e) => tally.error(e),
-            Batch::FileDone { file, events } => tally.file_done(file, events),
-            Batch::Skipped { records } => tally.skipped(records),
+            Batch::FileDone {
+                file,
+                events,
+                skipped,
+            } => tally.file_done(file, events, skipped),
             Batch::Progress { .. } => {}
         }
     }

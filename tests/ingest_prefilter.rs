@@ -183,8 +183,12 @@ fn the_prefilter_skips_most_records_and_counts_them() {
     for b in readers.rx {
         match b {
             Batch::Events(v) => parsed += v.len() as u64,
-            Batch::Skipped { records } => skipped += records,
-            Batch::FileDone { events, .. } => done += events,
+            Batch::FileDone {
+                events, skipped: s, ..
+            } => {
+                done += events;
+                skipped += s;
+            }
             Batch::Error(e) => panic!("{e}"),
             Batch::Progress { .. } => {}
         }

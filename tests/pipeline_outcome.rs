@@ -18,8 +18,8 @@ fn err(file: &str, position: &str, reason: &str) -> IngestError {
 #[test]
 fn everything_read_is_complete_and_exits_0() {
     let mut t = Tally::default();
-    t.file_done("a.evtx".into(), 10);
-    t.file_done("b.jsonl".into(), 1);
+    t.file_done("a.evtx".into(), 10, 0);
+    t.file_done("b.jsonl".into(), 1, 0);
     let r = t.finish();
     assert_eq!(r.outcome, Outcome::Complete);
     assert_eq!((r.rejected, r.unreadable.len(), r.errors.len()), (0, 0, 0));
@@ -30,10 +30,10 @@ fn everything_read_is_complete_and_exits_0() {
 fn records_rejected_inside_good_files_and_zip_members_exit_1() {
     let mut t = Tally::default();
     t.error(err("b.jsonl", "line 3", "truncated"));
-    t.file_done("b.jsonl".into(), 49);
+    t.file_done("b.jsonl".into(), 49, 0);
     // A bad member of an archive whose other members were read is a rejected record too.
     t.error(err("case.zip!host2/bad.evtx", "record 7", "bad checksum"));
-    t.file_done("case.zip".into(), 500);
+    t.file_done("case.zip".into(), 500, 0);
     let r = t.finish();
     assert_eq!(r.outcome, Outcome::RecordsRejected);
     assert_eq!(r.rejected, 2);
@@ -44,19 +44,19 @@ fn records_rejected_inside_good_files_and_zip_members_exit_1() {
 #[test]
 fn an_input_with_no_event_exits_3_and_gets_an_entry_if_none_was_reported() {
     let mut t = Tally::default();
-    t.file_done("good.jsonl".into(), 5);
+    t.file_done("good.jsonl".into(), 5, 0);
     // Recognized by no reader: reported, and the reason is kept as it is.
     t.error(err("notes.txt", "byte 0", "not a recognized event log"));
-    t.file_done("notes.txt".into(), 0);
+    t.file_done("notes.txt".into(), 0, 0);
     // Read without complaint but nothing in it: an entry is added.
-    t.file_done("empty.log".into(), 0);
+    t.file_done("empty.log".into(), 0, 0);
     // Never became a file to read.
     t.error(err("missing.evtx", "path", "cannot open"));
     // Every record of a file broken: that file gave nothing, its errors are not "rejected
     // records inside a good file".
     t.error(err("all-bad.jsonl", "line 1", "not JSON"));
     t.error(err("all-bad.jsonl", "line 2", "not JSON"));
-    t.file_done("all-bad.jsonl".into(), 0);
+    t.file_done("all-bad.jsonl".into(), 0, 0);
     t.error(err("good.jsonl", "line 9", "truncated"));
     let r = t.finish();
     assert_eq!(r.outcome, Outcome::InputUnreadable);
@@ -84,17 +84,29 @@ fn an_input_with_no_event_exits_3_and_gets_an_entry_if_none_was_reported() {
 #[test]
 fn a_prefiltered_file_with_no_parsed_event_is_not_unreadable_by_itself() {
     // `hunt --input` skips records no analytic can match without parsing them; the readers
-    // do not say from which file, so a silent file may have held only such records.
+    // count them per file, so such a file was read even with no event parsed.
     let mut t = Tally::default();
-    t.skipped(1000);
-    t.file_done("noise.jsonl".into(), 0);
-    t.file_done("hits.jsonl".into(), 3);
+    t.file_done("noise.jsonl".into(), 0, 1000);
+    t.file_done("hits.jsonl".into(), 3, 0);
     assert_eq!(t.finish().outcome, Outcome::Complete);
-    // A problem reported for it still makes it one.
+    // One bad record among skipped ones: the file was read, that record was rejected.
     let mut t = Tally::default();
-    t.skipped(1000);
+    t.error(err("noise.evtx", "record 7", "the record did not render"));
+    t.file_done("noise.evtx".into(), 0, 1000);
+    let r = t.finish();
+    assert_eq!(r.outcome, Outcome::RecordsRejected);
+    assert!(r.unreadable.is_empty(), "{:?}", r.unreadable);
+    // A file that held nothing, beside one whose records were all skipped, is still silent.
+    let mut t = Tally::default();
+    t.file_done("noise.jsonl".into(), 0, 1000);
+    t.file_done("empty.jsonl".into(), 0, 0);
+    let r = t.finish();
+    assert_eq!(r.outcome, Outcome::InputUnreadable);
+    assert_eq!(r.unreadable, vec!["empty.jsonl"]);
+    // A problem reported for a file with no record read still makes it unreadable.
+    let mut t = Tally::default();
     t.error(err("notes.txt", "byte 0", "not a recognized event log"));
-    t.file_done("notes.txt".into(), 0);
+    t.file_done("notes.txt".into(), 0, 0);
     let r = t.finish();
     assert_eq!(r.outcome, Outcome::InputUnreadable);
     assert_eq!(r.unreadable, vec!["notes.txt"]);
@@ -124,9 +136,9 @@ fn the_outcome_serializes_as_the_summary_shows_it() {
 fn a_folder_that_yields_no_file_is_an_unreadable_input() {
     let inputs = vec![PathBuf::from("case/host1"), PathBuf::from("case/empty/")];
     let mut t = Tally::with_inputs(&inputs);
-    t.file_done("case/host1/Security.evtx".into(), 10);
+    t.file_done("case/host1/Security.evtx".into(), 10, 0);
     t.error(err("case/host1/logs.zip!a.evtx", "record 2", "bad record"));
-    t.file_done("case/host1/logs.zip".into(), 5);
+    t.file_done("case/host1/logs.zip".into(), 5, 0);
     let r = t.finish();
     assert_eq!(r.outcome, Outcome::InputUnreadable);
     assert_eq!(r.unreadable, vec!["case/empty/"]);
@@ -138,6 +150,6 @@ fn a_folder_that_yields_no_file_is_an_unreadable_input() {
     );
     // A folder whose files were all heard from is no problem of its own.
     let mut t = Tally::with_inputs(&inputs[..1]);
-    t.file_done("case/host1/Security.evtx".into(), 10);
+    t.file_done("case/host1/Security.evtx".into(), 10, 0);
     assert_eq!(t.finish().outcome, Outcome::Complete);
 }

@@ -3,66 +3,13 @@
 //! the same files, the two alternating in one run.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
+use super::timed::{Timed, row, timed};
 use super::{BenchArgs, median};
 use crate::analytics::SavedQuery;
-
-/// Wall, user + system CPU seconds and peak RSS (MB) of one child, as GNU time reports them.
-struct Timed {
-    wall: f64,
-    cpu: f64,
-    rss_mb: f64,
-    stdout: String,
-}
-
-/// Run `program args` under `/usr/bin/time` (the same measure for huntbench and the peer).
-fn timed(program: &Path, args: &[String], env: &[(&str, PathBuf)]) -> Result<Timed> {
-    let report = tempfile::NamedTempFile::new()?;
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-f")
-        .arg("%e %U %S %M")
-        .arg("-o")
-        .arg(report.path())
-        .arg(program)
-        .args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let t = Instant::now();
-    let out = cmd
-        .output()
-        .with_context(|| format!("running {} under /usr/bin/time", program.display()))?;
-    let wall_here = t.elapsed().as_secs_f64();
-    if !out.status.success() {
-        bail!(
-            "{} {} failed: {}",
-            program.display(),
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let text = std::fs::read_to_string(report.path())?;
-    let nums: Vec<f64> = text
-        .lines()
-        .last()
-        .unwrap_or("")
-        .split_whitespace()
-        .filter_map(|s| s.parse().ok())
-        .collect();
-    let [wall, user, sys, rss_kb] = nums[..] else {
-        bail!("/usr/bin/time said {text:?}");
-    };
-    Ok(Timed {
-        wall: if wall > 0.0 { wall } else { wall_here },
-        cpu: user + sys,
-        rss_mb: rss_kb / 1024.0,
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-    })
-}
 
 /// Events the in-process evaluation figure reads from the corpus.
 const EVAL_EVENTS: usize = 100_000;
@@ -110,15 +57,6 @@ fn evaluation(queries: &[SavedQuery], ndjson: &Path) -> Result<String> {
         best,
         events.len()
     ))
-}
-
-fn row(name: &str, runs: &[Timed], extra: &str) -> String {
-    format!(
-        "| {name} | {:.2} | {:.1} | {:.0} | {extra} |\n",
-        median(runs.iter().map(|r| r.wall)),
-        median(runs.iter().map(|r| r.cpu)),
-        runs.iter().map(|r| r.rss_mb).fold(0.0, f64::max),
-    )
 }
 
 /// The Sigma tables: load, ingest with and without the rules, and (with `--data`) the

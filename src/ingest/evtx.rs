@@ -11,7 +11,7 @@ use evtx::{EvtxChunkHeader, EvtxParser, ParserSettings, SerializedEvtxRecord};
 use serde_json::Value;
 
 use super::json_evtx::raw_from_evtx_json;
-use super::{IngestError, Sink};
+use super::{IngestError, Keep, Sink};
 use gaps::{ChunkKey, Gaps, Seen};
 use recover::{CHUNK, Damage, recover_chunk};
 
@@ -21,6 +21,7 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
     parser: EvtxParser<T>,
     file: &str,
     threads: usize,
+    keep: &Keep,
     sink: &mut dyn Sink,
 ) {
     let settings = ParserSettings::new()
@@ -31,8 +32,14 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
     let mut gaps = Gaps::default();
     // Chunks the crate refused whole, read again record by record once the rest is read.
     let mut damaged: Vec<u64> = Vec::new();
-    // Each record with what its chunk says about the records around it.
-    let records = parser.serialized_records(|r| {
+    // Records `keep` refuses, counted and reported once at the end.
+    let mut skipped = 0u64;
+    let keep = Keep::clone(keep);
+    // Each record with what its chunk says about the records around it. The prefilter reads
+    // the JSON the crate renders, the very text the evtx_dump path maps, so the argument of
+    // `LiteralPrefilter` holds as it is; a refused record skips the JSON parse and mapping,
+    // the larger part of a record's cost after the crate has built it.
+    let records = parser.serialized_records(move |r| {
         r.and_then(|r| {
             let header = r.chunk.header;
             let key = ChunkKey {
@@ -47,7 +54,21 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
                 end,
                 header.free_space_offset,
             );
-            r.into_json_value().map(|v| (v, seen))
+            let rec = r.into_json()?;
+            if !keep(rec.data.as_bytes()) {
+                return Ok((Rendered::Skipped(rec.event_record_id), seen));
+            }
+            let data: Value =
+                serde_json::from_str(&rec.data).map_err(evtx::err::SerializationError::from)?;
+            Ok((
+                Rendered::Json(SerializedEvtxRecord {
+                    event_record_id: rec.event_record_id,
+                    timestamp: rec.timestamp,
+                    data,
+                    recovered: rec.recovered,
+                }),
+                seen,
+            ))
         })
     });
     for rec in records {
@@ -55,10 +76,15 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
             return;
         }
         match rec {
-            Ok((rec, seen)) => {
+            Ok((Rendered::Json(rec), seen)) => {
                 last_id = Some(rec.event_record_id);
                 gaps.record(seen, file, sink);
                 emit_record(rec, file, sink);
+            }
+            Ok((Rendered::Skipped(id), seen)) => {
+                last_id = Some(id);
+                gaps.record(seen, file, sink);
+                skipped += 1;
             }
             Err(EvtxError::FailedToParseChunk { chunk_id, source })
                 if matches!(*source, ChunkError::FailedToBuildStringCache { .. }) =>
@@ -82,6 +108,9 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
         }
     }
     gaps.finish(file, sink);
+    if skipped > 0 {
+        sink.skipped(skipped);
+    }
     if damaged.is_empty() && gaps.silent.is_empty() {
         return;
     }
@@ -110,6 +139,13 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
     for (s, number) in gaps.silent.iter().zip(numbers) {
         s.report(file, number, sink);
     }
+}
+
+/// A record as the crate's workers hand it over: its JSON, or the header's record ID of one
+/// the prefilter refused.
+enum Rendered {
+    Json(SerializedEvtxRecord<Value>),
+    Skipped(u64),
 }
 
 /// Map one rendered record to an Event and send it (or why it is not one).

@@ -11,7 +11,7 @@ use super::detect::{Format, PEEK, detect, preview, read_head};
 use super::limits::{Limits, human};
 use super::split::{Piece, split_stream};
 use super::text::{TextKind, has_record, parse_chunk};
-use super::{Batch, IngestError, Sink, evtx, evtxecmd, json_stream};
+use super::{Batch, IngestError, Keep, Sink, evtx, evtxecmd, json_stream};
 
 /// Containers inside containers deeper than this are refused (zip bombs, loops).
 const MAX_DEPTH: usize = 4;
@@ -37,6 +37,9 @@ pub(crate) struct Ctx<'a> {
     pub cancel: Option<&'a AtomicBool>,
     /// How much of one record or nested document may be held.
     pub limits: Limits,
+    /// The raw-record prefilter (`hunt --input`): line records are tested on their bytes,
+    /// .evtx records on the JSON the crate renders them to, before either is parsed.
+    pub keep: &'a Keep,
 }
 
 impl Ctx<'_> {
@@ -117,7 +120,7 @@ pub(crate) fn read_path(path: &Path, label: &str, ctx: &Ctx, sink: &mut dyn Sink
                     outcomes: 0,
                 };
                 if let Some(p) = evtx::open(&mut r, label, &mut counted) {
-                    evtx::parse_evtx(p, label, ctx.evtx_threads, &mut counted);
+                    evtx::parse_evtx(p, label, ctx.evtx_threads, ctx.keep, &mut counted);
                 }
                 if counted.outcomes == 0
                     && let Some(reason) = nothing_read(Format::Evtx, counted.cancelled())
@@ -276,7 +279,7 @@ fn read_records(
             if let Some(file) = spool(label, ".evtx", r, ctx.limits, sink)
                 && let Some(p) = evtx::open(file, label, sink)
             {
-                evtx::parse_evtx(p, label, ctx.evtx_threads, sink);
+                evtx::parse_evtx(p, label, ctx.evtx_threads, ctx.keep, sink);
             }
         }
         Format::Xml | Format::JsonLines => {

@@ -86,12 +86,15 @@ pub enum Batch {
     /// Input bytes consumed since the last progress message.
     Progress { bytes: u64 },
     /// A discovered file is fully read (all its zip members and chunks). `events` counts the
-    /// parsed events only, not the records the prefilter skipped.
-    FileDone { file: String, events: u64 },
-    /// Records (NDJSON lines, `<Event>` elements) the `spawn_filtered` test skipped unparsed.
-    /// Events read = events received + these: each skipped record counts as one event (a
-    /// line holding a JSON array of several records counts once).
-    Skipped { records: u64 },
+    /// parsed events; `skipped` the records (NDJSON lines, `<Event>` elements, .evtx records)
+    /// the `spawn_filtered` test skipped unparsed, each counted as one event (a line holding
+    /// a JSON array of several records counts once). Per file, so a file whose every record
+    /// was skipped reads as read, and one that held nothing as silent.
+    FileDone {
+        file: String,
+        events: u64,
+        skipped: u64,
+    },
 }
 
 /// Handle on running readers.
@@ -127,10 +130,12 @@ pub fn spawn(paths: Vec<PathBuf>, threads: usize) -> Readers {
 /// As [`spawn`], with a prefilter and caps.
 ///
 /// In line-oriented inputs (NDJSON, XmlWinEventLog, also `<Event>` elements spanning lines) a
-/// record whose raw bytes fail `keep` is skipped unparsed and counted in `Batch::Skipped`. A
+/// record whose raw bytes fail `keep` is skipped unparsed and counted in `Batch::FileDone`. A
 /// record that does not look whole (an NDJSON line not `{…}` / `[…]`) is always parsed, so
 /// truncated lines are still reported; other bad records that fail `keep` are skipped without
-/// an error. EVTX and whole JSON documents ignore `keep`.
+/// an error. An .evtx record the crate has read is tested on the JSON it renders to (what the
+/// evtx_dump path would parse), so only damage the crate reports is reported for a skipped
+/// one. Whole JSON documents ignore `keep`.
 ///
 /// No record over `limits.max_record` is held in memory and no nested document over
 /// `limits.max_document` is spooled to disk: each such one is reported, with its file and
@@ -154,7 +159,7 @@ pub fn read_paths(paths: &[PathBuf]) -> (Vec<Event>, Vec<IngestError>) {
         match batch {
             Batch::Events(mut e) => events.append(&mut e),
             Batch::Error(e) => errors.push(e),
-            Batch::Progress { .. } | Batch::FileDone { .. } | Batch::Skipped { .. } => {}
+            Batch::Progress { .. } | Batch::FileDone { .. } => {}
         }
     }
     (events, errors)
@@ -174,12 +179,14 @@ pub fn parse_bytes_limited(
 ) -> (Vec<Event>, Vec<IngestError>) {
     let mut sink = Collect::default();
     let inline = Inline;
+    let keep = keep_all();
     let ctx = inputs::Ctx {
         evtx_threads: 1,
         chunks: &inline,
         progress: None,
         cancel: None,
         limits,
+        keep: &keep,
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         inputs::read_bytes(name, bytes, &ctx, &mut sink)

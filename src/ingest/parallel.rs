@@ -30,6 +30,8 @@ struct Track {
     label: String,
     parts: AtomicUsize,
     events: AtomicU64,
+    /// Records the prefilter skipped, over all parts.
+    skipped: AtomicU64,
 }
 
 struct Chunk {
@@ -84,12 +86,8 @@ impl Emitter<'_> {
     }
 
     fn flush(&mut self) {
-        if self.skipped > 0 {
-            let records = std::mem::take(&mut self.skipped);
-            if self.shared.tx.send(Batch::Skipped { records }).is_err() {
-                self.shared.cancel.store(true, Ordering::Relaxed);
-            }
-        }
+        let skipped = std::mem::take(&mut self.skipped);
+        self.track.skipped.fetch_add(skipped, Ordering::Relaxed);
         if self.events.is_empty() {
             return;
         }
@@ -108,6 +106,7 @@ impl Emitter<'_> {
             let _ = self.shared.tx.send(Batch::FileDone {
                 file: self.track.label.clone(),
                 events: self.track.events.load(Ordering::Relaxed),
+                skipped: self.track.skipped.load(Ordering::Relaxed),
             });
         }
     }
@@ -264,6 +263,7 @@ fn worker(shared: &Shared) {
                     label: f.label.clone(),
                     parts: AtomicUsize::new(1),
                     events: AtomicU64::new(0),
+                    skipped: AtomicU64::new(0),
                 });
                 let sched = Scheduler {
                     shared,
@@ -275,6 +275,7 @@ fn worker(shared: &Shared) {
                     progress: Some(&shared.tx),
                     cancel: Some(&shared.cancel),
                     limits: shared.limits,
+                    keep: &shared.keep,
                 };
                 let mut em = Emitter::new(shared, track);
                 // A parser panic on hostile input must not kill the worker (the pool would
