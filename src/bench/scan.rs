@@ -82,12 +82,7 @@ fn table(args: &BenchArgs, label: &str, files: &[PathBuf], dir: &Path) -> Result
         out.push('\n');
         return Ok(out);
     };
-    let hits = theirs.last().map_or(0, |r| {
-        serde_json::from_str::<serde_json::Value>(&r.stdout)
-            .ok()
-            .and_then(|v| v.as_array().map(|a| a.len()))
-            .unwrap_or(0)
-    });
+    let hits = theirs.last().map_or(0, Timed::json_len);
     out += &row(
         &format!("peer `{} search`", bin.display()),
         &theirs,

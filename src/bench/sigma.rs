@@ -182,12 +182,6 @@ pub fn report(args: &BenchArgs, rules: &[PathBuf], ndjson: &Path, dir: &Path) ->
             }
         }
     }
-    let rows = |r: &Timed| {
-        serde_json::from_str::<serde_json::Value>(&r.stdout)
-            .ok()
-            .and_then(|v| v.as_array().map(|a| a.len()))
-            .unwrap_or(0)
-    };
     out += &format!(
         "| `hunt` with the rule set over {} (median) | wall s | CPU s | peak RSS MB | output |\n|---|---|---|---|---|\n",
         data.join(" ")
@@ -195,15 +189,10 @@ pub fn report(args: &BenchArgs, rules: &[PathBuf], ndjson: &Path, dir: &Path) ->
     out += &row(
         "huntbench `hunt --input`",
         &mine,
-        &format!("{} rows", mine.last().map_or(0, rows)),
+        &format!("{} rows", mine.last().map_or(0, Timed::json_len)),
     );
     if let Some(bin) = &args.compare {
-        let detections = theirs.last().map_or(0, |r| {
-            serde_json::from_str::<serde_json::Value>(&r.stdout)
-                .ok()
-                .and_then(|v| v.as_array().map(|a| a.len()))
-                .unwrap_or(0)
-        });
+        let detections = theirs.last().map_or(0, Timed::json_len);
         out += &row(
             &format!("peer `{}`", bin.display()),
             &theirs,

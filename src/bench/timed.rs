@@ -17,6 +17,16 @@ pub(super) struct Timed {
     pub stdout: String,
 }
 
+impl Timed {
+    /// Elements of the JSON array it printed (rows, hits, detections); 0 for anything else.
+    pub fn json_len(&self) -> usize {
+        serde_json::from_str::<serde_json::Value>(&self.stdout)
+            .ok()
+            .and_then(|v| v.as_array().map(|a| a.len()))
+            .unwrap_or(0)
+    }
+}
+
 /// Run `program args` under `/usr/bin/time` (the same measure for huntbench and the peer).
 pub(super) fn timed(program: &Path, args: &[String], env: &[(&str, PathBuf)]) -> Result<Timed> {
     let report = tempfile::NamedTempFile::new()?;
