@@ -22,6 +22,7 @@ use crate::store::Store;
 use crate::time::TimeRange;
 
 mod outcome;
+mod uid_set;
 
 pub use outcome::{Outcome, ReadReport, Tally};
 
@@ -384,7 +385,7 @@ pub fn ingest(
         let (results, _) = hunt_files(&parity, paths.clone(), TimeRange::ALL, opts);
         on_live(&results);
     }
-    let mut known = index.known_uids()?;
+    let mut known = uid_set::UidSet::new(index.known_uids()?);
     let mut tagger = Tagger::with_extended(queries, opts.extended);
     let mut fingerprints = tagger.fingerprints();
     // The index merges a key it has never seen as current, but events committed before this

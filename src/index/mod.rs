@@ -12,6 +12,7 @@
 mod compile;
 mod error;
 mod exact;
+mod merge_policy;
 mod meta;
 mod reader;
 mod repair;

@@ -14,12 +14,17 @@ use super::schema::SCHEMA_VERSION;
 
 /// Indexing threads: the machine budget is 2 cores, and parsing runs beside them.
 const INDEX_THREADS: usize = 2;
-/// Arena per indexing thread. Two of these plus one merge stay well inside a 512 MB ingest.
-const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
+/// Arena per indexing thread. A full arena is written out as a segment, and that write holds
+/// about as much again for a moment: with 64 MB the flushes' peaks plus a merge and the run's
+/// uid set took a 5M-event ingest to 574 MB even with merges capped; 48 MB kept it at 504 MB.
+const HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
 /// One merge at a time: merges of large segments are the other big memory consumer.
 const MERGE_THREADS: usize = 1;
 /// Segments this large are left alone by the merge policy.
 const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
+/// Most documents one merge may produce (see `merge_policy`): a merge holds its output's
+/// columns in memory, so this, not the input's size, bounds an ingest's peak.
+const MAX_MERGED_DOCS: u32 = 120_000;
 
 /// Adds events to the index; only one can be alive per index directory.
 pub struct Writer {
@@ -45,9 +50,12 @@ impl Writer {
         };
         // Merging segments of a million events holds their columns in memory: cap the size a
         // segment may reach by merging, so an ingest's peak memory does not grow with its size.
-        let mut policy = tantivy::merge_policy::LogMergePolicy::default();
-        policy.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
-        writer.set_merge_policy(Box::new(policy));
+        let mut levels = tantivy::merge_policy::LogMergePolicy::default();
+        levels.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
+        writer.set_merge_policy(Box::new(super::merge_policy::CappedMerges {
+            levels,
+            max_merged_docs: MAX_MERGED_DOCS,
+        }));
         Ok(Writer {
             inner,
             writer: Some(writer),
