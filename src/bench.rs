@@ -202,6 +202,24 @@ struct IngestRun {
     events: u64,
 }
 
+/// `ingest --format json` of `file` into a fresh index at `idx` (plus `extra` flags), as a
+/// child of this binary.
+fn ingest_run(file: &Path, idx: &Path, extra: &[&str]) -> Result<IngestRun> {
+    let _ = std::fs::remove_dir_all(idx);
+    let idx_arg = idx.to_string_lossy();
+    let mut cmd = vec!["ingest", "--format", "json", "--index", &idx_arg];
+    cmd.extend(extra);
+    let (wall, json) = child(&cmd, file)?;
+    let v: serde_json::Value = serde_json::from_str(&json)
+        .with_context(|| format!("ingest output was not JSON: {json}"))?;
+    Ok(IngestRun {
+        wall: wall.as_secs_f64(),
+        cpu: v["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
+        rss: v["peak_rss_bytes"].as_f64().unwrap_or(0.0),
+        events: v["events_read"].as_u64().unwrap_or(0),
+    })
+}
+
 /// The ingest table, and the median CPU seconds of the full NDJSON ingest (for `layer`).
 ///
 /// Configurations run in rotating order (A B C, B C A, C A B, ...): a fixed order let page
@@ -231,19 +249,7 @@ fn ingest_part(
         for k in 0..configs.len() {
             let c = (round + k) % configs.len();
             let (_, file, idx, extra) = &configs[c];
-            let _ = std::fs::remove_dir_all(idx);
-            let idx_arg = idx.to_string_lossy();
-            let mut cmd = vec!["ingest", "--format", "json", "--index", &idx_arg];
-            cmd.extend(extra);
-            let (wall, json) = child(&cmd, file)?;
-            let v: serde_json::Value = serde_json::from_str(&json)
-                .with_context(|| format!("ingest output was not JSON: {json}"))?;
-            runs[c].push(IngestRun {
-                wall: wall.as_secs_f64(),
-                cpu: v["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
-                rss: v["peak_rss_bytes"].as_f64().unwrap_or(0.0),
-                events: v["events_read"].as_u64().unwrap_or(0),
-            });
+            runs[c].push(ingest_run(file, idx, extra.as_slice())?);
         }
     }
     let mut report = format!(

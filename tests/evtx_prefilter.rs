@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use evtx_support::Rec;
 use huntbench::analytics::{self, HuntResult};
-use huntbench::ingest::{self, Batch};
-use huntbench::pipeline::{self, IngestOptions, Outcome};
+use huntbench::ingest::{self, Batch, IngestError};
+use huntbench::pipeline::{self, IngestOptions, Outcome, ReadReport};
 use huntbench::time::TimeRange;
 
 const SB: &str = "remote_process_instantiation_via_winrm_and_powershell_script_block";
@@ -102,6 +102,21 @@ fn counts(paths: Vec<PathBuf>) -> Vec<(String, u64, u64)> {
     done
 }
 
+/// The one error of a run that read every input and rejected one record: records
+/// rejected (exit 1), not an unreadable input (exit 3).
+fn one_rejected(report: &ReadReport) -> &IngestError {
+    assert_eq!(
+        report.outcome,
+        Outcome::RecordsRejected,
+        "{:?}",
+        report.errors
+    );
+    assert!(report.unreadable.is_empty(), "{:?}", report.unreadable);
+    assert_eq!(report.rejected, 1);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    &report.errors[0]
+}
+
 #[test]
 fn filtered_evtx_rows_equal_unfiltered_rows_and_most_records_are_skipped() {
     let tmp = tempfile::tempdir().unwrap();
@@ -167,20 +182,12 @@ fn an_evtx_file_whose_records_were_all_skipped_was_read_and_one_bad_record_is_re
     );
     assert!(rows(&results).is_empty());
     // Nothing parsed from either file, yet both were read: the bad one lost one record.
-    assert_eq!(
-        report.outcome,
-        Outcome::RecordsRejected,
-        "{:?}",
-        report.errors
-    );
-    assert!(report.unreadable.is_empty(), "{:?}", report.unreadable);
-    assert_eq!(report.rejected, 1);
-    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
-    assert_eq!(report.errors[0].file, bad_path.display().to_string());
+    let error = one_rejected(&report);
+    assert_eq!(error.file, bad_path.display().to_string());
     assert!(
-        report.errors[0].reason.contains("1 lost (record 46)"),
+        error.reason.contains("1 lost (record 46)"),
         "{}",
-        report.errors[0].reason
+        error.reason
     );
     assert_eq!(
         counts(vec![clean_path.clone(), bad_path.clone()]),
@@ -216,15 +223,7 @@ fn an_ndjson_file_with_one_bad_line_among_skipped_ones_is_rejected_not_unreadabl
         TimeRange::ALL,
         &IngestOptions::default(),
     );
-    assert_eq!(
-        report.outcome,
-        Outcome::RecordsRejected,
-        "{:?}",
-        report.errors
-    );
-    assert!(report.unreadable.is_empty(), "{:?}", report.unreadable);
-    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
-    assert_eq!(report.errors[0].position, "line 21");
+    assert_eq!(one_rejected(&report).position, "line 21");
     assert_eq!(
         counts(vec![path.clone()]),
         vec![(path.display().to_string(), 0, 50)]

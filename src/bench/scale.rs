@@ -5,19 +5,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::{BenchArgs, child, median, write_file};
+use super::{BenchArgs, ingest_run, median, write_file};
 use crate::demo::{self, DemoOptions};
-
-/// One ingest child: what it reported about itself, and the index it left.
-struct Run {
-    wall: f64,
-    cpu: f64,
-    rss: f64,
-    events: u64,
-    index_bytes: u64,
-}
 
 /// The scaling table over `args.sizes`.
 pub fn report(args: &BenchArgs, dir: &Path) -> Result<String> {
@@ -35,35 +26,24 @@ pub fn report(args: &BenchArgs, dir: &Path) -> Result<String> {
             demo::write_ndjson_evtx_dump(demo::generate_iter(&opts), w)
         })?;
         let idx = dir.join(format!("index-scale-{n}"));
+        // Each run with the size of the index it left.
         let mut runs = Vec::new();
         for _ in 0..reps {
-            let _ = std::fs::remove_dir_all(&idx);
-            let idx_arg = idx.to_string_lossy();
-            let (wall, json) = child(
-                &["ingest", "--format", "json", "--index", &idx_arg],
-                &corpus,
-            )?;
-            let v: serde_json::Value = serde_json::from_str(&json)
-                .with_context(|| format!("ingest output was not JSON: {json}"))?;
-            runs.push(Run {
-                wall: wall.as_secs_f64(),
-                cpu: v["cpu_seconds"].as_f64().unwrap_or(f64::NAN),
-                rss: v["peak_rss_bytes"].as_f64().unwrap_or(0.0),
-                events: v["events_read"].as_u64().unwrap_or(0),
-                index_bytes: crate::index::Index::open_existing(&idx)?.size_bytes(),
-            });
+            let run = ingest_run(&corpus, &idx, &[])?;
+            let bytes = crate::index::Index::open_existing(&idx)?.size_bytes();
+            runs.push((run, bytes));
         }
         let _ = std::fs::remove_file(&corpus);
         let _ = std::fs::remove_dir_all(&idx);
-        let events = runs.last().map_or(0, |r| r.events);
-        let wall = median(runs.iter().map(|r| r.wall));
-        let cpu = median(runs.iter().map(|r| r.cpu));
-        let index = median(runs.iter().map(|r| r.index_bytes as f64));
+        let events = runs.last().map_or(0, |(r, _)| r.events);
+        let wall = median(runs.iter().map(|(r, _)| r.wall));
+        let cpu = median(runs.iter().map(|(r, _)| r.cpu));
+        let index = median(runs.iter().map(|(_, bytes)| *bytes as f64));
         out += &format!(
             "| {n} | {events} | {wall:.2} | {:.0} | {cpu:.1} | {:.1} | {:.0} | {:.1} | {:.0} |\n",
             events as f64 / wall,
             cpu * 1e6 / events.max(1) as f64,
-            runs.iter().map(|r| r.rss).fold(0.0, f64::max) / 1e6,
+            runs.iter().map(|(r, _)| r.rss).fold(0.0, f64::max) / 1e6,
             index / 1e6,
             index / events.max(1) as f64,
         );

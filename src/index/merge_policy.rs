@@ -7,7 +7,9 @@
 //! memory). Splitting each level into merges of at most `max_merged_docs` documents bounds
 //! that peak by the cap, not by the input's size.
 
+use std::collections::HashMap;
 use tantivy::index::{SegmentId, SegmentMeta};
+
 use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 
 #[derive(Debug)]
@@ -19,16 +21,15 @@ pub(super) struct CappedMerges {
 
 impl MergePolicy for CappedMerges {
     fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
-        let docs = |id: &SegmentId| {
-            segments
-                .iter()
-                .find(|s| s.id() == *id)
-                .map_or(0, |s| s.num_docs())
-        };
+        let docs: HashMap<SegmentId, u32> =
+            segments.iter().map(|s| (s.id(), s.num_docs())).collect();
         let mut out = Vec::new();
         for MergeCandidate(level) in self.levels.compute_merge_candidates(segments) {
             // Smallest first, so each merge takes as many segments as the cap allows.
-            let mut level: Vec<(u32, SegmentId)> = level.iter().map(|id| (docs(id), *id)).collect();
+            let mut level: Vec<(u32, SegmentId)> = level
+                .iter()
+                .map(|id| (docs.get(id).copied().unwrap_or(0), *id))
+                .collect();
             level.sort_by_key(|(n, _)| *n);
             let mut group: Vec<SegmentId> = Vec::new();
             let mut total = 0u32;

@@ -16,7 +16,8 @@ use super::schema::SCHEMA_VERSION;
 const INDEX_THREADS: usize = 2;
 /// Arena per indexing thread. A full arena is written out as a segment, and that write holds
 /// about as much again for a moment: with 64 MB the flushes' peaks plus a merge and the run's
-/// uid set took a 5M-event ingest to 574 MB even with merges capped; 48 MB kept it at 504 MB.
+/// uid set took a 5M-event ingest to 574 MB even with merges capped; with 48 MB, 504–560 MB
+/// (BENCHMARKS.md, "Bounding the peaks": still over 512 MB in two runs of three).
 const HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
 /// One merge at a time: merges of large segments are the other big memory consumer.
 const MERGE_THREADS: usize = 1;

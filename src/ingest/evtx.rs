@@ -7,7 +7,7 @@ mod gaps;
 mod recover;
 
 use evtx::err::{ChunkError, EvtxError};
-use evtx::{EvtxChunkHeader, EvtxParser, ParserSettings, SerializedEvtxRecord};
+use evtx::{EvtxChunkHeader, EvtxParser, ParserSettings};
 use serde_json::Value;
 
 use super::json_evtx::raw_from_evtx_json;
@@ -61,12 +61,10 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
             let data: Value =
                 serde_json::from_str(&rec.data).map_err(evtx::err::SerializationError::from)?;
             Ok((
-                Rendered::Json(SerializedEvtxRecord {
-                    event_record_id: rec.event_record_id,
-                    timestamp: rec.timestamp,
+                Rendered::Json {
+                    id: rec.event_record_id,
                     data,
-                    recovered: rec.recovered,
-                }),
+                },
                 seen,
             ))
         })
@@ -76,10 +74,10 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
             return;
         }
         match rec {
-            Ok((Rendered::Json(rec), seen)) => {
-                last_id = Some(rec.event_record_id);
+            Ok((Rendered::Json { id, data }, seen)) => {
+                last_id = Some(id);
                 gaps.record(seen, file, sink);
-                emit_record(rec, file, sink);
+                emit_record(&data, id, file, sink);
             }
             Ok((Rendered::Skipped(id), seen)) => {
                 last_id = Some(id);
@@ -141,17 +139,18 @@ pub(crate) fn parse_evtx<T: std::io::Read + std::io::Seek>(
     }
 }
 
-/// A record as the crate's workers hand it over: its JSON, or the header's record ID of one
-/// the prefilter refused.
+/// A record as the crate's workers hand it over, with its header's record ID: its JSON, or
+/// none when the prefilter refused it.
 enum Rendered {
-    Json(SerializedEvtxRecord<Value>),
+    Json { id: u64, data: Value },
     Skipped(u64),
 }
 
-/// Map one rendered record to an Event and send it (or why it is not one).
-fn emit_record(rec: SerializedEvtxRecord<Value>, file: &str, sink: &mut dyn Sink) {
+/// Map one rendered record (`header_id` from its record header) to an Event and send it (or
+/// why it is not one).
+fn emit_record(data: &Value, header_id: u64, file: &str, sink: &mut dyn Sink) {
     // Position by the logged EventRecordID (what analysts see), else the header's.
-    let raw = match &rec.data {
+    let raw = match data {
         Value::Object(o) => raw_from_evtx_json(o),
         _ => Err("the record did not render to a JSON object".into()),
     };
@@ -159,7 +158,7 @@ fn emit_record(rec: SerializedEvtxRecord<Value>, file: &str, sink: &mut dyn Sink
         .as_ref()
         .ok()
         .and_then(|r| r.record_id)
-        .unwrap_or(rec.event_record_id);
+        .unwrap_or(header_id);
     let pos = format!("record {id}");
     match raw.and_then(|raw| raw.into_event(format!("{file}:{pos}"))) {
         Ok(e) => sink.event(e),

@@ -71,8 +71,6 @@ struct Emitter<'a> {
     shared: &'a Shared,
     track: Arc<Track>,
     events: Vec<Event>,
-    /// Records skipped by the prefilter, not yet reported.
-    skipped: u64,
 }
 
 impl Emitter<'_> {
@@ -81,13 +79,10 @@ impl Emitter<'_> {
             shared,
             track,
             events: Vec::with_capacity(BATCH),
-            skipped: 0,
         }
     }
 
     fn flush(&mut self) {
-        let skipped = std::mem::take(&mut self.skipped);
-        self.track.skipped.fetch_add(skipped, Ordering::Relaxed);
         if self.events.is_empty() {
             return;
         }
@@ -128,7 +123,8 @@ impl Sink for Emitter<'_> {
         self.shared.cancel.load(Ordering::Relaxed)
     }
     fn skipped(&mut self, n: u64) {
-        self.skipped += n;
+        // Read once, by the file's last part, after its `parts` decrement orders them.
+        self.track.skipped.fetch_add(n, Ordering::Relaxed);
     }
 }
 

@@ -93,7 +93,7 @@ pub(super) fn recover_chunk(
                 // A record that does not build or render is lost: it is counted below.
                 if let Ok(rec) = rec.and_then(|r| r.into_json_value()) {
                     recovered.insert(rec.event_record_id);
-                    emit_record(rec, file, sink);
+                    emit_record(&rec.data, rec.event_record_id, file, sink);
                 }
             }
         }
