@@ -421,6 +421,10 @@ const QUERIES: &[&str] = &[
     "message_total:[1 TO 1]",
     "event_code:1 OR event_code:3",
     "record_id:[* TO 40]",
+    // One value of a field kept only as a column (a range of one inside the index).
+    "record_id:100002",
+    "record_id:100001 OR record_id:100004 OR record_id:999999999",
+    "NOT record_id:100003",
     "event_code:[* TO *]",
     "time:[2024-10-21T11:30:00 TO 2024-10-21T11:35:00]",
     "time:>=2024-10-21T11:29:00",
@@ -483,6 +487,11 @@ const KNOWN: &[(&str, usize)] = &[
     ),
     ("computer:marker-host", 2),
     ("quokka -zebra01", 2),
+    ("record_id:100002", 1),
+    (
+        "record_id:100001 OR record_id:100004 OR record_id:999999999",
+        2,
+    ),
 ];
 
 #[test]

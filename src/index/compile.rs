@@ -15,7 +15,7 @@ use tantivy::query_grammar::{
 use super::Inner;
 use super::error::{IndexError, other};
 use super::exact::{EventTest, Trouble, exact_query};
-use super::schema::{DEFAULT_SEARCH_FIELDS, KEYWORD_FIELDS, TEXT_FIELDS};
+use super::schema::{COLUMN_ONLY, DEFAULT_SEARCH_FIELDS, KEYWORD_FIELDS, TEXT_FIELDS};
 use crate::analytics::search::eval::wildcard_regex;
 use crate::analytics::search::{Clause, Compare, SearchExpr};
 
@@ -124,6 +124,22 @@ impl<'a> Compiler<'a> {
                 value,
             } if kind(field) == Some(Kind::Number) => {
                 whole_number(field, value)?;
+                if COLUMN_ONLY.contains(&field.as_str()) {
+                    // Not in the inverted index (see `schema`): one value is a range of one,
+                    // which tantivy answers from the column.
+                    // A value the range refuses is reported as the literal the analyst typed.
+                    let shown = format!("{:?}", literal_leaf(Some(field), value));
+                    let v = || UserInputBound::Inclusive(value.clone());
+                    let range = UserInputLeaf::Range {
+                        field: Some(field.clone()),
+                        lower: v(),
+                        upper: v(),
+                    };
+                    return self
+                        .parser
+                        .build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(range)))
+                        .map_err(|e| IndexError::BadQuery(format!("{shown}: {e}")));
+                }
                 self.literal(Some(field), value)
             }
             Clause::Match { field, value } => self.literal(field.as_deref(), value),
@@ -225,13 +241,7 @@ impl<'a> Compiler<'a> {
     /// Words of `value` in `field` (or the default fields): a phrase on text fields, the whole
     /// value on keyword fields, a number on numeric ones.
     fn literal(&self, field: Option<&str>, value: &str) -> Result<Box<dyn Query>, IndexError> {
-        self.leaf(UserInputLeaf::Literal(UserInputLiteral {
-            field_name: field.map(str::to_string),
-            phrase: value.to_string(),
-            delimiter: Delimiter::DoubleQuotes,
-            slop: 0,
-            prefix: false,
-        }))
+        self.leaf(literal_leaf(field, value))
     }
 
     fn leaf(&self, leaf: UserInputLeaf) -> Result<Box<dyn Query>, IndexError> {
@@ -247,6 +257,17 @@ impl<'a> Compiler<'a> {
         let q = RegexQuery::from_pattern(&re, self.inner.fields.named(field)).map_err(other)?;
         Ok(Box::new(q))
     }
+}
+
+/// `value` as one term or phrase of `field` (or of the default fields).
+fn literal_leaf(field: Option<&str>, value: &str) -> UserInputLeaf {
+    UserInputLeaf::Literal(UserInputLiteral {
+        field_name: field.map(str::to_string),
+        phrase: value.to_string(),
+        delimiter: Delimiter::DoubleQuotes,
+        slop: 0,
+        prefix: false,
+    })
 }
 
 /// Numeric fields hold whole numbers: say so rather than pass on a parse error.
