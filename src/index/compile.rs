@@ -126,19 +126,15 @@ impl<'a> Compiler<'a> {
                 whole_number(field, value)?;
                 if COLUMN_ONLY.contains(&field.as_str()) {
                     // Not in the inverted index (see `schema`): one value is a range of one,
-                    // which tantivy answers from the column.
-                    // A value the range refuses is reported as the literal the analyst typed.
-                    let shown = format!("{:?}", literal_leaf(Some(field), value));
+                    // answered from the column; a refusal names the literal the analyst typed.
                     let v = || UserInputBound::Inclusive(value.clone());
                     let range = UserInputLeaf::Range {
                         field: Some(field.clone()),
                         lower: v(),
                         upper: v(),
                     };
-                    return self
-                        .parser
-                        .build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(range)))
-                        .map_err(|e| IndexError::BadQuery(format!("{shown}: {e}")));
+                    let shown = format!("{:?}", literal_leaf(Some(field), value));
+                    return self.leaf_shown_as(range, &shown);
                 }
                 self.literal(Some(field), value)
             }
@@ -246,6 +242,15 @@ impl<'a> Compiler<'a> {
 
     fn leaf(&self, leaf: UserInputLeaf) -> Result<Box<dyn Query>, IndexError> {
         let shown = format!("{leaf:?}");
+        self.leaf_shown_as(leaf, &shown)
+    }
+
+    /// The parser's query for `leaf`; its refusal is prefixed with `shown`.
+    fn leaf_shown_as(
+        &self,
+        leaf: UserInputLeaf,
+        shown: &str,
+    ) -> Result<Box<dyn Query>, IndexError> {
         self.parser
             .build_query_from_user_input_ast(UserInputAst::Leaf(Box::new(leaf)))
             .map_err(|e| IndexError::BadQuery(format!("{shown}: {e}")))

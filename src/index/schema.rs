@@ -19,7 +19,7 @@
 //!   FST build was the largest single cost of writing a segment) and into the indexing arena.
 //!   tantivy answers a range on a fast field from the column anyway, and a single value
 //!   (`record_id:42`) as a one-value range over it. Measured on 1M generated events: 4-8 % less
-//!   ingest CPU, peak RSS 460 -> 334 MB (BENCHMARKS.md, "Speed at the source, second pass").
+//!   ingest CPU, peak RSS 469 -> 350 MB (BENCHMARKS.md, "Speed at the source, second pass").
 //!   `uid` stays indexed: fetching events by uid is a term lookup.
 
 use tantivy::schema::{
