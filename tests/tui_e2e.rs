@@ -113,7 +113,10 @@ fn demo_drill_in_exclude_and_quit() {
     );
     // 10: the intruder's variable target list (`-ComputerName $targets`) matches ESCU too.
     assert!(s.contains("10 rows"), "{s}");
-    assert!(s.contains("MGMT01.corp."), "{s}");
+    // The rows pane draws a moment after the analytics list (a clean-clone CI run once read
+    // the screen between the two): wait for its first host, failing if it never comes.
+    let s = t.wait_for("MGMT01.corp.");
+    assert!(s.contains("10 rows"), "{s}");
 
     // Drill into the first group (the admin health check) and open its full script block.
     t.keys(&["Enter"]);
