@@ -4,7 +4,7 @@
 //! stored blobs in doc-address order (neighbouring docs share a compressed store block), and only
 //! then puts the events in the order the caller asked for.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
@@ -36,11 +36,13 @@ pub struct SearchHits {
 
 impl Index {
     /// Uids of every indexed event, read from the uid fast field (no stored docs are touched).
-    pub fn known_uids(&self) -> Result<HashSet<u64>, IndexError> {
+    /// A list, not a set: the caller builds its own compact set, and a `HashSet` of millions
+    /// beside it would double the memory of an append to a large index.
+    pub fn known_uids(&self) -> Result<Vec<u64>, IndexError> {
         self.checked(|| {
             self.checked(|| {
                 let searcher = self.inner.reader.searcher();
-                let mut out = HashSet::with_capacity(searcher.num_docs() as usize);
+                let mut out = Vec::with_capacity(searcher.num_docs() as usize);
                 for seg in searcher.segment_readers() {
                     let uids: Column<u64> = seg.fast_fields().u64(UID).map_err(other)?;
                     out.extend(seg.doc_ids_alive().filter_map(|d| uids.first(d)));

@@ -1,6 +1,6 @@
 //! The embedded index as a [`Store`]: each method is the index's own.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{Index, IndexError, IndexStats, InputRecord, SearchHits, Writer};
@@ -34,7 +34,7 @@ impl Store for Index {
     fn time_span(&self) -> Result<Option<(i64, i64)>, IndexError> {
         Index::time_span(self)
     }
-    fn known_uids(&self) -> Result<HashSet<u64>, IndexError> {
+    fn known_uids(&self) -> Result<Vec<u64>, IndexError> {
         Index::known_uids(self)
     }
     fn get(&self, uids: &[u64]) -> Result<Vec<Event>, IndexError> {

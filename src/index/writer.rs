@@ -15,17 +15,21 @@ use super::schema::SCHEMA_VERSION;
 /// Indexing threads: the machine budget is 2 cores, and parsing runs beside them.
 const INDEX_THREADS: usize = 2;
 /// Arena per indexing thread. A full arena is written out as a segment, and that write holds
-/// about as much again for a moment: with 64 MB the flushes' peaks plus a merge and the run's
-/// uid set took a 5M-event ingest to 574 MB even with merges capped; with 48 MB, 504–560 MB
-/// (BENCHMARKS.md, "Bounding the peaks": still over 512 MB in two runs of three).
-const HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
+/// about as much again for a moment, on both threads at once (they fill at the same rate).
+/// With 64 MB the flushes' peaks plus a merge and the run's uid set took a 5M-event ingest to
+/// 574 MB even with merges capped; 40 MB with the merge bounds below keeps it near 350 MB
+/// (BENCHMARKS.md, "Bounding the peaks" and "The 5M peak").
+const HEAP_PER_THREAD: usize = 40 * 1024 * 1024;
 /// One merge at a time: merges of large segments are the other big memory consumer.
 const MERGE_THREADS: usize = 1;
 /// Segments this large are left alone by the merge policy.
-const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
-/// Most documents one merge may produce (see `merge_policy`): a merge holds its output's
-/// columns in memory, so this, not the input's size, bounds an ingest's peak.
-const MAX_MERGED_DOCS: u32 = 120_000;
+const MAX_DOCS_BEFORE_MERGE: usize = 70_000;
+/// Most documents one merge may produce (see `merge_policy`). A merge holds its output's
+/// columns in memory and maps its inputs (their pages count as the process's own while it
+/// reads them), so this, not the input's size, bounds an ingest's peak: at 120,000 a merge
+/// added about 100 MB of each and a 5M ingest peaked at 436-513 MB; at 80,000, 350-359 MB,
+/// for 80 segments at 5M events instead of 61.
+const MAX_MERGED_DOCS: u32 = 80_000;
 
 /// Adds events to the index; only one can be alive per index directory.
 pub struct Writer {

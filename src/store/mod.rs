@@ -11,7 +11,7 @@
 pub mod clickhouse;
 mod location;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use crate::index::{IndexError as StoreError, IndexStats, InputRecord, SearchHits};
@@ -52,7 +52,7 @@ pub trait Store: Send + Sync {
     /// Oldest and newest event time (`None` when empty).
     fn time_span(&self) -> Result<Option<(i64, i64)>, StoreError>;
     /// The uids of every stored event (an ingest skips those it meets again).
-    fn known_uids(&self) -> Result<HashSet<u64>, StoreError>;
+    fn known_uids(&self) -> Result<Vec<u64>, StoreError>;
     /// Events with these uids, in the given order; unknown uids are skipped.
     fn get(&self, uids: &[u64]) -> Result<Vec<Event>, StoreError>;
     /// Events carrying `tag` inside `range`, oldest first.

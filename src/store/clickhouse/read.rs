@@ -1,6 +1,6 @@
 //! The ClickHouse store's reads: the [`Store`] methods, as SQL.
 
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -92,14 +92,14 @@ impl Store for ClickHouse {
         Ok(span)
     }
 
-    fn known_uids(&self) -> Result<HashSet<u64>, StoreError> {
-        let mut out = HashSet::with_capacity(self.num_events() as usize);
+    fn known_uids(&self) -> Result<Vec<u64>, StoreError> {
+        let mut out = Vec::with_capacity(self.num_events() as usize);
         let q = format!("SELECT uid FROM {} FORMAT TSV", self.table);
         self.entry.query_lines(&q, &mut |line| {
             let uid = line
                 .parse::<u64>()
                 .map_err(|_| StoreError::Remote(format!("not a uid: {line:.40}")))?;
-            out.insert(uid);
+            out.push(uid);
             Ok(())
         })?;
         Ok(out)
