@@ -19,6 +19,7 @@ pub mod event;
 pub mod extended;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod huge_pages;
 pub mod index;
 pub mod ingest;
 pub mod output;

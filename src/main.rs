@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    huntbench::huge_pages::opt_out();
     let cli = huntbench::cli::Cli::parse();
     match huntbench::commands::run(cli) {
         Ok(code) => code,

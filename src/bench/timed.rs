@@ -40,10 +40,16 @@ pub(super) fn timed(program: &Path, args: &[String], env: &[(&str, PathBuf)]) ->
     for (k, v) in env {
         cmd.env(k, v);
     }
+    // huntbench's own children opt out of huge pages as it does; a peer runs with the
+    // kernel's default, as it would on its own.
+    let ours = std::env::current_exe().is_ok_and(|me| me == program);
     let t = Instant::now();
-    let out = cmd
-        .output()
-        .with_context(|| format!("running {} under /usr/bin/time", program.display()))?;
+    let out = if ours {
+        cmd.output()
+    } else {
+        crate::huge_pages::with_default(|| cmd.output())
+    }
+    .with_context(|| format!("running {} under /usr/bin/time", program.display()))?;
     let wall_here = t.elapsed().as_secs_f64();
     if !out.status.success() {
         bail!(
