@@ -99,6 +99,22 @@ fn own_rules() -> Vec<String> {
             LOGON,
             "    s:\n        EventID: 4688\n    condition: not s\n",
         ),
+        // a literal on the event code beside whole codes: settled when the prefilter of
+        // each code is built (found for 4624, not for 4625), never scanned
+        (
+            LOGON,
+            "    s:\n        EventID:\n            - 4624\n            - 4625\n    t:\n        EventID|endswith: '24'\n        TargetUserName|contains: 'adm'\n    condition: s and t\n",
+        ),
+        // keywords, one with a NUL: these haystacks are scanned one by one
+        (
+            LOGON,
+            "    keywords:\n        - \"Nul\\0Byte\"\n        - 'ünï'\n    condition: keywords\n",
+        ),
+        // keywords without one, non-ASCII: all haystacks in one pass
+        (
+            PROC,
+            "    keywords:\n        - 'ÜNÏ'\n        - 'Rundll32.ex'\n    condition: keywords\n",
+        ),
     ];
     d.iter()
         .enumerate()
@@ -137,6 +153,8 @@ const PIECES: &[&str] = &[
     "loop",
     "C:\\Windows\\System32\\certutil.exe",
     "SHA256=AB",
+    "nul\u{0}byte",
+    "xÜNÏx",
     "",
 ];
 
@@ -210,7 +228,12 @@ fn random_events(n: usize) -> Vec<Event> {
                 e.channel = SECURITY.into();
                 e.data
                     .insert("LogonType".into(), ["3", "2", "10"][r.next(3)].into());
-                e.data.insert("TargetUserName".into(), r.value());
+                let user = r.value();
+                // Now and then a failed logon (the code-literal rule's other code).
+                if user.len().is_multiple_of(5) {
+                    e.event_code = 4625;
+                }
+                e.data.insert("TargetUserName".into(), user);
             }
         }
         if kind == 0 && r.next(2) == 0 {

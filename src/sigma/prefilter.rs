@@ -54,6 +54,10 @@ const MEMO_MIN_PATTERNS: usize = 32;
 /// a few MB, whatever the input).
 const MEMO_CAP: usize = 1 << 16;
 
+/// Ends each keyword haystack when a keyword scan reads them all as one text. No pattern of
+/// such a scan contains it, so no match can span two haystacks.
+const SEP: u8 = 0;
+
 /// Tells scans apart in the per-thread memo, which outlives any one prefilter.
 static SCAN_UID: AtomicU64 = AtomicU64::new(0);
 
@@ -68,6 +72,10 @@ struct Scan {
     uid: u64,
     /// Whether short values are remembered (more than `MEMO_MIN_PATTERNS` literals).
     remember: bool,
+    /// A keyword scan that reads all of an event's haystacks in one pass (see `SEP`): an
+    /// event has a dozen or more of them, mostly short, and one small automaton run per
+    /// haystack cost more in calls than in bytes.
+    joined: bool,
 }
 
 impl Scan {
@@ -90,6 +98,26 @@ impl Scan {
             raw
         };
         for m in self.ac.find_overlapping_iter(hay) {
+            found.push(self.atom[m.pattern().as_usize()]);
+        }
+    }
+
+    /// The atoms found in any of the haystacks, into `found` (cleared first): the haystacks
+    /// lowercased as `find` lowercases them, each followed by `SEP`, in one pass.
+    fn find_joined(&self, vals: &[FieldVal], s: &mut Lookup) {
+        let Lookup { found, buf, .. } = s;
+        found.clear();
+        buf.clear();
+        for v in vals {
+            let raw = v.raw.as_bytes();
+            if raw.is_ascii() {
+                buf.extend(raw.iter().map(u8::to_ascii_lowercase));
+            } else {
+                buf.extend_from_slice(v.lower().as_bytes());
+            }
+            buf.push(SEP);
+        }
+        for m in self.ac.find_overlapping_iter(&buf[..]) {
             found.push(self.atom[m.pattern().as_usize()]);
         }
     }
@@ -123,6 +151,8 @@ pub struct Prefilter {
     full: Vec<u8>,
     /// Rules that need nothing (always candidates), ascending.
     always: Vec<u32>,
+    /// Atoms every event of this prefilter has, settled when it was built (see `new`).
+    preset: Vec<u32>,
 }
 
 /// Reusable per-event scratch (one per thread), and the memo of values already scanned.
@@ -230,9 +260,19 @@ impl Prefilter {
             }
             full.push(mask);
         }
-        // Group the atoms by place: one automaton per field.
+        // Group the atoms by place: one automaton per field. Every event a prefilter for one
+        // code serves has that code, so an atom on the event code is found in all of them or
+        // in none: it is settled here instead of scanned on every event.
+        let code_text = code.map(|c| c.to_string());
+        let mut preset = Vec::new();
         let mut by_place: FxHashMap<Place, (Vec<String>, Vec<u32>)> = FxHashMap::default();
         for ((place, lit), id) in atom_ids {
+            if let (Some(text), Place::Field(Accessor::EventCode)) = (&code_text, &place) {
+                if text.contains(lit.as_str()) {
+                    preset.push(id);
+                }
+                continue;
+            }
             let e = by_place.entry(place).or_default();
             e.0.push(lit);
             e.1.push(id);
@@ -245,10 +285,15 @@ impl Prefilter {
                 .match_kind(MatchKind::Standard)
                 .kind(None::<AhoCorasickKind>)
                 .build(&lits);
+            let remember = lits.len() > MEMO_MIN_PATTERNS;
+            let joined = place == Place::Keywords
+                && !remember
+                && lits.iter().all(|l| !l.as_bytes().contains(&SEP));
             match built {
                 Ok(ac) => scans.push(Scan {
                     place,
-                    remember: ac.patterns_len() > MEMO_MIN_PATTERNS,
+                    remember,
+                    joined,
                     ac,
                     atom,
                     uid: SCAN_UID.fetch_add(1, Ordering::Relaxed),
@@ -260,11 +305,13 @@ impl Prefilter {
         }
         // A stable order (the map's is not), so runs are reproducible.
         scans.sort_by(|a, b| a.place.cmp(&b.place));
+        preset.sort_unstable();
         Prefilter {
             scans,
             satisfies,
             full,
             always,
+            preset,
         }
     }
 
@@ -275,6 +322,7 @@ impl Prefilter {
             satisfies: Vec::new(),
             full: vec![0; n],
             always: (0..n as u32).collect(),
+            preset: Vec::new(),
         }
     }
 
@@ -293,6 +341,7 @@ impl Prefilter {
         if marks.seen.len() < self.satisfies.len() {
             marks.seen.resize(self.satisfies.len(), false);
         }
+        marks.apply(&self.satisfies, &self.preset);
         for scan in &self.scans {
             match &scan.place {
                 Place::Field(a) => {
@@ -300,6 +349,10 @@ impl Prefilter {
                         scan.find_memo(&v, lookup);
                         marks.apply(&self.satisfies, &lookup.found);
                     }
+                }
+                Place::Keywords if scan.joined => {
+                    scan.find_joined(c.keywords(), lookup);
+                    marks.apply(&self.satisfies, &lookup.found);
                 }
                 Place::Keywords => {
                     for v in c.keywords() {
