@@ -4,8 +4,9 @@
 //! first touch of each such page zeroes all 2 MB of it. huntbench's allocations touch them
 //! thinly and briefly (4 MB read chunks handed between threads, a Sigma rule set's many small
 //! regex and automaton tables), so the zeroing and the resident memory were mostly waste: a
-//! 100,000-event ingest spent 0.74 s of system CPU (0.31 s without) and peaked 25 MB higher,
-//! and loading 2,407 Sigma rules took 123 ms against 71 ms (BENCHMARKS.md, "Huge pages").
+//! 100,000-event ingest spent 0.74 s of system CPU (0.31 s without) and peaked 30 MB higher,
+//! and loading 2,407 Sigma rules took 123 ms against 71 ms (BENCHMARKS.md, "Transparent huge
+//! pages").
 //!
 //! The kernel's flag is per process and inherited by children, so `bench` restores the
 //! default around a peer it runs: the peer runs as it would on its own.

@@ -18,7 +18,7 @@ const INDEX_THREADS: usize = 2;
 /// about as much again for a moment, on both threads at once (they fill at the same rate).
 /// With 64 MB the flushes' peaks plus a merge and the run's uid set took a 5M-event ingest to
 /// 574 MB even with merges capped; 40 MB with the merge bounds below keeps it near 350 MB
-/// (BENCHMARKS.md, "Bounding the peaks" and "The 5M peak").
+/// (BENCHMARKS.md, "Bounding the peaks" and "Where the 5M peak came from").
 const HEAP_PER_THREAD: usize = 40 * 1024 * 1024;
 /// One merge at a time: merges of large segments are the other big memory consumer.
 const MERGE_THREADS: usize = 1;
@@ -27,8 +27,9 @@ const MAX_DOCS_BEFORE_MERGE: usize = 70_000;
 /// Most documents one merge may produce (see `merge_policy`). A merge holds its output's
 /// columns in memory and maps its inputs (their pages count as the process's own while it
 /// reads them), so this, not the input's size, bounds an ingest's peak: at 120,000 a merge
-/// added about 100 MB of each and a 5M ingest peaked at 436-513 MB; at 80,000, 350-359 MB,
-/// for 80 segments at 5M events instead of 61.
+/// added about 100 MB of each and 5M-event ingests peaked at 421-554 MB whatever the arena
+/// (32, 40 or 48 MB); at 80,000, 350-359 MB in four runs of four, for 80 segments at 5M
+/// events instead of about 61.
 const MAX_MERGED_DOCS: u32 = 80_000;
 
 /// Adds events to the index; only one can be alive per index directory.
