@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use super::matcher::Matcher;
 use super::model::SavedQuery;
 use crate::event::Event;
-use crate::sigma::{EvalCache, Prefilter, Scratch};
+use crate::sigma::{Automata, EvalCache, Prefilter, Scratch};
 
 /// The queries one event code (or any code) asks.
 #[derive(Debug)]
@@ -25,7 +25,12 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn new(positions: &[usize], matchers: &[Matcher], code: Option<u32>) -> Bucket {
+    fn new(
+        positions: &[usize],
+        matchers: &[Matcher],
+        code: Option<u32>,
+        automata: &Automata,
+    ) -> Bucket {
         let (sigma, plain): (Vec<usize>, Vec<usize>) = positions
             .iter()
             .partition(|&&i| matchers[i].sigma_rule().is_some());
@@ -35,7 +40,7 @@ impl Bucket {
             .collect();
         Bucket {
             plain,
-            prefilter: Prefilter::new(&rules, code),
+            prefilter: Prefilter::with_automata(&rules, code, automata),
             sigma,
         }
     }
@@ -61,9 +66,9 @@ impl Lazy {
         }
     }
 
-    fn get(&self, matchers: &[Matcher]) -> &Bucket {
+    fn get(&self, matchers: &[Matcher], automata: &Automata) -> &Bucket {
         self.bucket
-            .get_or_init(|| Bucket::new(&self.positions, matchers, self.code))
+            .get_or_init(|| Bucket::new(&self.positions, matchers, self.code, automata))
     }
 }
 
@@ -80,6 +85,8 @@ pub struct MatchSet {
     /// Queries that read any event (a Sigma rule naming only the product, and built-in
     /// queries without event codes).
     anywhere: Arc<Lazy>,
+    /// The literal automata the buckets' prefilters have built, shared between buckets.
+    automata: Arc<Automata>,
 }
 
 thread_local! {
@@ -130,6 +137,7 @@ impl MatchSet {
                     .collect(),
             ),
             anywhere: Arc::new(Lazy::new(anywhere, None)),
+            automata: Arc::default(),
         }
     }
 
@@ -157,7 +165,7 @@ impl MatchSet {
         let anywhere = (!self.anywhere.positions.is_empty()).then_some(&*self.anywhere);
         SCRATCH.with_borrow_mut(|(scratch, cand)| {
             for b in [coded, chan, anywhere].into_iter().flatten() {
-                let b = b.get(m);
+                let b = b.get(m, &self.automata);
                 for &i in &b.plain {
                     if m[i].matches_cached(&cache) {
                         out.push(i);

@@ -35,7 +35,9 @@ pub use quoting::{cli_op, field_pattern, pattern_op};
 pub use render::{TableOptions, column_fit, render_csv, render_json, render_table, row_json};
 pub use search::{event_summary, predicates_match};
 pub use sigma_config::{config_file, run_sigma, set_sigma_dirs, sigma_dirs};
-pub use sigma_queries::{SIGMA_BY, level_of, level_str, load_sigma, sigma_query, sigma_user};
+pub use sigma_queries::{
+    SIGMA_BY, level_of, level_str, load_sigma, sigma_queries, sigma_query, sigma_user,
+};
 pub use stats::{group, group_by, result_of};
 pub use store::{ChangeKind, ExclusionStore, LastChange, Undone};
 pub use wildcard::Wildcard;

@@ -68,13 +68,17 @@ pub fn level_of(q: &SavedQuery) -> Option<crate::sigma::Level> {
 /// Load the rules under these folders: the saved queries of the supported ones, and the
 /// whole rule set (with every listing, supported or not).
 pub fn load_sigma(paths: &[PathBuf]) -> Result<(Vec<SavedQuery>, RuleSet), SigmaError> {
-    let mut set = RuleSet::load(paths)?;
+    Ok(sigma_queries(RuleSet::load(paths)?))
+}
+
+/// A loaded rule set's saved queries (the set keeps its listing; its rules move into them).
+pub fn sigma_queries(mut set: RuleSet) -> (Vec<SavedQuery>, RuleSet) {
     let rules = std::mem::take(&mut set.rules);
     let queries = rules
         .into_iter()
         .map(|r| sigma_query(Arc::new(r)))
         .collect();
-    Ok((queries, set))
+    (queries, set)
 }
 
 /// The `user` of a Sigma row: the account the event is about, as it names it. The process

@@ -10,6 +10,8 @@
 //! ```
 //! A `|` (aggregation: `count() by ...`, `near`) is refused: correlations are not supported.
 
+use serde::{Deserialize, Serialize};
+
 use super::detection::{EvalCache, Search};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +49,7 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
 }
 
 /// A parsed condition over search identifiers (by index into the rule's searches).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Cond {
     Ref(usize),
     And(Vec<Cond>),

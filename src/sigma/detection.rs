@@ -7,6 +7,7 @@ use std::cell::{OnceCell, RefCell};
 use std::net::IpAddr;
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
 use yaml_rust2::Yaml;
 
 use super::mapping::{self, Accessor, CompiledSource};
@@ -144,7 +145,7 @@ impl<'e> EvalCache<'e> {
 
 /// Where a condition reads: a field (its accessor for each of the rule's sources), or the
 /// keyword haystacks.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Target {
     /// Accessors indexed by the source the event matched (one entry when the rule has none).
     Field {
@@ -155,7 +156,7 @@ pub(crate) enum Target {
 }
 
 /// One `field|mods: values` entry.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct FieldCond {
     pub target: Target,
     /// One group per YAML value; a group's variants (windash, base64offset) are ORed.
@@ -167,7 +168,7 @@ pub(crate) struct FieldCond {
 }
 
 /// A search identifier's body.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) enum Search {
     /// A map: every entry holds.
     And(Vec<FieldCond>),

@@ -1,11 +1,11 @@
 //! Finding rule files and loading them into a [`RuleSet`].
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::{Listing, Rule, RuleSet, SigmaError};
+use super::{Listing, Rule, RuleSet, SigmaError, cache};
 
 fn is_rule_file(p: &std::path::Path) -> bool {
     p.extension()
@@ -71,46 +71,56 @@ enum Parsed {
     Listed(Listing),
 }
 
-/// Read and parse one rule file.
-fn read_one(f: &std::path::Path) -> Parsed {
-    let text = match std::fs::read(f) {
-        Ok(b) => match String::from_utf8(b) {
+/// The bytes of one rule file, or why it cannot be read.
+fn read_bytes(f: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(f).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// Parse one rule file's bytes.
+fn parse_one(f: &Path, bytes: &Result<Vec<u8>, String>) -> Parsed {
+    let text = match bytes {
+        Ok(b) => match std::str::from_utf8(b) {
             Ok(t) => t,
             Err(_) => return Parsed::Listed(unreadable(f, "not UTF-8 text".into())),
         },
-        Err(e) => return Parsed::Listed(unreadable(f, format!("cannot read: {e}"))),
+        Err(why) => return Parsed::Listed(unreadable(f, why.clone())),
     };
-    match RuleSet::parse_one(f, &text) {
+    match RuleSet::parse_one(f, text) {
         Ok(r) => Parsed::Rule(Box::new(r)),
         Err(l) => Parsed::Listed(l),
     }
 }
 
-/// Parse every file on all cores. The whole public rule set takes a quarter of a second on
-/// one, and it is paid before every ingest and hunt that names rules, while the other cores
-/// wait: files are independent, so they are parsed in parallel and kept in path order.
-fn read_all(files: &[PathBuf]) -> Vec<Parsed> {
+/// `f` over every item on all cores, in the items' order, handed out `grain` at a time (a
+/// worker per four grains at most). The whole public rule set takes a quarter of a second to
+/// parse on one core, and it is paid before every ingest and hunt that names rules, while the
+/// other cores wait: files are independent, so they are read and parsed in parallel.
+pub(crate) fn par_map<I: Sync, T: Send>(
+    items: &[I],
+    grain: usize,
+    f: impl Fn(&I) -> T + Sync,
+) -> Vec<T> {
+    let grain = grain.max(1);
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(files.len().div_ceil(64))
+        .min(items.len().div_ceil(4 * grain))
         .max(1);
     if workers == 1 {
-        return files.iter().map(|f| read_one(f)).collect();
+        return items.iter().map(f).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let parts: Vec<Vec<(usize, Parsed)>> = std::thread::scope(|s| {
+    let parts: Vec<Vec<(usize, T)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
                     let mut mine = Vec::new();
                     loop {
-                        // Small batches: rule files differ a hundredfold in size.
-                        let from = next.fetch_add(16, std::sync::atomic::Ordering::Relaxed);
-                        if from >= files.len() {
+                        let from = next.fetch_add(grain, std::sync::atomic::Ordering::Relaxed);
+                        if from >= items.len() {
                             break mine;
                         }
-                        for (i, f) in files.iter().enumerate().skip(from).take(16) {
-                            mine.push((i, read_one(f)));
+                        for (i, x) in items.iter().enumerate().skip(from).take(grain) {
+                            mine.push((i, f(x)));
                         }
                     }
                 })
@@ -121,17 +131,61 @@ fn read_all(files: &[PathBuf]) -> Vec<Parsed> {
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let mut all: Vec<(usize, Parsed)> = parts.into_iter().flatten().collect();
+    let mut all: Vec<(usize, T)> = parts.into_iter().flatten().collect();
     all.sort_by_key(|(i, _)| *i);
     all.into_iter().map(|(_, r)| r).collect()
 }
 
+/// Fewer rule files than this are parsed every time (a few milliseconds) and never cached.
+const CACHE_MIN_FILES: usize = 64;
+
+/// Load the rule files under `paths`: from the cache when it holds a set built from these
+/// very files (see `cache`), else parsed, and then saved there.
 pub(crate) fn load(paths: &[PathBuf]) -> Result<RuleSet, SigmaError> {
+    load_with(paths, Cache::Default)
+}
+
+/// Where `load_with` keeps the parsed set.
+pub(crate) enum Cache<'a> {
+    /// `cache::dir()`, for sets of `CACHE_MIN_FILES` files or more.
+    Default,
+    /// This folder, whatever the set's size (tests, the bench).
+    At(&'a Path),
+    /// Parse every file (the bench's cold figure).
+    Off,
+}
+
+pub(crate) fn load_with(paths: &[PathBuf], cache: Cache) -> Result<RuleSet, SigmaError> {
+    let files = rule_files(paths)?;
+    // Small batches: rule files differ a hundredfold in size.
+    let texts = par_map(&files, 16, |f| read_bytes(f));
+    let dir = match cache {
+        Cache::Default if files.len() >= CACHE_MIN_FILES => Some(cache::dir()),
+        Cache::At(d) => Some(d.to_path_buf()),
+        Cache::Default | Cache::Off => None,
+    };
+    let Some(dir) = dir else {
+        return Ok(build(&files, &texts));
+    };
+    let key = cache::key(&files, &texts);
+    if let Some(set) = cache::read(&dir, &key) {
+        return Ok(set);
+    }
+    let set = build(&files, &texts);
+    cache::write(&dir, &key, &set);
+    Ok(set)
+}
+
+/// Parse every file into a rule set (no cache).
+pub(crate) fn build(files: &[PathBuf], texts: &[Result<Vec<u8>, String>]) -> RuleSet {
     let mut set = RuleSet::default();
     // id → the path that has it first.
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    let files = rule_files(paths)?;
-    for (f, parsed) in files.iter().zip(read_all(&files)) {
+    let pairs: Vec<(&PathBuf, &Result<Vec<u8>, String>)> = files.iter().zip(texts).collect();
+    for (f, parsed) in files
+        .iter()
+        .zip(par_map(&pairs, 16, |(f, t)| parse_one(f, t)))
+    {
         match parsed {
             Parsed::Rule(rule) => {
                 let rule = *rule;
@@ -148,7 +202,7 @@ pub(crate) fn load(paths: &[PathBuf]) -> Result<RuleSet, SigmaError> {
             Parsed::Listed(l) => set.listed.push(l),
         }
     }
-    Ok(set)
+    set
 }
 
 fn unreadable(f: &std::path::Path, why: String) -> Listing {

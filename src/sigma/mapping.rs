@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use rustc_hash::FxHashSet;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
 
@@ -59,12 +59,47 @@ pub(crate) fn mapping_hash() -> u64 {
 }
 
 /// One source a rule's events may come from, compiled: the channel lowercased once.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct CompiledSource {
     pub channel: String,
     pub channel_lower: String,
     pub codes: Vec<u32>,
+    /// Kept between runs by the table's name (see `rename_table`).
+    #[serde(with = "rename_table")]
     pub rename: Option<&'static BTreeMap<String, String>>,
+}
+
+/// A source's rename table, written as its name in the mapping file and read back from the
+/// compiled-in mapping (the rule-set cache's key holds the mapping's hash, so the name is
+/// there).
+mod rename_table {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error};
+
+    type Table = Option<&'static BTreeMap<String, String>>;
+
+    pub fn serialize<S: Serializer>(t: &Table, s: S) -> Result<S::Ok, S::Error> {
+        let name = t.and_then(|t| {
+            super::mapping()
+                .rename
+                .iter()
+                .find(|(_, v)| std::ptr::eq(*v, t))
+                .map(|(k, _)| k.as_str())
+        });
+        name.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Table, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => super::mapping()
+                .rename
+                .get(&n)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom(format!("no rename table '{n}'"))),
+        }
+    }
 }
 
 impl CompiledSource {
@@ -134,6 +169,19 @@ pub(crate) fn resolve_logsource(
 #[derive(Debug, Clone)]
 pub(crate) struct Name(Arc<str>);
 
+/// Written as its text; read back interned, like every other name.
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Name, D::Error> {
+        Ok(Name::new(&String::deserialize(d)?))
+    }
+}
+
 impl Name {
     pub(crate) fn new(s: &str) -> Name {
         // Every name any loaded rule has used: a few thousand at most.
@@ -182,7 +230,7 @@ impl PartialOrd for Name {
 }
 
 /// Where a field's value is read from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub(crate) enum Accessor {
     EventCode,
     Channel,

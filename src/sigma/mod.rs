@@ -11,8 +11,10 @@
 //! Files: `rule` (YAML → rule), `detection` (search identifiers and their evaluation),
 //! `value` (values and modifiers → matchers), `condition` (the condition expression),
 //! `mapping` (log sources and field names, from the mapping file), `prefilter` (which rules
-//! an event can match, from the literals they need), `load` (folders).
+//! an event can match, from the literals they need), `load` (folders), `cache` (the loaded
+//! set kept between runs).
 
+mod cache;
 mod condition;
 mod detection;
 mod load;
@@ -23,16 +25,16 @@ mod value;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
 
 pub use detection::EvalCache;
 pub use mapping::{MAPPING_TOML, MAPPING_VERSION};
-pub use prefilter::{Prefilter, Scratch};
+pub use prefilter::{Automata, Prefilter, Scratch};
 
 /// Severity as Sigma spells it; ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Informational,
@@ -43,7 +45,7 @@ pub enum Level {
 }
 
 /// One rule file as `huntbench rules` lists it, supported or not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listing {
     /// The rule's `id` (a UUID); for a file that has none, its path.
     pub id: String,
@@ -64,7 +66,7 @@ pub struct Sources {
 }
 
 /// A supported rule, compiled.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Rule {
     pub id: String,
     pub title: String,
@@ -142,7 +144,7 @@ impl Rule {
 }
 
 /// Every rule file found under some folders.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct RuleSet {
     /// The supported rules, in path order.
     pub rules: Vec<Rule>,
@@ -161,8 +163,27 @@ pub enum SigmaError {
 impl RuleSet {
     /// Load every `.yml`/`.yaml` file under these folders (or files), recursively, in sorted
     /// path order; a rule id seen twice keeps the first file and lists the second with a reason.
+    /// A set of many files is read back from `<data dir>/cache/sigma` when it was parsed
+    /// before from the very same bytes (see the `cache` module).
     pub fn load(paths: &[PathBuf]) -> Result<RuleSet, SigmaError> {
         load::load(paths)
+    }
+
+    /// As [`RuleSet::load`], parsing every file even when the rule-set cache holds them (the
+    /// bench's cold figure).
+    pub fn load_uncached(paths: &[PathBuf]) -> Result<RuleSet, SigmaError> {
+        load::load_with(paths, load::Cache::Off)
+    }
+
+    /// As [`RuleSet::load`], with the cache in `dir` whatever the set's size (the bench keeps
+    /// it in its scratch data folder, where the runs it times look).
+    pub fn load_cached_in(paths: &[PathBuf], dir: &Path) -> Result<RuleSet, SigmaError> {
+        load::load_with(paths, load::Cache::At(dir))
+    }
+
+    /// The folder the cache of `RuleSet::load` lives in, under a data directory.
+    pub fn cache_dir_under(data_dir: &Path) -> PathBuf {
+        cache::dir_under(data_dir)
     }
 
     /// Parse one rule from text (tests, and `load` for each file).

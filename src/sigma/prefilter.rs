@@ -17,6 +17,7 @@
 //! could not have matched.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, packed};
 use rustc_hash::FxHashMap;
@@ -64,11 +65,58 @@ const ANY_MIN_LEN: usize = 64;
 /// Tells scans apart in the per-thread memo, which outlives any one prefilter.
 static SCAN_UID: AtomicU64 = AtomicU64::new(0);
 
+/// The searchers over one set of literals, shared by every prefilter that needs exactly
+/// that set (see [`Automata`]).
+#[derive(Debug)]
+struct Searchers {
+    /// Every literal, in the sorted order the scan's `atom` follows.
+    ac: AhoCorasick,
+    /// The same literals in a SIMD searcher (Teddy, for up to a few dozen literals), when the
+    /// CPU has one: it tells whether any literal occurs several times faster than the
+    /// automaton reads the text (10 against 53 ms for the 34 MB of keyword haystacks in
+    /// 100,000 generated events), and nearly all long texts hold none of a small set.
+    any: Option<packed::Searcher>,
+}
+
+/// Searchers already built, by their sorted literals. Sysmon 1 and Security 4688 ask the
+/// same rules about the same command lines, images and hashes, so their prefilters need the
+/// same literal sets; the largest (8,000 command-line literals) took longer to build than
+/// the rest of its bucket. One per [`crate::analytics::MatchSet`], shared by its threads.
+#[derive(Debug, Default)]
+pub struct Automata(Mutex<FxHashMap<Vec<String>, Arc<Searchers>>>);
+
+impl Automata {
+    /// The searchers over `lits` (sorted, without repeats), built on first need; `None` when
+    /// the automaton is past the crate's size limits.
+    fn get(&self, lits: Vec<String>) -> Option<Arc<Searchers>> {
+        let lock = || self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = lock().get(&lits) {
+            return Some(Arc::clone(s));
+        }
+        // Overlapping search needs the standard match kind; a DFA where it is small enough,
+        // as the builder decides.
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(None::<AhoCorasickKind>)
+            .build(&lits)
+            .ok()?;
+        let any = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(&lits)
+            .build();
+        let built = Arc::new(Searchers { ac, any });
+        // Built outside the lock: another thread may have built the same set meanwhile, and
+        // either copy answers alike.
+        Some(Arc::clone(lock().entry(lits).or_insert(built)))
+    }
+}
+
 /// One field's automaton over the literals rules need in it.
 #[derive(Debug)]
 struct Scan {
     place: Place,
-    ac: AhoCorasick,
+    searchers: Arc<Searchers>,
     /// Atom id of each automaton pattern.
     atom: Vec<u32>,
     /// Tells this scan's entries apart in the per-thread memo.
@@ -79,11 +127,6 @@ struct Scan {
     /// event has a dozen or more of them, mostly short, and one small automaton run per
     /// haystack cost more in calls than in bytes.
     joined: bool,
-    /// The same literals in a SIMD searcher (Teddy, for up to a few dozen literals), when the
-    /// CPU has one: it tells whether any literal occurs several times faster than the
-    /// automaton reads the text (10 against 53 ms for the 34 MB of keyword haystacks in
-    /// 100,000 generated events), and nearly all long texts hold none of a small set.
-    any: Option<packed::Searcher>,
 }
 
 impl Scan {
@@ -92,12 +135,12 @@ impl Scan {
     /// is exact).
     fn scan(&self, hay: &[u8], found: &mut Vec<u32>) {
         if hay.len() >= ANY_MIN_LEN
-            && let Some(any) = &self.any
+            && let Some(any) = &self.searchers.any
             && any.find(hay).is_none()
         {
             return;
         }
-        for m in self.ac.find_overlapping_iter(hay) {
+        for m in self.searchers.ac.find_overlapping_iter(hay) {
             found.push(self.atom[m.pattern().as_usize()]);
         }
     }
@@ -248,6 +291,12 @@ impl Prefilter {
     /// only events of that event code: a rule's sources that cannot read it (a Sysmon 1
     /// source beside a Security 4688 one) add no fields to scan.
     pub fn new(rules: &[&Rule], code: Option<u32>) -> Prefilter {
+        Prefilter::with_automata(rules, code, &Automata::default())
+    }
+
+    /// As [`Prefilter::new`], taking the automata of literal sets already built from
+    /// `automata` (and leaving the new ones there).
+    pub fn with_automata(rules: &[&Rule], code: Option<u32>, automata: &Automata) -> Prefilter {
         let mut atom_ids: FxHashMap<Atom, u32> = FxHashMap::default();
         let mut satisfies: Vec<Vec<(u32, u8)>> = Vec::new();
         let mut full = Vec::with_capacity(rules.len());
@@ -298,34 +347,26 @@ impl Prefilter {
         }
         let mut scans = Vec::with_capacity(by_place.len());
         for (place, (lits, atom)) in by_place {
-            // Overlapping search needs the standard match kind; a DFA where it is small
-            // enough, as the builder decides.
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(None::<AhoCorasickKind>)
-                .build(&lits);
+            // The literals sorted, so equal sets are one key, with the atom of each.
+            let mut pairs: Vec<(String, u32)> = lits.into_iter().zip(atom).collect();
+            pairs.sort_unstable();
+            let (lits, atom): (Vec<String>, Vec<u32>) = pairs.into_iter().unzip();
             let remember = lits.len() > MEMO_MIN_PATTERNS;
             let joined = place == Place::Keywords
                 && !remember
                 && lits.iter().all(|l| !l.as_bytes().contains(&SEP));
-            let any = packed::Config::new()
-                .match_kind(packed::MatchKind::LeftmostFirst)
-                .builder()
-                .extend(&lits)
-                .build();
-            match built {
-                Ok(ac) => scans.push(Scan {
+            match automata.get(lits) {
+                Some(searchers) => scans.push(Scan {
                     place,
                     remember,
                     joined,
-                    any,
-                    ac,
+                    searchers,
                     atom,
                     uid: SCAN_UID.fetch_add(1, Ordering::Relaxed),
                 }),
                 // An automaton past the crate's size limits (no real rule set comes near):
                 // no prefilter at all, every rule evaluated, the same answers.
-                Err(_) => return Prefilter::none(rules.len()),
+                None => return Prefilter::none(rules.len()),
             }
         }
         // A stable order (the map's is not), so runs are reproducible.

@@ -732,7 +732,8 @@ fn a_large_folder_parsed_in_parallel_keeps_path_order_and_the_first_of_an_id() {
         std::fs::write(dir.path().join(format!("r{i:03}.yml")), text).expect("write");
     }
     std::fs::write(dir.path().join("r150.yml"), [0xffu8, 0xfe, 0x00]).expect("write");
-    let set = RuleSet::load(&[dir.path().to_path_buf()]).expect("loads");
+    // Parsed, not read back from the cache (this test is about the parallel parse).
+    let set = load::load_with(&[dir.path().to_path_buf()], load::Cache::Off).expect("loads");
     assert_eq!(set.listed.len(), 300);
     let names: Vec<String> = set
         .listed
@@ -749,4 +750,186 @@ fn a_large_folder_parsed_in_parallel_keeps_path_order_and_the_first_of_an_id() {
     assert!(dup.contains("r010.yml"), "{dup}");
     assert_eq!(set.rules[0].title, "r0");
     assert_eq!(set.rules[248].title, "r249");
+}
+
+/// Rule files exercising what the cache must carry: regexes with flags, substring searchers,
+/// globs, networks, numbers, fieldrefs, keywords, renamed 4688 fields, service sources, a
+/// rule that is only listed, and a repeated id.
+fn cache_rules(dir: &Path, title_of_first: &str) {
+    let ls_proc = "    category: process_creation\n    product: windows\n";
+    let ls_net = "    category: network_connection\n    product: windows\n";
+    let ls_ps = "    category: ps_script\n    product: windows\n";
+    let ls_sec = "    service: security\n    product: windows\n";
+    let bodies = [
+        (
+            ls_proc,
+            "  s:\n    CommandLine|re|i: 'invoke-(web|rest)\\w+'\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|contains: 'cmd'\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    CommandLine|contains|all:\n      - ' -enc '\n      - 'bypass'\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    CommandLine: '*net* user * /add*'\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    CommandLine|windash|contains: ' -nop '\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    CommandLine|base64offset|contains: 'IEX'\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    Image|fieldref: ParentImage\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    OriginalFileName: null\n    Image|startswith: 'C:\\Users\\'\n  condition: s\n",
+        ),
+        (
+            ls_net,
+            "  s:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fd00::/8'\n    DestinationPort|lt: 1024\n  condition: s\n",
+        ),
+        (
+            ls_net,
+            "  s:\n    Initiated|exists: true\n  f:\n    DestinationHostname|endswith: '.corp.local'\n  condition: s and not f\n",
+        ),
+        (
+            ls_ps,
+            "  s:\n    ScriptBlockText|contains: 'Invoke-Command'\n  t:\n    ScriptBlockText|contains: '-ComputerName'\n  condition: all of them\n",
+        ),
+        (
+            ls_sec,
+            "  s:\n    EventID: 4624\n    LogonType: 3\n  condition: s\n",
+        ),
+        (
+            ls_sec,
+            "  keywords:\n    - 'mimikatz'\n    - 'sekurlsa::'\n  condition: keywords\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    Image|nosuchmodifier: 'x'\n  condition: s\n",
+        ),
+        (
+            ls_proc,
+            "  s:\n    CommandLine|re: '(unclosed'\n  condition: s\n",
+        ),
+    ];
+    // Enough files for a real set's shape (the cache takes sets of any size when told to).
+    for i in 0..70usize {
+        let (ls, body) = bodies[i % bodies.len()];
+        let id_n = if i == 69 { 3 } else { i }; // the last repeats an id
+        let title = if i == 0 {
+            title_of_first.to_string()
+        } else {
+            format!("r{i}")
+        };
+        let text = format!(
+            "title: {title}\nid: 00000000-0000-4000-8000-{id_n:012}\nstatus: test\nlevel: high\n\
+             logsource:\n{ls}detection:\n{body}"
+        );
+        std::fs::write(dir.join(format!("r{i:03}.yml")), text).expect("write");
+    }
+    std::fs::write(dir.join("r070.yml"), [0xffu8, 0xfe]).expect("write");
+}
+
+fn cache_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_cached_rule_set_reads_back_as_parsed_and_any_edit_is_seen() {
+    let rules = tempfile::tempdir().expect("tempdir");
+    let cache = tempfile::tempdir().expect("tempdir");
+    cache_rules(rules.path(), "first");
+    let paths = [rules.path().to_path_buf()];
+    let fresh = load::load_with(&paths, load::Cache::Off).expect("loads");
+    assert_eq!(fresh.listed.len(), 71);
+    assert!(fresh.rules.len() >= 55, "{}", fresh.rules.len());
+    assert!(
+        fresh.listed.iter().any(|l| l
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("regex does not compile"))),
+        "a bad regex is listed"
+    );
+
+    // The first load parses and saves; what is saved reads back as the very same set.
+    let cold = load::load_with(&paths, load::Cache::At(cache.path())).expect("loads");
+    assert_eq!(format!("{cold:?}"), format!("{fresh:?}"));
+    let saved = cache_files(cache.path());
+    assert_eq!(saved.len(), 1, "{saved:?}");
+    let files = load::rule_files(&paths).expect("files");
+    let texts: Vec<_> = files
+        .iter()
+        .map(|f| std::fs::read(f).map_err(|e| e.to_string()))
+        .collect();
+    let key = cache::key(&files, &texts);
+    let back = cache::read(cache.path(), &key).expect("the saved set reads back");
+    assert_eq!(format!("{back:?}"), format!("{fresh:?}"));
+    let warm = load::load_with(&paths, load::Cache::At(cache.path())).expect("loads");
+    assert_eq!(format!("{warm:?}"), format!("{fresh:?}"));
+
+    // What was read back matches events as the parsed rules do.
+    let mut e = sysmon1(&[
+        ("Image", "C:\\Windows\\System32\\whoami.exe"),
+        ("ParentImage", "C:\\Windows\\System32\\cmd.exe"),
+        (
+            "CommandLine",
+            "powershell -NoP -enc AAAA bypass; Invoke-WebRequest x; net  user bob /add",
+        ),
+    ]);
+    let hits = |set: &RuleSet, e: &Event| -> Vec<String> {
+        set.rules
+            .iter()
+            .filter(|r| r.matches(e))
+            .map(|r| r.title.clone())
+            .collect()
+    };
+    let want = hits(&fresh, &e);
+    assert!(want.len() >= 4, "{want:?}");
+    assert_eq!(hits(&warm, &e), want);
+    e.event_code = 3;
+    e.data.insert("DestinationIp".into(), "10.1.2.3".into());
+    e.data.insert("DestinationPort".into(), "445".into());
+    assert_eq!(hits(&warm, &e), hits(&fresh, &e));
+
+    // An edited rule is a new key: parsed again, the edit seen, and saved beside the old.
+    cache_rules(rules.path(), "edited");
+    let edited = load::load_with(&paths, load::Cache::At(cache.path())).expect("loads");
+    assert_eq!(edited.rules[0].title, "edited");
+    assert_eq!(cache_files(cache.path()).len(), 2);
+
+    // A damaged cache is passed over: the set is parsed again, whole.
+    for f in cache_files(cache.path()) {
+        std::fs::write(&f, b"not a rule set").expect("write");
+    }
+    let again = load::load_with(&paths, load::Cache::At(cache.path())).expect("loads");
+    assert_eq!(format!("{again:?}"), format!("{edited:?}"));
+}
+
+#[test]
+fn the_cache_keeps_only_the_newest_sets() {
+    let rules = tempfile::tempdir().expect("tempdir");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let paths = [rules.path().to_path_buf()];
+    for n in 0..(cache::KEEP + 3) {
+        cache_rules(rules.path(), &format!("v{n}"));
+        let set = load::load_with(&paths, load::Cache::At(cache.path())).expect("loads");
+        assert_eq!(set.rules[0].title, format!("v{n}"));
+        // Distinct modification times, so "newest" is well defined.
+        std::thread::sleep(std::time::Duration::from_millis(15));
+    }
+    assert_eq!(cache_files(cache.path()).len(), cache::KEEP);
 }

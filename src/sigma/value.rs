@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use serde::{Deserialize, Serialize};
 use yaml_rust2::Yaml;
 
 /// One token of a parsed wildcard pattern.
@@ -47,7 +48,8 @@ fn literal_tokens(s: &str) -> Vec<Tok> {
 
 /// A wildcard pattern, specialised: most Sigma values are a plain contains/startswith/
 /// endswith/equality, which a substring search answers without the general glob.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(from = "PatternRepr", into = "PatternRepr")]
 pub(crate) enum Pattern {
     Exact(String),
     /// Built once: a searcher made for every comparison cost more than the search. Boxed:
@@ -60,7 +62,50 @@ pub(crate) enum Pattern {
     Glob(Vec<Seg>),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A pattern as the rule-set cache keeps it: the substring searcher is rebuilt from its
+/// needle when read back.
+#[derive(Serialize, Deserialize)]
+enum PatternRepr {
+    Exact(String),
+    Contains(String),
+    Starts(String),
+    Ends(String),
+    Any,
+    Glob(Vec<Seg>),
+}
+
+impl From<Pattern> for PatternRepr {
+    fn from(p: Pattern) -> PatternRepr {
+        match p {
+            Pattern::Exact(s) => PatternRepr::Exact(s),
+            // The needle is the lowercased literal the pattern was built from: UTF-8.
+            Pattern::Contains(f) => {
+                PatternRepr::Contains(String::from_utf8_lossy(f.needle()).into_owned())
+            }
+            Pattern::Starts(s) => PatternRepr::Starts(s),
+            Pattern::Ends(s) => PatternRepr::Ends(s),
+            Pattern::Any => PatternRepr::Any,
+            Pattern::Glob(g) => PatternRepr::Glob(g),
+        }
+    }
+}
+
+impl From<PatternRepr> for Pattern {
+    fn from(p: PatternRepr) -> Pattern {
+        match p {
+            PatternRepr::Exact(s) => Pattern::Exact(s),
+            PatternRepr::Contains(s) => Pattern::Contains(Box::new(
+                memchr::memmem::Finder::new(s.as_bytes()).into_owned(),
+            )),
+            PatternRepr::Starts(s) => Pattern::Starts(s),
+            PatternRepr::Ends(s) => Pattern::Ends(s),
+            PatternRepr::Any => Pattern::Any,
+            PatternRepr::Glob(g) => Pattern::Glob(g),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Seg {
     Lit(String),
     Star,
@@ -121,6 +166,12 @@ impl Pattern {
 }
 
 /// Glob match with backtracking to the last `*` only (linear-ish, no exponential blowup).
+///
+/// A `*` followed by a literal jumps to the literal's next occurrence (a SIMD substring
+/// search) instead of trying every position: `contains` values with a wildcard inside
+/// (`SystemParametersInfo(20,0,*,3)`) are globs over whole script blocks, and a compare at
+/// each of a thousand positions cost more than the rest of the rule. The positions skipped
+/// are exactly those where the literal does not start, where the plain walk fails at once.
 fn glob(segs: &[Seg], v: &str) -> bool {
     let (mut si, mut vi) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -132,6 +183,13 @@ fn glob(segs: &[Seg], v: &str) -> bool {
         } else {
             match &segs[si] {
                 Seg::Star => {
+                    if let Some(Seg::Lit(l)) = segs.get(si + 1) {
+                        // A match of a UTF-8 literal starts on a character boundary.
+                        match memchr::memmem::find(&v.as_bytes()[vi..], l.as_bytes()) {
+                            Some(k) => vi += k,
+                            None => return false,
+                        }
+                    }
                     star = Some((si, vi));
                     si += 1;
                     continue;
@@ -150,12 +208,11 @@ fn glob(segs: &[Seg], v: &str) -> bool {
                 _ => {}
             }
         }
-        // Mismatch: let the last star eat one more character.
+        // Mismatch: let the last star eat one more character (and jump again from there).
         match star {
             Some((ssi, svi)) if svi < v.len() => {
                 let n = v[svi..].chars().next().map_or(1, char::len_utf8);
-                star = Some((ssi, svi + n));
-                si = ssi + 1;
+                si = ssi;
                 vi = svi + n;
             }
             _ => return false,
@@ -163,7 +220,7 @@ fn glob(segs: &[Seg], v: &str) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Cmp {
     Lt,
     Lte,
@@ -171,7 +228,7 @@ pub(crate) enum Cmp {
     Gte,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Mode {
     Equals,
     Contains,
@@ -180,13 +237,13 @@ pub(crate) enum Mode {
 }
 
 /// One compiled value. `Glob` compares against the lowercased value unless `cased`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Matcher {
     Glob {
         pat: Pattern,
         cased: bool,
     },
-    Regex(regex::Regex),
+    Regex(Re),
     Cidr(Vec<Net>),
     Num(Cmp, f64),
     /// Field present (`true`) or missing (`false`).
@@ -201,7 +258,61 @@ pub(crate) enum Matcher {
     },
 }
 
-#[derive(Debug, Clone, Copy)]
+/// A `re` value compiled, with what it was compiled from (the rule-set cache keeps the
+/// source and flags and compiles them again when read back).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "ReRepr", into = "ReRepr")]
+pub(crate) struct Re {
+    src: String,
+    /// `i`, `m`, `s`.
+    flags: (bool, bool, bool),
+    re: regex::Regex,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReRepr {
+    src: String,
+    flags: (bool, bool, bool),
+}
+
+impl Re {
+    fn new(src: String, (i, m, s): (bool, bool, bool)) -> Result<Re, regex::Error> {
+        let re = regex::RegexBuilder::new(&src)
+            .case_insensitive(i)
+            .multi_line(m)
+            .dot_matches_new_line(s)
+            .size_limit(1 << 23)
+            .dfa_size_limit(1 << 22)
+            .build()?;
+        Ok(Re {
+            src,
+            flags: (i, m, s),
+            re,
+        })
+    }
+
+    pub fn is_match(&self, v: &str) -> bool {
+        self.re.is_match(v)
+    }
+}
+
+impl From<Re> for ReRepr {
+    fn from(r: Re) -> ReRepr {
+        ReRepr {
+            src: r.src,
+            flags: r.flags,
+        }
+    }
+}
+
+impl TryFrom<ReRepr> for Re {
+    type Error = regex::Error;
+    fn try_from(r: ReRepr) -> Result<Re, regex::Error> {
+        Re::new(r.src, r.flags)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub(crate) struct Net {
     addr: u128,
     prefix: u32,
@@ -355,23 +466,16 @@ pub(crate) fn compile_value(y: &Yaml, m: &Mods) -> Result<Vec<Matcher>, String> 
     }
     if m.re {
         let (i, ml, sl) = m.re_flags;
-        let re = regex::RegexBuilder::new(&s)
-            .case_insensitive(i)
-            .multi_line(ml)
-            .dot_matches_new_line(sl)
-            .size_limit(1 << 23)
-            .dfa_size_limit(1 << 22)
-            .build()
-            .map_err(|e| {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .trim()
-                    .to_string();
-                format!("regex does not compile: {first}")
-            })?;
+        let re = Re::new(s, (i, ml, sl)).map_err(|e| {
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            format!("regex does not compile: {first}")
+        })?;
         return Ok(vec![Matcher::Regex(re)]);
     }
     if m.cidr {
@@ -537,4 +641,114 @@ fn windash(toks: &[Tok]) -> Result<Vec<Vec<Tok>>, String> {
         out.push(v);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk `glob` replaced, one position at a time: the reference it is tested against.
+    fn glob_stepwise(segs: &[Seg], v: &str) -> bool {
+        let (mut si, mut vi) = (0usize, 0usize);
+        let mut star: Option<(usize, usize)> = None;
+        loop {
+            if si == segs.len() {
+                if vi == v.len() {
+                    return true;
+                }
+            } else {
+                match &segs[si] {
+                    Seg::Star => {
+                        star = Some((si, vi));
+                        si += 1;
+                        continue;
+                    }
+                    Seg::Lit(l) if v[vi..].starts_with(l.as_str()) => {
+                        si += 1;
+                        vi += l.len();
+                        continue;
+                    }
+                    Seg::One if vi < v.len() => {
+                        let n = v[vi..].chars().next().map_or(1, char::len_utf8);
+                        si += 1;
+                        vi += n;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            match star {
+                Some((ssi, svi)) if svi < v.len() => {
+                    let n = v[svi..].chars().next().map_or(1, char::len_utf8);
+                    star = Some((ssi, svi + n));
+                    si = ssi + 1;
+                    vi = svi + n;
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// Segments as `Pattern::new` builds them: `*` (runs of it as one), `?`, literal runs.
+    fn segs_of(p: &str) -> Vec<Seg> {
+        let mut segs = Vec::new();
+        for c in p.chars() {
+            match c {
+                '*' if segs.last() == Some(&Seg::Star) => {}
+                '*' => segs.push(Seg::Star),
+                '?' => segs.push(Seg::One),
+                c => match segs.last_mut() {
+                    Some(Seg::Lit(l)) => l.push(c),
+                    _ => segs.push(Seg::Lit(c.to_string())),
+                },
+            }
+        }
+        segs
+    }
+
+    /// Every string of up to `max` symbols of `alphabet`.
+    fn strings(alphabet: &[char], max: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..max {
+            last = last
+                .iter()
+                .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                .collect();
+            all.extend(last.iter().cloned());
+        }
+        all
+    }
+
+    #[test]
+    fn the_jumping_glob_agrees_with_the_stepwise_walk_on_every_small_case() {
+        // Every pattern of up to four symbols (a multibyte letter among them) against every
+        // value of up to five: the jump must neither skip a match nor invent one.
+        let patterns = strings(&['a', 'b', 'ü', '*', '?'], 4);
+        let values = strings(&['a', 'b', 'ü', 'x'], 5);
+        let mut matched = 0;
+        for p in &patterns {
+            let segs = segs_of(p);
+            for v in &values {
+                let want = glob_stepwise(&segs, v);
+                assert_eq!(glob(&segs, v), want, "pattern {p:?} value {v:?}");
+                matched += usize::from(want);
+            }
+        }
+        // Both answers occur in bulk (the comparison is not all one way).
+        assert!(matched > 10_000 && matched < patterns.len() * values.len() / 2);
+    }
+
+    #[test]
+    fn a_wildcard_inside_a_contains_value_finds_its_parts_in_a_long_text() {
+        let pat = Pattern::new(&tokens("*systemparametersinfo(20,0,*,3)*"), true);
+        assert!(matches!(pat, Pattern::Glob(_)));
+        let filler = "$x = get-item 'hkcu:\\\\control panel\\\\desktop'; ".repeat(40);
+        let hit = format!("{filler}[w]::systemparametersinfo(20,0,$path,3){filler}");
+        assert!(pat.is_match(&hit));
+        // The first part occurs, the last only before it: no match.
+        let order = format!(",3) {filler} systemparametersinfo(20,0,$path");
+        assert!(!pat.is_match(&order));
+        assert!(!pat.is_match(&filler));
+    }
 }
