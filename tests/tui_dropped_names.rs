@@ -7,9 +7,9 @@ use crossterm::event::KeyCode;
 use huntbench::analytics::model::ExclusionOp;
 use huntbench::tui::action::Action;
 use huntbench::tui::app::{EventSource, Screen, SidNames};
-use huntbench::tui::fake::{FakeBackend, fixture_events, script};
-use huntbench::tui::fake_edges::fixture_sid_names;
 use huntbench::tui::{Effect, Msg, update};
+use tui_support::fake::{FakeBackend, fixture_events, script};
+use tui_support::fake_edges::fixture_sid_names;
 use tui_support::*;
 
 fn act(app: &mut huntbench::tui::App, a: Action) -> Vec<Effect> {

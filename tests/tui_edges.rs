@@ -7,8 +7,8 @@ use crossterm::event::KeyCode;
 use huntbench::time::TimeRange;
 use huntbench::tui::action::Action;
 use huntbench::tui::app::{EventSource, Screen};
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::{Effect, Msg, update};
+use tui_support::fake::FakeBackend;
 use tui_support::*;
 
 fn act(app: &mut huntbench::tui::App, a: Action) -> Vec<Effect> {
@@ -228,7 +228,7 @@ fn a_new_time_range_reloads_the_edges_and_stale_answers_are_dropped() {
 #[test]
 fn no_edges_explains_why() {
     // Only a local script block: nothing reaches another host.
-    let fake = FakeBackend::with_events(vec![huntbench::tui::fake::script(
+    let fake = FakeBackend::with_events(vec![tui_support::fake::script(
         1,
         "2024-10-21T09:00:00Z",
         "ws01.corp.local",

@@ -10,8 +10,8 @@ use huntbench::analytics::preview::Broad;
 use huntbench::tui::action::Action;
 use huntbench::tui::app::{App, Screen};
 use huntbench::tui::confirm::DraftStage;
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::{Effect, Msg, update};
+use tui_support::fake::FakeBackend;
 use tui_support::*;
 
 const W: u16 = 120;

@@ -7,9 +7,9 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use huntbench::tui::action::Action;
 use huntbench::tui::app::Screen;
-use huntbench::tui::fake::FakeBackend;
-use huntbench::tui::fake_edges::{fixture_sid_names, target_side_events};
 use huntbench::tui::{Msg, update};
+use tui_support::fake::FakeBackend;
+use tui_support::fake_edges::{fixture_sid_names, target_side_events};
 use tui_support::*;
 
 /// The fixture's target-side evidence as Sysmon logs it: UserID S-1-5-18 on every event, and

@@ -5,8 +5,8 @@ mod tui_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use huntbench::tui::app::PromptKind;
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::{Effect, Msg, update};
+use tui_support::fake::FakeBackend;
 use tui_support::{code, drive, key, loaded, type_str};
 
 /// Open the report prompt, replace its text with `path`, press Enter.

@@ -4,8 +4,8 @@
 mod tui_support;
 
 use crossterm::event::KeyCode;
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::update;
+use tui_support::fake::FakeBackend;
 use tui_support::*;
 
 fn search(fake: &FakeBackend, q: &str) -> huntbench::tui::App {

@@ -6,8 +6,8 @@ mod tui_support;
 use crossterm::event::KeyCode;
 use huntbench::event::Event;
 use huntbench::tui::action::Action;
-use huntbench::tui::fake::{FakeBackend, fixture_events, script};
 use huntbench::tui::{Msg, start, update};
+use tui_support::fake::{FakeBackend, fixture_events, script};
 use tui_support::*;
 
 const W: u16 = 120;

@@ -9,8 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use huntbench::event::Event;
 use huntbench::tui::action::Action;
 use huntbench::tui::app::{Focus, Screen};
-use huntbench::tui::fake::{FakeBackend, fixture_events, script};
 use huntbench::tui::{App, Effect, Msg, update};
+use tui_support::fake::{FakeBackend, fixture_events, script};
 use tui_support::*;
 
 const H: u16 = 20;

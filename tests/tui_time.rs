@@ -8,9 +8,9 @@ mod tui_support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use huntbench::time::{Anchor, MICROS, TimeRange, parse_timestamp, parse_tz};
 use huntbench::tui::app::PromptKind;
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::history::History;
 use huntbench::tui::{Effect, Msg, start, update, worker};
+use tui_support::fake::FakeBackend;
 use tui_support::*;
 
 const W: u16 = 120;

@@ -7,8 +7,8 @@ use crossterm::event::KeyCode;
 use huntbench::time::{MICROS, parse_timestamp};
 use huntbench::tui::action::Action;
 use huntbench::tui::app::Screen;
-use huntbench::tui::fake::{FakeBackend, fixture_events, script};
 use huntbench::tui::{Effect, Msg, update};
+use tui_support::fake::{FakeBackend, fixture_events, script};
 use tui_support::*;
 
 fn act(app: &mut huntbench::tui::App, a: Action) -> Vec<Effect> {

@@ -10,8 +10,8 @@ use huntbench::time::TimeRange;
 use huntbench::triage::{EDGES, Mark, Status, edge_identity, identity};
 use huntbench::tui::action::Action;
 use huntbench::tui::app::{PromptKind, Screen};
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::{App, Backend, Effect, Msg, start, update};
+use tui_support::fake::FakeBackend;
 use tui_support::*;
 
 const W: u16 = 120;

@@ -7,9 +7,9 @@ use huntbench::analytics::model::ExclusionOp;
 use huntbench::time::{MICROS, TimeRange, parse_timestamp};
 use huntbench::tui::action::Action;
 use huntbench::tui::app::{EventSource, Focus, Pivot, PromptKind, Screen};
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::{Effect, Msg, update};
 use sha2::{Digest, Sha256};
+use tui_support::fake::FakeBackend;
 use tui_support::*;
 
 fn act(app: &mut huntbench::tui::App, a: Action) -> Vec<Effect> {

@@ -1,6 +1,8 @@
 //! The worker seam: effects run against a backend and answer over the channel; a query lane
 //! keeps only the newest waiting request.
 
+mod tui_support;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -9,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use huntbench::analytics::model::{Exclusion, ExclusionOp, HuntResult};
 use huntbench::event::Event;
 use huntbench::time::TimeRange;
-use huntbench::tui::fake::FakeBackend;
 use huntbench::tui::worker::Workers;
 use huntbench::tui::{Backend, BackendStatus, Effect, FullText, IngestProgress, Msg};
+use tui_support::fake::FakeBackend;
 
 /// A fake whose hunt waits for the test's go-ahead, so the test controls what overlaps.
 struct Gated {
@@ -132,7 +134,7 @@ fn a_panicking_backend_call_becomes_a_message() {
         other => panic!("{other:?}"),
     }
     // The lane survives and answers the next request.
-    let good = huntbench::tui::fake::fixture_events().remove(0);
+    let good = tui_support::fake::fixture_events().remove(0);
     workers.run(Effect::FullText {
         gen_id: 8,
         event: Box::new(good),

@@ -1,5 +1,6 @@
 //! The seam between the TUI and the index: a small synchronous trait the TUI calls on worker
-//! threads. The binary implements it with the real index; tests use [`super::fake::FakeBackend`].
+//! threads. The binary implements it with the real index; the TUI tests use an in-memory fake
+//! (`tests/tui_support/fake.rs`).
 
 use std::path::PathBuf;
 

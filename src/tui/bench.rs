@@ -9,7 +9,6 @@ use ratatui::backend::TestBackend;
 
 use super::action::Action;
 use super::app::App;
-use super::fake::queries;
 use super::keymap::KeyMap;
 use super::msg::{Effect, Msg};
 use super::rows::build_results;
@@ -19,7 +18,7 @@ use crate::time::TimeRange;
 
 /// A hunt result with `n` synthetic groups for the 4104 analytic.
 pub fn synthetic_hunt(n: usize) -> Vec<HuntResult> {
-    let q = queries().remove(0);
+    let q = crate::analytics::builtin_queries().remove(0);
     let t0 = 1_729_500_000_000_000i64;
     let groups = (0..n)
         .map(|i| {

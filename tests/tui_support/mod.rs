@@ -8,7 +8,13 @@ use std::path::PathBuf;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use huntbench::time::{TimeRange, parse_timestamp};
 use huntbench::tui::app::App;
-use huntbench::tui::fake::FakeBackend;
+pub mod fake;
+pub mod fake_edges;
+pub mod fake_marks;
+mod fake_report;
+pub mod fake_timeline;
+
+use fake::FakeBackend;
 use huntbench::tui::keymap::KeyMap;
 use huntbench::tui::{Effect, Msg, start, update, view, worker};
 use ratatui::Terminal;

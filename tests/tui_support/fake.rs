@@ -1,5 +1,5 @@
-//! A small in-memory [`Backend`] with fixed events, for tests, the bench and UI work without an
-//! index. Its hunt is a plain re-implementation (contains both literals, group by the by-fields,
+//! A small in-memory [`Backend`] with fixed events, for the TUI tests (it lived in `src/` until
+//! 2026-12-04; the render bench now uses the built-in analytics). Its hunt is a plain re-implementation (contains both literals, group by the by-fields,
 //! apply exclusions), not the real analytics.
 
 use std::collections::BTreeMap;
@@ -8,14 +8,14 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::backend::{Backend, BackendStatus, FullText, IngestProgress};
-use crate::analytics::model::{
+use huntbench::analytics::model::{
     Dropped, Exclusion, ExclusionOp, Group, HuntResult, MissingPolicy, QueryKind, SavedQuery,
     Selection, Suppression,
 };
-use crate::event::{CHANNEL_POWERSHELL, CHANNEL_SYSMON, Event};
-use crate::index::SearchHits;
-use crate::time::{TimeRange, parse_timestamp};
+use huntbench::event::{CHANNEL_POWERSHELL, CHANNEL_SYSMON, Event};
+use huntbench::index::SearchHits;
+use huntbench::time::{TimeRange, parse_timestamp};
+use huntbench::tui::backend::{Backend, BackendStatus, FullText, IngestProgress};
 
 /// In-memory events and exclusions.
 pub struct FakeBackend {
@@ -37,7 +37,7 @@ pub struct FakeBackend {
     /// yet; [`FakeBackend::with_data_span`] sets it from the events).
     pub span: Option<(i64, i64)>,
     /// Triage marks, kept in memory like the real store keeps them on disk (same ids).
-    pub marks: Mutex<Vec<crate::triage::Mark>>,
+    pub marks: Mutex<Vec<huntbench::triage::Mark>>,
 }
 
 fn q(
@@ -324,8 +324,8 @@ fn excludes(x: &Exclusion, value: &str) -> bool {
 fn matches(q: &SavedQuery, e: &Event) -> bool {
     let text = match q.kind {
         QueryKind::Extended => return e.is_script_block() && e.message_total.unwrap_or(1) > 1,
-        QueryKind::Inbound => return crate::extended::inbound::classify(e).is_some(),
-        QueryKind::Sigma => return crate::analytics::Matcher::new(q).matches(e),
+        QueryKind::Inbound => return huntbench::extended::inbound::classify(e).is_some(),
+        QueryKind::Sigma => return huntbench::analytics::Matcher::new(q).matches(e),
         QueryKind::Parity if q.by.iter().any(|b| b == "ScriptBlockText") => {
             if !e.is_script_block() {
                 return false;
@@ -532,7 +532,7 @@ impl Backend for FakeBackend {
         }
     }
 
-    fn marks(&self) -> Result<Vec<crate::triage::Mark>, String> {
+    fn marks(&self) -> Result<Vec<huntbench::triage::Mark>, String> {
         self.marks
             .lock()
             .map(|m| m.clone())
@@ -541,14 +541,14 @@ impl Backend for FakeBackend {
 
     fn set_marks(
         &self,
-        targets: &[crate::triage::MarkTarget],
-        status: crate::triage::Status,
+        targets: &[huntbench::triage::MarkTarget],
+        status: huntbench::triage::Status,
         note: &str,
-    ) -> Result<Vec<crate::triage::Mark>, String> {
+    ) -> Result<Vec<huntbench::triage::Mark>, String> {
         super::fake_marks::set(&self.marks, targets, status, note)
     }
 
-    fn edges(&self, range: TimeRange) -> Result<Vec<crate::extended::Edge>, String> {
+    fn edges(&self, range: TimeRange) -> Result<Vec<huntbench::extended::Edge>, String> {
         Ok(super::fake_edges::edges(
             &self.events,
             &self.target_side,
@@ -558,8 +558,8 @@ impl Backend for FakeBackend {
 
     fn timeline(
         &self,
-        request: crate::timeline::TimelineRequest,
-    ) -> Result<crate::timeline::Timeline, String> {
+        request: huntbench::timeline::TimelineRequest,
+    ) -> Result<huntbench::timeline::Timeline, String> {
         let all: Vec<&Event> = self.events.iter().chain(&self.target_side).collect();
         super::fake_timeline::timeline(&all, request)
     }

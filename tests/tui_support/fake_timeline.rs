@@ -1,9 +1,9 @@
 //! The fake backend's timeline: its events (hunted and target-side) filtered by host spelling,
 //! user and window, then summarized by the real timeline code.
 
-use crate::event::Event;
-use crate::extended::SidNames;
-use crate::timeline::{
+use huntbench::event::Event;
+use huntbench::extended::SidNames;
+use huntbench::timeline::{
     Timeline, TimelineError, TimelineRequest, account_matches, event_accounts, host_spellings,
     near_spellings,
 };

@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::backend::Backend;
 use super::fake::FakeBackend;
-use crate::event::Event;
-use crate::extended::EdgeReport;
-use crate::index::IndexStats;
-use crate::report::Parts;
-use crate::time::TimeRange;
+use huntbench::event::Event;
+use huntbench::extended::EdgeReport;
+use huntbench::index::IndexStats;
+use huntbench::report::Parts;
+use huntbench::time::TimeRange;
+use huntbench::tui::backend::Backend;
 
 /// Build the report from the fake's answers and write it to `path` (which must not exist).
 pub fn write(fake: &FakeBackend, path: &Path) -> Result<String, String> {
@@ -28,10 +28,10 @@ pub fn write(fake: &FakeBackend, path: &Path) -> Result<String, String> {
         edges: fake.edges(TimeRange::ALL)?,
         sourceless: 0,
     };
-    let marks = crate::report::marked_rows(&fake.marks()?, &results, &edges);
+    let marks = huntbench::report::marked_rows(&fake.marks()?, &results, &edges);
     let parts = Parts {
         index: fake.status().index_dir.display().to_string(),
-        generated: crate::time::now_micros(),
+        generated: huntbench::time::now_micros(),
         tz: None,
         stats: stats(&fake.events),
         inputs: Some(Vec::new()),
@@ -43,7 +43,7 @@ pub fn write(fake: &FakeBackend, path: &Path) -> Result<String, String> {
         dropped_events,
         marks: Some(marks),
     };
-    crate::report::write_file(parts, path).map_err(|e| e.to_string())
+    huntbench::report::write_file(parts, path).map_err(|e| e.to_string())
 }
 
 /// What an index of these events would count.

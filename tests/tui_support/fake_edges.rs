@@ -1,9 +1,9 @@
 //! The fake backend's extended side: target-side evidence on the servers the fixture story
 //! reaches, names for its SIDs, and edges computed by the real extended code.
 
-use crate::event::{CHANNEL_SYSMON, Event};
-use crate::extended::{self, Edge, SidNames};
-use crate::time::{TimeRange, parse_timestamp};
+use huntbench::event::{CHANNEL_SYSMON, Event};
+use huntbench::extended::{self, Edge, SidNames};
+use huntbench::time::{TimeRange, parse_timestamp};
 
 /// A process `wsmprovhost.exe` started on a target (what WinRM leaves in the target's logs).
 pub fn winrm_child(rid: u64, time: &str, host: &str, image: &str, cmd: &str) -> Event {

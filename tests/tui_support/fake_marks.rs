@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use crate::triage::{Mark, MarkTarget, Status};
+use huntbench::triage::{Mark, MarkTarget, Status};
 
 /// Mark `targets` in `marks` as `TriageStore::set_many` would.
 pub fn set(
