@@ -51,7 +51,8 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 5)]
     pub ingest_reps: usize,
     /// Real logs (e.g. .evtx files) the scan part runs `hunt --input` over after the
-    /// generated corpus, and the sigma part hunts with the whole rule set (`--sigma DIR`).
+    /// generated corpus and ingests into a fresh index (records per second), and the sigma
+    /// part hunts with the whole rule set (`--sigma DIR`).
     #[arg(long, num_args = 1.., value_name = "PATH")]
     pub data: Vec<PathBuf>,
     /// A peer's binary (Chainsaw) run alternately with huntbench, the report giving the

@@ -3,6 +3,7 @@
 //! `search`), the ratio line, and one scaling row per size with its index bytes per event.
 
 mod cli_support;
+mod evtx_support;
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -119,4 +120,70 @@ fn a_peer_that_is_not_there_is_refused_before_anything_runs() {
         err.contains("--compare /nonexistent/chainsaw: no such file"),
         "{err}"
     );
+}
+
+#[test]
+fn the_scan_part_ingests_the_data_files_and_counts_their_records() {
+    // Two chunks of generated 4104 records, every tenth remoting: the `--data` table has
+    // the one-pass rows, the peer's hits and the whole ingest's records and index counts.
+    let tmp = tempfile::tempdir().unwrap();
+    let chunks = evtx_support::numbered(2, 40, |c, id| evtx_support::Rec {
+        id,
+        unix: 1_729_510_000 + id * 60,
+        computer: format!("ws{c}.corp.local"),
+        script: if id % 10 == 0 {
+            format!("Invoke-Command -ComputerName srv{id} {{ whoami }}")
+        } else {
+            format!("Get-Date # {id}")
+        },
+    });
+    let log = tmp.path().join("ws.evtx");
+    std::fs::write(&log, evtx_support::evtx(&chunks)).unwrap();
+    let peer = tmp.path().join("peer.sh");
+    std::fs::write(&peer, "#!/bin/sh\necho '[{\"hit\":1}]'\n").unwrap();
+    std::fs::set_permissions(&peer, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = cli_support::huntbench(tmp.path())
+        .args(["bench", "--events", "1000", "--only", "scan", "--reps", "2"])
+        .arg("--dir")
+        .arg(tmp.path().join("bench"))
+        .arg("--compare")
+        .arg(&peer)
+        .arg("--data")
+        .arg(&log)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = stdout
+        .split("over --data (1 files)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no --data table: {stdout}"));
+    let line = |start: &str| {
+        data.lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no {start:?} row: {data}"))
+            .to_string()
+    };
+    // 8 remoting blocks on 2 hosts, each its own text: 8 rows of one event.
+    assert!(
+        line("| huntbench `hunt --input` |").ends_with("| 8 rows of 8 events |"),
+        "{data}"
+    );
+    let ingest = line("| huntbench `ingest`, a fresh index |");
+    assert!(cell(&ingest, 1) > 0.0, "wall seconds: {ingest}");
+    assert!(
+        ingest.contains("| 80 records read (")
+            && ingest.ends_with("records/s), 80 indexed, 0 duplicates |"),
+        "{ingest}"
+    );
+    assert!(
+        line(&format!("| peer `{} search` |", peer.display())).ends_with("| 1 events |"),
+        "{data}"
+    );
+    // The fresh index of each run is removed with the rest.
+    assert!(!tmp.path().join("bench/scan-ingest-index").exists());
 }

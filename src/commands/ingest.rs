@@ -1,6 +1,6 @@
 //! `huntbench ingest`: read logs into the index, with progress and live answers.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::store::Location;
@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::analytics;
 use crate::cli::{SummaryFormat, emit};
@@ -37,7 +38,7 @@ pub fn run(
     ))
 }
 
-/// The pipeline with a progress line on stderr (when it is a terminal) and live rows.
+/// The pipeline with a progress bar on stderr (when it is a terminal) and live rows.
 pub fn ingest_with_progress(
     wb: &Workbench,
     paths: Vec<PathBuf>,
@@ -46,22 +47,16 @@ pub fn ingest_with_progress(
     out: &super::Output,
 ) -> Result<IngestSummary> {
     let show = std::io::stderr().is_terminal();
+    let bar = progress_bar(show);
     let started = Instant::now();
-    let mut last = Instant::now() - Duration::from_secs(1);
     let mut on_progress = |p: &Progress| {
-        if show && last.elapsed() >= Duration::from_millis(200) {
-            last = Instant::now();
-            let _ = write!(
-                std::io::stderr(),
-                "\r{}",
-                progress_line(p, started.elapsed())
-            );
-        }
+        // The bar's position is bytes read (what the ETA can be judged by); events and files
+        // are the figures an analyst watches.
+        bar.set_length(p.total_bytes.max(p.bytes));
+        bar.set_position(p.bytes);
+        bar.set_message(progress_message(p, started.elapsed()));
     };
     let mut on_live = |results: &[analytics::HuntResult]| {
-        if show {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
-        }
         if format == SummaryFormat::Text {
             let n: usize = results.iter().map(|r| r.groups.len()).sum();
             let mut text = format!(
@@ -75,41 +70,37 @@ pub fn ingest_with_progress(
                 };
                 text += &analytics::render_table(results, None, &opts);
             }
-            emit(&text);
+            // The bar steps aside while the rows are printed, then draws again below them.
+            bar.suspend(|| emit(&text));
         }
     };
-    let summary = wb.ingest(paths, opts, &mut on_progress, &mut on_live)?;
-    if show {
-        let _ = write!(std::io::stderr(), "\r\x1b[2K");
-    }
-    Ok(summary)
+    let summary = wb.ingest(paths, opts, &mut on_progress, &mut on_live);
+    bar.finish_and_clear();
+    summary
 }
 
-fn progress_line(p: &Progress, elapsed: Duration) -> String {
-    let secs = elapsed.as_secs_f64().max(0.001);
-    let rate = p.events_read as f64 / secs;
-    let eta = if p.bytes > 0 && p.total_bytes > p.bytes {
-        let left = (p.total_bytes - p.bytes) as f64 * secs / p.bytes as f64;
-        format!("{left:.0}s")
-    } else {
-        "-".into()
-    };
-    let pct = if p.total_bytes > 0 {
-        (p.bytes as f64 * 100.0 / p.total_bytes as f64).min(100.0)
-    } else {
-        0.0
-    };
-    let width = 24usize;
-    let filled = ((pct / 100.0) * width as f64) as usize;
+/// The ingest's bar: drawn five times a second to stderr when it is a terminal, hidden
+/// otherwise (a pipe or a log file gets the summary only).
+fn progress_bar(show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
+    let style = ProgressStyle::with_template(
+        "[{bar:24}] {percent:>3}%  {msg}  {decimal_bytes}/{decimal_total_bytes}  ETA {eta}",
+    )
+    .expect("the template is valid")
+    .progress_chars("#-");
+    bar.set_style(style);
+    bar
+}
+
+/// The bar's message: events read and their rate, files done.
+fn progress_message(p: &Progress, elapsed: Duration) -> String {
+    let rate = p.events_read as f64 / elapsed.as_secs_f64().max(0.001);
     format!(
-        "[{}{}] {pct:5.1}%  {} events  {:.1}/{:.1} MB  {rate:.0} ev/s  files {}/{}  ETA {eta}",
-        "#".repeat(filled),
-        "-".repeat(width - filled),
-        p.events_read,
-        p.bytes as f64 / 1e6,
-        p.total_bytes as f64 / 1e6,
-        p.files_done,
-        p.files,
+        "{} events  {rate:.0} ev/s  files {}/{}",
+        p.events_read, p.files_done, p.files
     )
 }
 

@@ -170,6 +170,14 @@ fn chunk(recs: &[Rec]) -> Vec<u8> {
 }
 
 /// An .evtx file of one chunk per slice of `chunks`.
+/// `chunks` chunks of `per_chunk` records each, record IDs from 1 in order, each made by
+/// `rec(chunk, id)`.
+pub fn numbered(chunks: u64, per_chunk: u64, rec: impl Fn(u64, u64) -> Rec) -> Vec<Vec<Rec>> {
+    (0..chunks)
+        .map(|c| (1..=per_chunk).map(|i| rec(c, c * per_chunk + i)).collect())
+        .collect()
+}
+
 pub fn evtx(chunks: &[Vec<Rec>]) -> Vec<u8> {
     let mut f = vec![0u8; HEADER];
     let put = |f: &mut Vec<u8>, at: usize, b: &[u8]| f[at..at + b.len()].copy_from_slice(b);
