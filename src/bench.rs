@@ -203,6 +203,15 @@ struct IngestRun {
     events: u64,
 }
 
+/// `ingest --format json --index IDX`, the start of the ingests run under `timed`.
+fn ingest_args(idx: &Path) -> Vec<String> {
+    ["ingest", "--format", "json", "--index"]
+        .map(String::from)
+        .into_iter()
+        .chain([idx.display().to_string()])
+        .collect()
+}
+
 /// `ingest --format json` of `file` into a fresh index at `idx` (plus `extra` flags), as a
 /// child of this binary.
 fn ingest_run(file: &Path, idx: &Path, extra: &[&str]) -> Result<IngestRun> {

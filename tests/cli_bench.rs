@@ -17,36 +17,47 @@ fn cell(row: &str, i: usize) -> f64 {
     num(row, i).unwrap_or_else(|| panic!("cell {i} of {row:?}"))
 }
 
-#[test]
-fn the_scan_and_scale_parts_print_their_tables_beside_a_peer() {
-    let tmp = tempfile::tempdir().unwrap();
-    // The peer records its arguments and answers like `chainsaw search --json`: two hits.
-    let peer = tmp.path().join("peer.sh");
-    let seen = tmp.path().join("peer-args");
-    std::fs::write(
-        &peer,
-        format!(
-            "#!/bin/sh\necho \"$@\" >> '{}'\necho '[{{\"hit\":1}},{{\"hit\":2}}]'\n",
-            seen.display()
-        ),
-    )
-    .unwrap();
+/// A peer binary: a shell script with `body` after its `#!/bin/sh` line.
+fn peer_script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    let peer = dir.join("peer.sh");
+    std::fs::write(&peer, format!("#!/bin/sh\n{body}")).unwrap();
     std::fs::set_permissions(&peer, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let work = tmp.path().join("bench");
-    let out = cli_support::huntbench(tmp.path())
-        .args(["bench", "--events", "3000", "--only", "scan,scale"])
-        .args(["--sizes", "2000,4000", "--reps", "2", "--ingest-reps", "1"])
-        .arg("--dir")
-        .arg(&work)
-        .arg("--compare")
-        .arg(&peer)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    peer
+}
+
+/// The bench's stdout, after asserting that it succeeded (stdout and stderr shown if not).
+fn bench_stdout(cmd: &mut std::process::Command) -> String {
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn the_scan_and_scale_parts_print_their_tables_beside_a_peer() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The peer records its arguments and answers like `chainsaw search --json`: two hits.
+    let seen = tmp.path().join("peer-args");
+    let peer = peer_script(
+        tmp.path(),
+        &format!(
+            "echo \"$@\" >> '{}'\necho '[{{\"hit\":1}},{{\"hit\":2}}]'\n",
+            seen.display()
+        ),
+    );
+    let work = tmp.path().join("bench");
+    let stdout = bench_stdout(
+        cli_support::huntbench(tmp.path())
+            .args(["bench", "--events", "3000", "--only", "scan,scale"])
+            .args(["--sizes", "2000,4000", "--reps", "2", "--ingest-reps", "1"])
+            .arg("--dir")
+            .arg(&work)
+            .arg("--compare")
+            .arg(&peer),
     );
 
     // The scan: two runs each, alternating, over the generated corpus.
@@ -139,24 +150,16 @@ fn the_scan_part_ingests_the_data_files_and_counts_their_records() {
     });
     let log = tmp.path().join("ws.evtx");
     std::fs::write(&log, evtx_support::evtx(&chunks)).unwrap();
-    let peer = tmp.path().join("peer.sh");
-    std::fs::write(&peer, "#!/bin/sh\necho '[{\"hit\":1}]'\n").unwrap();
-    std::fs::set_permissions(&peer, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let out = cli_support::huntbench(tmp.path())
-        .args(["bench", "--events", "1000", "--only", "scan", "--reps", "2"])
-        .arg("--dir")
-        .arg(tmp.path().join("bench"))
-        .arg("--compare")
-        .arg(&peer)
-        .arg("--data")
-        .arg(&log)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let peer = peer_script(tmp.path(), "echo '[{\"hit\":1}]'\n");
+    let stdout = bench_stdout(
+        cli_support::huntbench(tmp.path())
+            .args(["bench", "--events", "1000", "--only", "scan", "--reps", "2"])
+            .arg("--dir")
+            .arg(tmp.path().join("bench"))
+            .arg("--compare")
+            .arg(&peer)
+            .arg("--data")
+            .arg(&log),
     );
     let data = stdout
         .split("over --data (1 files)")

@@ -65,13 +65,7 @@ fn table(
     // Over real files the whole ingest (a fresh index each run, the first-answer pass
     // included) runs in the same rounds: its records per second is the EVTX ingest target.
     let ingest_idx = dir.join("scan-ingest-index");
-    let mut ingest: Vec<String> = vec![
-        "ingest".into(),
-        "--format".into(),
-        "json".into(),
-        "--index".into(),
-        ingest_idx.display().to_string(),
-    ];
+    let mut ingest = super::ingest_args(&ingest_idx);
     ingest.extend(files.iter().cloned());
 
     let reps = args.reps.clamp(1, 7);

@@ -120,13 +120,7 @@ pub fn report(args: &BenchArgs, rules: &[PathBuf], ndjson: &Path, dir: &Path) ->
         for k in 0..2 {
             let on = (round + k) % 2 == 0;
             let _ = std::fs::remove_dir_all(&idx);
-            let mut a: Vec<String> = vec![
-                "ingest".into(),
-                "--format".into(),
-                "json".into(),
-                "--index".into(),
-                idx.display().to_string(),
-            ];
+            let mut a = super::ingest_args(&idx);
             if on {
                 a.extend(sigma_args.iter().cloned());
             }

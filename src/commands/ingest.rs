@@ -1,6 +1,5 @@
 //! `huntbench ingest`: read logs into the index, with progress and live answers.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::store::Location;
@@ -46,8 +45,7 @@ pub fn ingest_with_progress(
     format: SummaryFormat,
     out: &super::Output,
 ) -> Result<IngestSummary> {
-    let show = std::io::stderr().is_terminal();
-    let bar = progress_bar(show);
+    let bar = progress_bar();
     let started = Instant::now();
     let mut on_progress = |p: &Progress| {
         // The bar's position is bytes read (what the ETA can be judged by); events and files
@@ -79,12 +77,9 @@ pub fn ingest_with_progress(
     summary
 }
 
-/// The ingest's bar: drawn five times a second to stderr when it is a terminal, hidden
-/// otherwise (a pipe or a log file gets the summary only).
-fn progress_bar(show: bool) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
+/// The ingest's bar: drawn five times a second to stderr. indicatif draws nothing when stderr
+/// is not a terminal (or `TERM=dumb`): a pipe or a log file gets the summary only.
+fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(5));
     let style = ProgressStyle::with_template(
         "[{bar:24}] {percent:>3}%  {msg}  {decimal_bytes}/{decimal_total_bytes}  ETA {eta}",

@@ -216,16 +216,22 @@ pub(crate) fn open<T: std::io::Read + std::io::Seek>(
     sink: &mut dyn Sink,
 ) -> Option<EvtxParser<Window<T>>> {
     use std::io::SeekFrom;
-    let len = r.seek(SeekFrom::End(0)).and_then(|len| {
-        r.seek(SeekFrom::Start(0))?;
-        Ok(len)
-    });
+    // The crate needs the length too (it counts chunks by it): without it nothing is read.
+    let len = match r.seek(SeekFrom::End(0)) {
+        Ok(len) => len,
+        Err(e) => {
+            let reason = format!("cannot seek: {e}");
+            sink.error(IngestError::new(file, "file header", reason));
+            return None;
+        }
+    };
+    if r.seek(SeekFrom::Start(0)).is_err() {
+        sink.error(IngestError::new(file, "file header", "cannot seek".into()));
+        return None;
+    }
     // Only a file that starts as an .evtx has chunks to look at.
-    let mut end = len.as_ref().map_or(u64::MAX, |len| *len);
-    if let Ok(len) = len
-        && len > HEADER
-        && EvtxParser::from_read_seek(&mut r).is_ok()
-    {
+    let mut end = len;
+    if len > HEADER && EvtxParser::from_read_seek(&mut r).is_ok() {
         end = read_damaged_chunks(&mut r, len, file, sink);
     }
     if r.seek(SeekFrom::Start(0)).is_err() {
@@ -281,14 +287,21 @@ fn read_damaged_chunks<T: std::io::Read + std::io::Seek>(
         // The crate skips an all-zero chunk (free space in a log), and so do we.
         if !all_zero(&data) {
             end = at + CHUNK as u64;
-            recover_chunk(data.clone(), CHUNK, n, Damage::Header, file, sink);
+            recover_chunk(
+                std::mem::take(&mut data),
+                CHUNK,
+                n,
+                Damage::Header,
+                file,
+                sink,
+            );
         }
     }
     let into = ((len - HEADER) % CHUNK as u64) as usize;
     if into == 0 {
         return end;
     }
-    let mut data = Vec::with_capacity(CHUNK);
+    data.clear();
     let at = HEADER + whole * CHUNK as u64;
     if r.seek(SeekFrom::Start(at)).is_err() || r.take(into as u64).read_to_end(&mut data).is_err() {
         return len;

@@ -263,7 +263,8 @@ pub(crate) enum Matcher {
 /// crate refuses makes the rule unsupported, with the reason). The rule-set cache keeps only
 /// the source and flags, and a set read back compiles each pattern when it is first tested:
 /// of the public rule set's patterns most belong to rules whose log source or literals an
-/// ingest never meets, and compiling them all took about 16 ms of every command's start.
+/// ingest never meets, and compiling them all took about 30 ms of every command's start
+/// (BENCHMARKS.md, "Sigma at ingest, fifth pass").
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(from = "ReRepr", into = "ReRepr")]
 pub(crate) struct Re {
@@ -271,8 +272,9 @@ pub(crate) struct Re {
     /// `i`, `m`, `s`.
     flags: (bool, bool, bool),
     /// Empty until first needed when read back from the cache. `None` only if the pattern
-    /// that compiled when parsed no longer does (the cache key holds the version that
-    /// parsed it, so it cannot): it then matches nothing.
+    /// that compiled when parsed no longer does, which takes another build of the regex
+    /// crate under the same huntbench version (the cache key holds huntbench's version, not
+    /// its dependencies'): it then matches nothing.
     re: OnceLock<Option<regex::Regex>>,
 }
 
