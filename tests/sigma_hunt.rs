@@ -392,3 +392,128 @@ fn a_rule_that_matched_nothing_is_counted_not_tabled() {
     assert!(!text.contains("A connection nobody made"), "{text}");
     assert!(text.contains("[sigma low]"), "{text}");
 }
+
+#[test]
+fn a_time_range_triage_and_the_case_report_work_on_a_rules_rows() {
+    let c = case();
+    let rules = c.rules.to_str().unwrap();
+    ok(
+        &c.root,
+        &["ingest", "--sigma", rules, c.log.to_str().unwrap()],
+    );
+
+    // A time range narrows a rule's rows as it does the built-ins': WS1's second event and
+    // WS2's only one fall in [00:01, 00:03); the script block (00:05) and logon (00:00:15)
+    // do not.
+    let (out, _) = ok(
+        &c.root,
+        &[
+            "hunt",
+            "--sigma",
+            rules,
+            "--format",
+            "json",
+            "--earliest",
+            "2026-01-01T00:01:00Z",
+            "--latest",
+            "2026-01-01T00:03:00Z",
+        ],
+    );
+    let rows = sigma_rows(&json(&out));
+    let want = |c: &str, u: &str, t: &str| {
+        (
+            R_PROC.to_string(),
+            c.to_string(),
+            u.to_string(),
+            1,
+            t.to_string(),
+            t.to_string(),
+        )
+    };
+    assert_eq!(
+        rows,
+        vec![
+            want("WS1.corp.local", "CORP\\alice", "2026-01-01T00:01:10"),
+            want("WS2.corp.local", "CORP\\bob", "2026-01-01T00:02:10"),
+        ]
+    );
+
+    // Triage marks a rule's row; the mark lists with the row as it is now.
+    let (out, _) = ok(
+        &c.root,
+        &[
+            "triage",
+            "set",
+            "--sigma",
+            rules,
+            R_PROC,
+            "Computer",
+            "WS2.corp.local",
+            "--status",
+            "malicious",
+            "--note",
+            "bob's box, not a jump host",
+        ],
+    );
+    let set = String::from_utf8(out).unwrap();
+    assert!(
+        set.starts_with(&format!("marked 1 row(s) of {R_PROC} malicious ")),
+        "{set}"
+    );
+    let (out, _) = ok(
+        &c.root,
+        &["triage", "list", "--sigma", rules, "--format", "json"],
+    );
+    let list = json(&out);
+    let marks = list.as_array().unwrap();
+    assert_eq!(marks.len(), 1, "{list}");
+    let m = &marks[0];
+    assert_eq!(m["analytic"], R_PROC);
+    assert_eq!(m["key"]["Computer"], "WS2.corp.local");
+    assert_eq!(m["key"]["user"], "CORP\\bob");
+    assert_eq!(m["status"], "malicious");
+    assert_eq!(m["note"], "bob's box, not a jump host");
+    assert_eq!(
+        (
+            &m["now"]["count"],
+            &m["now"]["firstTime"],
+            m["gone"].as_bool()
+        ),
+        (
+            &Value::from(1),
+            &Value::from("2026-01-01T00:02:10"),
+            Some(false)
+        )
+    );
+
+    // The case report lists the mark under its rule's title and counts the rule's rows.
+    let (out, _) = ok(&c.root, &["report", "--sigma", rules]);
+    let report = String::from_utf8(out).unwrap();
+    let marked = report
+        .split("## Marked rows (triage)")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no triage section: {report}"));
+    assert!(
+        marked.contains(&format!(
+            "#### t1 · Remote command through Invoke-Command ({})\n",
+            R_PROC
+        )),
+        "{marked}"
+    );
+    for line in [
+        "| status | malicious |",
+        "| note | bob's box, not a jump host |",
+        "| Computer | WS2.corp.local |",
+        "| events now | 1 |",
+        "| first event | 2026-01-01T00:02:10 |",
+    ] {
+        assert!(marked.contains(line), "{line}: {marked}");
+    }
+    assert!(
+        report.contains(&format!(
+            "| Remote command through Invoke-Command | {R_PROC} | Sigma rule | 2 | 3 | 0 | 0 |"
+        )),
+        "{report}"
+    );
+}

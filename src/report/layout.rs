@@ -98,7 +98,15 @@ fn marks(r: &Report, sink: &mut impl Sink) {
     for (status, group) in text::by_status(marks) {
         sink.status_heading(status, &text::title(status), group.len());
         for m in group {
-            sink.subheading(4, &format!("{} · {}", m.id, m.analytic));
+            // A Sigma rule's id is a UUID: the heading names the analytic by its title too.
+            let name = r.analytics.iter().find(|a| a.id == m.analytic);
+            let heading = match name {
+                Some(a) if a.name != m.analytic => {
+                    format!("{} · {} ({})", m.id, a.name, m.analytic)
+                }
+                _ => format!("{} · {}", m.id, m.analytic),
+            };
+            sink.subheading(4, &heading);
             // A table cell stays short; the whole value is in the block below or the index.
             let fields: Vec<(String, String)> = text::mark_fields(m, r.tz)
                 .into_iter()
